@@ -1,0 +1,100 @@
+#include "cli/serve.h"
+
+#include <boost/json.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+#include <thread>
+
+#include "config/config.h"
+#include "gateway/gateway.h"
+#include "observability/access_log.h"
+#include "server/http_server.h"
+#include "upstream/upstream_client.h"
+
+namespace aigw::cli {
+namespace {
+
+namespace json = boost::json;
+
+std::shared_ptr<config::Config> load(const ServeOptions& options) {
+  auto cfg = std::make_shared<config::Config>(options.config_path.empty()
+                                                  ? config::embedded_default_config()
+                                                  : config::load_config_file(options.config_path));
+  if (options.port) cfg->server.port = static_cast<std::uint16_t>(*options.port);
+  if (options.threads) cfg->server.threads = *options.threads;
+  return cfg;
+}
+
+std::string start_line(const config::Config& cfg, const server::HttpServer& server) {
+  json::array providers;
+  for (const auto& [name, _] : cfg.providers) providers.push_back(json::string(name));
+  return json::serialize(json::object{{"type", "start"},
+                                      {"msg", "listening"},
+                                      {"address", cfg.server.host},
+                                      {"port", server.port()},
+                                      {"threads", server.thread_count()},
+                                      {"config", cfg.source},
+                                      {"providers", std::move(providers)}});
+}
+
+// Signals are taken by one thread with sigwait, so no handler runs inside a worker.
+sigset_t blocked_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int run_serve(const ServeOptions& options) {
+  std::signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = blocked_signals();
+  std::shared_ptr<config::Config> cfg;
+  try {
+    cfg = load(options);
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "aigw: config error: %s\n", e.what());
+    return 2;
+  }
+  for (const auto& w : cfg->warnings) std::fprintf(stderr, "aigw: warning: %s\n", w.c_str());
+
+  observability::AccessLog access_log(true, stdout);
+  auto shared = std::make_shared<gateway::GatewayShared>();
+  shared->config = cfg;
+  shared->access_log = &access_log;
+  shared->tls = upstream::make_tls_context(cfg->upstream);
+
+  server::HttpServer server(cfg->server, gateway::make_handler_factory(shared));
+  try {
+    server.bind();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "aigw: cannot listen on %s:%u: %s\n", cfg->server.host.c_str(), cfg->server.port, e.what());
+    return 1;
+  }
+  access_log.write_line(start_line(*cfg, server));
+
+  std::thread signal_thread([&] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) continue;  // reload joins with the config work
+      access_log.write_line(R"({"type":"stop","msg":"draining"})");
+      server.begin_drain();
+      return;
+    }
+  });
+  const bool clean = server.run();
+  access_log.write_line(clean ? R"({"type":"stop","msg":"drained"})"
+                              : R"({"type":"stop","msg":"drain timeout: open connections were cut"})");
+  access_log.flush();
+  signal_thread.join();
+  return 0;
+}
+
+}  // namespace aigw::cli

@@ -1,0 +1,189 @@
+#include "config/config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "providers/builtin.h"
+
+namespace aigw::config {
+namespace {
+
+void parse_listen(const std::string& text, const ConfigNode& where, ServerConfig& out) {
+  std::string host = out.host;
+  std::string port_text = text;
+  if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  }
+  int port = -1;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(port_text, &used);
+    if (used != port_text.size()) port = -1;
+  } catch (const std::exception&) {
+  }
+  if (port < 0 || port > 65535 || host.empty()) {
+    where.fail("expected host:port such as 0.0.0.0:8787, got \"" + text + "\"");
+  }
+  out.host = host;
+  out.port = static_cast<std::uint16_t>(port);
+}
+
+void parse_server(const ConfigNode& node, ServerConfig& s) {
+  node.allow_keys({"threads", "max_header_bytes", "max_body_bytes", "idle_timeout",
+                   "request_timeout", "drain_timeout", "max_in_flight", "overload_retry_after"});
+  s.threads = static_cast<int>(node.integer("threads", s.threads));
+  if (s.threads < 0 || s.threads > 256) node.child("threads").fail("must be between 0 and 256");
+  s.max_header_bytes = node.size("max_header_bytes", s.max_header_bytes);
+  if (s.max_header_bytes < 1024) node.child("max_header_bytes").fail("must be at least 1KiB");
+  s.max_body_bytes = node.size("max_body_bytes", s.max_body_bytes);
+  s.idle_timeout = node.duration("idle_timeout", s.idle_timeout);
+  s.request_timeout = node.duration("request_timeout", s.request_timeout);
+  s.drain_timeout = node.duration("drain_timeout", s.drain_timeout);
+  const auto in_flight = node.integer("max_in_flight", static_cast<std::int64_t>(s.max_in_flight));
+  if (in_flight < 1) node.child("max_in_flight").fail("must be at least 1");
+  s.max_in_flight = static_cast<std::uint64_t>(in_flight);
+  s.overload_retry_after = node.integer("overload_retry_after", s.overload_retry_after);
+}
+
+void parse_upstream(const ConfigNode& node, UpstreamConfig& u) {
+  node.allow_keys({"connect_timeout", "read_timeout", "ca_file", "allowed_custom_hosts",
+                   "max_idle_per_host", "max_response_bytes"});
+  u.connect_timeout = node.duration("connect_timeout", u.connect_timeout);
+  u.read_timeout = node.duration("read_timeout", u.read_timeout);
+  u.ca_file = node.str("ca_file", u.ca_file);
+  if (!u.ca_file.empty() && !std::ifstream(u.ca_file)) {
+    node.child("ca_file").fail("cannot read " + u.ca_file);
+  }
+  u.allowed_custom_hosts = node.str_list("allowed_custom_hosts");
+  u.max_idle_per_host = node.size("max_idle_per_host", u.max_idle_per_host);
+  u.max_response_bytes = node.size("max_response_bytes", u.max_response_bytes);
+}
+
+KeyStyle parse_key_style(const ConfigNode& node, KeyStyle fallback) {
+  if (!node.defined()) return fallback;
+  const std::string v = node.scalar();
+  if (v == "bearer") return KeyStyle::kBearer;
+  if (v == "x-api-key") return KeyStyle::kXApiKey;
+  if (v == "api-key") return KeyStyle::kAzureApiKey;
+  if (v == "x-goog-api-key") return KeyStyle::kGoogApiKey;
+  if (v == "none") return KeyStyle::kNone;
+  node.fail("expected one of bearer, x-api-key, api-key, x-goog-api-key, none; got \"" + v + "\"");
+}
+
+KeyStyle default_key_style(ProviderApi api) {
+  switch (api) {
+    case ProviderApi::kAnthropic: return KeyStyle::kXApiKey;
+    case ProviderApi::kGoogle: return KeyStyle::kGoogApiKey;
+    case ProviderApi::kMock: return KeyStyle::kNone;
+    case ProviderApi::kOpenAi: return KeyStyle::kBearer;
+  }
+  return KeyStyle::kBearer;
+}
+
+std::string strip_trailing_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, const EnvLookup& env,
+                              std::vector<std::string>& warnings) {
+  node.allow_keys({"dialect", "base_url", "api_key", "key_style", "models", "connect_timeout",
+                   "read_timeout"});
+  const auto builtin = providers::find_builtin(name);
+  ProviderConfig p;
+  p.name = name;
+  if (node.has("dialect")) {
+    const auto api = parse_provider_api(node.str("dialect"));
+    if (!api) node.child("dialect").fail("expected openai, anthropic, google or mock");
+    p.api = *api;
+  } else if (builtin) {
+    p.api = builtin->api;
+  } else {
+    node.fail("missing required key 'dialect' (openai, anthropic, google or mock) for a provider "
+              "that is not built in");
+  }
+  p.base_url = strip_trailing_slash(node.str("base_url", builtin ? std::string(builtin->base_url) : ""));
+  if (p.api != ProviderApi::kMock) {
+    if (p.base_url.empty()) node.fail("missing required key 'base_url'");
+    if (p.base_url.rfind("http://", 0) != 0 && p.base_url.rfind("https://", 0) != 0) {
+      node.child("base_url").fail("must start with http:// or https://");
+    }
+  }
+  if (node.has("api_key")) {
+    p.api_key = node.str("api_key");
+    p.api_key_source = "providers." + name + ".api_key";
+    if (p.api_key.empty()) {
+      warnings.push_back("providers." + name + ".api_key is empty (is its environment variable set?)");
+    }
+  } else if (builtin && !builtin->key_env.empty()) {
+    p.api_key = env(builtin->key_env).value_or("");
+    p.api_key_source = std::string(builtin->key_env);
+  }
+  p.key_style = parse_key_style(node.child("key_style"),
+                                builtin && !node.has("dialect") ? builtin->key_style : default_key_style(p.api));
+  p.models = node.str_list("models");
+  if (p.api == ProviderApi::kMock && p.models.empty()) p.models = {"mock-gpt", "mock-claude"};
+  p.connect_timeout = node.duration("connect_timeout", Millis(0));
+  p.read_timeout = node.duration("read_timeout", Millis(0));
+  return p;
+}
+
+Config parse_root(const YAML::Node& root, const std::string& source, const EnvLookup& env) {
+  Config config;
+  config.source = source;
+  const ConfigNode top(root, "", &env);
+  if (!top.defined()) return config;
+  // Keys owned by later parts (auth, teams, limits, state, routing) are accepted here and
+  // validated by their own parsers.
+  top.allow_keys({"listen", "server", "upstream", "providers", "log", "auth", "teams", "limits",
+                  "state", "routing", "admin", "metrics"});
+  if (top.has("listen")) parse_listen(top.str("listen"), top.child("listen"), config.server);
+  parse_server(top.child("server"), config.server);
+  parse_upstream(top.child("upstream"), config.upstream);
+  const ConfigNode log = top.child("log");
+  log.allow_keys({"access_log"});
+  config.log.access_log = log.boolean("access_log", true);
+  top.child("providers").for_each_entry([&](const std::string& name, const ConfigNode& node) {
+    config.providers[name] = parse_provider(name, node, env, config.warnings);
+  });
+  if (config.providers.empty()) {
+    config.warnings.push_back("no providers configured; only the built-in mock provider is served");
+  }
+  if (!config.providers.count("mock")) {
+    config.providers["mock"] = parse_provider("mock", ConfigNode(YAML::Node(), "providers.mock", &env),
+                                              env, config.warnings);
+  }
+  return config;
+}
+
+}  // namespace
+
+Config load_config_text(const std::string& yaml, const std::string& source_name, const EnvLookup& env) {
+  return parse_root(parse_yaml(yaml, source_name), source_name, env);
+}
+
+Config load_config_file(const std::string& path, const EnvLookup& env) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot read the config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str(), path, env);
+}
+
+Config embedded_default_config(const EnvLookup& env) {
+  Config config;
+  std::vector<std::string> unused;
+  const YAML::Node empty;
+  for (const auto& builtin : providers::builtin_providers()) {
+    const bool has_key = !builtin.key_env.empty() && env(builtin.key_env).value_or("") != "";
+    if (builtin.api != ProviderApi::kMock && (!has_key || builtin.base_url.empty())) continue;
+    config.providers[std::string(builtin.name)] = parse_provider(
+        std::string(builtin.name), ConfigNode(empty, "providers." + std::string(builtin.name), &env), env,
+        unused);
+  }
+  return config;
+}
+
+}  // namespace aigw::config

@@ -1,0 +1,74 @@
+// The whole gateway configuration, validated at load into an immutable value.
+// Schema and defaults: docs/configuration.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config_node.h"
+#include "core/duration.h"
+#include "core/endpoint.h"
+
+namespace aigw::config {
+
+// How the gateway's stored key is sent to a provider.
+enum class KeyStyle { kBearer, kXApiKey, kAzureApiKey, kGoogApiKey, kNone };
+
+struct ProviderConfig {
+  std::string name;
+  ProviderApi api = ProviderApi::kOpenAi;
+  std::string base_url;  // without a trailing slash, e.g. https://api.openai.com/v1
+  std::string api_key;   // empty when the provider needs none (or it is unset)
+  std::string api_key_source;  // where the key came from, for messages (e.g. "OPENAI_API_KEY")
+  KeyStyle key_style = KeyStyle::kBearer;
+  std::vector<std::string> models;  // advertised by GET /v1/models
+  Millis connect_timeout{0};        // 0: the upstream default
+  Millis read_timeout{0};
+};
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 8787;
+  int threads = 0;  // 0: one per core
+  std::uint64_t max_header_bytes = 16 * 1024;
+  std::uint64_t max_body_bytes = 10 * 1024 * 1024;
+  Millis idle_timeout{60'000};     // keep-alive connection with no request
+  Millis request_timeout{30'000};  // a whole request must arrive within this (slow clients)
+  Millis drain_timeout{30'000};    // SIGTERM: how long in-flight work may finish
+  std::uint64_t max_in_flight = 1024;  // requests being served at once, over it: 503
+  long overload_retry_after = 1;       // seconds, on the 503
+};
+
+struct UpstreamConfig {
+  Millis connect_timeout{10'000};
+  Millis read_timeout{300'000};  // longest silence from a provider (first byte or between chunks)
+  std::string ca_file;           // extra CA bundle (PEM) trusted besides the system's
+  std::vector<std::string> allowed_custom_hosts;  // host, host:port or *.domain
+  std::uint64_t max_idle_per_host = 64;
+  std::uint64_t max_response_bytes = 64 * 1024 * 1024;
+};
+
+struct LogConfig {
+  bool access_log = true;
+};
+
+struct Config {
+  ServerConfig server;
+  UpstreamConfig upstream;
+  LogConfig log;
+  std::map<std::string, ProviderConfig> providers;
+  std::string source = "embedded default";  // file path, for messages
+  std::vector<std::string> warnings;        // non-fatal findings, printed at start
+};
+
+// Loads and validates a YAML config; throws ConfigError naming the key and line.
+Config load_config_file(const std::string& path, const EnvLookup& env = process_env());
+Config load_config_text(const std::string& yaml, const std::string& source_name,
+                        const EnvLookup& env = process_env());
+// The config used when no file is given: the mock provider plus every built-in provider
+// whose key is in the environment.
+Config embedded_default_config(const EnvLookup& env = process_env());
+
+}  // namespace aigw::config

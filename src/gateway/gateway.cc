@@ -1,0 +1,127 @@
+#include "gateway/gateway.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/json.hpp>
+
+#include "gateway/worker.h"
+#include "router/gateway_errors.h"
+#include "router/render_error.h"
+#include "router/routes.h"
+
+namespace aigw::gateway {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kHealthBody = R"({"status":"ok","service":"aigw","version":"0.1.0"})";
+
+// A caller-chosen request id is kept when it is short and printable; it goes into logs.
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+double millis_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+std::optional<std::string_view> RequestContext::header(std::string_view name) const {
+  const auto it = in.message.find(name);
+  if (it == in.message.end()) return std::nullopt;
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+net::awaitable<void> send_body(RequestContext& ctx, int status, std::string body,
+                               const std::vector<std::pair<std::string, std::string>>& headers,
+                               std::string_view content_type) {
+  http::response<http::string_body> res{static_cast<http::status>(status), 11};
+  for (const auto& [name, value] : headers) res.set(name, value);
+  res.set(http::field::content_type, content_type);
+  res.set("x-request-id", ctx.record.request_id);
+  res.body() = std::move(body);
+  co_await ctx.out.send(std::move(res));
+}
+
+net::awaitable<void> send_error(RequestContext& ctx, const ApiError& error) {
+  const auto rendered = router::render_error(ctx.error_style, error);
+  ctx.record.error = error.message;
+  co_await send_body(ctx, rendered.status, rendered.body, rendered.headers);
+}
+
+Worker::Worker(net::io_context& io, std::shared_ptr<GatewayShared> shared)
+    : io_(io), shared_(std::move(shared)), upstream_(io, shared_->tls, shared_->config->upstream),
+      random_(std::random_device{}()) {}
+
+std::string Worker::new_request_id() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    std::uint64_t r = random_();
+    for (int i = 0; i < 16; ++i, r >>= 4) id[half * 16 + i] = kHex[r & 15];
+  }
+  return id;
+}
+
+net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::ResponseWriter& out) {
+  RequestContext ctx{in, out, {}, ErrorStyle::kOpenAi, {}};
+  const auto client_id = ctx.header("x-request-id");
+  ctx.record.request_id = client_id && acceptable_request_id(*client_id) ? std::string(*client_id) : new_request_id();
+  const auto target = router::split_target(std::string_view(in.message.target().data(), in.message.target().size()));
+  ctx.record.method = std::string(in.message.method_string());
+  ctx.record.path = std::string(target.path);
+  ctx.record.client_ip = in.client_ip;
+  ctx.record.bytes_in = in.bytes_in;
+  std::string failure;
+  try {
+    co_await dispatch(ctx);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    // A bug must cost one request, not the process; the caller still gets an answer.
+    if (!out.started()) co_await send_error(ctx, {500, "api_error", "internal error: " + failure, {}, {}, {}});
+    else out.abort();
+  }
+  ctx.record.status = out.status();
+  ctx.record.bytes_out = out.bytes_out();
+  ctx.record.latency_ms = millis_since(in.started);
+  if (shared_->config->log.access_log) shared_->access_log->write(ctx.record);
+}
+
+net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
+  auto& in = ctx.in;
+  const auto route = router::match_route(ctx.record.method, ctx.record.path);
+  if (route.kind == router::RouteKind::kApi) ctx.error_style = endpoint_error_style(route.endpoint);
+  const auto& server_config = shared_->config->server;
+  if (in.problem == server::RequestProblem::kHeadersTooLarge) {
+    co_return co_await send_error(ctx, router::headers_too_large(server_config.max_header_bytes));
+  }
+  if (in.problem == server::RequestProblem::kBodyTooLarge) {
+    co_return co_await send_error(ctx, router::body_too_large(server_config.max_body_bytes));
+  }
+  switch (route.kind) {
+    case router::RouteKind::kHealth:
+      co_return co_await send_body(ctx, 200, std::string(kHealthBody));
+    case router::RouteKind::kApi:
+      co_return co_await serve_api(ctx, route.endpoint);
+    case router::RouteKind::kMethodNotAllowed:
+      co_return co_await send_error(ctx, router::method_not_allowed(ctx.record.method, ctx.record.path, route.allowed_methods));
+    default:
+      co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
+  }
+}
+
+server::HandlerFactory make_handler_factory(std::shared_ptr<GatewayShared> shared) {
+  return [shared](net::io_context& io) -> server::Handler {
+    auto worker = std::make_shared<Worker>(io, shared);
+    return [worker](server::IncomingRequest& in, server::ResponseWriter& out) { return worker->handle(in, out); };
+  };
+}
+
+}  // namespace aigw::gateway

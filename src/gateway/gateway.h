@@ -1,0 +1,31 @@
+// The request pipeline (DESIGN.md "one request, end to end"): route, admission, provider
+// choice, then the provider's answer relayed back — whole, or chunk by chunk for streams.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <random>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "config/config.h"
+#include "observability/access_log.h"
+#include "server/http_server.h"
+#include "upstream/upstream_client.h"
+
+namespace aigw::gateway {
+
+namespace net = boost::asio;
+
+// State shared by every worker thread: immutable config, the access log, counters.
+struct GatewayShared {
+  std::shared_ptr<const config::Config> config;
+  observability::AccessLog* access_log = nullptr;
+  std::shared_ptr<net::ssl::context> tls;
+  std::atomic<std::uint64_t> in_flight{0};
+};
+
+// Builds the server's per-thread handlers.
+server::HandlerFactory make_handler_factory(std::shared_ptr<GatewayShared> shared);
+
+}  // namespace aigw::gateway

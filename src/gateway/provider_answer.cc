@@ -1,0 +1,112 @@
+#include "gateway/provider_answer.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core/string.hpp>
+
+#include "router/upstream_target.h"
+
+namespace aigw::gateway {
+namespace {
+
+class UpstreamAnswer final : public ProviderAnswer {
+ public:
+  explicit UpstreamAnswer(std::unique_ptr<upstream::UpstreamResponse> r) : response_(std::move(r)) {}
+  int status() const override { return response_->status(); }
+  bool is_event_stream() const override { return response_->is_event_stream(); }
+  std::vector<std::pair<std::string, std::string>> headers() const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& field : response_->message()) {
+      std::string name(field.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (router::forward_response_header(name)) out.emplace_back(std::move(name), std::string(field.value()));
+    }
+    return out;
+  }
+  net::awaitable<Read> read_some(std::string& out) override {
+    // (Not a switch on the co_await: GCC 12 miscompiles co_await in a switch condition.)
+    const auto result = co_await response_->read_some(out);
+    if (result == upstream::UpstreamResponse::Read::kData) co_return Read::kData;
+    if (result == upstream::UpstreamResponse::Read::kEnd) co_return Read::kEnd;
+    co_return Read::kFailed;
+  }
+  upstream::UpstreamFailure failure() const override { return response_->failure(); }
+
+ private:
+  std::unique_ptr<upstream::UpstreamResponse> response_;
+};
+
+class MockPlayback final : public ProviderAnswer {
+ public:
+  MockPlayback(net::io_context& io, providers::MockAnswer answer, const providers::MockControls& c)
+      : timer_(io), answer_(std::move(answer)), controls_(c) {}
+  int status() const override { return answer_.status; }
+  bool is_event_stream() const override { return answer_.stream && answer_.status == 200; }
+  std::vector<std::pair<std::string, std::string>> headers() const override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [name, value] : answer_.headers) {
+      std::string lower = name;
+      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      out.emplace_back(std::move(lower), value);
+    }
+    return out;
+  }
+  net::awaitable<Read> read_some(std::string& out) override {
+    if (!is_event_stream()) {
+      if (body_sent_) co_return Read::kEnd;
+      body_sent_ = true;
+      out += answer_.body;
+      co_return Read::kData;
+    }
+    if (next_ >= answer_.events.size()) co_return Read::kEnd;
+    if (controls_.drop_after >= 0 && next_ >= static_cast<std::size_t>(controls_.drop_after)) {
+      co_return Read::kFailed;
+    }
+    if (next_ > 0 && controls_.chunk_delay_ms > 0) {
+      timer_.expires_after(std::chrono::milliseconds(controls_.chunk_delay_ms));
+      boost::system::error_code ec;
+      co_await timer_.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+    out += answer_.events[next_++];
+    co_return Read::kData;
+  }
+  upstream::UpstreamFailure failure() const override {
+    return {upstream::UpstreamFailure::Kind::kClosed, "mock provider dropped the stream as asked"};
+  }
+
+ private:
+  net::steady_timer timer_;
+  providers::MockAnswer answer_;
+  providers::MockControls controls_;
+  std::size_t next_ = 0;
+  bool body_sent_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ProviderAnswer> wrap_upstream(std::unique_ptr<upstream::UpstreamResponse> response) {
+  return std::make_unique<UpstreamAnswer>(std::move(response));
+}
+
+std::unique_ptr<ProviderAnswer> play_mock(net::io_context& io, providers::MockAnswer answer,
+                                          const providers::MockControls& controls) {
+  return std::make_unique<MockPlayback>(io, std::move(answer), controls);
+}
+
+net::awaitable<bool> read_whole(ProviderAnswer& answer, std::string& out, std::uint64_t limit,
+                                upstream::UpstreamFailure& failure) {
+  for (;;) {
+    const auto r = co_await answer.read_some(out);
+    if (r == ProviderAnswer::Read::kEnd) co_return true;
+    if (r == ProviderAnswer::Read::kFailed) {
+      failure = answer.failure();
+      co_return false;
+    }
+    if (out.size() > limit) {
+      failure = {upstream::UpstreamFailure::Kind::kTooLarge,
+                 "answer larger than " + std::to_string(limit) + " bytes"};
+      co_return false;
+    }
+  }
+}
+
+}  // namespace aigw::gateway

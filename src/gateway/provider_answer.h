@@ -1,0 +1,42 @@
+// What a provider answered, seen the same way whether it came over the network (an upstream
+// response) or from the in-process mock: a status, headers, and a body read piece by piece.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "providers/mock.h"
+#include "upstream/upstream_client.h"
+
+namespace aigw::gateway {
+
+namespace net = boost::asio;
+
+class ProviderAnswer {
+ public:
+  enum class Read { kData, kEnd, kFailed };
+  virtual ~ProviderAnswer() = default;
+  virtual int status() const = 0;
+  virtual bool is_event_stream() const = 0;
+  // Headers worth passing back to the caller (already filtered).
+  virtual std::vector<std::pair<std::string, std::string>> headers() const = 0;
+  virtual net::awaitable<Read> read_some(std::string& out) = 0;
+  // Why the last read failed.
+  virtual upstream::UpstreamFailure failure() const = 0;
+};
+
+std::unique_ptr<ProviderAnswer> wrap_upstream(std::unique_ptr<upstream::UpstreamResponse> response);
+// Plays a mock answer: events one by one with the requested delays, breaking where asked.
+std::unique_ptr<ProviderAnswer> play_mock(net::io_context& io, providers::MockAnswer answer,
+                                          const providers::MockControls& controls);
+
+// Reads the whole body, failing past `limit` bytes.
+net::awaitable<bool> read_whole(ProviderAnswer& answer, std::string& out, std::uint64_t limit,
+                                upstream::UpstreamFailure& failure);
+
+}  // namespace aigw::gateway

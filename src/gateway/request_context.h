@@ -1,0 +1,38 @@
+// What the pipeline knows about one request as it goes: who, where to, and what happened
+// (the access log record), plus helpers to answer it.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/api_error.h"
+#include "core/endpoint.h"
+#include "observability/access_log.h"
+#include "server/http_server.h"
+
+namespace aigw::gateway {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+
+struct RequestContext {
+  server::IncomingRequest& in;
+  server::ResponseWriter& out;
+  observability::AccessRecord record;
+  ErrorStyle error_style = ErrorStyle::kOpenAi;
+  boost::json::object body;  // the parsed JSON body of POST requests
+
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+// Sends a whole JSON (or other) response with the request id.
+net::awaitable<void> send_body(RequestContext& ctx, int status, std::string body,
+                               const std::vector<std::pair<std::string, std::string>>& headers = {},
+                               std::string_view content_type = "application/json");
+// Renders an error in the caller's format and sends it.
+net::awaitable<void> send_error(RequestContext& ctx, const ApiError& error);
+
+}  // namespace aigw::gateway

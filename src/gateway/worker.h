@@ -1,0 +1,36 @@
+// One worker thread's pipeline: the shared state plus this thread's upstream client.
+#pragma once
+
+#include <memory>
+#include <random>
+#include <string>
+
+#include "gateway/gateway.h"
+#include "gateway/provider_answer.h"
+#include "gateway/request_context.h"
+
+namespace aigw::gateway {
+
+class Worker {
+ public:
+  Worker(net::io_context& io, std::shared_ptr<GatewayShared> shared);
+  net::awaitable<void> handle(server::IncomingRequest& in, server::ResponseWriter& out);
+
+ private:
+  net::awaitable<void> dispatch(RequestContext& ctx);
+  net::awaitable<void> serve_api(RequestContext& ctx, Endpoint endpoint);
+  net::awaitable<void> serve_models(RequestContext& ctx);
+  net::awaitable<void> proxy(RequestContext& ctx, Endpoint endpoint, const config::ProviderConfig& provider);
+  net::awaitable<void> relay(RequestContext& ctx, const config::ProviderConfig& provider,
+                             ProviderAnswer& answer);
+  net::awaitable<void> relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
+                                    ProviderAnswer& answer);
+  std::string new_request_id();
+
+  net::io_context& io_;
+  std::shared_ptr<GatewayShared> shared_;
+  upstream::UpstreamClient upstream_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace aigw::gateway

@@ -1,0 +1,23 @@
+// The providers aigw knows by name, with their default base URL and how their key is sent.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "config/config.h"
+
+namespace aigw::providers {
+
+struct BuiltinProvider {
+  std::string_view name;
+  ProviderApi api;
+  std::string_view base_url;  // empty when it has no universal default (azure-openai)
+  config::KeyStyle key_style;
+  std::string_view key_env;   // environment variable holding its key, if any
+};
+
+std::span<const BuiltinProvider> builtin_providers();
+std::optional<BuiltinProvider> find_builtin(std::string_view name);
+
+}  // namespace aigw::providers

@@ -1,0 +1,31 @@
+// The gateway's own errors, with the exact strings users read on the troubleshooting page.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/api_error.h"
+#include "core/duration.h"
+
+namespace aigw::router {
+
+ApiError provider_not_set();
+ApiError unknown_provider(std::string_view name, const std::vector<std::string>& known);
+ApiError provider_api_mismatch(std::string_view provider, std::string_view provider_api,
+                               std::string_view path, std::string_view needed_api);
+ApiError custom_host_refused(std::string_view host);
+ApiError invalid_json(std::string_view detail);
+ApiError no_route(std::string_view method, std::string_view path);
+ApiError method_not_allowed(std::string_view method, std::string_view path, std::string_view allowed);
+ApiError body_too_large(std::uint64_t limit);
+ApiError headers_too_large(std::uint64_t limit);
+ApiError overloaded(long retry_after_seconds);
+ApiError provider_unreachable(std::string_view provider, std::string_view cause);
+ApiError provider_key_rejected(std::string_view provider, int upstream_status);
+ApiError provider_closed(std::string_view provider, std::string_view detail);
+ApiError provider_timeout(std::string_view provider, Millis after);
+ApiError provider_stream_broken(std::string_view provider, std::string_view detail);
+ApiError provider_missing_key(std::string_view provider, std::string_view key_source);
+
+}  // namespace aigw::router

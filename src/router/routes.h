@@ -1,0 +1,36 @@
+// The endpoint table: method + path → what serves it. Pure; no I/O.
+#pragma once
+
+#include <string_view>
+
+#include "core/endpoint.h"
+
+namespace aigw::router {
+
+enum class RouteKind {
+  kHealth,            // GET|HEAD /
+  kApi,               // one of the provider endpoints (see Endpoint)
+  kOAuthToken,        // POST /oauth2/token
+  kJwks,              // GET /.well-known/jwks.json
+  kOpenIdConfig,      // GET /.well-known/openid-configuration
+  kNotFound,
+  kMethodNotAllowed,
+};
+
+struct Route {
+  RouteKind kind = RouteKind::kNotFound;
+  Endpoint endpoint = Endpoint::kChatCompletions;  // meaningful for kApi
+  std::string_view allowed_methods;                // for kMethodNotAllowed
+};
+
+// `path` is the target without its query string.
+Route match_route(std::string_view method, std::string_view path);
+
+// Splits "/v1/messages?beta=true" into path and query (without the '?').
+struct Target {
+  std::string_view path;
+  std::string_view query;
+};
+Target split_target(std::string_view target);
+
+}  // namespace aigw::router

@@ -1,0 +1,111 @@
+// The HTTP/1.1 listener: one io_context per core with SO_REUSEPORT, one coroutine per
+// connection, keep-alive, limits on header size, body size and time, and a graceful drain.
+// It knows nothing of providers or JSON: requests go to a Handler.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+
+namespace aigw::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+// Something the server found wrong before the request could be handled.
+enum class RequestProblem { kNone, kHeadersTooLarge, kBodyTooLarge };
+
+struct IncomingRequest {
+  http::request<http::string_body> message;
+  RequestProblem problem = RequestProblem::kNone;
+  std::string client_ip;
+  std::chrono::steady_clock::time_point started;
+  std::uint64_t bytes_in = 0;
+  bool draining = false;  // the server is shutting down: answer, then close
+};
+
+// How a handler answers: a whole response, or a stream of chunks (chunked encoding).
+class ResponseWriter {
+ public:
+  ResponseWriter(beast::tcp_stream& stream, bool keep_alive, bool head_request,
+                 std::chrono::milliseconds write_timeout);
+
+  net::awaitable<bool> send(http::response<http::string_body> response);
+  net::awaitable<bool> begin_stream(http::response<http::empty_body> header);
+  net::awaitable<bool> send_chunk(std::string_view data);
+  net::awaitable<bool> end_stream();
+  // Closes the connection without ending the chunked body: the client sees a broken stream.
+  void abort();
+
+  bool started() const { return started_; }
+  bool finished() const { return finished_; }
+  bool failed() const { return failed_; }
+  bool keep_alive() const { return keep_alive_ && !failed_; }
+  int status() const { return status_; }
+  std::uint64_t bytes_out() const { return bytes_out_; }
+
+ private:
+  template <typename Op>
+  net::awaitable<bool> timed_write(Op op);
+
+  beast::tcp_stream& stream_;
+  bool keep_alive_;
+  bool head_request_;
+  std::chrono::milliseconds write_timeout_;
+  bool started_ = false;
+  bool finished_ = false;
+  bool failed_ = false;
+  int status_ = 0;
+  std::uint64_t bytes_out_ = 0;
+};
+
+using Handler = std::function<net::awaitable<void>(IncomingRequest&, ResponseWriter&)>;
+// Builds one handler per worker thread, so per-thread state (connection pools) needs no locks.
+using HandlerFactory = std::function<Handler(net::io_context&)>;
+
+class HttpServer {
+ public:
+  HttpServer(const config::ServerConfig& config, HandlerFactory factory);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listeners (port 0 picks a free port); throws on failure.
+  void bind();
+  std::uint16_t port() const { return port_; }
+  int thread_count() const { return static_cast<int>(workers_.size()); }
+  // Serves until drained; returns true when every connection finished within drain_timeout.
+  bool run();
+  // Thread-safe (signal handlers post it): stop accepting, close idle connections, let
+  // in-flight requests finish, then make run() return.
+  void begin_drain();
+
+ private:
+  struct Worker;
+  net::awaitable<void> accept_loop(Worker& worker);
+  net::awaitable<void> session(Worker& worker, beast::tcp_stream stream, std::string client_ip);
+  void drain_worker(Worker& worker);
+
+  config::ServerConfig config_;
+  HandlerFactory factory_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> open_sessions_{0};
+};
+
+}  // namespace aigw::server

@@ -1,0 +1,263 @@
+#include "upstream/upstream_client.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <openssl/ssl.h>
+
+namespace aigw::upstream {
+namespace {
+
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+using Kind = UpstreamFailure::Kind;
+
+// Pooled connections idle longer than this are dropped: providers close idle keep-alive
+// connections after about a minute, and a dead one costs a retry.
+constexpr auto kMaxIdle = std::chrono::seconds(45);
+
+std::string duration_text(std::chrono::milliseconds d) {
+  return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + "s" : std::to_string(d.count()) + "ms";
+}
+
+bool is_ip_literal(const std::string& host) {
+  beast::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+UpstreamFailure read_failure(const beast::error_code& ec, std::chrono::milliseconds read_timeout) {
+  if (ec == beast::error::timeout) {
+    return {Kind::kTimeout, "no data for " + duration_text(read_timeout)};
+  }
+  if (ec == http::error::end_of_stream || ec == net::error::eof || ec == http::error::partial_message ||
+      ec == net::error::connection_reset) {
+    return {Kind::kClosed, ec.message()};
+  }
+  if (ec == http::error::body_limit) return {Kind::kTooLarge, "response too large"};
+  return {Kind::kProtocol, ec.message()};
+}
+
+}  // namespace
+
+// One kept-alive connection to a provider, plain or TLS.
+class Connection {
+ public:
+  std::string key;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since;
+  bool reused = false;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  template <typename F>
+  auto with_stream(F&& f) {
+    return tls ? f(*tls) : f(*plain);
+  }
+};
+
+// ---- ConnectionPool ---------------------------------------------------------------------
+
+ConnectionPool::ConnectionPool(std::size_t max_idle_per_host) : max_idle_per_host_(max_idle_per_host) {}
+ConnectionPool::~ConnectionPool() = default;
+
+std::unique_ptr<Connection> ConnectionPool::acquire(const std::string& key) {
+  auto it = idle_.find(key);
+  if (it == idle_.end()) return nullptr;
+  auto& list = it->second;
+  const auto now = std::chrono::steady_clock::now();
+  while (!list.empty()) {
+    std::unique_ptr<Connection> c = std::move(list.back());
+    list.pop_back();
+    if (now - c->idle_since < kMaxIdle && c->lowest().socket().is_open()) {
+      c->reused = true;
+      return c;
+    }
+  }
+  return nullptr;
+}
+
+void ConnectionPool::release(std::unique_ptr<Connection> connection) {
+  auto& list = idle_[connection->key];
+  if (list.size() >= max_idle_per_host_) return;
+  connection->idle_since = std::chrono::steady_clock::now();
+  connection->buffer.clear();
+  list.push_back(std::move(connection));
+}
+
+std::size_t ConnectionPool::idle_count() const {
+  std::size_t n = 0;
+  for (const auto& [_, list] : idle_) n += list.size();
+  return n;
+}
+
+// ---- UpstreamResponse -------------------------------------------------------------------
+
+UpstreamResponse::UpstreamResponse(std::unique_ptr<Connection> connection,
+                                   std::unique_ptr<http::response_parser<http::string_body>> parser,
+                                   ConnectionPool& pool, std::chrono::milliseconds read_timeout)
+    : connection_(std::move(connection)), parser_(std::move(parser)), pool_(pool), read_timeout_(read_timeout) {}
+
+UpstreamResponse::~UpstreamResponse() = default;  // an unfinished body: the connection is dropped
+
+int UpstreamResponse::status() const { return parser_->get().result_int(); }
+
+const http::response_parser<http::string_body>::value_type& UpstreamResponse::message() const {
+  return parser_->get();
+}
+
+bool UpstreamResponse::is_event_stream() const {
+  const auto ct = parser_->get()[http::field::content_type];
+  return ct.substr(0, 17) == "text/event-stream";
+}
+
+net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& out) {
+  if (!connection_) co_return Read::kEnd;
+  auto& body = parser_->get().body();
+  if (!body.empty()) {  // bytes that arrived with the header
+    out += body;
+    body.clear();
+    co_return Read::kData;
+  }
+  if (parser_->is_done()) {
+    if (parser_->get().keep_alive()) pool_.release(std::move(connection_));
+    connection_.reset();
+    co_return Read::kEnd;
+  }
+  beast::error_code ec;
+  connection_->lowest().expires_after(read_timeout_);
+  co_await connection_->with_stream([&](auto& s) {
+    return http::async_read_some(s, connection_->buffer, *parser_, net::redirect_error(net::use_awaitable, ec));
+  });
+  connection_->lowest().expires_never();
+  if (ec) {
+    failure_ = read_failure(ec, read_timeout_);
+    connection_.reset();
+    co_return Read::kFailed;
+  }
+  out += body;
+  body.clear();
+  co_return Read::kData;
+}
+
+net::awaitable<bool> UpstreamResponse::read_all(std::string& out, std::uint64_t limit) {
+  for (;;) {
+    const Read r = co_await read_some(out);
+    if (r == Read::kEnd) co_return true;
+    if (r == Read::kFailed) co_return false;
+    if (out.size() > limit) {
+      failure_ = {Kind::kTooLarge, "response larger than " + std::to_string(limit) + " bytes"};
+      connection_.reset();
+      co_return false;
+    }
+  }
+}
+
+// ---- UpstreamClient ---------------------------------------------------------------------
+
+std::shared_ptr<net::ssl::context> make_tls_context(const config::UpstreamConfig& config) {
+  auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+  ctx->set_default_verify_paths();
+  if (!config.ca_file.empty()) ctx->load_verify_file(config.ca_file);
+  ctx->set_verify_mode(net::ssl::verify_peer);
+  return ctx;
+}
+
+UpstreamClient::UpstreamClient(net::io_context& io, std::shared_ptr<net::ssl::context> tls,
+                               const config::UpstreamConfig& config)
+    : io_(io), tls_(std::move(tls)), pool_(config.max_idle_per_host) {}
+
+UpstreamClient::~UpstreamClient() = default;
+
+net::awaitable<std::unique_ptr<Connection>> UpstreamClient::connect(const UpstreamRequest& request,
+                                                                    UpstreamFailure& failure) {
+  const auto& t = request.target;
+  beast::error_code ec;
+  tcp::resolver resolver(io_);
+  const auto endpoints = co_await resolver.async_resolve(t.host, t.port, net::redirect_error(net::use_awaitable, ec));
+  if (ec) {
+    failure = {Kind::kResolve, "cannot resolve " + t.host + ": " + ec.message()};
+    co_return nullptr;
+  }
+  auto conn = std::make_unique<Connection>();
+  conn->key = t.pool_key();
+  auto tcp_stream = std::make_unique<beast::tcp_stream>(io_);
+  tcp_stream->expires_after(request.connect_timeout);
+  co_await tcp_stream->async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
+  if (ec) {
+    failure = {Kind::kConnect, ec == beast::error::timeout
+                                   ? "connect to " + t.host + ":" + t.port + " timed out after " + duration_text(request.connect_timeout)
+                                   : ec.message() + " (" + t.host + ":" + t.port + ")"};
+    co_return nullptr;
+  }
+  tcp_stream->socket().set_option(tcp::no_delay(true), ec);
+  if (!t.tls) {
+    tcp_stream->expires_never();
+    conn->plain = std::move(tcp_stream);
+    co_return conn;
+  }
+  conn->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*tcp_stream), *tls_);
+  if (!is_ip_literal(t.host)) SSL_set_tlsext_host_name(conn->tls->native_handle(), t.host.c_str());
+  conn->tls->set_verify_mode(net::ssl::verify_peer);
+  conn->tls->set_verify_callback(net::ssl::host_name_verification(t.host));
+  co_await conn->tls->async_handshake(net::ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
+  conn->lowest().expires_never();
+  if (ec) {
+    failure = {Kind::kTls, "TLS handshake with " + t.host + ":" + t.port + " failed: " + ec.message()};
+    co_return nullptr;
+  }
+  co_return conn;
+}
+
+net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(const UpstreamRequest& request) {
+  http::request<http::string_body> message{request.method, request.target.target, 11};
+  message.set(http::field::host, request.target.host_header);
+  for (const auto& [name, value] : request.headers) message.set(name, value);
+  message.body() = request.body;
+  message.keep_alive(true);
+  if (request.method != http::verb::get || !request.body.empty()) message.prepare_payload();
+
+  // A pooled connection the provider closed in the meantime fails on first use; then one
+  // fresh connection is tried, since the provider cannot have acted on the request.
+  for (int attempt = 0;; ++attempt) {
+    Outcome outcome;
+    std::unique_ptr<Connection> conn = attempt == 0 ? pool_.acquire(request.target.pool_key()) : nullptr;
+    if (!conn) {
+      conn = co_await connect(request, outcome.failure);
+      if (!conn) co_return outcome;
+    }
+    const bool retryable = conn->reused && attempt == 0;
+    beast::error_code ec;
+    conn->lowest().expires_after(request.read_timeout);
+    co_await conn->with_stream([&](auto& s) {
+      return http::async_write(s, message, net::redirect_error(net::use_awaitable, ec));
+    });
+    if (ec) {
+      if (retryable) continue;
+      outcome.failure = {Kind::kClosed, "writing the request failed: " + ec.message()};
+      co_return outcome;
+    }
+    auto parser = std::make_unique<http::response_parser<http::string_body>>();
+    parser->body_limit(boost::none);  // limits are the caller's (read_all) so streams can be long
+    if (request.method == http::verb::head) parser->skip(true);
+    co_await conn->with_stream([&](auto& s) {
+      return http::async_read_header(s, conn->buffer, *parser, net::redirect_error(net::use_awaitable, ec));
+    });
+    conn->lowest().expires_never();
+    if (ec) {
+      const bool nothing_read = conn->buffer.size() == 0;
+      if (retryable && nothing_read && ec != beast::error::timeout) continue;
+      outcome.failure = read_failure(ec, request.read_timeout);
+      co_return outcome;
+    }
+    outcome.response = std::make_unique<UpstreamResponse>(std::move(conn), std::move(parser), pool_, request.read_timeout);
+    co_return outcome;
+  }
+}
+
+}  // namespace aigw::upstream

@@ -1,0 +1,109 @@
+// The client side toward providers: a keep-alive connection pool per host (one per worker
+// thread, so no locks), TLS with certificate and host name verification and SNI, connect
+// and read timeouts, and bodies read piece by piece so streams are never buffered whole.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "router/upstream_target.h"
+
+namespace aigw::upstream {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+
+struct UpstreamFailure {
+  enum class Kind { kResolve, kConnect, kTls, kTimeout, kClosed, kProtocol, kTooLarge };
+  Kind kind = Kind::kProtocol;
+  std::string detail;  // human-readable cause, never containing a key
+};
+
+struct UpstreamRequest {
+  router::UpstreamTarget target;
+  http::verb method = http::verb::post;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds read_timeout{300'000};
+};
+
+class Connection;
+class ConnectionPool;
+
+// A provider's answer whose header has arrived; the body is read on demand.
+class UpstreamResponse {
+ public:
+  UpstreamResponse(std::unique_ptr<Connection> connection,
+                   std::unique_ptr<http::response_parser<http::string_body>> parser,
+                   ConnectionPool& pool, std::chrono::milliseconds read_timeout);
+  ~UpstreamResponse();
+
+  int status() const;
+  const http::response_parser<http::string_body>::value_type& message() const;
+  bool is_event_stream() const;
+
+  enum class Read { kData, kEnd, kFailed };
+  // Appends the next piece of the body to `out`.
+  net::awaitable<Read> read_some(std::string& out);
+  // Reads the rest of the body into `out`, failing past `limit` bytes.
+  net::awaitable<bool> read_all(std::string& out, std::uint64_t limit);
+  const UpstreamFailure& failure() const { return failure_; }
+
+ private:
+  std::unique_ptr<Connection> connection_;
+  std::unique_ptr<http::response_parser<http::string_body>> parser_;
+  ConnectionPool& pool_;
+  std::chrono::milliseconds read_timeout_;
+  UpstreamFailure failure_;
+};
+
+class ConnectionPool {
+ public:
+  explicit ConnectionPool(std::size_t max_idle_per_host);
+  ~ConnectionPool();
+  std::unique_ptr<Connection> acquire(const std::string& key);
+  void release(std::unique_ptr<Connection> connection);
+  std::size_t idle_count() const;
+
+ private:
+  std::size_t max_idle_per_host_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+// Builds the process-wide TLS client context: system CAs plus an optional extra bundle.
+std::shared_ptr<net::ssl::context> make_tls_context(const config::UpstreamConfig& config);
+
+class UpstreamClient {
+ public:
+  UpstreamClient(net::io_context& io, std::shared_ptr<net::ssl::context> tls,
+                 const config::UpstreamConfig& config);
+  ~UpstreamClient();
+
+  struct Outcome {
+    std::unique_ptr<UpstreamResponse> response;  // set on success
+    UpstreamFailure failure;                     // meaningful when response is null
+  };
+  // Sends the request and waits for the response header.
+  net::awaitable<Outcome> send(const UpstreamRequest& request);
+
+ private:
+  net::awaitable<std::unique_ptr<Connection>> connect(const UpstreamRequest& request, UpstreamFailure& failure);
+
+  net::io_context& io_;
+  std::shared_ptr<net::ssl::context> tls_;
+  ConnectionPool pool_;
+};
+
+}  // namespace aigw::upstream
