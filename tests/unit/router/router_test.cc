@@ -1,0 +1,150 @@
+// The pure request-path decisions: routes, provider choice, upstream URL, header policy,
+// and errors rendered in each caller's format.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "config/config.h"
+#include "router/gateway_errors.h"
+#include "router/render_error.h"
+#include "router/routes.h"
+#include "router/upstream_target.h"
+
+namespace aigw::router {
+namespace {
+
+namespace json = boost::json;
+
+config::Config test_config() {
+  return config::load_config_text(R"(
+upstream: { allowed_custom_hosts: [ "127.0.0.1", "llm.internal:8443", "*.corp.example" ] }
+providers:
+  openai:    { dialect: openai,    base_url: https://api.openai.com/v1, api_key: sk-o }
+  anthropic: { dialect: anthropic, base_url: https://api.anthropic.com/v1, api_key: sk-a }
+)",
+                                  "t", [](std::string_view) { return std::nullopt; });
+}
+
+TEST(RoutesTest, MatchesEveryEndpoint) {
+  EXPECT_EQ(match_route("POST", "/v1/chat/completions").endpoint, Endpoint::kChatCompletions);
+  EXPECT_EQ(match_route("POST", "/v1/responses").endpoint, Endpoint::kResponses);
+  EXPECT_EQ(match_route("POST", "/v1/embeddings").endpoint, Endpoint::kEmbeddings);
+  EXPECT_EQ(match_route("GET", "/v1/models").endpoint, Endpoint::kModels);
+  EXPECT_EQ(match_route("POST", "/v1/messages").endpoint, Endpoint::kMessages);
+  EXPECT_EQ(match_route("POST", "/v1/messages/count_tokens").endpoint, Endpoint::kCountTokens);
+  EXPECT_EQ(match_route("HEAD", "/").kind, RouteKind::kHealth);
+  EXPECT_EQ(match_route("GET", "/").kind, RouteKind::kHealth);
+}
+
+TEST(RoutesTest, WrongMethodIsNotAllowedAndUnknownPathIsNotFound) {
+  const auto r = match_route("GET", "/v1/chat/completions");
+  EXPECT_EQ(r.kind, RouteKind::kMethodNotAllowed);
+  EXPECT_EQ(r.allowed_methods, "POST");
+  EXPECT_EQ(match_route("POST", "/v1/nope").kind, RouteKind::kNotFound);
+}
+
+TEST(RoutesTest, SplitTargetKeepsQuery) {
+  const auto t = split_target("/v1/messages?beta=true");
+  EXPECT_EQ(t.path, "/v1/messages");
+  EXPECT_EQ(t.query, "beta=true");
+  EXPECT_EQ(match_route("POST", "/v1/messages/").endpoint, Endpoint::kMessages);
+}
+
+TEST(SelectProviderTest, MissingHeaderGivesTheExactTroubleshootingBody) {
+  const auto cfg = test_config();
+  const auto r = select_provider(cfg, std::nullopt, Endpoint::kChatCompletions, "/v1/chat/completions");
+  ASSERT_FALSE(r.ok());
+  const auto rendered = render_error(ErrorStyle::kOpenAi, r.error());
+  EXPECT_EQ(rendered.status, 400);
+  EXPECT_EQ(rendered.body, R"({"error": "provider is not set"})");
+}
+
+TEST(SelectProviderTest, UnknownProviderNamesTheKnownOnes) {
+  const auto cfg = test_config();
+  const auto r = select_provider(cfg, "opneai", Endpoint::kChatCompletions, "/v1/chat/completions");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_NE(r.error().message.find("anthropic, mock, openai"), std::string::npos) << r.error().message;
+}
+
+TEST(SelectProviderTest, ApiMismatchIsAClearError) {
+  const auto cfg = test_config();
+  const auto r = select_provider(cfg, "anthropic", Endpoint::kChatCompletions, "/v1/chat/completions");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("speaks the anthropic API"), std::string::npos);
+  EXPECT_TRUE(select_provider(cfg, "mock", Endpoint::kMessages, "/v1/messages").ok());
+  EXPECT_TRUE(select_provider(cfg, "anthropic", Endpoint::kMessages, "/v1/messages").ok());
+}
+
+TEST(UpstreamTargetTest, BuildsUrlFromBaseUrlAndKeepsQuery) {
+  const auto cfg = test_config();
+  const auto t = build_upstream_target(cfg.providers.at("anthropic"), "/messages", "beta=true", std::nullopt, {});
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->tls);
+  EXPECT_EQ(t->host, "api.anthropic.com");
+  EXPECT_EQ(t->port, "443");
+  EXPECT_EQ(t->target, "/v1/messages?beta=true");
+  EXPECT_EQ(t->host_header, "api.anthropic.com");
+}
+
+TEST(UpstreamTargetTest, CustomHostMustBeAllowed) {
+  const auto cfg = test_config();
+  const auto& allowed = cfg.upstream.allowed_custom_hosts;
+  const auto ok = build_upstream_target(cfg.providers.at("openai"), "/chat/completions", "", "http://127.0.0.1:9000/v1", allowed);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_FALSE(ok->tls);
+  EXPECT_EQ(ok->port, "9000");
+  EXPECT_EQ(ok->target, "/v1/chat/completions");
+  EXPECT_TRUE(build_upstream_target(cfg.providers.at("openai"), "/x", "", "https://a.corp.example/v1", allowed).ok());
+  EXPECT_TRUE(build_upstream_target(cfg.providers.at("openai"), "/x", "", "https://llm.internal:8443", allowed).ok());
+  const auto refused = build_upstream_target(cfg.providers.at("openai"), "/x", "", "https://llm.internal:9999", allowed);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("allowed_custom_hosts"), std::string::npos);
+  EXPECT_FALSE(build_upstream_target(cfg.providers.at("openai"), "/x", "", "https://evilcorp.example", allowed).ok());
+  EXPECT_FALSE(build_upstream_target(cfg.providers.at("openai"), "/x", "", "not a url", allowed).ok());
+}
+
+TEST(HeaderPolicyTest, ClientCredentialsAndControlHeadersNeverCross) {
+  for (const char* h : {"authorization", "x-api-key", "api-key", "x-goog-api-key", "x-portkey-provider",
+                        "x-portkey-custom-host", "x-aigw-mock-status", "host", "content-length",
+                        "connection", "cookie", "accept-encoding"}) {
+    EXPECT_FALSE(forward_request_header(h)) << h;
+  }
+  for (const char* h : {"anthropic-version", "anthropic-beta", "content-type", "user-agent", "openai-beta"}) {
+    EXPECT_TRUE(forward_request_header(h)) << h;
+  }
+  EXPECT_TRUE(forward_response_header("retry-after"));
+  EXPECT_FALSE(forward_response_header("transfer-encoding"));
+}
+
+TEST(HeaderPolicyTest, GatewayKeyInTheProvidersOwnForm) {
+  const auto cfg = test_config();
+  EXPECT_EQ(provider_auth_headers(cfg.providers.at("openai")).at(0).second, "Bearer sk-o");
+  EXPECT_EQ(provider_auth_headers(cfg.providers.at("anthropic")).at(0).first, "x-api-key");
+}
+
+TEST(RenderErrorTest, AnthropicShapeOnMessagesAndOpenAiShapeElsewhere) {
+  const ApiError e = overloaded(3);
+  const auto a = render_error(ErrorStyle::kAnthropic, e);
+  const auto av = json::parse(a.body).as_object();
+  EXPECT_EQ(av.at("type"), "error");
+  EXPECT_EQ(av.at("error").at("type"), "overloaded_error");
+  ASSERT_EQ(a.headers.size(), 1u);
+  EXPECT_EQ(a.headers[0], (std::pair<std::string, std::string>{"Retry-After", "3"}));
+  const auto o = json::parse(render_error(ErrorStyle::kOpenAi, e).body).as_object();
+  EXPECT_NE(std::string(o.at("error").at("message").as_string()).find("gateway overloaded"), std::string::npos);
+  EXPECT_EQ(render_stream_error(ErrorStyle::kAnthropic, e).rfind("event: error\ndata: {", 0), 0u);
+}
+
+TEST(GatewayErrorsTest, ProviderFailuresSayWhatTheTroubleshootingPageSays) {
+  EXPECT_EQ(provider_key_rejected("openai", 401).status, 502);
+  EXPECT_NE(provider_key_rejected("openai", 401).message.find("invalid or revoked"), std::string::npos);
+  EXPECT_EQ(provider_unreachable("openai", "Connection refused").status, 502);
+  EXPECT_EQ(provider_timeout("openai", Millis(500)).status, 504);
+  EXPECT_NE(provider_timeout("openai", Millis(500)).message.find("500ms"), std::string::npos);
+  EXPECT_EQ(body_too_large(1024).status, 413);
+  EXPECT_EQ(headers_too_large(1024).status, 431);
+}
+
+}  // namespace
+}  // namespace aigw::router
