@@ -89,8 +89,8 @@ std::string strip_trailing_slash(std::string url) {
 
 ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, const EnvLookup& env,
                               std::vector<std::string>& warnings) {
-  node.allow_keys({"dialect", "base_url", "api_key", "key_style", "models", "connect_timeout",
-                   "read_timeout"});
+  node.allow_keys({"dialect", "base_url", "api_key", "key_style", "models", "probe_model",
+                   "connect_timeout", "read_timeout"});
   const auto builtin = providers::find_builtin(name);
   ProviderConfig p;
   p.name = name;
@@ -125,6 +125,8 @@ ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, c
                                 builtin && !node.has("dialect") ? builtin->key_style : default_key_style(p.api));
   p.models = node.str_list("models");
   if (p.api == ProviderApi::kMock && p.models.empty()) p.models = {"mock-gpt", "mock-claude"};
+  p.probe_model = node.str("probe_model", !p.models.empty() ? p.models.front()
+                                          : builtin ? std::string(builtin->probe_model) : "");
   p.connect_timeout = node.duration("connect_timeout", Millis(0));
   p.read_timeout = node.duration("read_timeout", Millis(0));
   return p;

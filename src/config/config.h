@@ -24,6 +24,7 @@ struct ProviderConfig {
   std::string api_key_source;  // where the key came from, for messages (e.g. "OPENAI_API_KEY")
   KeyStyle key_style = KeyStyle::kBearer;
   std::vector<std::string> models;  // advertised by GET /v1/models
+  std::string probe_model;          // used by health probes (max_tokens: 1)
   Millis connect_timeout{0};        // 0: the upstream default
   Millis read_timeout{0};
 };

@@ -29,6 +29,19 @@ double millis_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
+// GET /v1/providers: what check-health.sh --providers probes. Never includes keys or URLs.
+std::string providers_list(const config::Config& config) {
+  json::array data;
+  for (const auto& entry : config.providers) {
+    const auto& p = entry.second;
+    json::array models;
+    for (const auto& m : p.models) models.push_back(json::string(m));
+    data.push_back(json::object{{"name", p.name}, {"dialect", provider_api_name(p.api)},
+                                {"models", std::move(models)}, {"probe_model", p.probe_model}});
+  }
+  return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
+}
+
 }  // namespace
 
 std::optional<std::string_view> RequestContext::header(std::string_view name) const {
@@ -110,6 +123,8 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
       co_return co_await send_body(ctx, 200, std::string(kHealthBody));
     case router::RouteKind::kApi:
       co_return co_await serve_api(ctx, route.endpoint);
+    case router::RouteKind::kProviders:
+      co_return co_await send_body(ctx, 200, providers_list(*shared_->config));
     case router::RouteKind::kMethodNotAllowed:
       co_return co_await send_error(ctx, router::method_not_allowed(ctx.record.method, ctx.record.path, route.allowed_methods));
     default:

@@ -32,6 +32,7 @@ constexpr std::array kFixedRoutes = {
     FixedRoute{"POST", "/oauth2/token", RouteKind::kOAuthToken},
     FixedRoute{"GET", "/.well-known/jwks.json", RouteKind::kJwks},
     FixedRoute{"GET", "/.well-known/openid-configuration", RouteKind::kOpenIdConfig},
+    FixedRoute{"GET", "/v1/providers", RouteKind::kProviders},
 };
 
 // Agents are not consistent about a trailing slash; "/v1/messages/" means "/v1/messages".

@@ -13,6 +13,7 @@ enum class RouteKind {
   kOAuthToken,        // POST /oauth2/token
   kJwks,              // GET /.well-known/jwks.json
   kOpenIdConfig,      // GET /.well-known/openid-configuration
+  kProviders,         // GET /v1/providers: the configured providers (for health checks)
   kNotFound,
   kMethodNotAllowed,
 };
