@@ -50,6 +50,25 @@ sigset_t blocked_signals() {
   return set;
 }
 
+// SIGHUP: a new config snapshot for new requests; in-flight ones finish on the old one. The
+// listener (address, threads, server limits) stays as started.
+void reload(const ServeOptions& options, gateway::GatewayShared& shared, observability::AccessLog& log) {
+  if (options.config_path.empty()) {
+    log.write_line(R"({"type":"reload","msg":"nothing to reload: running the embedded default"})");
+    return;
+  }
+  try {
+    auto fresh = load(options);
+    const auto old = shared.config.load();
+    fresh->server = old->server;
+    shared.config.store(std::move(fresh));
+    log.write_line(R"({"type":"reload","msg":"config reloaded"})");
+  } catch (const std::exception& e) {
+    log.write_line(json::serialize(json::object{{"type", "reload"}, {"msg", "config rejected, keeping the old one"},
+                                                {"error", e.what()}}));
+  }
+}
+
 }  // namespace
 
 int run_serve(const ServeOptions& options) {
@@ -83,7 +102,10 @@ int run_serve(const ServeOptions& options) {
     for (;;) {
       int sig = 0;
       if (sigwait(&signals, &sig) != 0) continue;
-      if (sig == SIGHUP) continue;  // reload joins with the config work
+      if (sig == SIGHUP) {
+        reload(options, *shared, access_log);
+        continue;
+      }
       access_log.write_line(R"({"type":"stop","msg":"draining"})");
       server.begin_drain();
       return;

@@ -68,7 +68,7 @@ net::awaitable<void> send_error(RequestContext& ctx, const ApiError& error) {
 }
 
 Worker::Worker(net::io_context& io, std::shared_ptr<GatewayShared> shared)
-    : io_(io), shared_(std::move(shared)), upstream_(io, shared_->tls, shared_->config->upstream),
+    : io_(io), shared_(std::move(shared)), upstream_(io, shared_->tls, shared_->config.load()->upstream),
       random_(std::random_device{}()) {}
 
 std::string Worker::new_request_id() {
@@ -82,7 +82,7 @@ std::string Worker::new_request_id() {
 }
 
 net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::ResponseWriter& out) {
-  RequestContext ctx{in, out, {}, ErrorStyle::kOpenAi, {}};
+  RequestContext ctx{shared_->config.load(), in, out, {}, ErrorStyle::kOpenAi, {}};
   const auto client_id = ctx.header("x-request-id");
   ctx.record.request_id = client_id && acceptable_request_id(*client_id) ? std::string(*client_id) : new_request_id();
   const auto target = router::split_target(std::string_view(in.message.target().data(), in.message.target().size()));
@@ -104,14 +104,14 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
   ctx.record.status = out.status();
   ctx.record.bytes_out = out.bytes_out();
   ctx.record.latency_ms = millis_since(in.started);
-  if (shared_->config->log.access_log) shared_->access_log->write(ctx.record);
+  if (ctx.config->log.access_log) shared_->access_log->write(ctx.record);
 }
 
 net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
   auto& in = ctx.in;
   const auto route = router::match_route(ctx.record.method, ctx.record.path);
   if (route.kind == router::RouteKind::kApi) ctx.error_style = endpoint_error_style(route.endpoint);
-  const auto& server_config = shared_->config->server;
+  const auto& server_config = ctx.config->server;
   if (in.problem == server::RequestProblem::kHeadersTooLarge) {
     co_return co_await send_error(ctx, router::headers_too_large(server_config.max_header_bytes));
   }
@@ -124,7 +124,7 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
     case router::RouteKind::kApi:
       co_return co_await serve_api(ctx, route.endpoint);
     case router::RouteKind::kProviders:
-      co_return co_await send_body(ctx, 200, providers_list(*shared_->config));
+      co_return co_await send_body(ctx, 200, providers_list(*ctx.config));
     case router::RouteKind::kMethodNotAllowed:
       co_return co_await send_error(ctx, router::method_not_allowed(ctx.record.method, ctx.record.path, route.allowed_methods));
     default:

@@ -17,9 +17,10 @@ namespace aigw::gateway {
 
 namespace net = boost::asio;
 
-// State shared by every worker thread: immutable config, the access log, counters.
+// State shared by every worker thread: the config (an immutable snapshot, swapped whole on
+// SIGHUP), the access log, counters.
 struct GatewayShared {
-  std::shared_ptr<const config::Config> config;
+  std::atomic<std::shared_ptr<const config::Config>> config;
   observability::AccessLog* access_log = nullptr;
   std::shared_ptr<net::ssl::context> tls;
   std::atomic<std::uint64_t> in_flight{0};

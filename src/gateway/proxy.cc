@@ -103,7 +103,7 @@ std::string models_list(const config::Config& config, std::string_view only) {
 }  // namespace
 
 net::awaitable<void> Worker::serve_api(RequestContext& ctx, Endpoint endpoint) {
-  const auto& config = *shared_->config;
+  const auto& config = *ctx.config;
   InFlight in_flight(shared_->in_flight);
   if (in_flight.value() > config.server.max_in_flight) {
     co_return co_await send_error(ctx, router::overloaded(config.server.overload_retry_after));
@@ -136,7 +136,7 @@ net::awaitable<void> Worker::serve_api(RequestContext& ctx, Endpoint endpoint) {
 }
 
 net::awaitable<void> Worker::proxy(RequestContext& ctx, Endpoint endpoint, const config::ProviderConfig& provider) {
-  const auto& config = *shared_->config;
+  const auto& config = *ctx.config;
   const auto query = router::split_target(std::string_view(ctx.in.message.target().data(), ctx.in.message.target().size())).query;
   auto target = router::build_upstream_target(provider, endpoint_upstream_path(endpoint), query,
                                               ctx.header("x-portkey-custom-host"), config.upstream.allowed_custom_hosts);
@@ -170,8 +170,8 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
 
   std::string body;
   upstream::UpstreamFailure failure;
-  if (!co_await read_whole(answer, body, shared_->config->upstream.max_response_bytes, failure)) {
-    co_return co_await send_error(ctx, failure_error(provider, failure, shared_->config->upstream.read_timeout));
+  if (!co_await read_whole(answer, body, ctx.config->upstream.max_response_bytes, failure)) {
+    co_return co_await send_error(ctx, failure_error(provider, failure, ctx.config->upstream.read_timeout));
   }
   if (status < 400) ctx.record.usage = usage_from_body(body);
   else ctx.record.error = "provider answered " + std::to_string(status);
@@ -206,7 +206,7 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
     if (r == ProviderAnswer::Read::kFailed) {
       const auto failure = answer.failure();
       const ApiError error = failure.kind == Kind::kTimeout
-                                 ? router::provider_timeout(provider.name, shared_->config->upstream.read_timeout)
+                                 ? router::provider_timeout(provider.name, ctx.config->upstream.read_timeout)
                                  : router::provider_stream_broken(provider.name, failure.detail);
       ctx.record.error = error.message;
       co_await ctx.out.send_chunk(router::render_stream_error(ctx.error_style, error));
@@ -217,7 +217,7 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
 }
 
 net::awaitable<void> Worker::serve_models(RequestContext& ctx) {
-  const auto& config = *shared_->config;
+  const auto& config = *ctx.config;
   const auto name = ctx.header("x-portkey-provider");
   if (!name) co_return co_await send_body(ctx, 200, models_list(config, {}));
   const auto it = config.providers.find(std::string(*name));

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/config.h"
 #include "core/api_error.h"
 #include "core/endpoint.h"
 #include "observability/access_log.h"
@@ -19,6 +20,7 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 
 struct RequestContext {
+  std::shared_ptr<const config::Config> config;  // the snapshot this request is served with
   server::IncomingRequest& in;
   server::ResponseWriter& out;
   observability::AccessRecord record;
