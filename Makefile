@@ -28,6 +28,7 @@ asan: deps
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 
 test: asan
+	@bash scripts/install-deps.sh --test
 	@bash scripts/run-tests.sh $(ASAN_DIR)
 
 bench: deps

@@ -1,0 +1,43 @@
+// Starts a real aigw process for the SDK tests and stops it afterwards.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const AIGW_BINARY = process.env.AIGW_BINARY ?? new URL('../../build/asan/aigw', import.meta.url).pathname;
+
+// Starts aigw with the given YAML on a free port; resolves once it is listening.
+export async function startAigw(yaml = '') {
+  const dir = mkdtempSync(join(tmpdir(), 'aigw-e2e-'));
+  const configPath = join(dir, 'aigw.yaml');
+  writeFileSync(configPath, `listen: 127.0.0.1:0\n${yaml}`);
+  const child = spawn(AIGW_BINARY, ['serve', '--config', configPath, '--port', '0'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs = [];
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`aigw did not start: ${stderr}`)), 20000);
+    child.on('exit', (code) => reject(new Error(`aigw exited with ${code}: ${stderr}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      logs.push(line);
+      try {
+        const msg = JSON.parse(line);
+        if (msg.type === 'start') { clearTimeout(timer); resolve(msg.port); }
+      } catch { /* not JSON */ }
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    logs,
+    dir,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return await new Promise((resolve) => child.on('exit', resolve));
+    },
+  };
+}
