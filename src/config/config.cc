@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <boost/url/parse.hpp>
+
 #include <fstream>
 #include <sstream>
 
@@ -107,9 +109,9 @@ ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, c
   p.base_url = strip_trailing_slash(node.str("base_url", builtin ? std::string(builtin->base_url) : ""));
   if (p.api != ProviderApi::kMock) {
     if (p.base_url.empty()) node.fail("missing required key 'base_url'");
-    if (p.base_url.rfind("http://", 0) != 0 && p.base_url.rfind("https://", 0) != 0) {
-      node.child("base_url").fail("must start with http:// or https://");
-    }
+    auto base = split_base_url(p.base_url);
+    if (!base) node.child("base_url").fail("must be an http:// or https:// URL with a host");
+    p.base = std::move(*base);
   }
   if (node.has("api_key")) {
     p.api_key = node.str("api_key");
@@ -161,6 +163,22 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
 }
 
 }  // namespace
+
+std::optional<BaseUrl> split_base_url(std::string_view text) {
+  auto url = boost::urls::parse_absolute_uri(text);
+  if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty()) return std::nullopt;
+  BaseUrl b;
+  b.tls = url->scheme() == "https";
+  b.host = url->host();
+  if (b.host.size() > 2 && b.host.front() == '[') b.host = b.host.substr(1, b.host.size() - 2);
+  b.port = url->has_port() ? std::string(url->port().data(), url->port().size()) : (b.tls ? "443" : "80");
+  const auto path = url->encoded_path();
+  b.path.assign(path.data(), path.size());
+  while (!b.path.empty() && b.path.back() == '/') b.path.pop_back();
+  const auto host_and_port = url->encoded_host_and_port();
+  b.host_header.assign(host_and_port.data(), host_and_port.size());
+  return b;
+}
 
 Config load_config_text(const std::string& yaml, const std::string& source_name, const EnvLookup& env) {
   return parse_root(parse_yaml(yaml, source_name), source_name, env);

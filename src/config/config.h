@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -16,10 +18,20 @@ namespace aigw::config {
 // How the gateway's stored key is sent to a provider.
 enum class KeyStyle { kBearer, kXApiKey, kAzureApiKey, kGoogApiKey, kNone };
 
+// A base URL split once at load, so the request path never parses URLs.
+struct BaseUrl {
+  bool tls = false;
+  std::string host;         // without brackets for IPv6
+  std::string port;         // explicit or the scheme's default
+  std::string path;         // e.g. /v1, without a trailing slash
+  std::string host_header;  // host[:port] as written
+};
+
 struct ProviderConfig {
   std::string name;
   ProviderApi api = ProviderApi::kOpenAi;
   std::string base_url;  // without a trailing slash, e.g. https://api.openai.com/v1
+  BaseUrl base;          // base_url, split
   std::string api_key;   // empty when the provider needs none (or it is unset)
   std::string api_key_source;  // where the key came from, for messages (e.g. "OPENAI_API_KEY")
   KeyStyle key_style = KeyStyle::kBearer;
@@ -63,6 +75,9 @@ struct Config {
   std::string source = "embedded default";  // file path, for messages
   std::vector<std::string> warnings;        // non-fatal findings, printed at start
 };
+
+// Splits an http(s) URL; nullopt when it is not one.
+std::optional<BaseUrl> split_base_url(std::string_view url);
 
 // Loads and validates a YAML config; throws ConfigError naming the key and line.
 Config load_config_file(const std::string& path, const EnvLookup& env = process_env());

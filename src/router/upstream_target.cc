@@ -1,7 +1,5 @@
 #include "router/upstream_target.h"
 
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
 #include <array>
 
@@ -57,28 +55,28 @@ Result<UpstreamTarget> build_upstream_target(const config::ProviderConfig& provi
                                              std::string_view upstream_path, std::string_view query,
                                              std::optional<std::string_view> custom_host,
                                              const std::vector<std::string>& allowed_custom_hosts) {
-  const std::string_view base = custom_host ? *custom_host : std::string_view(provider.base_url);
-  auto parsed = boost::urls::parse_absolute_uri(base);
-  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
-      parsed->host().empty()) {
-    if (custom_host) return bad_request("x-portkey-custom-host must be an http(s) URL, got \"" + std::string(base) + "\"");
-    return provider_unreachable(provider.name, "invalid base_url \"" + std::string(base) + "\"");
+  std::optional<config::BaseUrl> custom;
+  if (custom_host) {
+    custom = config::split_base_url(*custom_host);
+    if (!custom) return bad_request("x-portkey-custom-host must be an http(s) URL, got \"" + std::string(*custom_host) + "\"");
+    if (!custom_host_allowed(custom->host, custom->port, allowed_custom_hosts)) {
+      return custom_host_refused(custom->host_header);
+    }
   }
+  const config::BaseUrl& base = custom ? *custom : provider.base;
+  if (base.host.empty()) return provider_unreachable(provider.name, "no base_url configured");
   UpstreamTarget t;
-  t.tls = parsed->scheme() == "https";
-  t.host = parsed->host();
-  if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
-  t.port = parsed->has_port() ? std::string(parsed->port().data(), parsed->port().size()) : (t.tls ? "443" : "80");
-  if (custom_host && !custom_host_allowed(t.host, t.port, allowed_custom_hosts)) {
-    return custom_host_refused(parsed->has_port() ? t.host + ":" + t.port : t.host);
+  t.tls = base.tls;
+  t.host = base.host;
+  t.port = base.port;
+  t.host_header = base.host_header;
+  t.target.reserve(base.path.size() + upstream_path.size() + query.size() + 1);
+  t.target = base.path;
+  t.target += upstream_path;
+  if (!query.empty()) {
+    t.target += '?';
+    t.target += query;
   }
-  const auto encoded_path = parsed->encoded_path();
-  std::string path(encoded_path.data(), encoded_path.size());
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  t.target = path + std::string(upstream_path);
-  if (!query.empty()) t.target += "?" + std::string(query);
-  const auto host_and_port = parsed->encoded_host_and_port();
-  t.host_header.assign(host_and_port.data(), host_and_port.size());
   return t;
 }
 
