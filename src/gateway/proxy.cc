@@ -41,6 +41,10 @@ ApiError failure_error(const config::ProviderConfig& provider, const upstream::U
   return router::provider_stream_broken(provider.name, f.detail);
 }
 
+std::chrono::milliseconds read_timeout_of(const config::ProviderConfig& p, const config::Config& c) {
+  return p.read_timeout.count() > 0 ? p.read_timeout : c.upstream.read_timeout;
+}
+
 std::int64_t int_at(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? static_cast<std::int64_t>(v->as_uint64()) : 0);
@@ -146,14 +150,15 @@ net::awaitable<void> Worker::proxy(RequestContext& ctx, Endpoint endpoint, const
   request.target = std::move(*target);
   request.method = ctx.in.message.method();
   request.headers = upstream_headers(ctx, provider);
-  request.body = ctx.in.message.body();  // passthrough: the caller's bytes, unchanged
+  request.body = std::move(ctx.in.message.body());  // passthrough: the caller's bytes, unchanged
   request.connect_timeout = provider.connect_timeout.count() > 0 ? provider.connect_timeout : config.upstream.connect_timeout;
-  request.read_timeout = provider.read_timeout.count() > 0 ? provider.read_timeout : config.upstream.read_timeout;
+  request.read_timeout = read_timeout_of(provider, config);
 
   const auto started = std::chrono::steady_clock::now();
-  auto outcome = co_await upstream_.send(request);
+  const auto read_timeout = request.read_timeout;
+  auto outcome = co_await upstream_.send(std::move(request));
   ctx.record.upstream_latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  if (!outcome.response) co_return co_await send_error(ctx, failure_error(provider, outcome.failure, request.read_timeout));
+  if (!outcome.response) co_return co_await send_error(ctx, failure_error(provider, outcome.failure, read_timeout));
   auto answer = wrap_upstream(std::move(outcome.response));
   co_await relay(ctx, provider, *answer);
 }
@@ -171,7 +176,7 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
   std::string body;
   upstream::UpstreamFailure failure;
   if (!co_await read_whole(answer, body, ctx.config->upstream.max_response_bytes, failure)) {
-    co_return co_await send_error(ctx, failure_error(provider, failure, ctx.config->upstream.read_timeout));
+    co_return co_await send_error(ctx, failure_error(provider, failure, read_timeout_of(provider, *ctx.config)));
   }
   if (status < 400) ctx.record.usage = usage_from_body(body);
   else ctx.record.error = "provider answered " + std::to_string(status);
@@ -206,7 +211,7 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
     if (r == ProviderAnswer::Read::kFailed) {
       const auto failure = answer.failure();
       const ApiError error = failure.kind == Kind::kTimeout
-                                 ? router::provider_timeout(provider.name, ctx.config->upstream.read_timeout)
+                                 ? router::provider_timeout(provider.name, read_timeout_of(provider, *ctx.config))
                                  : router::provider_stream_broken(provider.name, failure.detail);
       ctx.record.error = error.message;
       co_await ctx.out.send_chunk(router::render_stream_error(ctx.error_style, error));

@@ -27,7 +27,7 @@ net::awaitable<FetchResult> fetch(UpstreamClient& client, const FetchRequest& re
   up.connect_timeout = request.timeout;
   up.read_timeout = request.timeout;
 
-  auto outcome = co_await client.send(up);
+  auto outcome = co_await client.send(std::move(up));
   if (!outcome.response) {
     result.failure = outcome.failure;
     co_return result;

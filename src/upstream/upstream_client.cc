@@ -214,11 +214,11 @@ net::awaitable<std::unique_ptr<Connection>> UpstreamClient::connect(const Upstre
   co_return conn;
 }
 
-net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(const UpstreamRequest& request) {
+net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest request) {
   http::request<http::string_body> message{request.method, request.target.target, 11};
   message.set(http::field::host, request.target.host_header);
   for (const auto& [name, value] : request.headers) message.set(name, value);
-  message.body() = request.body;
+  message.body() = std::move(request.body);
   message.keep_alive(true);
   if (request.method != http::verb::get || !request.body.empty()) message.prepare_payload();
 

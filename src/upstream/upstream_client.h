@@ -96,7 +96,7 @@ class UpstreamClient {
     UpstreamFailure failure;                     // meaningful when response is null
   };
   // Sends the request and waits for the response header.
-  net::awaitable<Outcome> send(const UpstreamRequest& request);
+  net::awaitable<Outcome> send(UpstreamRequest request);
 
  private:
   net::awaitable<std::unique_ptr<Connection>> connect(const UpstreamRequest& request, UpstreamFailure& failure);
