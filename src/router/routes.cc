@@ -29,6 +29,8 @@ struct FixedRoute {
 constexpr std::array kFixedRoutes = {
     FixedRoute{"GET", "/", RouteKind::kHealth},
     FixedRoute{"HEAD", "/", RouteKind::kHealth},
+    FixedRoute{"GET", "/health", RouteKind::kHealth},
+    FixedRoute{"HEAD", "/health", RouteKind::kHealth},
     FixedRoute{"POST", "/oauth2/token", RouteKind::kOAuthToken},
     FixedRoute{"GET", "/.well-known/jwks.json", RouteKind::kJwks},
     FixedRoute{"GET", "/.well-known/openid-configuration", RouteKind::kOpenIdConfig},
@@ -57,7 +59,7 @@ Route match_route(std::string_view method, std::string_view path) {
     if (r.path != path) continue;
     if (r.method == method) return {r.kind, Endpoint::kChatCompletions, {}};
     path_known = true;
-    allowed = path == "/" ? std::string_view("GET, HEAD") : r.method;
+    allowed = r.kind == RouteKind::kHealth ? std::string_view("GET, HEAD") : r.method;
   }
   if (path_known) return {RouteKind::kMethodNotAllowed, Endpoint::kChatCompletions, allowed};
   return {};
