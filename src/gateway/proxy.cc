@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/worker.h"
+#include "observability/stream_usage.h"
 #include "router/gateway_errors.h"
 #include "router/render_error.h"
 #include "router/routes.h"
@@ -43,34 +44,6 @@ ApiError failure_error(const config::ProviderConfig& provider, const upstream::U
 
 std::chrono::milliseconds read_timeout_of(const config::ProviderConfig& p, const config::Config& c) {
   return p.read_timeout.count() > 0 ? p.read_timeout : c.upstream.read_timeout;
-}
-
-std::int64_t int_at(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_int64() ? v->as_int64() : (v && v->is_uint64() ? static_cast<std::int64_t>(v->as_uint64()) : 0);
-}
-
-// Usage from a whole (non-stream) answer: OpenAI chat/embeddings, Responses, Anthropic.
-Usage usage_from_body(std::string_view body) {
-  Usage u;
-  boost::system::error_code ec;
-  const json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return u;
-  const auto* usage = v.as_object().if_contains("usage");
-  if (!usage || !usage->is_object()) return u;
-  const auto& o = usage->as_object();
-  u.known = true;
-  if (o.contains("prompt_tokens")) {
-    u.input_tokens = int_at(o, "prompt_tokens");
-    u.output_tokens = int_at(o, "completion_tokens");
-    if (const auto* d = o.if_contains("prompt_tokens_details"); d && d->is_object()) u.cached_tokens = int_at(d->as_object(), "cached_tokens");
-  } else {
-    u.input_tokens = int_at(o, "input_tokens") + int_at(o, "cache_read_input_tokens") + int_at(o, "cache_creation_input_tokens");
-    u.output_tokens = int_at(o, "output_tokens");
-    u.cached_tokens = int_at(o, "cache_read_input_tokens");
-    if (const auto* d = o.if_contains("input_tokens_details"); d && d->is_object()) u.cached_tokens = int_at(d->as_object(), "cached_tokens");
-  }
-  return u;
 }
 
 std::vector<std::pair<std::string, std::string>> upstream_headers(const RequestContext& ctx,
@@ -178,7 +151,7 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
   if (!co_await read_whole(answer, body, ctx.config->upstream.max_response_bytes, failure)) {
     co_return co_await send_error(ctx, failure_error(provider, failure, read_timeout_of(provider, *ctx.config)));
   }
-  if (status < 400) ctx.record.usage = usage_from_body(body);
+  if (status < 400) ctx.record.usage = observability::usage_from_json(body);
   else ctx.record.error = "provider answered " + std::to_string(status);
   auto headers = answer.headers();
   std::string content_type = "application/json";
@@ -198,9 +171,12 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
   header.set("x-request-id", ctx.record.request_id);
   if (!co_await ctx.out.begin_stream(std::move(header))) co_return;
   std::string chunk;
+  observability::StreamUsage usage;
   for (;;) {
     chunk.clear();
     const auto r = co_await answer.read_some(chunk);
+    usage.feed(chunk);
+    ctx.record.usage = usage.usage();
     if (r == ProviderAnswer::Read::kData) {
       if (!co_await ctx.out.send_chunk(chunk)) {
         ctx.record.error = "client went away mid-stream";

@@ -1,0 +1,96 @@
+#include "observability/stream_usage.h"
+
+#include <boost/json.hpp>
+
+namespace aigw::observability {
+namespace {
+
+namespace json = boost::json;
+
+std::int64_t int_at(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return 0;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+  return 0;
+}
+
+const json::object* object_at(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_object() ? &v->as_object() : nullptr;
+}
+
+// Merges one usage object into `u`. Anthropic reports input in message_start and output in
+// message_delta, so fields absent from a later object keep their earlier values.
+void merge_usage(const json::object& o, Usage& u) {
+  u.known = true;
+  if (o.contains("prompt_tokens")) {  // OpenAI chat / embeddings
+    u.input_tokens = int_at(o, "prompt_tokens");
+    u.output_tokens = int_at(o, "completion_tokens");
+    if (const auto* d = object_at(o, "prompt_tokens_details")) u.cached_tokens = int_at(*d, "cached_tokens");
+    return;
+  }
+  if (o.contains("promptTokenCount")) {  // Gemini usageMetadata
+    u.input_tokens = int_at(o, "promptTokenCount");
+    u.output_tokens = int_at(o, "candidatesTokenCount") + int_at(o, "thoughtsTokenCount");
+    u.cached_tokens = int_at(o, "cachedContentTokenCount");
+    return;
+  }
+  // Anthropic and the Responses API: input_tokens / output_tokens.
+  if (o.contains("input_tokens")) {
+    const std::int64_t cache_read = int_at(o, "cache_read_input_tokens");
+    u.input_tokens = int_at(o, "input_tokens") + cache_read + int_at(o, "cache_creation_input_tokens");
+    u.cached_tokens = cache_read;
+    if (const auto* d = object_at(o, "input_tokens_details")) u.cached_tokens = int_at(*d, "cached_tokens");
+  }
+  if (o.contains("output_tokens")) u.output_tokens = int_at(o, "output_tokens");
+}
+
+// Finds a usage object wherever the dialect puts it.
+void usage_from_object(const json::object& o, Usage& u) {
+  if (const auto* usage = object_at(o, "usage")) return merge_usage(*usage, u);
+  if (const auto* meta = object_at(o, "usageMetadata")) return merge_usage(*meta, u);
+  for (const char* wrapper : {"message", "response"}) {  // Anthropic message_start, Responses
+    if (const auto* inner = object_at(o, wrapper)) {
+      if (const auto* usage = object_at(*inner, "usage")) return merge_usage(*usage, u);
+    }
+  }
+}
+
+}  // namespace
+
+void StreamUsage::feed(std::string_view bytes) {
+  pending_.append(bytes);
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t nl = pending_.find('\n', start);
+    if (nl == std::string::npos) break;
+    std::string_view line(pending_.data() + start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.substr(0, 5) == "data:") {
+      line.remove_prefix(5);
+      if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+      on_data(line);
+    }
+    start = nl + 1;
+  }
+  pending_.erase(0, start);
+}
+
+void StreamUsage::on_data(std::string_view data) {
+  // Most events carry no usage; only those are parsed.
+  if (data.find("sage") == std::string_view::npos) return;
+  boost::system::error_code ec;
+  const json::value v = json::parse(data, ec);
+  if (!ec && v.is_object()) usage_from_object(v.as_object(), usage_);
+}
+
+Usage usage_from_json(std::string_view body) {
+  Usage u;
+  boost::system::error_code ec;
+  const json::value v = json::parse(body, ec);
+  if (!ec && v.is_object()) usage_from_object(v.as_object(), u);
+  return u;
+}
+
+}  // namespace aigw::observability
