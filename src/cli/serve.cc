@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <thread>
 
+#include "auth/auth_service.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "observability/access_log.h"
@@ -88,6 +89,14 @@ int run_serve(const ServeOptions& options) {
   shared->config = cfg;
   shared->access_log = &access_log;
   shared->tls = upstream::make_tls_context(cfg->upstream);
+  try {
+    std::vector<std::string> notices;
+    if (cfg->auth.enabled) shared->auth = auth::AuthService::create(cfg->auth, notices);
+    for (const auto& n : notices) std::fprintf(stderr, "aigw: %s\n", n.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "aigw: auth setup failed: %s\n", e.what());
+    return 2;
+  }
 
   server::HttpServer server(cfg->server, gateway::make_handler_factory(shared));
   try {

@@ -146,6 +146,7 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   if (top.has("listen")) parse_listen(top.str("listen"), top.child("listen"), config.server);
   parse_server(top.child("server"), config.server);
   parse_upstream(top.child("upstream"), config.upstream);
+  config.auth = auth::parse_auth_settings(top.child("auth"));
   const ConfigNode log = top.child("log");
   log.allow_keys({"access_log"});
   config.log.access_log = log.boolean("access_log", true);
@@ -194,6 +195,7 @@ Config load_config_file(const std::string& path, const EnvLookup& env) {
 
 Config embedded_default_config(const EnvLookup& env) {
   Config config;
+  config.auth.demo_client = true;
   std::vector<std::string> unused;
   const YAML::Node empty;
   for (const auto& builtin : providers::builtin_providers()) {

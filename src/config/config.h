@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/auth_settings.h"
 #include "config/config_node.h"
 #include "core/duration.h"
 #include "core/endpoint.h"
@@ -69,6 +70,7 @@ struct LogConfig {
 
 struct Config {
   ServerConfig server;
+  auth::AuthSettings auth;
   UpstreamConfig upstream;
   LogConfig log;
   std::map<std::string, ProviderConfig> providers;

@@ -122,9 +122,17 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
     case router::RouteKind::kHealth:
       co_return co_await send_body(ctx, 200, std::string(kHealthBody));
     case router::RouteKind::kApi:
+      if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
       co_return co_await serve_api(ctx, route.endpoint);
     case router::RouteKind::kProviders:
+      if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
       co_return co_await send_body(ctx, 200, providers_list(*ctx.config));
+    case router::RouteKind::kOAuthToken:
+      co_return co_await serve_token(ctx);
+    case router::RouteKind::kJwks:
+      co_return co_await serve_discovery(ctx, true);
+    case router::RouteKind::kOpenIdConfig:
+      co_return co_await serve_discovery(ctx, false);
     case router::RouteKind::kMethodNotAllowed:
       co_return co_await send_error(ctx, router::method_not_allowed(ctx.record.method, ctx.record.path, route.allowed_methods));
     default:

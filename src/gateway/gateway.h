@@ -8,6 +8,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include "auth/auth_service.h"
 #include "config/config.h"
 #include "observability/access_log.h"
 #include "server/http_server.h"
@@ -23,6 +24,7 @@ struct GatewayShared {
   std::atomic<std::shared_ptr<const config::Config>> config;
   observability::AccessLog* access_log = nullptr;
   std::shared_ptr<net::ssl::context> tls;
+  std::shared_ptr<auth::AuthService> auth;  // built at start; null when auth is off
   std::atomic<std::uint64_t> in_flight{0};
 };
 

@@ -20,6 +20,11 @@ class Worker {
   net::awaitable<void> dispatch(RequestContext& ctx);
   net::awaitable<void> serve_api(RequestContext& ctx, Endpoint endpoint);
   net::awaitable<void> serve_models(RequestContext& ctx);
+  // Checks the bearer token and the scope; on failure answers the request and returns false.
+  net::awaitable<bool> authenticate(RequestContext& ctx, std::string_view scope);
+  net::awaitable<void> refresh_jwks(const auth::TrustedIssuer& issuer);
+  net::awaitable<void> serve_token(RequestContext& ctx);
+  net::awaitable<void> serve_discovery(RequestContext& ctx, bool jwks);
   net::awaitable<void> proxy(RequestContext& ctx, Endpoint endpoint, const config::ProviderConfig& provider);
   net::awaitable<void> relay(RequestContext& ctx, const config::ProviderConfig& provider,
                              ProviderAnswer& answer);

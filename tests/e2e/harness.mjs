@@ -7,11 +7,31 @@ import { createInterface } from 'node:readline';
 
 export const AIGW_BINARY = process.env.AIGW_BINARY ?? new URL('../../build/asan/aigw', import.meta.url).pathname;
 
-// Starts aigw with the given YAML on a free port; resolves once it is listening.
+// A client of the built-in issuer that the SDK tests authenticate as, with a real token.
+export const TEST_CLIENT = { id: 'e2e-agent', secret: 'e2e-secret-0123456789', team: 'e2e' };
+const AUTH_YAML = `auth:
+  clients:
+    - { client_id: ${TEST_CLIENT.id}, team: ${TEST_CLIENT.team}, client_secret: "${TEST_CLIENT.secret}" }
+`;
+
+// Gets a token from the gateway's own OAuth2 endpoint, as get-gateway-token.sh does.
+export async function fetchToken(url) {
+  const basic = Buffer.from(`${TEST_CLIENT.id}:${TEST_CLIENT.secret}`).toString('base64');
+  const r = await fetch(`${url}/oauth2/token`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  if (r.status !== 200) throw new Error(`token endpoint answered ${r.status}: ${await r.text()}`);
+  return (await r.json()).access_token;
+}
+
+// Starts aigw with the given YAML (plus the test client) on a free port; resolves once it
+// is listening.
 export async function startAigw(yaml = '') {
   const dir = mkdtempSync(join(tmpdir(), 'aigw-e2e-'));
   const configPath = join(dir, 'aigw.yaml');
-  writeFileSync(configPath, `listen: 127.0.0.1:0\n${yaml}`);
+  writeFileSync(configPath, `listen: 127.0.0.1:0\n${yaml.includes('auth:') ? '' : AUTH_YAML}${yaml}`);
   const child = spawn(AIGW_BINARY, ['serve', '--config', configPath, '--port', '0'], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { startAigw } from './harness.mjs';
+import { fetchToken, startAigw } from './harness.mjs';
 
 let gw;
 let openai;
@@ -12,9 +12,12 @@ let anthropic;
 
 before(async () => {
   gw = await startAigw();
+  const token = await fetchToken(gw.url);
   const headers = { 'x-portkey-provider': 'mock' };
-  openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'gateway-token', defaultHeaders: headers, maxRetries: 0 });
-  anthropic = new Anthropic({ baseURL: gw.url, apiKey: 'gateway-token', defaultHeaders: headers, maxRetries: 0 });
+  // The OpenAI SDK sends the key as a Bearer token; the Anthropic SDK as x-api-key (as
+  // Claude Code with apiKeyHelper does). Both reach the gateway's JWT check.
+  openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: token, defaultHeaders: headers, maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: gw.url, apiKey: token, defaultHeaders: headers, maxRetries: 0 });
 });
 after(async () => { assert.equal(await gw.stop(), 0); });
 
@@ -66,6 +69,19 @@ describe('openai sdk', () => {
       openai.chat.completions.create({ model: 'mock-gpt', messages: [{ role: 'user', content: 'hi' }] },
         { headers: { 'x-aigw-mock-status': '429' } }),
       (err) => err.status === 429 && err.headers.get('retry-after') === '7');
+  });
+});
+
+describe('authentication', () => {
+  test('a bad token is a 401 AuthenticationError in each SDK', async () => {
+    const badOpenai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'not-a-jwt', maxRetries: 0,
+      defaultHeaders: { 'x-portkey-provider': 'mock' } });
+    await assert.rejects(badOpenai.chat.completions.create({ model: 'mock-gpt', messages: [] }),
+      (err) => err.status === 401 && /malformed/.test(err.message));
+    const badAnthropic = new Anthropic({ baseURL: gw.url, apiKey: 'not-a-jwt', maxRetries: 0,
+      defaultHeaders: { 'x-portkey-provider': 'mock' } });
+    await assert.rejects(badAnthropic.messages.create({ model: 'mock-claude', max_tokens: 5, messages: [] }),
+      (err) => err.status === 401 && err.error?.error?.type === 'authentication_error');
   });
 });
 

@@ -27,7 +27,11 @@ void write_file(const std::string& path, const std::string& text) {
 
 GatewayProcess::GatewayProcess(const std::string& yaml, std::vector<std::string> extra_args) : dir_(make_temp_dir()) {
   const std::string config_path = dir_ + "/aigw.yaml";
-  write_file(config_path, yaml.find("listen:") == std::string::npos ? "listen: 127.0.0.1:0\n" + yaml : yaml);
+  std::string text = yaml;
+  if (text.find("listen:") == std::string::npos) text = "listen: 127.0.0.1:0\n" + text;
+  // Tests about something else run without tokens; auth tests configure `auth:` themselves.
+  if (text.find("auth:") == std::string::npos) text += "\nauth: { enabled: false }\n";
+  write_file(config_path, text);
   int out_pipe[2];
   int err_pipe[2];
   if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");

@@ -14,7 +14,8 @@ namespace aigw::testing {
 
 class GatewayProcess {
  public:
-  // `yaml` is the config file's text; `listen: 127.0.0.1:0` is added when it has no listen key.
+  // `yaml` is the config file's text; `listen: 127.0.0.1:0` is added when it has no listen key,
+  // and `auth: { enabled: false }` when it has no auth key.
   explicit GatewayProcess(const std::string& yaml, std::vector<std::string> extra_args = {});
   ~GatewayProcess();
   GatewayProcess(const GatewayProcess&) = delete;

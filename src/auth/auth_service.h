@@ -1,0 +1,36 @@
+// Everything authentication needs at run time, built once from AuthSettings: the verifier
+// (built-in issuer plus external IdPs), and the built-in issuer with its keys and clients.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/auth_settings.h"
+#include "auth/token_issuer.h"
+#include "auth/verifier.h"
+
+namespace aigw::auth {
+
+class AuthService {
+ public:
+  // Loads keys (creating the built-in issuer's on first start) and static JWKS files.
+  // Throws std::runtime_error naming what is wrong. `notices` gets lines for the operator.
+  static std::shared_ptr<AuthService> create(const AuthSettings& settings, std::vector<std::string>& notices);
+
+  const AuthSettings& settings() const { return settings_; }
+  bool enabled() const { return settings_.enabled; }
+  Verifier& verifier() { return *verifier_; }
+  TokenIssuer* issuer() { return issuer_.get(); }
+  // Rotates the built-in issuer's key; the previous one stays published and trusted.
+  void rotate_signing_key();
+
+ private:
+  AuthSettings settings_;
+  std::unique_ptr<Verifier> verifier_;
+  std::unique_ptr<TokenIssuer> issuer_;
+  std::shared_ptr<SigningKeyRing> ring_;
+  std::shared_ptr<KeySet> builtin_keys_;
+};
+
+}  // namespace aigw::auth

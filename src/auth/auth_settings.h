@@ -1,0 +1,55 @@
+// The `auth:` section of the config (docs/authentication.md), validated at load.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace aigw::config {
+class ConfigNode;
+}
+
+namespace aigw::auth {
+
+inline constexpr const char* kDefaultInvokeScope = "https://gateway.internal/invoke";
+inline constexpr const char* kDefaultAdminScope = "https://gateway.internal/admin";
+
+struct IssuerSettings {
+  std::string issuer;
+  std::string jwks_url;   // exactly one of jwks_url and jwks_file
+  std::string jwks_file;
+  std::string team_claim = "team";
+  std::string audience;
+  std::vector<std::string> client_ids;
+  std::string config_path;  // e.g. auth.issuers[0], for messages
+};
+
+struct ClientSettings {
+  std::string client_id;
+  std::string team;
+  std::string secret_hash;  // from client_secret_hash, or the hash of client_secret
+  std::vector<std::string> scopes;
+};
+
+struct AuthSettings {
+  bool enabled = true;
+  std::string scope = kDefaultInvokeScope;
+  std::string admin_scope = kDefaultAdminScope;
+  std::int64_t leeway_seconds = 60;
+  std::vector<IssuerSettings> issuers;
+  std::map<std::string, std::string> teams_by_client;
+  bool builtin_issuer = true;
+  std::string builtin_issuer_id = "http://localhost:8787";
+  std::int64_t token_ttl_seconds = 3600;
+  std::string keys_dir = "./data/keys";
+  std::string algorithm = "RS256";
+  std::vector<ClientSettings> clients;
+  bool demo_client = false;  // the embedded default's client, its secret kept under data/
+};
+
+// Reads `auth:`; throws config::ConfigError naming the key. Without the section: auth on,
+// the built-in issuer on, no clients.
+AuthSettings parse_auth_settings(const config::ConfigNode& auth);
+
+}  // namespace aigw::auth

@@ -1,0 +1,195 @@
+#include "auth/token_issuer.h"
+
+#include <openssl/evp.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "auth/base64url.h"
+#include "auth/client_secret.h"
+
+namespace aigw::auth {
+namespace {
+
+namespace json = boost::json;
+
+IssuerResponse oauth_error(int status, std::string error, std::string description) {
+  IssuerResponse r;
+  r.status = status;
+  r.body = json::serialize(json::object{{"error", error}, {"error_description", description}});
+  r.headers = {{"Cache-Control", "no-store"}};
+  return r;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), out, &n, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < n; ++i) {
+    hex += kHex[out[i] >> 4];
+    hex += kHex[out[i] & 15];
+  }
+  return hex;
+}
+
+struct Credentials {
+  std::string client_id;
+  std::string secret;
+  bool via_basic = false;
+};
+
+// RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret, or form fields.
+std::optional<Credentials> credentials(std::optional<std::string_view> authorization,
+                                       const std::map<std::string, std::string>& form) {
+  if (authorization && authorization->size() > 6 &&
+      std::equal(authorization->begin(), authorization->begin() + 6, "basic ",
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
+    std::string b64(authorization->substr(6));
+    std::replace(b64.begin(), b64.end(), '+', '-');
+    std::replace(b64.begin(), b64.end(), '/', '_');
+    const auto decoded = base64url_decode(b64);
+    if (!decoded) return std::nullopt;
+    const auto colon = decoded->find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    return Credentials{url_decode(decoded->substr(0, colon)), url_decode(decoded->substr(colon + 1)), true};
+  }
+  const auto id = form.find("client_id");
+  const auto secret = form.find("client_secret");
+  if (id == form.end() || secret == form.end()) return std::nullopt;
+  return Credentials{id->second, secret->second, false};
+}
+
+std::vector<std::string> split_scopes(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    const auto end = std::min(s.find(' ', start), s.size());
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string url_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_form(std::string_view body) {
+  std::map<std::string, std::string> out;
+  std::size_t start = 0;
+  while (start <= body.size()) {
+    const auto end = std::min(body.find('&', start), body.size());
+    const auto pair = body.substr(start, end - start);
+    if (!pair.empty()) {
+      const auto eq = pair.find('=');
+      out[url_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+TokenIssuer::TokenIssuer(std::string issuer, std::int64_t ttl_seconds, std::shared_ptr<SigningKeyRing> keys,
+                         std::vector<ClientRecord> clients)
+    : issuer_(std::move(issuer)), ttl_seconds_(ttl_seconds), keys_(std::move(keys)) {
+  for (auto& c : clients) clients_.emplace(c.client_id, std::move(c));
+}
+
+bool TokenIssuer::secret_matches(const ClientRecord& client, std::string_view secret) {
+  const std::string fingerprint = sha256_hex(client.secret_hash + "|" + std::string(secret));
+  {
+    std::lock_guard lock(verified_mutex_);
+    const auto it = verified_.find(client.client_id);
+    if (it != verified_.end() && it->second == fingerprint) return true;
+  }
+  if (!verify_secret(secret, client.secret_hash)) return false;
+  std::lock_guard lock(verified_mutex_);
+  verified_[client.client_id] = fingerprint;
+  return true;
+}
+
+IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::string_view body,
+                                          std::optional<std::string_view> authorization, std::int64_t now) {
+  if (content_type.find("application/x-www-form-urlencoded") == std::string_view::npos) {
+    return oauth_error(400, "invalid_request", "the token request must be application/x-www-form-urlencoded");
+  }
+  const auto form = parse_form(body);
+  const auto grant = form.find("grant_type");
+  if (grant == form.end()) return oauth_error(400, "invalid_request", "grant_type is missing");
+  if (grant->second != "client_credentials") {
+    return oauth_error(400, "unsupported_grant_type", "only the client_credentials grant is supported");
+  }
+  const auto creds = credentials(authorization, form);
+  auto invalid_client = [&] {
+    IssuerResponse r = oauth_error(401, "invalid_client", "unknown client or wrong client secret");
+    if (creds && creds->via_basic) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"aigw\"");
+    return r;
+  };
+  if (!creds) return invalid_client();
+  const auto it = clients_.find(creds->client_id);
+  if (it == clients_.end() || !secret_matches(it->second, creds->secret)) return invalid_client();
+  const ClientRecord& client = it->second;
+
+  std::vector<std::string> scopes = client.scopes;
+  if (const auto asked = form.find("scope"); asked != form.end() && !asked->second.empty()) {
+    scopes = split_scopes(asked->second);
+    for (const auto& s : scopes) {
+      if (std::find(client.scopes.begin(), client.scopes.end(), s) == client.scopes.end()) {
+        return oauth_error(400, "invalid_scope", "scope " + s + " is not allowed for client " + client.client_id);
+      }
+    }
+  }
+  IssuerResponse r;
+  r.body = json::serialize(json::object{
+      {"access_token", issue(client, scopes, now)}, {"expires_in", ttl_seconds_}, {"token_type", "Bearer"}});
+  r.headers = {{"Cache-Control", "no-store"}};
+  return r;
+}
+
+std::string TokenIssuer::issue(const ClientRecord& client, const std::vector<std::string>& scopes, std::int64_t now) const {
+  std::string scope;
+  for (const auto& s : scopes) scope += (scope.empty() ? "" : " ") + s;
+  const json::object claims{{"iss", issuer_},
+                            {"sub", client.client_id},
+                            {"client_id", client.client_id},
+                            {"team", client.team},
+                            {"scope", scope},
+                            {"token_use", "access"},
+                            {"iat", now},
+                            {"exp", now + ttl_seconds_},
+                            {"jti", random_token(16)}};
+  return keys_->current()->sign_jwt(claims);
+}
+
+std::string TokenIssuer::openid_configuration(std::string_view base_url) const {
+  const std::string base(base_url);
+  return json::serialize(json::object{
+      {"issuer", issuer_},
+      {"token_endpoint", base + "/oauth2/token"},
+      {"jwks_uri", base + "/.well-known/jwks.json"},
+      {"grant_types_supported", json::array{"client_credentials"}},
+      {"token_endpoint_auth_methods_supported", json::array{"client_secret_basic", "client_secret_post"}},
+      {"id_token_signing_alg_values_supported", json::array{keys_->current()->algorithm()}},
+      {"response_types_supported", json::array{"token"}},
+      {"subject_types_supported", json::array{"public"}}});
+}
+
+}  // namespace aigw::auth

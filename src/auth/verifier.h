@@ -1,0 +1,93 @@
+// Bearer token verification: which issuer, which key, signature, time, token use, audience,
+// client, scope. Results are cached per token until it expires, so the hot path costs one
+// hash lookup. Every rejection says exactly what is wrong (the caller renders it).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "auth/key_set.h"
+
+namespace aigw::auth {
+
+struct Principal {
+  std::string client_id;  // client_id claim, else sub
+  std::string team;
+  std::string issuer;
+  std::vector<std::string> scopes;
+  std::int64_t expires_at = 0;  // unix seconds
+  bool has_scope(std::string_view scope) const;
+};
+
+struct AuthFailure {
+  int status = 401;            // 401, or 403 for a missing scope
+  std::string error;           // for WWW-Authenticate: invalid_request, invalid_token, insufficient_scope
+  std::string message;         // says which problem, e.g. "token expired 3 minutes ago"
+  bool unknown_kid = false;    // the issuer's keys may have rotated: refresh and try again
+  std::string issuer;          // set with unknown_kid
+  std::string www_authenticate() const;
+};
+
+struct TrustedIssuer {
+  std::string issuer;                    // the exact iss value
+  std::shared_ptr<KeySet> keys;
+  std::string jwks_url;                  // empty for static keys (file, built-in)
+  std::string team_claim = "team";       // e.g. custom:team for Cognito
+  std::string audience;                  // required in aud (or client_id) when set
+  std::vector<std::string> client_ids;   // allowed clients when not empty
+};
+
+struct VerifierOptions {
+  std::string required_scope = "https://gateway.internal/invoke";
+  std::int64_t leeway_seconds = 60;
+  std::map<std::string, std::string> teams_by_client;  // when the token names no team
+};
+
+using VerifyResult = std::variant<Principal, AuthFailure>;
+
+// Finds the token in `Authorization: Bearer …` or, for Claude Code's apiKeyHelper, `x-api-key`.
+std::variant<std::string_view, AuthFailure> extract_token(std::optional<std::string_view> authorization,
+                                                          std::optional<std::string_view> x_api_key);
+
+// "3 minutes", "45 seconds", "2 hours".
+std::string human_duration(std::int64_t seconds);
+
+class Verifier {
+ public:
+  Verifier(std::vector<TrustedIssuer> issuers, VerifierOptions options);
+
+  // Full check, no cache. `now` is unix seconds.
+  VerifyResult verify(std::string_view token, std::int64_t now) const;
+  // The same through the per-token cache.
+  VerifyResult verify_cached(std::string_view token, std::int64_t now);
+  // Checks the scope a route needs (the invoke scope for API calls, admin for /admin).
+  std::optional<AuthFailure> require_scope(const Principal& p, std::string_view scope) const;
+  const VerifierOptions& options() const { return options_; }
+  const TrustedIssuer* find_issuer(std::string_view iss) const;
+  const std::vector<TrustedIssuer>& issuers() const { return issuers_; }
+
+ private:
+  VerifyResult check_claims(const struct DecodedJwt& jwt, const TrustedIssuer& issuer, std::int64_t now) const;
+
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<std::string, Principal> entries;
+  };
+  static constexpr std::size_t kShards = 16;
+  static constexpr std::size_t kMaxEntriesPerShard = 4096;
+
+  std::vector<TrustedIssuer> issuers_;
+  VerifierOptions options_;
+  std::array<Shard, kShards> cache_;
+};
+
+}  // namespace aigw::auth
