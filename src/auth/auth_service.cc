@@ -66,7 +66,7 @@ std::shared_ptr<AuthService> AuthService::create(const AuthSettings& settings, s
     trusted.push_back({settings.builtin_issuer_id, service->builtin_keys_, "", "team", "", {}});
   }
   for (const auto& i : settings.issuers) {
-    auto keys = std::make_shared<KeySet>();
+    auto keys = std::make_shared<KeySet>(settings.jwks_min_refresh_ms);
     if (!i.jwks_file.empty()) {
       std::string error;
       if (!keys->replace_from_jwks(read_text(i.jwks_file), error)) {

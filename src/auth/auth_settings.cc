@@ -48,11 +48,12 @@ ClientSettings parse_client(const config::ConfigNode& node, const std::string& d
 
 AuthSettings parse_auth_settings(const config::ConfigNode& node) {
   AuthSettings s;
-  node.allow_keys({"enabled", "scope", "admin_scope", "leeway", "issuers", "teams_by_client", "builtin_issuer", "clients"});
+  node.allow_keys({"enabled", "scope", "admin_scope", "leeway", "jwks_min_refresh", "issuers", "teams_by_client", "builtin_issuer", "clients"});
   s.enabled = node.boolean("enabled", true);
   s.scope = node.str("scope", s.scope);
   s.admin_scope = node.str("admin_scope", s.admin_scope);
   s.leeway_seconds = node.duration("leeway", std::chrono::seconds(60)).count() / 1000;
+  s.jwks_min_refresh_ms = node.duration("jwks_min_refresh", std::chrono::milliseconds(s.jwks_min_refresh_ms)).count();
   node.child("issuers").for_each_item([&](const config::ConfigNode& i) { s.issuers.push_back(parse_issuer(i)); });
   node.child("teams_by_client").for_each_entry([&](const std::string& client, const config::ConfigNode& team) {
     s.teams_by_client[client] = team.scalar();

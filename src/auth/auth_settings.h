@@ -37,6 +37,7 @@ struct AuthSettings {
   std::string scope = kDefaultInvokeScope;
   std::string admin_scope = kDefaultAdminScope;
   std::int64_t leeway_seconds = 60;
+  std::int64_t jwks_min_refresh_ms = 30'000;  // an unknown kid refetches a JWKS at most this often
   std::vector<IssuerSettings> issuers;
   std::map<std::string, std::string> teams_by_client;
   bool builtin_issuer = true;

@@ -1,0 +1,241 @@
+// Authentication end to end: tokens from the running gateway's issuer (and its scripts), a
+// second test-only issuer standing in for Cognito through a JWKS served over HTTP, key
+// rotation, and every rejection with its status, message and WWW-Authenticate header.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <mutex>
+
+#include "auth/keys.h"
+#include "support/gateway_process.h"
+#include "support/test_client.h"
+#include "support/test_upstream.h"
+
+namespace aigw::testing {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kCognito = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Test";
+constexpr const char* kInvoke = "https://gateway.internal/invoke";
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+struct ScriptResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a script of ours with extra environment, capturing stdout and stderr.
+ScriptResult run_script(const std::string& env, const std::string& command) {
+  const std::string dir = make_temp_dir();
+  const std::string cmd = "cd '" + std::string(AIGW_SOURCE_DIR) + "' && env " + env + " " + command + " >'" + dir +
+                          "/out' 2>'" + dir + "/err'";
+  ScriptResult r;
+  const int status = std::system(cmd.c_str());
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  auto slurp = [](const std::string& p) {
+    std::string s;
+    if (std::FILE* f = std::fopen(p.c_str(), "r")) {
+      std::array<char, 4096> buf;
+      std::size_t n;
+      while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) s.append(buf.data(), n);
+      std::fclose(f);
+    }
+    return s;
+  };
+  r.out = slurp(dir + "/out");
+  r.err = slurp(dir + "/err");
+  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  return r;
+}
+
+// A stand-in for Cognito: keys made by the test, its JWKS served by a real HTTP server.
+class TestIdp {
+ public:
+  TestIdp() : key_(*auth::SigningKey::generate("RS256")) {
+    server_ = std::make_unique<FakeUpstream>([this](const RecordedRequest&, Exchange& x) {
+      std::lock_guard lock(mutex_);
+      ++jwks_fetches_;
+      x.respond(200, jwks_);
+    });
+    publish();
+  }
+  std::string jwks_url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/.well-known/jwks.json"; }
+  std::string token(json::object claims) const { return key_.sign_jwt(claims); }
+  json::object claims(std::int64_t exp_in = 3600, const std::string& scope = kInvoke) const {
+    return {{"iss", kCognito}, {"sub", "abc"}, {"client_id", "cognito-app"}, {"custom:team", "data"},
+            {"scope", scope}, {"token_use", "access"}, {"iat", now_s()}, {"exp", now_s() + exp_in}};
+  }
+  void rotate() {
+    key_ = *auth::SigningKey::generate("RS256");
+    publish();
+  }
+  int fetches() {
+    std::lock_guard lock(mutex_);
+    return jwks_fetches_;
+  }
+
+ private:
+  void publish() {
+    std::lock_guard lock(mutex_);
+    jwks_ = json::serialize(json::object{{"keys", json::array{key_.public_key().to_jwk()}}});
+  }
+  auth::SigningKey key_;
+  std::mutex mutex_;
+  std::string jwks_;
+  int jwks_fetches_ = 0;
+  std::unique_ptr<FakeUpstream> server_;
+};
+
+class AuthTest : public ::testing::Test {
+ protected:
+  std::string yaml() {
+    return "auth:\n"
+           "  jwks_min_refresh: 1s\n"
+           "  issuers:\n"
+           "    - { issuer: \"" + std::string(kCognito) + "\", jwks_url: \"" + idp_.jwks_url() + "\", team_claim: \"custom:team\" }\n"
+           "  builtin_issuer: { enabled: true, keys_dir: ./keys }\n"
+           "  clients:\n"
+           "    - { client_id: ci-bot, team: platform, client_secret: \"bot-secret-123\", scopes: [ \"" + kInvoke + "\" ] }\n"
+           "    - { client_id: no-scope, team: platform, client_secret: \"other-secret\", scopes: [ \"something/else\" ] }\n";
+  }
+  std::string token_env(const std::string& id = "ci-bot", const std::string& secret = "bot-secret-123") {
+    return "GATEWAY_TOKEN_ENDPOINT=http://127.0.0.1:" + std::to_string(gw_.port()) + "/oauth2/token GATEWAY_CLIENT_ID=" + id +
+           " GATEWAY_CLIENT_SECRET=" + secret;
+  }
+  TestResponse chat(const std::string& token, const std::string& path = "/v1/chat/completions") {
+    return http(gw_.port(), "POST", path, {{"x-portkey-provider", "mock"}, {"Authorization", "Bearer " + token}}, "{}");
+  }
+
+  TestIdp idp_;
+  GatewayProcess gw_{yaml()};
+};
+
+TEST_F(AuthTest, TokenFromTheScriptCallsChatCompletions) {
+  const auto got = run_script(token_env(), "./scripts/get-gateway-token.sh");
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(std::count(got.out.begin(), got.out.end(), '.'), 2);  // only the JWT on stdout
+  const auto r = chat(got.out);
+  EXPECT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(gw_.wait_for_line("\"client_id\":\"ci-bot\"", 5s));
+  for (const auto& line : gw_.stdout_lines()) EXPECT_EQ(line.find(got.out), std::string::npos) << "token in the log";
+  EXPECT_TRUE(gw_.wait_for_line("\"team\":\"platform\"", 1s));
+}
+
+TEST_F(AuthTest, ScriptExplainsAWrongSecretAndFails) {
+  const auto got = run_script(token_env("ci-bot", "wrong"), "./scripts/get-gateway-token.sh");
+  EXPECT_NE(got.exit_code, 0);
+  EXPECT_TRUE(got.out.empty());
+  EXPECT_NE(got.err.find("{\"error\": \"invalid_client\"}"), std::string::npos) << got.err;
+  EXPECT_NE(got.err.find("likely causes"), std::string::npos);
+  const auto unset = run_script("GATEWAY_TOKEN_ENDPOINT=", "./scripts/get-gateway-token.sh");
+  EXPECT_NE(unset.exit_code, 0);
+  EXPECT_NE(unset.err.find("GATEWAY_TOKEN_ENDPOINT is not set"), std::string::npos);
+}
+
+TEST_F(AuthTest, CachingWrapperReusesTheTokenAndLaunchesAgents) {
+  const std::string cache = make_temp_dir();
+  const std::string env = token_env() + " GATEWAY_TOKEN_CACHE=" + cache;
+  const auto first = run_script(env, "./scripts/with-gateway-token.sh");
+  const auto second = run_script(env, "./scripts/with-gateway-token.sh");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, second.out);  // cached, not fetched again
+  const auto agent = run_script(env, "./scripts/with-gateway-token.sh sh -c 'test \"$OPENAI_API_KEY\" = \"$ANTHROPIC_AUTH_TOKEN\" && echo $OPENAI_API_KEY'");
+  EXPECT_EQ(agent.out, first.out);
+  // Within the margin of expiry (here: any token) it fetches a fresh one.
+  const auto fresh = run_script(env + " GATEWAY_TOKEN_MARGIN=999999", "./scripts/with-gateway-token.sh");
+  EXPECT_NE(fresh.out, first.out);
+}
+
+TEST_F(AuthTest, HealthScriptDecodesTheTokenAndChecksProviders) {
+  const auto token = run_script(token_env(), "./scripts/get-gateway-token.sh").out;
+  const std::string url = "http://127.0.0.1:" + std::to_string(gw_.port());
+  const auto ok = run_script("TOKEN=" + token, "./scripts/check-health.sh --url " + url + " --token " + token + " --providers");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("client=ci-bot team=platform"), std::string::npos) << ok.out;
+  EXPECT_TRUE(ok.out.find("expires in 59 minutes") != std::string::npos ||
+              ok.out.find("expires in 60 minutes") != std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("ok    provider mock  200"), std::string::npos) << ok.out;
+  const auto expired = idp_.token(idp_.claims(-600));
+  const auto bad = run_script("", "./scripts/check-health.sh --url " + url + " --token " + expired);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("expired 10 minutes ago"), std::string::npos) << bad.out;
+  const auto down = run_script("", "./scripts/check-health.sh --url http://127.0.0.1:" + std::to_string(closed_port()));
+  EXPECT_NE(down.exit_code, 0);
+  EXPECT_NE(down.out.find("the URL is wrong, the gateway is down"), std::string::npos);
+}
+
+TEST_F(AuthTest, ExternalIssuerTokensWorkAndRotationIsFollowed) {
+  const auto stranger = *auth::SigningKey::generate("RS256");
+  const auto first = chat(idp_.token(idp_.claims()));
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_TRUE(gw_.wait_for_line("\"team\":\"data\"", 5s));  // from custom:team
+  idp_.rotate();
+  std::this_thread::sleep_for(1100ms);  // past jwks_min_refresh
+  const auto rotated = chat(idp_.token(idp_.claims()));
+  EXPECT_EQ(rotated.status, 200) << rotated.body;
+  EXPECT_EQ(idp_.fetches(), 2);
+  // Forged kids do not make the gateway hammer the IdP: refreshes are rate-limited.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(chat(stranger.sign_jwt(idp_.claims())).status, 401);
+  EXPECT_EQ(idp_.fetches(), 2);
+}
+
+TEST_F(AuthTest, RejectionsSayWhyWithWwwAuthenticate) {
+  const auto expired = chat(idp_.token(idp_.claims(-180)));
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_NE(expired.body.find("token expired 3 minutes ago"), std::string::npos) << expired.body;
+  EXPECT_NE(expired.header("www-authenticate").find("error=\"invalid_token\""), std::string::npos);
+
+  const auto no_scope = chat(idp_.token(idp_.claims(3600, "something/else")));
+  EXPECT_EQ(no_scope.status, 403);
+  EXPECT_NE(no_scope.body.find("lacks the required scope https://gateway.internal/invoke"), std::string::npos);
+  EXPECT_NE(no_scope.header("www-authenticate").find("insufficient_scope"), std::string::npos);
+
+  const auto missing = http(gw_.port(), "POST", "/v1/chat/completions", {{"x-portkey-provider", "mock"}}, "{}");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_NE(missing.body.find("missing bearer token"), std::string::npos);
+
+  EXPECT_NE(chat("garbage").body.find("token is malformed"), std::string::npos);
+  auto claims = idp_.claims();
+  claims["iss"] = "https://evil.example";
+  EXPECT_NE(chat(idp_.token(claims)).body.find("is not trusted"), std::string::npos);
+  const auto none = chat("eyJhbGciOiJub25lIn0." + std::string("eyJpc3MiOiJ4In0") + ".");
+  EXPECT_NE(none.body.find("algorithm \\\"none\\\" is not accepted"), std::string::npos) << none.body;
+
+  // Anthropic callers get Anthropic-shaped errors.
+  const auto messages = chat(idp_.token(idp_.claims(-180)), "/v1/messages");
+  EXPECT_EQ(json::parse(messages.body).at("error").at("type"), "authentication_error");
+
+  // A builtin-issuer client without the scope.
+  const auto got = run_script(token_env("no-scope", "other-secret"), "./scripts/get-gateway-token.sh");
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_EQ(chat(got.out).status, 403);
+}
+
+TEST_F(AuthTest, ClaudeCodeSendsTheTokenAsXApiKey) {
+  const auto token = run_script(token_env(), "./scripts/get-gateway-token.sh").out;
+  const auto r = http(gw_.port(), "POST", "/v1/messages?beta=true", {{"x-portkey-provider", "mock"}, {"x-api-key", token}},
+                      R"({"model":"mock-claude","max_tokens":10,"messages":[]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST_F(AuthTest, HealthAndDiscoveryNeedNoToken) {
+  EXPECT_EQ(http(gw_.port(), "GET", "/").status, 200);
+  EXPECT_EQ(http(gw_.port(), "HEAD", "/").status, 200);
+  const auto jwks = http(gw_.port(), "GET", "/.well-known/jwks.json");
+  EXPECT_EQ(jwks.status, 200);
+  EXPECT_EQ(json::parse(jwks.body).at("keys").as_array().size(), 1u);
+  const auto oidc = http(gw_.port(), "GET", "/.well-known/openid-configuration", {{"Host", "gw.example:8787"}});
+  EXPECT_EQ(json::parse(oidc.body).at("token_endpoint"), "http://gw.example:8787/oauth2/token");
+}
+
+}  // namespace
+}  // namespace aigw::testing
