@@ -39,7 +39,7 @@ fuzz:
 	@bash scripts/install-deps.sh --fuzz
 	@cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DAIGW_TESTS=OFF -DAIGW_FUZZ=ON >/dev/null
-	@cmake --build build/fuzz -j $(JOBS)
+	@cmake --build build/fuzz -j $(JOBS) --target jwt_fuzz
 	@bash fuzz/run.sh build/fuzz
 
 format:
