@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <boost/json.hpp>
+
 #include "auth/client_secret.h"
 
 namespace aigw::auth {
@@ -45,6 +47,23 @@ ClientSettings demo_client(const AuthSettings& s, std::vector<std::string>& noti
   return {"demo", "demo", hash_secret(secret, 10'000), {s.scope, s.admin_scope}};
 }
 
+// Clients added through the admin API, kept (hashed secrets only) next to the keys.
+std::vector<ClientRecord> load_runtime_clients(const std::string& path) {
+  std::vector<ClientRecord> out;
+  if (!fs::exists(path)) return out;
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(read_text(path), ec);
+  if (ec || !v.is_array()) throw std::runtime_error(path + " is not a JSON list of clients");
+  for (const auto& item : v.as_array()) {
+    const auto& o = item.as_object();
+    ClientRecord c{std::string(o.at("client_id").as_string()), std::string(o.at("team").as_string()),
+                   std::string(o.at("secret_hash").as_string()), {}, false};
+    for (const auto& s : o.at("scopes").as_array()) c.scopes.emplace_back(s.as_string());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::shared_ptr<AuthService> AuthService::create(const AuthSettings& settings, std::vector<std::string>& notices) {
@@ -56,11 +75,13 @@ std::shared_ptr<AuthService> AuthService::create(const AuthSettings& settings, s
     service->builtin_keys_ = std::make_shared<KeySet>();
     service->builtin_keys_->replace(public_keys(*service->ring_));
     std::vector<ClientRecord> clients;
-    for (const auto& c : settings.clients) clients.push_back({c.client_id, c.team, c.secret_hash, c.scopes});
+    for (const auto& c : settings.clients) clients.push_back({c.client_id, c.team, c.secret_hash, c.scopes, true});
     if (settings.demo_client) {
       const auto d = demo_client(settings, notices);
-      clients.push_back({d.client_id, d.team, d.secret_hash, d.scopes});
+      clients.push_back({d.client_id, d.team, d.secret_hash, d.scopes, true});
     }
+    service->clients_file_ = (fs::path(settings.keys_dir).parent_path() / "clients.json").string();
+    for (auto& c : load_runtime_clients(service->clients_file_)) clients.push_back(std::move(c));
     service->issuer_ = std::make_unique<TokenIssuer>(settings.builtin_issuer_id, settings.token_ttl_seconds,
                                                      service->ring_, std::move(clients));
     trusted.push_back({settings.builtin_issuer_id, service->builtin_keys_, "", "team", "", {}});
@@ -78,6 +99,58 @@ std::shared_ptr<AuthService> AuthService::create(const AuthSettings& settings, s
   VerifierOptions options{settings.scope, settings.leeway_seconds, settings.teams_by_client};
   service->verifier_ = std::make_unique<Verifier>(std::move(trusted), std::move(options));
   return service;
+}
+
+void AuthService::save_runtime_clients() const {
+  boost::json::array list;
+  for (const auto& c : issuer_->clients()) {
+    if (c.from_config) continue;
+    boost::json::array scopes;
+    for (const auto& s : c.scopes) scopes.emplace_back(s);
+    list.push_back(boost::json::object{{"client_id", c.client_id}, {"team", c.team}, {"secret_hash", c.secret_hash},
+                                       {"scopes", std::move(scopes)}});
+  }
+  const std::string tmp = clients_file_ + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << boost::json::serialize(list);
+  }
+  chmod(tmp.c_str(), 0600);
+  fs::rename(tmp, clients_file_);
+}
+
+std::variant<std::string, std::string> AuthService::add_client(const std::string& id, const std::string& team,
+                                                               std::vector<std::string> scopes) {
+  if (!issuer_) return std::variant<std::string, std::string>(std::in_place_index<1>, "the built-in issuer is off");
+  if (id.empty() || id.size() > 128) return std::variant<std::string, std::string>(std::in_place_index<1>, "client_id must be 1 to 128 characters");
+  if (issuer_->find_client(id)) return std::variant<std::string, std::string>(std::in_place_index<1>, "client \"" + id + "\" exists");
+  if (scopes.empty()) scopes = {settings_.scope};
+  const std::string secret = random_token(24);
+  issuer_->put_client({id, team, hash_secret(secret), std::move(scopes), false});
+  save_runtime_clients();
+  return std::variant<std::string, std::string>(std::in_place_index<0>, secret);
+}
+
+std::variant<std::string, std::string> AuthService::rotate_client_secret(const std::string& id) {
+  auto client = issuer_ ? issuer_->find_client(id) : std::nullopt;
+  if (!client) return std::variant<std::string, std::string>(std::in_place_index<1>, "no client \"" + id + "\"");
+  if (client->from_config) {
+    return std::variant<std::string, std::string>(std::in_place_index<1>, "client \"" + id + "\" is declared in the config file: change its secret there");
+  }
+  const std::string secret = random_token(24);
+  client->secret_hash = hash_secret(secret);
+  issuer_->put_client(*client);
+  save_runtime_clients();
+  return std::variant<std::string, std::string>(std::in_place_index<0>, secret);
+}
+
+std::optional<std::string> AuthService::remove_client(const std::string& id) {
+  auto client = issuer_ ? issuer_->find_client(id) : std::nullopt;
+  if (!client) return "no client \"" + id + "\"";
+  if (client->from_config) return "client \"" + id + "\" is declared in the config file: remove it there";
+  issuer_->remove_client(id);
+  save_runtime_clients();
+  return std::nullopt;
 }
 
 void AuthService::rotate_signing_key() {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <variant>
 #include <string>
 #include <vector>
 
@@ -25,12 +27,23 @@ class AuthService {
   // Rotates the built-in issuer's key; the previous one stays published and trusted.
   void rotate_signing_key();
 
+  // Run-time clients of the built-in issuer (persisted, hashed, in clients.json beside the
+  // keys). add and rotate return the new secret (index 0) or an error (index 1); the secret
+  // is shown to the caller once and never stored in clear.
+  std::variant<std::string, std::string> add_client(const std::string& id, const std::string& team,
+                                                    std::vector<std::string> scopes);
+  std::variant<std::string, std::string> rotate_client_secret(const std::string& id);
+  std::optional<std::string> remove_client(const std::string& id);
+
  private:
+  void save_runtime_clients() const;
+
   AuthSettings settings_;
   std::unique_ptr<Verifier> verifier_;
   std::unique_ptr<TokenIssuer> issuer_;
   std::shared_ptr<SigningKeyRing> ring_;
   std::shared_ptr<KeySet> builtin_keys_;
+  std::string clients_file_;
 };
 
 }  // namespace aigw::auth

@@ -144,9 +144,9 @@ IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::st
     return r;
   };
   if (!creds) return invalid_client();
-  const auto it = clients_.find(creds->client_id);
-  if (it == clients_.end() || !secret_matches(it->second, creds->secret)) return invalid_client();
-  const ClientRecord& client = it->second;
+  const auto found = find_client(creds->client_id);
+  if (!found || !secret_matches(*found, creds->secret)) return invalid_client();
+  const ClientRecord& client = *found;
 
   std::vector<std::string> scopes = client.scopes;
   if (const auto asked = form.find("scope"); asked != form.end() && !asked->second.empty()) {
@@ -162,6 +162,30 @@ IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::st
       {"access_token", issue(client, scopes, now)}, {"expires_in", ttl_seconds_}, {"token_type", "Bearer"}});
   r.headers = {{"Cache-Control", "no-store"}};
   return r;
+}
+
+std::vector<ClientRecord> TokenIssuer::clients() const {
+  std::lock_guard lock(clients_mutex_);
+  std::vector<ClientRecord> out;
+  for (const auto& [_, c] : clients_) out.push_back(c);
+  return out;
+}
+
+std::optional<ClientRecord> TokenIssuer::find_client(const std::string& client_id) const {
+  std::lock_guard lock(clients_mutex_);
+  const auto it = clients_.find(client_id);
+  if (it == clients_.end()) return std::nullopt;
+  return it->second;
+}
+
+void TokenIssuer::put_client(ClientRecord client) {
+  std::lock_guard lock(clients_mutex_);
+  clients_[client.client_id] = std::move(client);
+}
+
+bool TokenIssuer::remove_client(const std::string& client_id) {
+  std::lock_guard lock(clients_mutex_);
+  return clients_.erase(client_id) > 0;
 }
 
 std::string TokenIssuer::issue(const ClientRecord& client, const std::vector<std::string>& scopes, std::int64_t now) const {

@@ -22,6 +22,7 @@ struct ClientRecord {
   std::string team;
   std::string secret_hash;          // see client_secret.h
   std::vector<std::string> scopes;  // what the client may ask for
+  bool from_config = false;         // declared in the YAML (not removable at run time)
 };
 
 struct IssuerResponse {
@@ -50,12 +51,19 @@ class TokenIssuer {
   const std::string& issuer() const { return issuer_; }
   const SigningKeyRing& keys() const { return *keys_; }
 
+  // Run-time client management (the admin API). Thread-safe.
+  std::vector<ClientRecord> clients() const;
+  std::optional<ClientRecord> find_client(const std::string& client_id) const;
+  void put_client(ClientRecord client);
+  bool remove_client(const std::string& client_id);
+
  private:
   bool secret_matches(const ClientRecord& client, std::string_view secret);
 
   std::string issuer_;
   std::int64_t ttl_seconds_;
   std::shared_ptr<SigningKeyRing> keys_;
+  mutable std::mutex clients_mutex_;
   std::map<std::string, ClientRecord> clients_;
   // PBKDF2 is slow by design; a client asking again with the same secret skips it.
   std::mutex verified_mutex_;

@@ -1,12 +1,7 @@
-// aigw's command line: `aigw serve` runs the gateway (more subcommands join as they land).
+// aigw's command line: `serve` runs the gateway; `token`, `health` and `admin` talk to one.
 #include <CLI/CLI.hpp>
 
-#include <csignal>
-#include <cstdio>
-#include <iostream>
-#include <pthread.h>
-#include <thread>
-
+#include "cli/commands.h"
 #include "cli/serve.h"
 
 int main(int argc, char** argv) {
@@ -19,7 +14,53 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("-p,--port", serve.port, "Listen on this port (0: any free port)");
   serve_cmd->add_option("--threads", serve.threads, "Worker threads (default: one per core)");
 
+  aigw::cli::TokenOptions token;
+  auto* token_cmd = app.add_subcommand(
+      "token", "Print a gateway token (GATEWAY_TOKEN_ENDPOINT, GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET), cached "
+               "until GATEWAY_TOKEN_MARGIN seconds before expiry; with a command, run it with OPENAI_API_KEY and "
+               "ANTHROPIC_AUTH_TOKEN set");
+  token_cmd->add_flag("--no-cache", token.no_cache, "Always ask the issuer");
+  // Everything after the flags is the command to run (its own flags included).
+  token_cmd->prefix_command();
+
+  aigw::cli::HealthOptions health;
+  auto* health_cmd = app.add_subcommand("health", "Check a gateway, a token and each provider");
+  health_cmd->add_option("--url", health.url, "Gateway URL")->envname("GATEWAY_URL");
+  health_cmd->add_option("--token", health.token, "Token to decode and use (or TOKEN)");
+  health_cmd->add_flag("--providers", health.providers, "Send max_tokens=1 through each provider");
+
+  aigw::cli::AdminOptions admin;
+  auto* admin_cmd = app.add_subcommand("admin", "Manage a running gateway (admin scope token)");
+  admin_cmd->require_subcommand(1);
+  admin_cmd->add_option("--url", admin.url, "Gateway URL")->envname("GATEWAY_URL");
+  admin_cmd->add_option("--token", admin.token, "Admin token (or GATEWAY_TOKEN, or from GATEWAY_* credentials)");
+  auto* clients = admin_cmd->add_subcommand("clients", "The built-in issuer's clients");
+  clients->require_subcommand(1);
+  clients->add_subcommand("list", "List clients")->callback([&] { admin.action = "clients-list"; });
+  auto* add = clients->add_subcommand("add", "Add a client; prints its secret once");
+  add->add_option("client_id", admin.client_id)->required();
+  add->add_option("--team", admin.team, "Team the client's usage counts against");
+  add->add_option("--scope", admin.scopes, "Scope it may ask for (repeatable; default: the invoke scope)");
+  add->callback([&] { admin.action = "clients-add"; });
+  auto* remove = clients->add_subcommand("remove", "Remove a client");
+  remove->add_option("client_id", admin.client_id)->required();
+  remove->callback([&] { admin.action = "clients-remove"; });
+  auto* rotate = clients->add_subcommand("rotate-secret", "Give a client a new secret; prints it once");
+  rotate->add_option("client_id", admin.client_id)->required();
+  rotate->callback([&] { admin.action = "clients-rotate-secret"; });
+  auto* keys = admin_cmd->add_subcommand("keys", "The built-in issuer's signing keys");
+  keys->require_subcommand(1);
+  keys->add_subcommand("rotate", "New signing key; the previous one stays trusted")->callback([&] { admin.action = "keys-rotate"; });
+  auto* hash = admin_cmd->add_subcommand("hash-secret", "Print the hash of a secret (from stdin) for client_secret_hash");
+  hash->callback([&] { admin.action = "hash-secret"; });
+
   CLI11_PARSE(app, argc, argv);
   if (serve_cmd->parsed()) return aigw::cli::run_serve(serve);
+  if (token_cmd->parsed()) {
+    token.command = token_cmd->remaining();
+    return aigw::cli::run_token(token);
+  }
+  if (health_cmd->parsed()) return aigw::cli::run_health(health);
+  if (admin_cmd->parsed()) return aigw::cli::run_admin(admin);
   return 0;
 }

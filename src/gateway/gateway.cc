@@ -127,6 +127,9 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
     case router::RouteKind::kProviders:
       if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
       co_return co_await send_body(ctx, 200, providers_list(*ctx.config));
+    case router::RouteKind::kAdmin:
+      if (!co_await authenticate(ctx, ctx.config->auth.admin_scope)) co_return;
+      co_return co_await serve_admin(ctx);
     case router::RouteKind::kOAuthToken:
       co_return co_await serve_token(ctx);
     case router::RouteKind::kJwks:

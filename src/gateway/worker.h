@@ -25,6 +25,7 @@ class Worker {
   net::awaitable<void> refresh_jwks(const auth::TrustedIssuer& issuer);
   net::awaitable<void> serve_token(RequestContext& ctx);
   net::awaitable<void> serve_discovery(RequestContext& ctx, bool jwks);
+  net::awaitable<void> serve_admin(RequestContext& ctx);
   net::awaitable<void> proxy(RequestContext& ctx, Endpoint endpoint, const config::ProviderConfig& provider);
   net::awaitable<void> relay(RequestContext& ctx, const config::ProviderConfig& provider,
                              ProviderAnswer& answer);

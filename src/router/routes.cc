@@ -47,6 +47,7 @@ std::string_view trim_trailing_slash(std::string_view path) {
 
 Route match_route(std::string_view method, std::string_view path) {
   path = trim_trailing_slash(path);
+  if (path.rfind("/admin/", 0) == 0) return {RouteKind::kAdmin, Endpoint::kChatCompletions, {}};
   bool path_known = false;
   std::string_view allowed;
   for (const auto& r : kApiRoutes) {
