@@ -239,3 +239,60 @@ TEST_F(AuthTest, HealthAndDiscoveryNeedNoToken) {
 
 }  // namespace
 }  // namespace aigw::testing
+
+namespace aigw::testing {
+namespace {
+
+TEST_F(AuthTest, AdminApiNeedsTheAdminScope) {
+  const auto token = run_script(token_env(), "./scripts/get-gateway-token.sh").out;  // invoke scope only
+  const auto r = http(gw_.port(), "GET", "/admin/clients", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("https://gateway.internal/admin"), std::string::npos);
+  EXPECT_EQ(http(gw_.port(), "GET", "/admin/clients").status, 401);
+}
+
+TEST(AdminCliTest, ClientsAddedAtRunTimeGetTokensAndSurviveARestart) {
+  const std::string yaml =
+      "auth:\n  builtin_issuer: { keys_dir: ./keys }\n  clients:\n"
+      "    - { client_id: root, team: ops, client_secret: root-secret, scopes: [ \"https://gateway.internal/invoke\", \"https://gateway.internal/admin\" ] }\n";
+  std::string data_dir;
+  std::string secret;
+  {
+    GatewayProcess gw(yaml);
+    const std::string url = "http://127.0.0.1:" + std::to_string(gw.port());
+    const std::string env = "GATEWAY_URL=" + url + " GATEWAY_TOKEN_ENDPOINT=" + url +
+                            "/oauth2/token GATEWAY_CLIENT_ID=root GATEWAY_CLIENT_SECRET=root-secret GATEWAY_TOKEN_CACHE=" + make_temp_dir();
+    const auto added = run_script(env, std::string(AIGW_BINARY) + " admin clients add new-bot --team data");
+    ASSERT_EQ(added.exit_code, 0) << added.out << added.err;
+    secret = std::string(json::parse(added.out).at("client_secret").as_string());
+    const auto listed = run_script(env, std::string(AIGW_BINARY) + " admin clients list");
+    EXPECT_NE(listed.out.find("\"new-bot\""), std::string::npos);
+    EXPECT_EQ(listed.out.find("secret"), std::string::npos);  // never the hash or secret
+    const std::string bot_env = "GATEWAY_TOKEN_ENDPOINT=" + url + "/oauth2/token GATEWAY_CLIENT_ID=new-bot GATEWAY_CLIENT_SECRET=" + secret;
+    const auto token = run_script(bot_env, std::string(AIGW_BINARY) + " token --no-cache");
+    ASSERT_EQ(token.exit_code, 0) << token.err;
+    const auto health = run_script("", std::string(AIGW_BINARY) + " health --url " + url + " --token " + token.out + " --providers");
+    EXPECT_EQ(health.exit_code, 0) << health.out;
+    EXPECT_NE(health.out.find("client=new-bot team=data"), std::string::npos) << health.out;
+    const auto removed_config = run_script(env, std::string(AIGW_BINARY) + " admin clients remove root");
+    EXPECT_NE(removed_config.exit_code, 0);
+    EXPECT_NE(removed_config.out.find("declared in the config file"), std::string::npos);
+    const auto rotated = run_script(env, std::string(AIGW_BINARY) + " admin keys rotate");
+    EXPECT_EQ(rotated.exit_code, 0) << rotated.out;
+    EXPECT_EQ(json::parse(http(gw.port(), "GET", "/.well-known/jwks.json").body).at("keys").as_array().size(), 2u);
+    // The token signed before the rotation is still accepted.
+    EXPECT_EQ(http(gw.port(), "GET", "/v1/providers", {{"Authorization", "Bearer " + token.out}}).status, 200);
+    data_dir = gw.dir();
+    std::system(("cp -r '" + data_dir + "' '" + data_dir + ".keep'").c_str());
+  }
+  // A new gateway on the same data keeps the run-time client (hashed in clients.json).
+  GatewayProcess again("auth:\n  builtin_issuer: { keys_dir: " + data_dir + ".keep/keys }\n");
+  const auto r = http(again.port(), "POST", "/oauth2/token",
+                      {{"Content-Type", "application/x-www-form-urlencoded"}},
+                      "grant_type=client_credentials&client_id=new-bot&client_secret=" + secret);
+  EXPECT_EQ(r.status, 200) << r.body;
+  std::system(("rm -rf '" + data_dir + ".keep'").c_str());
+}
+
+}  // namespace
+}  // namespace aigw::testing
