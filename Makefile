@@ -5,6 +5,8 @@ RELEASE_DIR := build/release
 ASAN_DIR := build/asan
 ARGS ?=
 export CCACHE_DIR ?= $(HOME)/.cache/aigw-ccache
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 CMAKE_FLAGS ?=
 

@@ -169,7 +169,7 @@ VerifyResult Verifier::verify_cached(std::string_view token, std::int64_t now) {
   Shard& shard = cache_[std::hash<std::string_view>{}(token) % kShards];
   {
     std::lock_guard lock(shard.mutex);
-    const auto it = shard.entries.find(std::string(token));
+    const auto it = shard.entries.find(token);
     if (it != shard.entries.end()) {
       if (it->second.expires_at + options_.leeway_seconds > now) return it->second;
       shard.entries.erase(it);

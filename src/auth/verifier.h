@@ -78,9 +78,14 @@ class Verifier {
  private:
   VerifyResult check_claims(const struct DecodedJwt& jwt, const TrustedIssuer& issuer, std::int64_t now) const;
 
+  // Lookups by string_view, so a cache hit allocates nothing.
+  struct TokenHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<std::string, Principal> entries;
+    std::unordered_map<std::string, Principal, TokenHash, std::equal_to<>> entries;
   };
   static constexpr std::size_t kShards = 16;
   static constexpr std::size_t kMaxEntriesPerShard = 4096;

@@ -85,8 +85,42 @@ void StreamUsage::on_data(std::string_view data) {
   if (!ec && v.is_object()) usage_from_object(v.as_object(), usage_);
 }
 
+// The JSON object that follows the last `"key":` in `body`, found by matching braces (and
+// skipping strings), so a long answer is not parsed whole just to read its usage.
+std::string_view object_after_key(std::string_view body, std::string_view quoted_key) {
+  const auto at = body.rfind(quoted_key);
+  if (at == std::string_view::npos) return {};
+  const auto open = body.find('{', at + quoted_key.size());
+  if (open == std::string_view::npos) return {};
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = open; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}' && --depth == 0) {
+      return body.substr(open, i - open + 1);
+    }
+  }
+  return {};
+}
+
 Usage usage_from_json(std::string_view body) {
   Usage u;
+  for (std::string_view key : {std::string_view("\"usage\""), std::string_view("\"usageMetadata\"")}) {
+    const auto object = object_after_key(body, key);
+    if (object.empty()) continue;
+    boost::system::error_code ec;
+    const json::value v = json::parse(object, ec);
+    if (!ec && v.is_object()) merge_usage(v.as_object(), u);
+    if (u.known) return u;
+  }
+  // The key text appeared inside a string, or the shape is unusual: parse the whole answer.
   boost::system::error_code ec;
   const json::value v = json::parse(body, ec);
   if (!ec && v.is_object()) usage_from_object(v.as_object(), u);
