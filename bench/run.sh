@@ -47,6 +47,7 @@ cat >"$work/aigw.yaml" <<CONF
 listen: 127.0.0.1:$gateway
 log: { access_log: ${BENCH_ACCESS_LOG:-false} }
 server: { max_in_flight: 100000 }
+limits: { ip: { requests: 0 } }   # wrk is one IP sending far more than 2,000 requests per 5 minutes
 providers:
   bench: { dialect: openai, base_url: http://127.0.0.1:$origin/v1, api_key: sk-bench }
 auth:

@@ -89,6 +89,9 @@ int run_serve(const ServeOptions& options) {
   shared->config = cfg;
   shared->access_log = &access_log;
   shared->tls = upstream::make_tls_context(cfg->upstream);
+  if (cfg->limits.ip.requests > 0) {
+    shared->ip_limiter = std::make_unique<limits::SlidingWindowLimiter>(cfg->limits.ip.requests, cfg->limits.ip.window);
+  }
   try {
     std::vector<std::string> notices;
     if (cfg->auth.enabled) shared->auth = auth::AuthService::create(cfg->auth, notices);

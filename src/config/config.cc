@@ -147,6 +147,7 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   parse_server(top.child("server"), config.server);
   parse_upstream(top.child("upstream"), config.upstream);
   config.auth = auth::parse_auth_settings(top.child("auth"));
+  config.limits = limits::parse_limits_settings(top.child("limits"));
   const ConfigNode log = top.child("log");
   log.allow_keys({"access_log"});
   config.log.access_log = log.boolean("access_log", true);

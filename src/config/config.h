@@ -11,6 +11,7 @@
 
 #include "auth/auth_settings.h"
 #include "config/config_node.h"
+#include "limits/limits_config.h"
 #include "core/duration.h"
 #include "core/endpoint.h"
 
@@ -71,6 +72,7 @@ struct LogConfig {
 struct Config {
   ServerConfig server;
   auth::AuthSettings auth;
+  limits::LimitsSettings limits;
   UpstreamConfig upstream;
   LogConfig log;
   std::map<std::string, ProviderConfig> providers;

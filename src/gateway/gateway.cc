@@ -118,6 +118,7 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
   if (in.problem == server::RequestProblem::kBodyTooLarge) {
     co_return co_await send_error(ctx, router::body_too_large(server_config.max_body_bytes));
   }
+  if (route.kind != router::RouteKind::kHealth && !co_await within_ip_limit(ctx)) co_return;
   switch (route.kind) {
     case router::RouteKind::kHealth:
       co_return co_await send_body(ctx, 200, std::string(kHealthBody));
@@ -141,6 +142,19 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
     default:
       co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
   }
+}
+
+net::awaitable<bool> Worker::within_ip_limit(RequestContext& ctx) {
+  const auto& ip = ctx.config->limits.ip;
+  ctx.record.client_ip = limits::client_ip(ctx.in.client_ip, ctx.header("x-forwarded-for"), ip.trusted_proxies);
+  if (!shared_->ip_limiter) co_return true;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count();
+  const auto decision = shared_->ip_limiter->check_and_count(ctx.record.client_ip, now_ms);
+  if (decision.allowed) co_return true;
+  co_await send_error(ctx, router::ip_rate_limited(ctx.record.client_ip, decision.limit, shared_->ip_limiter->window(),
+                                                   decision.retry_after_seconds));
+  co_return false;
 }
 
 server::HandlerFactory make_handler_factory(std::shared_ptr<GatewayShared> shared) {

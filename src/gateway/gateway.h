@@ -10,6 +10,7 @@
 
 #include "auth/auth_service.h"
 #include "config/config.h"
+#include "limits/sliding_window.h"
 #include "observability/access_log.h"
 #include "server/http_server.h"
 #include "upstream/upstream_client.h"
@@ -25,6 +26,7 @@ struct GatewayShared {
   observability::AccessLog* access_log = nullptr;
   std::shared_ptr<net::ssl::context> tls;
   std::shared_ptr<auth::AuthService> auth;  // built at start; null when auth is off
+  std::unique_ptr<limits::SlidingWindowLimiter> ip_limiter;  // built at start from limits.ip
   std::atomic<std::uint64_t> in_flight{0};
 };
 

@@ -18,6 +18,8 @@ class Worker {
 
  private:
   net::awaitable<void> dispatch(RequestContext& ctx);
+  // The per-IP limit (limits.ip); on refusal answers 429 and returns false.
+  net::awaitable<bool> within_ip_limit(RequestContext& ctx);
   net::awaitable<void> serve_api(RequestContext& ctx, Endpoint endpoint);
   net::awaitable<void> serve_models(RequestContext& ctx);
   // Checks the bearer token and the scope; on failure answers the request and returns false.

@@ -79,6 +79,14 @@ ApiError overloaded(long retry_after_seconds) {
           retry_after_seconds, {}, {}};
 }
 
+ApiError ip_rate_limited(std::string_view ip, std::int64_t limit, Millis window, std::int64_t retry_after) {
+  return {429, "rate_limit_error",
+          "IP rate limit exceeded for " + std::string(ip) + ": at most " + std::to_string(limit) +
+              " requests per " + seconds_text(window) + "; retry in " + std::to_string(retry_after) +
+              "s, or ask the gateway admin for a higher threshold",
+          retry_after, {}, {}};
+}
+
 ApiError provider_unreachable(std::string_view provider, std::string_view cause) {
   return {502, "provider_unreachable",
           "provider " + quoted(provider) + " is unreachable: " + std::string(cause), {}, {}, {}};

@@ -21,6 +21,7 @@ ApiError method_not_allowed(std::string_view method, std::string_view path, std:
 ApiError body_too_large(std::uint64_t limit);
 ApiError headers_too_large(std::uint64_t limit);
 ApiError overloaded(long retry_after_seconds);
+ApiError ip_rate_limited(std::string_view ip, std::int64_t limit, Millis window, std::int64_t retry_after);
 ApiError provider_unreachable(std::string_view provider, std::string_view cause);
 ApiError provider_key_rejected(std::string_view provider, int upstream_status);
 ApiError provider_closed(std::string_view provider, std::string_view detail);
