@@ -4,6 +4,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include "router/upstream_target.h"
+#include "core/text.h"
 
 namespace aigw::gateway {
 namespace {
@@ -16,8 +17,7 @@ class UpstreamAnswer final : public ProviderAnswer {
   std::vector<std::pair<std::string, std::string>> headers() const override {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& field : response_->message()) {
-      std::string name(field.name_string());
-      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string name = lower_copy(field.name_string());
       if (router::forward_response_header(name)) out.emplace_back(std::move(name), std::string(field.value()));
     }
     return out;
@@ -44,9 +44,7 @@ class MockPlayback final : public ProviderAnswer {
   std::vector<std::pair<std::string, std::string>> headers() const override {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& [name, value] : answer_.headers) {
-      std::string lower = name;
-      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      out.emplace_back(std::move(lower), value);
+      out.emplace_back(lower_copy(name), value);
     }
     return out;
   }

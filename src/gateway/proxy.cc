@@ -9,6 +9,7 @@
 #include "router/render_error.h"
 #include "router/routes.h"
 #include "router/upstream_target.h"
+#include "core/text.h"
 
 namespace aigw::gateway {
 namespace {
@@ -51,8 +52,7 @@ std::vector<std::pair<std::string, std::string>> upstream_headers(const RequestC
   std::vector<std::pair<std::string, std::string>> out;
   bool has_anthropic_version = false;
   for (const auto& field : ctx.in.message) {
-    std::string name(field.name_string());
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string name = lower_copy(field.name_string());
     if (!router::forward_request_header(name)) continue;
     has_anthropic_version = has_anthropic_version || name == "anthropic-version";
     out.emplace_back(std::move(name), std::string(field.value()));

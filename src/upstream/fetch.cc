@@ -1,4 +1,5 @@
 #include "upstream/fetch.h"
+#include "core/text.h"
 
 #include <boost/asio.hpp>
 #include <boost/url/parse.hpp>
@@ -34,9 +35,7 @@ net::awaitable<FetchResult> fetch(UpstreamClient& client, const FetchRequest& re
   }
   result.status = outcome.response->status();
   for (const auto& field : outcome.response->message()) {
-    std::string name(field.name_string());
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    result.headers.emplace_back(std::move(name), std::string(field.value()));
+    result.headers.emplace_back(lower_copy(field.name_string()), std::string(field.value()));
   }
   if (!co_await outcome.response->read_all(result.body, request.max_body_bytes)) {
     result.failure = outcome.response->failure();

@@ -1,4 +1,5 @@
 #include "support/test_client.h"
+#include "core/text.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -12,15 +13,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 }  // namespace
 
 std::string TestResponse::header(const std::string& name) const {
-  const auto it = headers.find(lower(name));
+  const auto it = headers.find(lower_copy(name));
   return it == headers.end() ? "" : it->second;
 }
 
@@ -72,7 +69,7 @@ TestResponse TestConnection::read_response(bool head_request) {
     return out;
   }
   out.status = parser.get().result_int();
-  for (const auto& f : parser.get()) out.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+  for (const auto& f : parser.get()) out.headers[lower_copy(f.name_string())] = std::string(f.value());
   char buf[65536];
   while (!parser.is_done()) {
     parser.get().body().data = buf;

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "support/gateway_process.h"
+#include "core/text.h"
 
 namespace aigw::testing {
 namespace {
@@ -20,10 +21,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 }  // namespace
 
@@ -106,7 +103,7 @@ void FakeUpstream::Impl::serve(Stream& stream, tcp::socket& socket) {
     RecordedRequest rec;
     rec.method = std::string(req.method_string());
     rec.target = std::string(req.target());
-    for (const auto& f : req) rec.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+    for (const auto& f : req) rec.headers[lower_copy(f.name_string())] = std::string(f.value());
     rec.body = req.body();
     {
       std::lock_guard lock(mutex);
