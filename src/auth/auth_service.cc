@@ -1,15 +1,12 @@
 #include "auth/auth_service.h"
 
-#include <sys/stat.h>
-
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <boost/json.hpp>
 
 #include "auth/client_secret.h"
+#include "auth/private_file.h"
 
 namespace aigw::auth {
 namespace {
@@ -17,11 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto text = read_text_file(path);
+  if (!text) throw std::runtime_error("cannot read " + path);
+  return std::move(*text);
 }
 
 std::map<std::string, PublicKey> public_keys(const SigningKeyRing& ring) {
@@ -38,8 +33,7 @@ ClientSettings demo_client(const AuthSettings& s, std::vector<std::string>& noti
     secret = read_text(file.string());
   } else {
     secret = random_token(24);
-    std::ofstream(file) << secret;
-    chmod(file.c_str(), 0600);
+    write_private_file(file.string(), secret);
   }
   notices.push_back("demo client \"demo\" (team demo): get a token with\n"
                     "  GATEWAY_TOKEN_ENDPOINT=http://localhost:8787/oauth2/token GATEWAY_CLIENT_ID=demo \\\n"
@@ -54,12 +48,16 @@ std::vector<ClientRecord> load_runtime_clients(const std::string& path) {
   boost::system::error_code ec;
   const auto v = boost::json::parse(read_text(path), ec);
   if (ec || !v.is_array()) throw std::runtime_error(path + " is not a JSON list of clients");
-  for (const auto& item : v.as_array()) {
-    const auto& o = item.as_object();
-    ClientRecord c{std::string(o.at("client_id").as_string()), std::string(o.at("team").as_string()),
-                   std::string(o.at("secret_hash").as_string()), {}, false};
-    for (const auto& s : o.at("scopes").as_array()) c.scopes.emplace_back(s.as_string());
-    out.push_back(std::move(c));
+  try {
+    for (const auto& item : v.as_array()) {
+      const auto& o = item.as_object();
+      ClientRecord c{std::string(o.at("client_id").as_string()), std::string(o.at("team").as_string()),
+                     std::string(o.at("secret_hash").as_string()), {}, false};
+      for (const auto& s : o.at("scopes").as_array()) c.scopes.emplace_back(s.as_string());
+      out.push_back(std::move(c));
+    }
+  } catch (const std::exception&) {  // a hand-edited file: say which one
+    throw std::runtime_error(path + " has a client without client_id, team, secret_hash or scopes");
   }
   return out;
 }
@@ -90,7 +88,7 @@ std::shared_ptr<AuthService> AuthService::create(const AuthSettings& settings, s
     auto keys = std::make_shared<KeySet>(settings.jwks_min_refresh_ms);
     if (!i.jwks_file.empty()) {
       std::string error;
-      if (!keys->replace_from_jwks(read_text(i.jwks_file), error)) {
+      if (!keys->replace_from_file(i.jwks_file, error)) {
         throw std::runtime_error(i.config_path + ".jwks_file (" + i.jwks_file + "): " + error);
       }
     }
@@ -110,13 +108,7 @@ void AuthService::save_runtime_clients() const {
     list.push_back(boost::json::object{{"client_id", c.client_id}, {"team", c.team}, {"secret_hash", c.secret_hash},
                                        {"scopes", std::move(scopes)}});
   }
-  const std::string tmp = clients_file_ + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << boost::json::serialize(list);
-  }
-  chmod(tmp.c_str(), 0600);
-  fs::rename(tmp, clients_file_);
+  write_private_file(clients_file_, boost::json::serialize(list));
 }
 
 std::variant<std::string, std::string> AuthService::add_client(const std::string& id, const std::string& team,

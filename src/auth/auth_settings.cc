@@ -1,5 +1,7 @@
 #include "auth/auth_settings.h"
 
+#include <set>
+
 #include "auth/client_secret.h"
 #include "config/config_node.h"
 
@@ -18,6 +20,7 @@ IssuerSettings parse_issuer(const config::ConfigNode& node) {
     node.child("jwks_url").fail("must be an http(s) URL");
   }
   s.team_claim = node.str("team_claim", s.team_claim);
+  if (s.team_claim.empty()) node.child("team_claim").fail("must not be empty");
   s.audience = node.str("audience");
   s.client_ids = node.str_list("client_ids");
   return s;
@@ -44,15 +47,44 @@ ClientSettings parse_client(const config::ConfigNode& node, const std::string& d
   return c;
 }
 
+// Each issuer and each client once: a second entry would silently shadow the first.
+void check_unique(const AuthSettings& s, const config::ConfigNode& node) {
+  std::set<std::string> seen;
+  std::size_t i = 0;
+  node.child("issuers").for_each_item([&](const config::ConfigNode& item) {
+    const std::string& id = s.issuers[i++].issuer;
+    if (!seen.insert(id).second) item.child("issuer").fail("issuer \"" + id + "\" is listed twice");
+    if (s.builtin_issuer && id == s.builtin_issuer_id) {
+      item.child("issuer").fail("\"" + id + "\" is the built-in issuer's own id (auth.builtin_issuer.issuer)");
+    }
+  });
+  seen.clear();
+  i = 0;
+  node.child("clients").for_each_item([&](const config::ConfigNode& item) {
+    const std::string& id = s.clients[i++].client_id;
+    if (!seen.insert(id).second) item.child("client_id").fail("client \"" + id + "\" is declared twice");
+  });
+}
+
 }  // namespace
 
-AuthSettings parse_auth_settings(const config::ConfigNode& node) {
+std::string default_builtin_issuer(std::string_view host, int port) {
+  const bool any = host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]";
+  std::string name = any ? "localhost" : std::string(host);
+  if (name.find(':') != std::string::npos && name.front() != '[') name = "[" + name + "]";  // IPv6
+  return "http://" + name + ":" + std::to_string(port);
+}
+
+AuthSettings parse_auth_settings(const config::ConfigNode& node, std::string_view default_issuer) {
   AuthSettings s;
+  s.builtin_issuer_id = std::string(default_issuer);
   node.allow_keys({"enabled", "scope", "admin_scope", "leeway", "jwks_min_refresh", "issuers", "teams_by_client", "builtin_issuer", "clients"});
   s.enabled = node.boolean("enabled", true);
   s.scope = node.str("scope", s.scope);
   s.admin_scope = node.str("admin_scope", s.admin_scope);
   s.leeway_seconds = node.duration("leeway", std::chrono::seconds(60)).count() / 1000;
+  // Leeway absorbs clock skew; much more would keep expired tokens working.
+  if (s.leeway_seconds > 600) node.child("leeway").fail("must be at most 10m (it lets expired tokens through)");
   s.jwks_min_refresh_ms = node.duration("jwks_min_refresh", std::chrono::milliseconds(s.jwks_min_refresh_ms)).count();
   node.child("issuers").for_each_item([&](const config::ConfigNode& i) { s.issuers.push_back(parse_issuer(i)); });
   node.child("teams_by_client").for_each_entry([&](const std::string& client, const config::ConfigNode& team) {
@@ -69,6 +101,7 @@ AuthSettings parse_auth_settings(const config::ConfigNode& node) {
   s.algorithm = builtin.str("algorithm", s.algorithm);
   if (s.algorithm != "RS256" && s.algorithm != "ES256") builtin.child("algorithm").fail("must be RS256 or ES256");
   node.child("clients").for_each_item([&](const config::ConfigNode& c) { s.clients.push_back(parse_client(c, s.scope)); });
+  check_unique(s, node);
   if (s.enabled && !s.builtin_issuer && s.issuers.empty()) {
     node.fail("auth is enabled but trusts no issuer: configure auth.issuers or enable auth.builtin_issuer");
   }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aigw::config {
@@ -49,8 +50,13 @@ struct AuthSettings {
   bool demo_client = false;  // the embedded default's client, its secret kept under data/
 };
 
-// Reads `auth:`; throws config::ConfigError naming the key. Without the section: auth on,
-// the built-in issuer on, no clients.
-AuthSettings parse_auth_settings(const config::ConfigNode& auth);
+// The built-in issuer's id when the config names none: from the listen address, with a
+// wildcard host (0.0.0.0, ::) read as localhost. E.g. ("0.0.0.0", 8787) → http://localhost:8787.
+std::string default_builtin_issuer(std::string_view listen_host, int port);
+
+// Reads `auth:`; throws config::ConfigError naming the key and line. Without the section:
+// auth on, the built-in issuer on (as `default_issuer`), no clients.
+AuthSettings parse_auth_settings(const config::ConfigNode& auth,
+                                 std::string_view default_issuer = "http://localhost:8787");
 
 }  // namespace aigw::auth

@@ -1,3 +1,4 @@
+// Base64url (RFC 4648 §5) without padding: JWS segments, JWK members, Basic credentials.
 #include "auth/base64url.h"
 
 #include <array>
@@ -52,6 +53,9 @@ std::optional<std::string> base64url_decode(std::string_view text) {
       out += static_cast<char>((acc >> bits) & 0xff);
     }
   }
+  // Leftover bits must be zero: otherwise two different strings decode to the same bytes,
+  // and a token could be altered without touching its signature.
+  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
 

@@ -9,11 +9,14 @@ namespace aigw::auth {
 
 constexpr int kSecretHashIterations = 100'000;
 
+// A fresh 16-byte random salt each time. Throws when the system has no randomness (never on
+// the request path: secrets are hashed at start-up and by the admin API).
 std::string hash_secret(std::string_view secret, int iterations = kSecretHashIterations);
-// Constant-time comparison; false for a malformed hash.
+// Constant-time comparison; false for a malformed hash (never throws).
 bool verify_secret(std::string_view secret, std::string_view stored_hash);
+// The stored format, well-formed (scheme, iterations in range, salt, 32-byte hash).
 bool looks_like_secret_hash(std::string_view text);
-// `bytes` random bytes, base64url-encoded: client secrets, jti values.
+// `bytes` random bytes (OpenSSL's CSPRNG), base64url-encoded: client secrets, ids, jti values.
 std::string random_token(std::size_t bytes);
 
 }  // namespace aigw::auth

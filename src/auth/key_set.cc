@@ -2,17 +2,21 @@
 
 #include <boost/json.hpp>
 
+#include <fstream>
+#include <sstream>
+
 namespace aigw::auth {
 
 namespace json = boost::json;
 
-bool KeySet::replace_from_jwks(std::string_view document, std::string& error) {
+std::optional<std::map<std::string, PublicKey>> parse_jwks(std::string_view document,
+                                                           std::string& error) {
   boost::system::error_code ec;
   const json::value v = json::parse(document, ec);
   const json::value* keys = !ec && v.is_object() ? v.as_object().if_contains("keys") : nullptr;
   if (!keys || !keys->is_array()) {
     error = "not a JWKS document (expected {\"keys\": [...]})";
-    return false;
+    return std::nullopt;
   }
   std::map<std::string, PublicKey> parsed;
   std::string skipped;
@@ -27,10 +31,33 @@ bool KeySet::replace_from_jwks(std::string_view document, std::string& error) {
   }
   if (parsed.empty()) {
     error = "no usable signing key in the JWKS" + (skipped.empty() ? "" : " (" + skipped + ")");
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+std::string jwks_document(const std::vector<const PublicKey*>& keys) {
+  json::array list;
+  for (const PublicKey* k : keys) list.push_back(k->to_jwk());
+  return json::serialize(json::object{{"keys", std::move(list)}});
+}
+
+bool KeySet::replace_from_jwks(std::string_view document, std::string& error) {
+  auto parsed = parse_jwks(document, error);
+  if (!parsed) return false;
+  replace(std::move(*parsed));
+  return true;
+}
+
+bool KeySet::replace_from_file(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
     return false;
   }
-  replace(std::move(parsed));
-  return true;
+  std::stringstream text;
+  text << in.rdbuf();
+  return replace_from_jwks(text.str(), error);
 }
 
 void KeySet::replace(std::map<std::string, PublicKey> keys) {
@@ -46,9 +73,22 @@ std::shared_ptr<const PublicKey> KeySet::find(std::string_view kid) const {
   return it == map->end() ? nullptr : it->second;
 }
 
+std::vector<std::string> KeySet::kids() const {
+  std::vector<std::string> out;
+  for (const auto& [kid, _] : *keys_.load()) out.push_back(kid);
+  return out;
+}
+
+std::string KeySet::to_jwks() const {
+  const auto map = keys_.load();
+  std::vector<const PublicKey*> keys;
+  for (const auto& [_, key] : *map) keys.push_back(key.get());
+  return jwks_document(keys);
+}
+
 bool KeySet::claim_refresh(std::int64_t now_ms) {
   std::int64_t last = last_refresh_ms_.load();
-  while (now_ms - last >= min_interval_ms_) {
+  while (last == kNever || now_ms - last >= min_interval_ms_) {
     if (last_refresh_ms_.compare_exchange_weak(last, now_ms)) return true;
   }
   return false;

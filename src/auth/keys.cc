@@ -19,6 +19,10 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kEs256Half = 32;
+// RSA moduli we accept, in bytes: 2048 bits at least (RFC 7518 §3.3); at most 8192 so a
+// hostile JWKS cannot make each verification arbitrarily slow.
+constexpr std::size_t kMinRsaBytes = 256;
+constexpr std::size_t kMaxRsaBytes = 1024;
 
 std::shared_ptr<EVP_PKEY> own(EVP_PKEY* k) { return {k, EVP_PKEY_free}; }
 
@@ -76,6 +80,13 @@ std::shared_ptr<EVP_PKEY> ec_from_jwk(const std::string& x, const std::string& y
   return key;
 }
 
+bool is_p256(EVP_PKEY* key) {
+  char group[64] = {};
+  std::size_t len = 0;
+  return EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) == 1 &&
+         std::string_view(group, len) == "prime256v1";
+}
+
 // RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace.
 std::string thumbprint(const json::object& jwk) {
   std::string canonical;
@@ -121,7 +132,8 @@ std::optional<PublicKey> PublicKey::from_jwk(const json::object& jwk, std::strin
     auto n = base64url_decode(jwk_field(jwk, "n"));
     auto e = base64url_decode(jwk_field(jwk, "e"));
     if (!n || !e || n->empty() || e->empty()) return error = "RSA key without valid n and e", std::nullopt;
-    if (n->size() < 256) return error = "RSA key shorter than 2048 bits", std::nullopt;
+    if (n->size() < kMinRsaBytes) return error = "RSA key shorter than 2048 bits", std::nullopt;
+    if (n->size() > kMaxRsaBytes) return error = "RSA key longer than 8192 bits", std::nullopt;
     k.key_ = rsa_from_jwk(*n, *e);
     k.algorithm_ = "RS256";
   } else if (kty == "EC") {
@@ -141,11 +153,17 @@ std::optional<PublicKey> PublicKey::from_jwk(const json::object& jwk, std::strin
   return k;
 }
 
+std::size_t PublicKey::signature_size() const {
+  if (algorithm_ == "ES256") return 2 * kEs256Half;
+  const int size = EVP_PKEY_get_size(key_.get());
+  return size > 0 ? static_cast<std::size_t>(size) : 0;
+}
+
 bool PublicKey::verify(std::string_view alg, std::string_view signing_input, std::string_view signature) const {
   if (alg != algorithm_) return false;  // never let the token choose a weaker check (HS256, none)
   std::string der;
+  if (signature.size() != signature_size()) return false;
   if (alg == "ES256") {
-    if (signature.size() != 2 * kEs256Half) return false;
     der = jose_to_der(signature);
     signature = der;
   }
@@ -197,9 +215,13 @@ std::optional<SigningKey> SigningKey::from_pem(const std::string& pem) {
   SigningKey k;
   k.key_ = own(key);
   k.public_.key_ = k.key_;
-  if (EVP_PKEY_is_a(key, "RSA")) k.public_.algorithm_ = "RS256";
-  else if (EVP_PKEY_is_a(key, "EC")) k.public_.algorithm_ = "ES256";
-  else return std::nullopt;
+  if (EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 2048) {
+    k.public_.algorithm_ = "RS256";
+  } else if (EVP_PKEY_is_a(key, "EC") && is_p256(key)) {
+    k.public_.algorithm_ = "ES256";
+  } else {
+    return std::nullopt;
+  }
   k.public_.kid_ = thumbprint(k.public_.to_jwk());
   return k;
 }
@@ -214,9 +236,23 @@ std::string SigningKey::to_pem() const {
   return out;
 }
 
+// '>', '?' and '~' are the only ASCII bytes whose base64 holds '+' or '/' (so '-' or '_' in
+// base64url). Escaped, our tokens decode with plain `base64 -d`, as the troubleshooting page does.
+std::string plain_base64_safe_json(const json::object& o) {
+  std::string out;
+  for (const char c : json::serialize(o)) {
+    if (c == '>') out += "\\u003e";
+    else if (c == '?') out += "\\u003f";
+    else if (c == '~') out += "\\u007e";
+    else out += c;
+  }
+  return out;
+}
+
 std::string SigningKey::sign_jwt(const json::object& claims) const {
   const json::object header{{"alg", algorithm()}, {"typ", "JWT"}, {"kid", kid()}};
-  const std::string input = base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(claims));
+  const std::string input =
+      base64url_encode(plain_base64_safe_json(header)) + "." + base64url_encode(plain_base64_safe_json(claims));
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   std::size_t len = 0;
   std::string sig;

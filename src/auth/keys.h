@@ -21,6 +21,8 @@ class PublicKey {
   // The key's own algorithm: RS256 for RSA, ES256 for P-256.
   const std::string& algorithm() const { return algorithm_; }
   const std::string& kid() const { return kid_; }
+  // Bytes a valid signature has: the RSA modulus size for RS256, 64 (r||s) for ES256.
+  std::size_t signature_size() const;
   // False on any mismatch: wrong algorithm for the key, bad length, bad signature.
   bool verify(std::string_view alg, std::string_view signing_input, std::string_view signature) const;
   boost::json::object to_jwk() const;
@@ -36,6 +38,7 @@ class SigningKey {
  public:
   // "RS256" (RSA 2048) or "ES256" (P-256).
   static std::optional<SigningKey> generate(std::string_view algorithm);
+  // A PKCS#8 private key: RSA of at least 2048 bits, or EC on P-256; nullopt otherwise.
   static std::optional<SigningKey> from_pem(const std::string& pem);
   std::string to_pem() const;
 

@@ -2,39 +2,19 @@
 
 #include <sys/stat.h>
 
-#include <boost/json.hpp>
-
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "auth/key_set.h"
+#include "auth/private_file.h"
 
 namespace aigw::auth {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> read_file(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return std::nullopt;
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Written with 0600 from the start (umask-independent), then renamed into place.
-void write_private(const fs::path& p, const std::string& text) {
-  const fs::path tmp = p.string() + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) throw std::runtime_error("cannot write " + tmp.string());
-  chmod(tmp.c_str(), 0600);
-  std::fwrite(text.data(), 1, text.size(), f);
-  std::fclose(f);
-  fs::rename(tmp, p);
-}
-
 std::shared_ptr<const SigningKey> load_key(const fs::path& p) {
-  const auto pem = read_file(p);
+  const auto pem = read_text_file(p.string());
   if (!pem) return nullptr;
   auto key = SigningKey::from_pem(*pem);
   if (!key) throw std::runtime_error(p.string() + " is not a usable private key");
@@ -58,6 +38,10 @@ std::shared_ptr<SigningKeyRing> SigningKeyRing::load_or_create(const std::string
     if (!key) throw std::runtime_error("cannot generate a " + algorithm + " signing key");
     ring->current_ = std::make_shared<const SigningKey>(std::move(*key));
     ring->persist();
+  } else if (ring->current_->algorithm() != algorithm) {
+    // The configured algorithm changed: sign with a new key of that kind from now on, and
+    // keep publishing the old one until the tokens it signed have expired.
+    ring->rotate();
   }
   return ring;
 }
@@ -76,22 +60,26 @@ std::vector<std::shared_ptr<const SigningKey>> SigningKeyRing::published() const
 
 void SigningKeyRing::rotate() {
   auto key = SigningKey::generate(algorithm_);
-  if (!key) throw std::runtime_error("cannot generate a signing key");
+  if (!key) throw std::runtime_error("cannot generate a " + algorithm_ + " signing key");
+  auto next = std::make_shared<const SigningKey>(std::move(*key));
   std::lock_guard lock(mutex_);
-  previous_ = current_;
-  current_ = std::make_shared<const SigningKey>(std::move(*key));
-  persist();
+  // On disk first: if writing fails, the ring in memory stays as it was.
+  write_private_file((fs::path(dir_) / "previous.pem").string(), current_->to_pem());
+  write_private_file((fs::path(dir_) / "current.pem").string(), next->to_pem());
+  previous_ = std::move(current_);
+  current_ = std::move(next);
 }
 
 void SigningKeyRing::persist() const {
-  write_private(fs::path(dir_) / "current.pem", current_->to_pem());
-  if (previous_) write_private(fs::path(dir_) / "previous.pem", previous_->to_pem());
+  write_private_file((fs::path(dir_) / "current.pem").string(), current_->to_pem());
+  if (previous_) write_private_file((fs::path(dir_) / "previous.pem").string(), previous_->to_pem());
 }
 
 std::string SigningKeyRing::jwks_document() const {
-  boost::json::array keys;
-  for (const auto& k : published()) keys.push_back(k->public_key().to_jwk());
-  return boost::json::serialize(boost::json::object{{"keys", std::move(keys)}});
+  const auto keys = published();
+  std::vector<const PublicKey*> public_keys;
+  for (const auto& k : keys) public_keys.push_back(&k->public_key());
+  return auth::jwks_document(public_keys);
 }
 
 }  // namespace aigw::auth

@@ -15,14 +15,17 @@ namespace aigw::auth {
 
 class SigningKeyRing {
  public:
-  // Loads current.pem (and previous.pem) from `dir`, creating a key when there is none.
-  // Throws std::runtime_error when the directory or a key cannot be used.
+  // Loads current.pem (and previous.pem) from `dir`, creating a key when there is none; a
+  // current key of another algorithm than `algorithm` is rotated out (kept as previous).
+  // Each key's kid is its RFC 7638 thumbprint. Throws std::runtime_error when the directory
+  // or a key cannot be used.
   static std::shared_ptr<SigningKeyRing> load_or_create(const std::string& dir, const std::string& algorithm);
 
   std::shared_ptr<const SigningKey> current() const;
   // Every key whose tokens may still be in use: current first.
   std::vector<std::shared_ptr<const SigningKey>> published() const;
-  // New current key; the old current becomes previous (persisted).
+  // New current key; the old current becomes previous (persisted). Throws when the key
+  // cannot be made or written (the ring is then unchanged).
   void rotate();
   std::string jwks_document() const;
 

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <set>
 
 #include "auth/base64url.h"
 #include "auth/client_secret.h"
@@ -35,31 +36,80 @@ std::string sha256_hex(std::string_view data) {
   return hex;
 }
 
+bool starts_with_nocase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char p, char t) {
+           return std::tolower(static_cast<unsigned char>(t)) == p;
+         });
+}
+
+bool is_form(std::string_view content_type) {
+  content_type = content_type.substr(0, content_type.find(';'));
+  while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
+  return content_type.size() == 33 && starts_with_nocase(content_type, "application/x-www-form-urlencoded");
+}
+
+// RFC 6749 §3.2: parameters must not be repeated (which copy would count?).
+std::optional<std::string> repeated_parameter(std::string_view body) {
+  std::set<std::string, std::less<>> seen;
+  std::size_t start = 0;
+  while (start <= body.size()) {
+    const auto end = std::min(body.find('&', start), body.size());
+    const auto pair = body.substr(start, end - start);
+    std::string name = url_decode(pair.substr(0, pair.find('=')));
+    if (!pair.empty() && !seen.insert(name).second) return name;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
 struct Credentials {
   std::string client_id;
   std::string secret;
-  bool via_basic = false;
 };
 
-// RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret, or form fields.
-std::optional<Credentials> credentials(std::optional<std::string_view> authorization,
-                                       const std::map<std::string, std::string>& form) {
-  if (authorization && authorization->size() > 6 &&
-      std::equal(authorization->begin(), authorization->begin() + 6, "basic ",
-                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
-    std::string b64(authorization->substr(6));
-    std::replace(b64.begin(), b64.end(), '+', '-');
-    std::replace(b64.begin(), b64.end(), '/', '_');
-    const auto decoded = base64url_decode(b64);
-    if (!decoded) return std::nullopt;
-    const auto colon = decoded->find(':');
-    if (colon == std::string::npos) return std::nullopt;
-    return Credentials{url_decode(decoded->substr(0, colon)), url_decode(decoded->substr(colon + 1)), true};
+struct ClientAuth {
+  std::optional<Credentials> credentials;  // none: no usable credentials (invalid_client)
+  bool via_basic = false;                  // a 401 must then ask for Basic again
+  std::string problem;                     // set: the request itself is wrong (invalid_request)
+};
+
+// HTTP Basic whose user and password are form-urlencoded (RFC 6749 §2.3.1); standard base64.
+std::optional<Credentials> basic_credentials(std::string_view authorization) {
+  std::string b64(authorization.substr(6));
+  while (!b64.empty() && b64.front() == ' ') b64.erase(0, 1);
+  std::replace(b64.begin(), b64.end(), '+', '-');
+  std::replace(b64.begin(), b64.end(), '/', '_');
+  const auto decoded = base64url_decode(b64);
+  if (!decoded) return std::nullopt;
+  const auto colon = decoded->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return Credentials{url_decode(decoded->substr(0, colon)), url_decode(decoded->substr(colon + 1))};
+}
+
+// Credentials by HTTP Basic or by the form fields client_id/client_secret, never both
+// (RFC 6749 §2.3: one authentication method per request).
+ClientAuth client_auth(std::optional<std::string_view> authorization,
+                       const std::map<std::string, std::string>& form) {
+  ClientAuth a;
+  const auto form_id = form.find("client_id");
+  const auto form_secret = form.find("client_secret");
+  if (authorization && starts_with_nocase(*authorization, "basic ")) {
+    a.via_basic = true;
+    if (form_secret != form.end()) {
+      a.problem = "send the client credentials once: HTTP Basic or the client_secret form field, not both";
+      return a;
+    }
+    a.credentials = basic_credentials(*authorization);
+    if (a.credentials && form_id != form.end() && form_id->second != a.credentials->client_id) {
+      a.problem = "client_id in the form differs from the one in HTTP Basic";
+    }
+    return a;
   }
-  const auto id = form.find("client_id");
-  const auto secret = form.find("client_secret");
-  if (id == form.end() || secret == form.end()) return std::nullopt;
-  return Credentials{id->second, secret->second, false};
+  if (form_id != form.end() && form_secret != form.end()) {
+    a.credentials = Credentials{form_id->second, form_secret->second};
+  }
+  return a;
 }
 
 std::vector<std::string> split_scopes(const std::string& s) {
@@ -128,8 +178,11 @@ bool TokenIssuer::secret_matches(const ClientRecord& client, std::string_view se
 
 IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::string_view body,
                                           std::optional<std::string_view> authorization, std::int64_t now) {
-  if (content_type.find("application/x-www-form-urlencoded") == std::string_view::npos) {
+  if (!is_form(content_type)) {
     return oauth_error(400, "invalid_request", "the token request must be application/x-www-form-urlencoded");
+  }
+  if (const auto repeated = repeated_parameter(body)) {
+    return oauth_error(400, "invalid_request", "parameter " + *repeated + " is repeated");
   }
   const auto form = parse_form(body);
   const auto grant = form.find("grant_type");
@@ -137,15 +190,16 @@ IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::st
   if (grant->second != "client_credentials") {
     return oauth_error(400, "unsupported_grant_type", "only the client_credentials grant is supported");
   }
-  const auto creds = credentials(authorization, form);
+  const ClientAuth auth = client_auth(authorization, form);
+  if (!auth.problem.empty()) return oauth_error(400, "invalid_request", auth.problem);
   auto invalid_client = [&] {
     IssuerResponse r = oauth_error(401, "invalid_client", "unknown client or wrong client secret");
-    if (creds && creds->via_basic) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"aigw\"");
+    if (auth.via_basic) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"aigw\"");
     return r;
   };
-  if (!creds) return invalid_client();
-  const auto found = find_client(creds->client_id);
-  if (!found || !secret_matches(*found, creds->secret)) return invalid_client();
+  if (!auth.credentials) return invalid_client();
+  const auto found = find_client(auth.credentials->client_id);
+  if (!found || !secret_matches(*found, auth.credentials->secret)) return invalid_client();
   const ClientRecord& client = *found;
 
   std::vector<std::string> scopes = client.scopes;

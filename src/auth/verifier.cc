@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 
 #include "auth/jwt_token.h"
 
@@ -14,34 +15,65 @@ namespace json = boost::json;
 
 AuthFailure invalid_token(std::string message) { return {401, "invalid_token", std::move(message), false, {}}; }
 
+// A value from the token, quoted for a message: the token is the caller's, so what it says
+// is cut short and stripped of control characters before it reaches a header or a log.
+std::string quoted(std::string_view value) {
+  constexpr std::size_t kMaxShown = 80;
+  std::string out = "\"";
+  for (const char c : value.substr(0, kMaxShown)) {
+    out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"' || c == '\\' ? '?' : c;
+  }
+  return out + (value.size() > kMaxShown ? "...\"" : "\"");
+}
+
 std::string string_claim(const json::object& claims, std::string_view key) {
   const auto* v = claims.if_contains(key);
   return v && v->is_string() ? std::string(v->as_string()) : "";
 }
 
-std::optional<std::int64_t> time_claim(const json::object& claims, std::string_view key) {
+// NumericDate claims (RFC 7519 §2), clamped to ±10^12 s (tens of thousands of years) so the
+// arithmetic on them cannot overflow whatever a signed token carries.
+constexpr std::int64_t kMaxTime = 1'000'000'000'000;
+
+struct TimeClaim {
+  bool present = false;
+  bool numeric = false;
+  std::int64_t value = 0;
+};
+
+TimeClaim time_claim(const json::object& claims, std::string_view key) {
   const auto* v = claims.if_contains(key);
-  if (!v) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return std::nullopt;
+  if (!v) return {};
+  double d = 0;
+  if (v->is_int64()) d = static_cast<double>(v->as_int64());
+  else if (v->is_uint64()) d = static_cast<double>(v->as_uint64());
+  else if (v->is_double()) d = v->as_double();
+  else return {true, false, 0};
+  if (!(d > -kMaxTime)) d = -kMaxTime;  // also catches NaN
+  if (d > kMaxTime) d = kMaxTime;
+  return {true, true, static_cast<std::int64_t>(d)};
+}
+
+void split_scopes(const std::string& text, std::vector<std::string>& out) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto end = std::min(text.find(' ', start), text.size());
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
 }
 
 std::vector<std::string> scopes_of(const json::object& claims) {
+  // `scope` is space-separated (RFC 9068 §2.2.3); Okta sends a `scp` array and Entra ID
+  // a space-separated `scp` string.
   std::vector<std::string> out;
   if (const auto* scp = claims.if_contains("scp"); scp && scp->is_array()) {
     for (const auto& s : scp->as_array()) {
       if (s.is_string()) out.emplace_back(s.as_string());
     }
   }
-  const std::string scope = string_claim(claims, "scope");
-  std::size_t start = 0;
-  while (start < scope.size()) {
-    const auto end = std::min(scope.find(' ', start), scope.size());
-    if (end > start) out.push_back(scope.substr(start, end - start));
-    start = end + 1;
-  }
+  split_scopes(string_claim(claims, "scp"), out);
+  split_scopes(string_claim(claims, "scope"), out);
   return out;
 }
 
@@ -62,12 +94,17 @@ bool Principal::has_scope(std::string_view scope) const {
 }
 
 std::string AuthFailure::www_authenticate() const {
+  // A quoted-string (RFC 9110 §5.6.4) that cannot break out of the header.
   std::string description = message;
-  std::replace(description.begin(), description.end(), '"', '\'');
+  for (char& c : description) {
+    if (c == '"' || c == '\\') c = '\'';
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
   return "Bearer realm=\"aigw\", error=\"" + error + "\", error_description=\"" + description + "\"";
 }
 
 std::string human_duration(std::int64_t s) {
+  if (s == std::numeric_limits<std::int64_t>::min()) s = std::numeric_limits<std::int64_t>::max();
   if (s < 0) s = -s;
   if (s < 120) return std::to_string(s) + (s == 1 ? " second" : " seconds");
   if (s < 2 * 3600) return std::to_string(s / 60) + " minutes";
@@ -93,8 +130,10 @@ std::variant<std::string_view, AuthFailure> extract_token(std::optional<std::str
                      false, {}};
 }
 
-Verifier::Verifier(std::vector<TrustedIssuer> issuers, VerifierOptions options)
-    : issuers_(std::move(issuers)), options_(std::move(options)) {}
+Verifier::Verifier(std::vector<TrustedIssuer> issuers, VerifierOptions options, std::size_t cache_capacity)
+    : issuers_(std::move(issuers)),
+      options_(std::move(options)),
+      max_entries_per_shard_(std::max<std::size_t>(1, cache_capacity / kShards)) {}
 
 const TrustedIssuer* Verifier::find_issuer(std::string_view iss) const {
   for (const auto& i : issuers_) {
@@ -106,33 +145,65 @@ const TrustedIssuer* Verifier::find_issuer(std::string_view iss) const {
 VerifyResult Verifier::verify(std::string_view token, std::int64_t now) const {
   DecodedJwt jwt;
   if (auto malformed = decode_jwt(token, jwt)) return invalid_token("token is malformed: " + *malformed);
+  // Only public-key algorithms: `none` is unsigned, and HS* would have us use a public key
+  // (known to anyone) as the HMAC secret.
   if (jwt.alg != "RS256" && jwt.alg != "ES256") {
-    return invalid_token("token algorithm \"" + jwt.alg + "\" is not accepted (RS256 or ES256 only)");
+    return invalid_token("token algorithm " + quoted(jwt.alg) + " is not accepted (RS256 or ES256 only)");
   }
-  const std::string iss = string_claim(jwt.claims, "iss");
+  const auto* iss_value = jwt.claims.if_contains("iss");
+  if (!iss_value || !iss_value->is_string()) return invalid_token("token has no iss claim");
+  const std::string iss(iss_value->as_string());
   const TrustedIssuer* issuer = find_issuer(iss);
-  if (!issuer) return invalid_token("token issuer \"" + iss + "\" is not trusted by this gateway");
+  if (!issuer) return invalid_token("token issuer " + quoted(iss) + " is not trusted by this gateway");
   const auto key = issuer->keys->find(jwt.kid);
   if (!key) {
-    AuthFailure f = invalid_token("token signing key \"" + jwt.kid + "\" is unknown to issuer " + iss);
+    AuthFailure f = invalid_token("token signing key " + quoted(jwt.kid) + " is unknown to issuer " + iss);
     f.unknown_kid = true;
     f.issuer = iss;
     return f;
   }
-  if (!key->verify(jwt.alg, jwt.signing_input, jwt.signature)) return invalid_token("token signature is invalid");
+  if (auto bad = check_signature(jwt, *key)) return *bad;
   return check_claims(jwt, *issuer, now);
+}
+
+std::optional<AuthFailure> Verifier::check_signature(const DecodedJwt& jwt, const PublicKey& key) {
+  // The key decides the algorithm: a token cannot pick a weaker or different check.
+  if (jwt.alg != key.algorithm()) {
+    return invalid_token("token algorithm " + quoted(jwt.alg) + " does not match its signing key (" +
+                         key.algorithm() + ")");
+  }
+  if (jwt.signature.size() != key.signature_size()) {
+    return invalid_token("token is malformed: " + jwt.alg + " signature must be " +
+                         std::to_string(key.signature_size()) + " bytes, got " +
+                         std::to_string(jwt.signature.size()));
+  }
+  if (!key.verify(jwt.alg, jwt.signing_input, jwt.signature)) {
+    return invalid_token("token signature is invalid");
+  }
+  return std::nullopt;
+}
+
+std::optional<AuthFailure> Verifier::check_time(const json::object& c, std::int64_t now) const {
+  const auto exp = time_claim(c, "exp");
+  if (!exp.present) return invalid_token("token has no exp claim");
+  if (!exp.numeric) return invalid_token("token exp claim is not a number");
+  if (exp.value + options_.leeway_seconds <= now) {
+    return invalid_token("token expired " + human_duration(now - exp.value) + " ago");
+  }
+  const auto nbf = time_claim(c, "nbf");
+  if (nbf.present && !nbf.numeric) return invalid_token("token nbf claim is not a number");
+  if (nbf.numeric && nbf.value - options_.leeway_seconds > now) {
+    return invalid_token("token is not valid yet (valid in " + human_duration(nbf.value - now) + ")");
+  }
+  return std::nullopt;
 }
 
 VerifyResult Verifier::check_claims(const DecodedJwt& jwt, const TrustedIssuer& issuer, std::int64_t now) const {
   const auto& c = jwt.claims;
-  const auto exp = time_claim(c, "exp");
-  if (!exp) return invalid_token("token has no exp claim");
-  if (*exp + options_.leeway_seconds <= now) return invalid_token("token expired " + human_duration(now - *exp) + " ago");
-  if (const auto nbf = time_claim(c, "nbf"); nbf && *nbf - options_.leeway_seconds > now) {
-    return invalid_token("token is not valid yet (valid in " + human_duration(*nbf - now) + ")");
-  }
+  if (auto bad = check_time(c, now)) return *bad;
+  // Cognito marks its tokens; an ID token must not be usable as an access token.
   if (c.contains("token_use") && string_claim(c, "token_use") != "access") {
-    return invalid_token("token_use \"" + string_claim(c, "token_use") + "\" is not accepted: use an access token");
+    return invalid_token("token_use " + quoted(string_claim(c, "token_use")) + " is not accepted: use an access token");
   }
   if (!issuer.audience.empty() && !audience_matches(c, issuer.audience)) {
     return invalid_token("token audience does not include " + issuer.audience);
@@ -140,9 +211,10 @@ VerifyResult Verifier::check_claims(const DecodedJwt& jwt, const TrustedIssuer& 
   Principal p;
   p.client_id = string_claim(c, "client_id");
   if (p.client_id.empty()) p.client_id = string_claim(c, "sub");
+  if (p.client_id.empty()) return invalid_token("token names no client (no client_id or sub claim)");
   if (!issuer.client_ids.empty() &&
       std::find(issuer.client_ids.begin(), issuer.client_ids.end(), p.client_id) == issuer.client_ids.end()) {
-    return invalid_token("client \"" + p.client_id + "\" is not allowed for issuer " + issuer.issuer);
+    return invalid_token("client " + quoted(p.client_id) + " is not allowed for issuer " + issuer.issuer);
   }
   p.team = string_claim(c, issuer.team_claim);
   if (p.team.empty()) {
@@ -151,7 +223,7 @@ VerifyResult Verifier::check_claims(const DecodedJwt& jwt, const TrustedIssuer& 
   }
   p.issuer = issuer.issuer;
   p.scopes = scopes_of(c);
-  p.expires_at = *exp;
+  p.expires_at = time_claim(c, "exp").value;
   return p;
 }
 
@@ -176,16 +248,33 @@ VerifyResult Verifier::verify_cached(std::string_view token, std::int64_t now) {
     }
   }
   VerifyResult result = verify(token, now);
-  if (const auto* p = std::get_if<Principal>(&result)) {
-    std::lock_guard lock(shard.mutex);
-    if (shard.entries.size() >= kMaxEntriesPerShard) {
-      // Drop expired entries; if none, the cache is full of live tokens: start over.
-      std::erase_if(shard.entries, [&](const auto& e) { return e.second.expires_at + options_.leeway_seconds <= now; });
-      if (shard.entries.size() >= kMaxEntriesPerShard) shard.entries.clear();
-    }
-    shard.entries.emplace(std::string(token), *p);
-  }
+  if (const auto* p = std::get_if<Principal>(&result)) remember(shard, token, *p, now);
   return result;
+}
+
+void Verifier::remember(Shard& shard, std::string_view token, const Principal& p, std::int64_t now) {
+  std::lock_guard lock(shard.mutex);
+  if (shard.entries.size() >= max_entries_per_shard_) {
+    std::erase_if(shard.entries, [&](const auto& e) { return e.second.expires_at + options_.leeway_seconds <= now; });
+  }
+  if (shard.entries.size() >= max_entries_per_shard_) {
+    // Full of live tokens: drop the one that would leave soonest anyway. A linear scan, paid
+    // only by a new token, which has just cost a signature check that is slower still.
+    const auto soonest = std::min_element(shard.entries.begin(), shard.entries.end(), [](const auto& a, const auto& b) {
+      return a.second.expires_at < b.second.expires_at;
+    });
+    shard.entries.erase(soonest);
+  }
+  shard.entries.emplace(std::string(token), p);
+}
+
+std::size_t Verifier::cached_tokens() {
+  std::size_t n = 0;
+  for (auto& shard : cache_) {
+    std::lock_guard lock(shard.mutex);
+    n += shard.entries.size();
+  }
+  return n;
 }
 
 }  // namespace aigw::auth

@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "auth/jwt_token.h"
 #include "auth/key_set.h"
 
 namespace aigw::auth {
@@ -63,12 +64,21 @@ std::string human_duration(std::int64_t seconds);
 
 class Verifier {
  public:
-  Verifier(std::vector<TrustedIssuer> issuers, VerifierOptions options);
+  // Verified tokens kept at most (spread over the cache's shards).
+  static constexpr std::size_t kDefaultCacheCapacity = 65'536;
 
-  // Full check, no cache. `now` is unix seconds.
+  Verifier(std::vector<TrustedIssuer> issuers, VerifierOptions options,
+           std::size_t cache_capacity = kDefaultCacheCapacity);
+
+  // Full check, no cache. `now` is unix seconds from the caller's clock. An unknown kid
+  // comes back with AuthFailure::unknown_kid set: the caller may refresh that issuer's keys
+  // (KeySet::claim_refresh says whether now) and call again.
   VerifyResult verify(std::string_view token, std::int64_t now) const;
-  // The same through the per-token cache.
+  // The same through the per-token cache: a token verified before costs one hash lookup
+  // until it expires. Only successes are kept; when a shard is full, expired entries go
+  // first, then the one closest to expiry. Thread-safe.
   VerifyResult verify_cached(std::string_view token, std::int64_t now);
+  std::size_t cached_tokens();
   // Checks the scope a route needs (the invoke scope for API calls, admin for /admin).
   std::optional<AuthFailure> require_scope(const Principal& p, std::string_view scope) const;
   const VerifierOptions& options() const { return options_; }
@@ -76,7 +86,9 @@ class Verifier {
   const std::vector<TrustedIssuer>& issuers() const { return issuers_; }
 
  private:
-  VerifyResult check_claims(const struct DecodedJwt& jwt, const TrustedIssuer& issuer, std::int64_t now) const;
+  static std::optional<AuthFailure> check_signature(const DecodedJwt& jwt, const PublicKey& key);
+  std::optional<AuthFailure> check_time(const boost::json::object& claims, std::int64_t now) const;
+  VerifyResult check_claims(const DecodedJwt& jwt, const TrustedIssuer& issuer, std::int64_t now) const;
 
   // Lookups by string_view, so a cache hit allocates nothing.
   struct TokenHash {
@@ -88,10 +100,12 @@ class Verifier {
     std::unordered_map<std::string, Principal, TokenHash, std::equal_to<>> entries;
   };
   static constexpr std::size_t kShards = 16;
-  static constexpr std::size_t kMaxEntriesPerShard = 4096;
+
+  void remember(Shard& shard, std::string_view token, const Principal& p, std::int64_t now);
 
   std::vector<TrustedIssuer> issuers_;
   VerifierOptions options_;
+  std::size_t max_entries_per_shard_;
   std::array<Shard, kShards> cache_;
 };
 

@@ -130,6 +130,22 @@ TEST_F(AuthTest, TokenFromTheScriptCallsChatCompletions) {
   EXPECT_TRUE(gw_.wait_for_line("\"team\":\"platform\"", 1s));
 }
 
+TEST_F(AuthTest, TheTroubleshootingPagesDecodeCommandsWorkOnOurTokens) {
+  const std::string env = token_env() + " GATEWAY_SCOPE='" + std::string(kInvoke) + "'";
+  const auto token = run_script(env, "./scripts/get-gateway-token.sh").out;
+  const auto decoded = run_script("TOKEN=" + token, "sh -c 'echo \"$TOKEN\" | cut -d. -f2 | base64 -d 2>/dev/null | python3 -m json.tool'");
+  EXPECT_EQ(decoded.exit_code, 0) << decoded.err;
+  EXPECT_NE(decoded.out.find("\"client_id\": \"ci-bot\""), std::string::npos) << decoded.out;
+  const auto expiry = run_script("TOKEN=" + token, "sh -c 'echo \"$TOKEN\" | cut -d. -f2 | base64 -d 2>/dev/null | python3 -c \""
+                                 "import json, sys, datetime\n"
+                                 "data = json.load(sys.stdin)\n"
+                                 "exp = data.get(\\\"exp\\\", 0)\n"
+                                 "remaining = exp - int(datetime.datetime.now().timestamp())\n"
+                                 "print(f\\\"Expires in {remaining // 60} minutes\\\")\"'");
+  EXPECT_TRUE(expiry.out.find("Expires in 59 minutes") != std::string::npos ||
+              expiry.out.find("Expires in 60 minutes") != std::string::npos) << expiry.out << expiry.err;
+}
+
 TEST_F(AuthTest, ScriptExplainsAWrongSecretAndFails) {
   const auto got = run_script(token_env("ci-bot", "wrong"), "./scripts/get-gateway-token.sh");
   EXPECT_NE(got.exit_code, 0);

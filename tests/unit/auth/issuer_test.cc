@@ -111,6 +111,19 @@ TEST_F(IssuerTest, OpenIdConfigurationNamesTheEndpoints) {
   EXPECT_EQ(v.at("issuer"), "http://localhost:8787");
 }
 
+TEST(SigningKeyTest, TokensDecodeWithPlainBase64EvenWithAwkwardClaims) {
+  const auto key = *SigningKey::generate("ES256");
+  const std::string token = key.sign_jwt({{"iss", "x"}, {"sub", "a?b>c~d?x>>>~~~"}, {"exp", kNow + 60}});
+  const std::string payload = token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1);
+  EXPECT_EQ(payload.find_first_of("-_"), std::string::npos) << payload;
+  auto keys = std::make_shared<KeySet>();
+  keys->replace({{key.kid(), key.public_key()}});
+  Verifier v({{"x", keys, "", "team", "", {}}}, VerifierOptions{"", 60, {}});
+  const auto r = v.verify(token, kNow);
+  ASSERT_TRUE(std::holds_alternative<Principal>(r));
+  EXPECT_EQ(std::get<Principal>(r).client_id, "a?b>c~d?x>>>~~~");
+}
+
 TEST(ClientSecretTest, HashesVerifyAndNeverEqualTheSecret) {
   const std::string h = hash_secret("correct horse", 1000);
   EXPECT_TRUE(looks_like_secret_hash(h));
