@@ -40,6 +40,21 @@ UpstreamFailure read_failure(const beast::error_code& ec, std::chrono::milliseco
   return {Kind::kProtocol, ec.message()};
 }
 
+// Feeds what is buffered to the parser without I/O; returns false on a parse error.
+bool parse_buffered(http::response_parser<http::string_body>& parser, beast::flat_buffer& buffer, beast::error_code& ec) {
+  while (buffer.size() > 0 && !parser.is_done()) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      return true;
+    }
+    if (ec) return false;
+    if (used == 0) return true;
+  }
+  return true;
+}
+
 }  // namespace
 
 // One kept-alive connection to a provider, plain or TLS.
@@ -128,16 +143,26 @@ net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& 
     co_return Read::kEnd;
   }
   beast::error_code ec;
-  connection_->lowest().expires_after(read_timeout_);
-  co_await connection_->with_stream([&](auto& s) {
-    return http::async_read_some(s, connection_->buffer, *parser_, net::redirect_error(net::use_awaitable, ec));
-  });
-  connection_->lowest().expires_never();
+  // What already arrived is parsed in place; the socket is read only when that is not enough.
+  if (parse_buffered(*parser_, connection_->buffer, ec) && body.empty() && !parser_->is_done()) {
+    connection_->lowest().expires_after(read_timeout_);
+    const std::size_t n = co_await connection_->with_stream([&](auto& s) {
+      return s.async_read_some(connection_->buffer.prepare(16384), net::redirect_error(net::use_awaitable, ec));
+    });
+    connection_->lowest().expires_never();
+    connection_->buffer.commit(n);
+    if (ec == net::error::eof) {
+      ec = {};
+      parser_->put_eof(ec);  // a body delimited by the connection's end is complete now
+    }
+    if (!ec) parse_buffered(*parser_, connection_->buffer, ec);
+  }
   if (ec) {
     failure_ = read_failure(ec, read_timeout_);
     connection_.reset();
     co_return Read::kFailed;
   }
+  if (body.empty() && parser_->is_done()) co_return co_await read_some(out);
   out += body;
   body.clear();
   co_return Read::kData;
@@ -245,12 +270,18 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
     auto parser = std::make_unique<http::response_parser<http::string_body>>();
     parser->body_limit(boost::none);  // limits are the caller's (read_all) so streams can be long
     if (request.method == http::verb::head) parser->skip(true);
-    co_await conn->with_stream([&](auto& s) {
-      return http::async_read_header(s, conn->buffer, *parser, net::redirect_error(net::use_awaitable, ec));
-    });
+    bool nothing_read = true;
+    while (!ec && !parser->is_header_done()) {
+      const std::size_t n = co_await conn->with_stream([&](auto& s) {
+        return s.async_read_some(conn->buffer.prepare(16384), net::redirect_error(net::use_awaitable, ec));
+      });
+      conn->buffer.commit(n);
+      nothing_read = nothing_read && n == 0;
+      if (ec == net::error::eof) ec = http::error::end_of_stream;
+      if (!ec) parse_buffered(*parser, conn->buffer, ec);
+    }
     conn->lowest().expires_never();
     if (ec) {
-      const bool nothing_read = conn->buffer.size() == 0;
       if (retryable && nothing_read && ec != beast::error::timeout) continue;
       outcome.failure = read_failure(ec, request.read_timeout);
       co_return outcome;
