@@ -7,12 +7,13 @@
 #include <openssl/pem.h>
 #include <stdlib.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <utility>
 
 #include "auth/base64url.h"
 #include "auth/keys.h"
@@ -39,6 +40,16 @@ inline std::string replace_part(const std::string& token, int index, const std::
 
 inline std::string signature_part(const std::string& token) {
   return *base64url_decode(token.substr(token.rfind('.') + 1));
+}
+
+// Keys made once per test binary and slot: RSA generation is slow under the sanitizers, and
+// tests only need distinct keys, not fresh ones.
+inline const SigningKey& shared_key(const char* algorithm, int slot) {
+  static std::map<std::pair<std::string, int>, SigningKey> keys;
+  const auto id = std::make_pair(std::string(algorithm), slot);
+  auto it = keys.find(id);
+  if (it == keys.end()) it = keys.emplace(id, *SigningKey::generate(algorithm)).first;
+  return it->second;
 }
 
 // "Basic <standard base64 of id:secret>", as curl -u sends it.
@@ -70,7 +81,8 @@ inline std::string hmac_sha256(const std::string& key, const std::string& data) 
   unsigned char out[EVP_MAX_MD_SIZE];
   std::size_t len = 0;
   EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, sizeof out, &len);
+            reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, sizeof out,
+            &len);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
