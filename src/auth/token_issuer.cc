@@ -199,7 +199,13 @@ IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::st
   };
   if (!auth.credentials) return invalid_client();
   const auto found = find_client(auth.credentials->client_id);
-  if (!found || !secret_matches(*found, auth.credentials->secret)) return invalid_client();
+  if (!found) {
+    // Spend the same PBKDF2 work as for a known client, so timing does not tell which
+    // client ids exist.
+    verify_secret(auth.credentials->secret, decoy_hash_);
+    return invalid_client();
+  }
+  if (!secret_matches(*found, auth.credentials->secret)) return invalid_client();
   const ClientRecord& client = *found;
 
   std::vector<std::string> scopes = client.scopes;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/client_secret.h"
 #include "auth/signing_key_ring.h"
 
 namespace aigw::auth {
@@ -63,6 +64,7 @@ class TokenIssuer {
   std::string issuer_;
   std::int64_t ttl_seconds_;
   std::shared_ptr<SigningKeyRing> keys_;
+  std::string decoy_hash_ = hash_secret(random_token(16));  // checked for unknown clients
   mutable std::mutex clients_mutex_;
   std::map<std::string, ClientRecord> clients_;
   // PBKDF2 is slow by design; a client asking again with the same secret skips it.
