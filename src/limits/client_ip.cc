@@ -1,3 +1,4 @@
+// Address and CIDR parsing (inet_pton: no hand-rolled IPv6 parser) and the X-Forwarded-For walk.
 #include "limits/client_ip.h"
 
 #include <arpa/inet.h>
@@ -9,79 +10,127 @@
 namespace aigw::limits {
 namespace {
 
-// Parses an address into 16 bytes (IPv4 as the first 4); returns the family size or 0.
-int parse_ip(std::string_view text, std::array<std::uint8_t, 16>& out) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
-  const std::string s(text);
-  out.fill(0);
-  if (inet_pton(AF_INET, s.c_str(), out.data()) == 1) return 4;
-  if (inet_pton(AF_INET6, s.c_str(), out.data()) == 1) {
-    // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is the IPv4 address.
-    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(out.data(), kMapped, 12) == 0) {
-      std::memmove(out.data(), out.data() + 12, 4);
-      std::fill(out.begin() + 4, out.end(), 0);
-      return 4;
-    }
-    return 16;
-  }
-  return 0;
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
-bool trusted(std::string_view ip, const std::vector<Cidr>& proxies) {
+// Drops a port: "[v6]:port" → "v6", "[v6]" → "v6", "v4:port" → "v4". A bare IPv6 address
+// (several colons) is left alone.
+std::string_view strip_port(std::string_view s) {
+  if (!s.empty() && s.front() == '[') {
+    const auto close = s.find(']');
+    if (close == std::string_view::npos) return {};
+    const auto rest = s.substr(close + 1);
+    if (!rest.empty() && (rest.front() != ':' || rest.size() == 1)) return {};
+    return s.substr(1, close - 1);
+  }
+  const auto colon = s.find(':');
+  if (colon != std::string_view::npos && s.find(':', colon + 1) == std::string_view::npos) {
+    return s.substr(0, colon);
+  }
+  return s;
+}
+
+// An address without port or brackets.
+std::optional<IpAddress> parse_bare(std::string_view text) {
+  if (text.empty() || text.size() > 45) return std::nullopt;  // INET6_ADDRSTRLEN - 1
+  char buf[64];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  IpAddress ip;
+  if (inet_pton(AF_INET, buf, ip.bytes.data()) == 1) return ip;
+  if (inet_pton(AF_INET6, buf, ip.bytes.data()) != 1) return std::nullopt;
+  ip.family_bytes = 16;
+  static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(ip.bytes.data(), kMapped, 12) == 0) {
+    std::memmove(ip.bytes.data(), ip.bytes.data() + 12, 4);
+    std::fill(ip.bytes.begin() + 4, ip.bytes.end(), 0);
+    ip.family_bytes = 4;
+  }
+  return ip;
+}
+
+bool is_trusted(const IpAddress& ip, const std::vector<Cidr>& proxies) {
   return std::any_of(proxies.begin(), proxies.end(), [&](const Cidr& c) { return c.contains(ip); });
 }
 
 }  // namespace
 
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  return parse_bare(strip_port(trim(text)));
+}
+
+std::string IpAddress::to_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(family_bytes == 4 ? AF_INET : AF_INET6, bytes.data(), buf, sizeof buf);
+  return buf;
+}
+
 std::optional<Cidr> Cidr::parse(std::string_view text) {
-  Cidr c;
+  text = trim(text);
   std::string_view address = text;
   int prefix = -1;
   if (const auto slash = text.find('/'); slash != std::string_view::npos) {
     address = text.substr(0, slash);
     const auto digits = text.substr(slash + 1);
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
-    if (ec != std::errc{} || p != digits.data() + digits.size()) return std::nullopt;
+    if (digits.empty() || ec != std::errc{} || p != digits.data() + digits.size() || prefix < 0) {
+      return std::nullopt;
+    }
   }
-  c.family_bytes_ = parse_ip(address, c.bytes_);
-  if (c.family_bytes_ == 0) return std::nullopt;
-  c.prefix_ = prefix < 0 ? c.family_bytes_ * 8 : prefix;
-  if (c.prefix_ > c.family_bytes_ * 8) return std::nullopt;
+  const auto ip = parse_bare(address);  // a port has no place in a network
+  if (!ip) return std::nullopt;
+  Cidr c;
+  c.base_ = *ip;
+  const bool mapped = ip->family_bytes == 4 && address.find(':') != std::string_view::npos;
+  if (prefix < 0) {
+    c.prefix_ = ip->family_bytes * 8;
+  } else {
+    // A mapped network (::ffff:10.0.0.0/104) is the IPv4 network 10.0.0.0/8.
+    c.prefix_ = mapped ? prefix - 96 : prefix;
+  }
+  if (c.prefix_ < 0 || c.prefix_ > ip->family_bytes * 8) return std::nullopt;
   return c;
 }
 
-bool Cidr::contains(std::string_view ip) const {
-  std::array<std::uint8_t, 16> b{};
-  if (parse_ip(ip, b) != family_bytes_) return false;
+bool Cidr::contains(const IpAddress& ip) const {
+  if (ip.family_bytes != base_.family_bytes) return false;
   const int full = prefix_ / 8;
-  if (std::memcmp(b.data(), bytes_.data(), static_cast<std::size_t>(full)) != 0) return false;
+  if (std::memcmp(ip.bytes.data(), base_.bytes.data(), static_cast<std::size_t>(full)) != 0) {
+    return false;
+  }
   const int rest = prefix_ % 8;
   if (rest == 0) return true;
-  const std::uint8_t mask = static_cast<std::uint8_t>(0xff << (8 - rest));
-  return (b[full] & mask) == (bytes_[full] & mask);
+  const auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
+  return (ip.bytes[full] & mask) == (base_.bytes[full] & mask);
 }
+
+bool Cidr::contains(std::string_view ip) const {
+  const auto parsed = IpAddress::parse(ip);
+  return parsed && contains(*parsed);
+}
+
+std::string Cidr::to_string() const { return base_.to_string() + "/" + std::to_string(prefix_); }
 
 std::string client_ip(std::string_view peer_ip, std::optional<std::string_view> xff,
                       const std::vector<Cidr>& trusted_proxies) {
-  if (!xff || xff->empty() || !trusted(peer_ip, trusted_proxies)) return std::string(peer_ip);
-  // Walk from the right: each hop appended the address it saw.
+  const auto peer = IpAddress::parse(peer_ip);
+  if (!peer) return std::string(trim(peer_ip));  // not an address (unix socket?): as is
+  if (!xff || !is_trusted(*peer, trusted_proxies)) return peer->to_string();
+  IpAddress last_reported = *peer;
   std::string_view rest = *xff;
-  std::string_view last_valid = peer_ip;
-  while (!rest.empty()) {
+  while (!trim(rest).empty()) {
     const auto comma = rest.rfind(',');
-    std::string_view hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
+    const std::string_view hop = comma == std::string_view::npos ? rest : rest.substr(comma + 1);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
-    while (!hop.empty() && hop.front() == ' ') hop.remove_prefix(1);
-    while (!hop.empty() && hop.back() == ' ') hop.remove_suffix(1);
-    std::array<std::uint8_t, 16> scratch{};
-    if (parse_ip(hop, scratch) == 0) break;  // junk: stop believing the header here
-    last_valid = hop;
-    if (!trusted(hop, trusted_proxies)) return std::string(hop);
+    const auto ip = IpAddress::parse(hop);
+    if (!ip) break;  // junk: whatever is left of it came from the untrusted side
+    last_reported = *ip;
+    if (!is_trusted(*ip, trusted_proxies)) break;
   }
-  return std::string(last_valid);
+  return last_reported.to_string();
 }
 
 }  // namespace aigw::limits

@@ -13,18 +13,41 @@
 
 namespace aigw::limits {
 
+// An IPv4 or IPv6 address. IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address, so a
+// dual-stack listener and an IPv4 one count the same client under the same key.
+struct IpAddress {
+  std::array<std::uint8_t, 16> bytes{};  // IPv4 in the first 4
+  int family_bytes = 4;                  // 4 or 16
+
+  // "1.2.3.4", "::1", "[::1]", and with a port as some proxies write it: "1.2.3.4:5678",
+  // "[2001:db8::1]:443". Surrounding spaces are ignored. nullopt when malformed.
+  static std::optional<IpAddress> parse(std::string_view text);
+  // Canonical text ("1.2.3.4", "2001:db8::1"): the key the per-IP limit counts under.
+  std::string to_string() const;
+  bool operator==(const IpAddress&) const = default;
+};
+
 class Cidr {
  public:
   // "10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1"; nullopt when malformed.
   static std::optional<Cidr> parse(std::string_view text);
-  bool contains(std::string_view ip) const;
+  bool contains(const IpAddress& ip) const;
+  bool contains(std::string_view ip) const;  // false for malformed text
+  std::string to_string() const;             // "10.0.0.0/8"
 
  private:
-  std::array<std::uint8_t, 16> bytes_{};
-  int family_bytes_ = 4;  // 4 or 16
+  IpAddress base_;
   int prefix_ = 32;
 };
 
+// The client address of a request, in canonical form. `x_forwarded_for` is every
+// X-Forwarded-For value joined with commas, as received.
+//  - From an untrusted peer the header is ignored: the peer is the client.
+//  - From a trusted proxy the list is walked from the right (each proxy appends the address
+//    it saw), skipping trusted proxies; the first untrusted address is the client.
+//  - A malformed entry (e.g. "unknown", junk) stops the walk: nothing left of it can be
+//    vouched for, so the last address a trusted proxy reported is used.
+//  - Every entry trusted: the leftmost one.
 std::string client_ip(std::string_view peer_ip, std::optional<std::string_view> x_forwarded_for,
                       const std::vector<Cidr>& trusted_proxies);
 

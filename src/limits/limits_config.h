@@ -1,4 +1,5 @@
-// The `limits:` section: the per-IP limit (issue 4 adds team and client limits here).
+// The `limits:` section: the per-IP limit, and the default per-team and per-client rate
+// limits (a team's own `teams.NAME.limits` win over `limits.team`; budget/budget_config.h).
 #pragma once
 
 #include <chrono>
@@ -6,6 +7,7 @@
 #include <vector>
 
 #include "limits/client_ip.h"
+#include "limits/rate_limiter.h"
 
 namespace aigw::config {
 class ConfigNode;
@@ -21,8 +23,12 @@ struct IpLimitSettings {
 
 struct LimitsSettings {
   IpLimitSettings ip;
+  RateLimits team;    // for teams without their own `limits:`; 0 = off
+  RateLimits client;  // every client id; 0 = off
 };
 
 LimitsSettings parse_limits_settings(const config::ConfigNode& node);
+// { requests_per_minute: N, tokens_per_minute: N }, both optional, 0 = off.
+RateLimits parse_rate_limits(const config::ConfigNode& node);
 
 }  // namespace aigw::limits

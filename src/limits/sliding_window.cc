@@ -1,59 +1,178 @@
+// Sliding-window counters: the estimate, its closed-form Retry-After and the incremental sweep.
 #include "limits/sliding_window.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace aigw::limits {
+namespace {
 
-SlidingWindowLimiter::SlidingWindowLimiter(std::int64_t limit, std::chrono::milliseconds window)
-    : limit_(limit), window_ms_(std::max<std::int64_t>(window.count(), 1)) {}
+std::int64_t window_start_of(std::int64_t now_ms, std::int64_t window_ms) {
+  const std::int64_t r = now_ms % window_ms;
+  return now_ms - (r < 0 ? r + window_ms : r);
+}
 
-void SlidingWindowLimiter::roll(Counter& c, std::int64_t now_ms) const {
-  const std::int64_t start = now_ms - now_ms % window_ms_;
-  if (start == c.window_start) return;
+double elapsed_fraction(std::int64_t start, std::int64_t now_ms, std::int64_t window_ms) {
+  const double f = static_cast<double>(now_ms - start) / static_cast<double>(window_ms);
+  return std::clamp(f, 0.0, 1.0);
+}
+
+// Milliseconds until previous * (1 - f) + current <= target. The estimate falls linearly while
+// the previous window fades; if the current window alone is over the target, only its turn as
+// the previous window (fading in the next one) brings it down.
+double wait_ms(std::int64_t previous, std::int64_t current, double f, std::int64_t window_ms,
+               double target) {
+  const double w = static_cast<double>(window_ms);
+  const double prev = static_cast<double>(previous);
+  const double cur = static_cast<double>(current);
+  if (target < 0) return 2 * w;  // a cost above the limit never fits; say "two windows"
+  if (cur <= target) {
+    if (prev * (1.0 - f) + cur <= target) return 0;
+    const double f_needed = 1.0 - (target - cur) / prev;  // prev > 0 here
+    return std::max(0.0, (f_needed - f) * w);
+  }
+  const double f_next = 1.0 - target / cur;
+  return (1.0 - f) * w + f_next * w;
+}
+
+}  // namespace
+
+SlidingWindowCounter::SlidingWindowCounter(std::chrono::milliseconds window)
+    : window_ms_(std::max<std::int64_t>(window.count(), 1)) {}
+
+SlidingWindowCounter::Shard& SlidingWindowCounter::shard_for(std::string_view key) {
+  return shards_[Hash{}(key) % kShards];
+}
+
+void SlidingWindowCounter::roll(Counter& c, std::int64_t now_ms) const {
+  const std::int64_t start = window_start_of(now_ms, window_ms_);
+  // A thread that read the clock just before another one rolled the window lands here with an
+  // older start: count it in the newer window rather than wiping the counts.
+  if (start <= c.window_start) return;
   // One window later, the current count becomes the previous one; later than that, both empty.
   c.previous = start - c.window_start == window_ms_ ? c.current : 0;
   c.current = 0;
   c.window_start = start;
 }
 
-void SlidingWindowLimiter::sweep(Shard& shard, std::int64_t now_ms) const {
-  // Keys idle for two windows count nothing any more: forget them (bounded memory).
-  if (now_ms - shard.last_sweep < window_ms_) return;
-  shard.last_sweep = now_ms;
-  std::erase_if(shard.counters, [&](const auto& e) { return now_ms - e.second.window_start >= 2 * window_ms_; });
+void SlidingWindowCounter::sweep_some(Shard& shard, std::int64_t now_ms) const {
+  Map& m = shard.counters;
+  if (m.empty()) return;
+  for (std::size_t n = 0; n < kSweepBucketsPerCall; ++n) {
+    const std::size_t bucket = shard.sweep_bucket++ % m.bucket_count();
+    // Erasing invalidates the bucket's local iterators: find one expired key, erase, rescan.
+    for (bool erased = true; erased;) {
+      erased = false;
+      for (auto it = m.begin(bucket); it != m.end(bucket); ++it) {
+        if (now_ms - it->second.window_start >= 2 * window_ms_) {
+          m.erase(m.find(it->first));
+          erased = true;
+          break;
+        }
+      }
+    }
+  }
 }
 
-WindowDecision SlidingWindowLimiter::check_and_count(std::string_view key, std::int64_t now_ms) {
-  if (limit_ <= 0) return {true, 0, 0, 0};
-  Shard& shard = shards_[Hash{}(key) % kShards];
-  std::lock_guard lock(shard.mutex);
-  sweep(shard, now_ms);
+void SlidingWindowCounter::sweep_elsewhere(std::int64_t now_ms) {
+  // Every 16th call of a thread also sweeps another shard, if nobody holds it, so a shard whose
+  // keys all went quiet is emptied too. A thread-local tick: no shared counter to contend on.
+  thread_local std::size_t tick = 0;
+  if ((++tick & 15) != 0) return;
+  Shard& other = shards_[(tick >> 4) % kShards];
+  if (!other.mutex.try_lock()) return;
+  sweep_some(other, now_ms);
+  other.mutex.unlock();
+}
+
+SlidingWindowCounter::Counter& SlidingWindowCounter::counter(Shard& shard, std::string_view key,
+                                                             std::int64_t now_ms) {
+  sweep_some(shard, now_ms);
   auto it = shard.counters.find(key);
-  if (it == shard.counters.end()) it = shard.counters.emplace(std::string(key), Counter{now_ms - now_ms % window_ms_, 0, 0}).first;
-  Counter& c = it->second;
-  roll(c, now_ms);
-  const double elapsed = static_cast<double>(now_ms - c.window_start) / static_cast<double>(window_ms_);
-  const double estimate = static_cast<double>(c.previous) * (1.0 - elapsed) + static_cast<double>(c.current);
-  WindowDecision d{true, limit_, 0, 0};
-  if (estimate + 1 > static_cast<double>(limit_)) {
-    d.allowed = false;
-    // When does previous * (1 - f) + current drop to limit - 1? If the current window alone
-    // is full, only the next window helps.
-    double wait_ms = static_cast<double>(window_ms_) * (1.0 - elapsed);
-    if (c.previous > 0 && c.current + 1 <= limit_) {
-      const double f_needed = 1.0 - static_cast<double>(limit_ - 1 - c.current) / static_cast<double>(c.previous);
-      wait_ms = std::max(0.0, (f_needed - elapsed) * static_cast<double>(window_ms_));
-    }
-    d.retry_after_seconds = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(wait_ms / 1000.0)));
-    return d;
+  if (it == shard.counters.end()) {
+    it =
+        shard.counters.emplace(std::string(key), Counter{window_start_of(now_ms, window_ms_), 0, 0})
+            .first;
   }
-  ++c.current;
-  d.remaining = std::max<std::int64_t>(0, limit_ - static_cast<std::int64_t>(std::ceil(estimate + 1)));
+  roll(it->second, now_ms);
+  return it->second;
+}
+
+WindowDecision SlidingWindowCounter::decide(const Counter& c, std::int64_t limit,
+                                            std::int64_t now_ms, std::int64_t cost) const {
+  const std::int64_t now = std::max(now_ms, c.window_start);
+  const double f = elapsed_fraction(c.window_start, now, window_ms_);
+  const double estimate =
+      static_cast<double>(c.previous) * (1.0 - f) + static_cast<double>(c.current);
+  WindowDecision d;
+  d.limit = limit;
+  // The tolerance absorbs rounding, so a retry at exactly Retry-After is not refused by 1e-12.
+  d.allowed = estimate + static_cast<double>(cost) <= static_cast<double>(limit) + 1e-9;
+  d.remaining = std::max<std::int64_t>(
+      0, static_cast<std::int64_t>(std::floor(static_cast<double>(limit) - estimate)));
+  if (!d.allowed) {
+    const double ms =
+        wait_ms(c.previous, c.current, f, window_ms_, static_cast<double>(limit - cost));
+    d.retry_after_seconds =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(ms / 1000.0)));
+  }
+  if (c.current > 0) {
+    d.reset_ms = c.window_start + 2 * window_ms_ - now;
+  } else if (c.previous > 0) {
+    d.reset_ms = c.window_start + window_ms_ - now;
+  }
   return d;
 }
 
-std::size_t SlidingWindowLimiter::tracked_keys() const {
+WindowDecision SlidingWindowCounter::check_and_count(std::string_view key, std::int64_t limit,
+                                                     std::int64_t now_ms, std::int64_t cost) {
+  if (limit <= 0) return WindowDecision{};
+  sweep_elsewhere(now_ms);
+  Shard& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  Counter& c = counter(shard, key, now_ms);
+  WindowDecision d = decide(c, limit, now_ms, cost);
+  if (!d.allowed) return d;
+  c.current += cost;
+  d.remaining = std::max<std::int64_t>(0, d.remaining - cost);
+  d.reset_ms = c.window_start + 2 * window_ms_ - std::max(now_ms, c.window_start);
+  return d;
+}
+
+WindowDecision SlidingWindowCounter::peek(std::string_view key, std::int64_t limit,
+                                          std::int64_t now_ms) {
+  if (limit <= 0) return WindowDecision{};
+  Shard& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.counters.find(key);
+  if (it == shard.counters.end()) return WindowDecision{true, limit, limit, 0, 0};
+  roll(it->second, now_ms);
+  return decide(it->second, limit, now_ms, 1);
+}
+
+WindowDecision SlidingWindowCounter::add(std::string_view key, std::int64_t amount,
+                                         std::int64_t now_ms, std::int64_t limit) {
+  if (amount <= 0) return WindowDecision{};
+  sweep_elsewhere(now_ms);
+  Shard& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  Counter& c = counter(shard, key, now_ms);
+  c.current += amount;
+  return decide(c, limit, now_ms, 0);
+}
+
+double SlidingWindowCounter::estimate(std::string_view key, std::int64_t now_ms) {
+  Shard& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.counters.find(key);
+  if (it == shard.counters.end()) return 0;
+  roll(it->second, now_ms);
+  const Counter& c = it->second;
+  const double f = elapsed_fraction(c.window_start, std::max(now_ms, c.window_start), window_ms_);
+  return static_cast<double>(c.previous) * (1.0 - f) + static_cast<double>(c.current);
+}
+
+std::size_t SlidingWindowCounter::tracked_keys() const {
   std::size_t n = 0;
   for (const auto& s : shards_) {
     std::lock_guard lock(s.mutex);
@@ -61,5 +180,8 @@ std::size_t SlidingWindowLimiter::tracked_keys() const {
   }
   return n;
 }
+
+SlidingWindowLimiter::SlidingWindowLimiter(std::int64_t limit, std::chrono::milliseconds window)
+    : limit_(limit), counter_(window) {}
 
 }  // namespace aigw::limits

@@ -1,13 +1,33 @@
-// A per-key request limiter over a sliding window, in constant time and memory per key.
+// Per-key counters over a sliding window, in constant time and memory per key: the per-IP
+// request limit, and the team/client requests- and tokens-per-minute limits (rate_limiter.h).
 //
-// Algorithm (the "sliding window counter", as used by nginx-style limiters and CDNs): time
-// is cut into fixed windows of length W. For each key we keep the count of the current
-// window and of the previous one. At time t, a fraction f = (t - start of current) / W of
-// the current window has passed, and the requests of the last W seconds are estimated as
-//     previous * (1 - f) + current
-// which assumes the previous window's requests were spread evenly. A request is allowed
-// while that estimate is below the limit. The error is bounded by the previous window's
-// unevenness and never lets more than 2 × limit through in any W.
+// Algorithm (the "sliding window counter", the approximation nginx-style limiters and CDNs
+// use instead of keeping a timestamp per request): time is cut into fixed windows of length
+// W aligned to multiples of W. For each key we keep the count of the current window and of
+// the previous one. At time t a fraction f = (t - start of current window) / W of the
+// current window has passed, and the count of the last W is estimated as
+//
+//     estimate(t) = previous * (1 - f) + current
+//
+// which assumes the previous window's events were spread evenly over it. A request of cost c
+// is allowed while estimate + c <= limit. Each check is O(1): one hash lookup, a few
+// multiplications, no per-request history. The estimate is exact when traffic is even and
+// never lets more than 2 × limit through in any span of W.
+//
+// Retry-After: the estimate only falls as time passes (previous fades linearly, then current
+// becomes previous), so the wait until a request fits is solved in closed form (wait_ms in
+// the .cc), crossing into the next window when the current one alone is over the limit.
+//
+// Memory: one small entry per key seen in the last two windows. Expired keys are swept
+// incrementally: every call examines a couple of hash buckets of its shard (and every 16th
+// call of a thread those of another shard, if its lock is free) and drops the keys whose
+// counts have fully slid out, so the sweep keeps pace with insertions without ever walking a
+// whole map under a lock.
+//
+// Threads: keys are spread over kShards maps, each with its own mutex (striped locking), so
+// concurrent requests for different keys rarely contend. Time is passed in (`now_ms`, any
+// monotonic milliseconds) so tests drive the clock; a caller whose `now_ms` is slightly older
+// than another thread's (taken before the lock) is counted in the newer window, never resets it.
 #pragma once
 
 #include <array>
@@ -23,18 +43,29 @@ namespace aigw::limits {
 struct WindowDecision {
   bool allowed = true;
   std::int64_t limit = 0;
-  std::int64_t remaining = 0;
-  std::int64_t retry_after_seconds = 0;  // when denied: until the estimate drops below the limit
+  std::int64_t remaining = 0;            // what still fits now (after counting this request)
+  std::int64_t retry_after_seconds = 0;  // when denied: until the request would fit (>= 1)
+  std::int64_t reset_ms = 0;             // until everything counted so far has slid out
 };
 
-class SlidingWindowLimiter {
+// Counts per key; the limit is given with each call so one counter serves keys whose limits
+// differ or change at run time (team limits set through the admin API).
+class SlidingWindowCounter {
  public:
-  // limit <= 0 turns the limiter off (everything allowed).
-  SlidingWindowLimiter(std::int64_t limit, std::chrono::milliseconds window);
+  explicit SlidingWindowCounter(std::chrono::milliseconds window);
 
-  // Counts the request when it is allowed. `now_ms`: any monotonic milliseconds.
-  WindowDecision check_and_count(std::string_view key, std::int64_t now_ms);
-  std::int64_t limit() const { return limit_; }
+  // Counts `cost` when estimate + cost <= limit. limit <= 0 means off: allowed, nothing kept.
+  WindowDecision check_and_count(std::string_view key, std::int64_t limit, std::int64_t now_ms,
+                                 std::int64_t cost = 1);
+  // Would a cost of 1 fit? Counts nothing (token limits: the cost is known only afterwards).
+  WindowDecision peek(std::string_view key, std::int64_t limit, std::int64_t now_ms);
+  // Counts `amount` unconditionally (tokens after a response, a request already admitted);
+  // returns the state after it, measured against `limit` (allowed: still under it).
+  WindowDecision add(std::string_view key, std::int64_t amount, std::int64_t now_ms,
+                     std::int64_t limit = 0);
+  // The estimate of the last window for `key` (0 for unknown keys).
+  double estimate(std::string_view key, std::int64_t now_ms);
+
   std::chrono::milliseconds window() const { return std::chrono::milliseconds(window_ms_); }
   std::size_t tracked_keys() const;
 
@@ -48,19 +79,44 @@ class SlidingWindowLimiter {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  using Map = std::unordered_map<std::string, Counter, Hash, std::equal_to<>>;
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, Counter, Hash, std::equal_to<>> counters;
-    std::int64_t last_sweep = 0;
+    Map counters;
+    std::size_t sweep_bucket = 0;  // where the incremental sweep goes on
   };
   static constexpr std::size_t kShards = 16;
+  static constexpr std::size_t kSweepBucketsPerCall = 2;
 
+  Shard& shard_for(std::string_view key);
+  Counter& counter(Shard& shard, std::string_view key, std::int64_t now_ms);
   void roll(Counter& c, std::int64_t now_ms) const;
-  void sweep(Shard& shard, std::int64_t now_ms) const;
+  void sweep_some(Shard& shard, std::int64_t now_ms) const;
+  void sweep_elsewhere(std::int64_t now_ms);
+  WindowDecision decide(const Counter& c, std::int64_t limit, std::int64_t now_ms,
+                        std::int64_t cost) const;
 
-  std::int64_t limit_;
   std::int64_t window_ms_;
   std::array<Shard, kShards> shards_;
+};
+
+// One fixed limit per window for every key: the per-IP limit (limits.ip).
+class SlidingWindowLimiter {
+ public:
+  // limit <= 0 turns the limiter off (everything allowed).
+  SlidingWindowLimiter(std::int64_t limit, std::chrono::milliseconds window);
+
+  // Counts the request when it is allowed. `now_ms`: any monotonic milliseconds.
+  WindowDecision check_and_count(std::string_view key, std::int64_t now_ms) {
+    return counter_.check_and_count(key, limit_, now_ms);
+  }
+  std::int64_t limit() const { return limit_; }
+  std::chrono::milliseconds window() const { return counter_.window(); }
+  std::size_t tracked_keys() const { return counter_.tracked_keys(); }
+
+ private:
+  std::int64_t limit_;
+  SlidingWindowCounter counter_;
 };
 
 }  // namespace aigw::limits

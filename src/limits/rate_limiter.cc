@@ -1,0 +1,110 @@
+// Team and client rate limits: look at every scope, count only when all allow, report headers.
+#include "limits/rate_limiter.h"
+
+#include <algorithm>
+
+namespace aigw::limits {
+namespace {
+
+// The tighter of two states for the headers: less remaining wins; none (limit 0) loses.
+void keep_tightest(WindowDecision& best, const WindowDecision& d) {
+  if (d.limit <= 0) return;
+  if (best.limit <= 0 || d.remaining < best.remaining ||
+      (d.remaining == best.remaining && d.reset_ms > best.reset_ms)) {
+    best = d;
+  }
+}
+
+std::string_view kind_name(RateScopeKind k) {
+  return k == RateScopeKind::kTeam ? "team" : "client";
+}
+
+}  // namespace
+
+RateLimiter::RateLimiter(std::chrono::milliseconds window)
+    : team_{SlidingWindowCounter(window), SlidingWindowCounter(window)},
+      client_{SlidingWindowCounter(window), SlidingWindowCounter(window)} {}
+
+RateDecision RateLimiter::check(std::span<const RateScope> scopes, std::int64_t now_ms) {
+  RateDecision out;
+  for (const RateScope& s : scopes) {
+    Counters& c = counters(s.kind);
+    const WindowDecision req = c.requests.peek(s.name, s.limits.requests_per_minute, now_ms);
+    const WindowDecision tok = c.tokens.peek(s.name, s.limits.tokens_per_minute, now_ms);
+    keep_tightest(out.requests, req);
+    keep_tightest(out.tokens, tok);
+    for (const auto* d : {&req, &tok}) {
+      if (d->allowed || d->retry_after_seconds <= out.retry_after_seconds) continue;
+      // Several limits may refuse: the caller must wait for the slowest.
+      out.allowed = false;
+      out.retry_after_seconds = d->retry_after_seconds;
+      out.denied_kind = s.kind;
+      out.denied_name = std::string(s.name);
+      out.denied_on_tokens = d == &tok;
+      out.denied_limit = d->limit;
+    }
+  }
+  if (!out.allowed) return out;
+  // The request headers describe the state after this request was counted.
+  out.requests = WindowDecision{};
+  for (const RateScope& s : scopes) {
+    const std::int64_t limit = s.limits.requests_per_minute;
+    if (limit <= 0) continue;
+    keep_tightest(out.requests, counters(s.kind).requests.add(s.name, 1, now_ms, limit));
+  }
+  return out;
+}
+
+void RateLimiter::record_tokens(std::span<const RateScope> scopes, std::int64_t tokens,
+                                std::int64_t now_ms) {
+  for (const RateScope& s : scopes) {
+    if (s.limits.tokens_per_minute <= 0) continue;
+    counters(s.kind).tokens.add(s.name, tokens, now_ms);
+  }
+}
+
+std::size_t RateLimiter::tracked_keys() const {
+  return team_.requests.tracked_keys() + team_.tokens.tracked_keys() +
+         client_.requests.tracked_keys() + client_.tokens.tracked_keys();
+}
+
+std::string format_reset(std::int64_t ms) {
+  if (ms <= 0) return "0s";
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  std::int64_t s = (ms + 999) / 1000;
+  const std::int64_t h = s / 3600;
+  const std::int64_t m = s % 3600 / 60;
+  s %= 60;
+  std::string out;
+  if (h > 0) out += std::to_string(h) + "h";
+  if (h > 0 || m > 0) out += std::to_string(m) + "m";
+  out += std::to_string(s) + "s";
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateDecision& d) {
+  std::vector<std::pair<std::string, std::string>> h;
+  const auto add = [&](std::string_view what, const WindowDecision& w) {
+    if (w.limit <= 0) return;
+    const std::string suffix(what);
+    h.emplace_back("x-ratelimit-limit-" + suffix, std::to_string(w.limit));
+    h.emplace_back("x-ratelimit-remaining-" + suffix, std::to_string(w.remaining));
+    h.emplace_back("x-ratelimit-reset-" + suffix, format_reset(w.reset_ms));
+  };
+  add("requests", d.requests);
+  add("tokens", d.tokens);
+  return h;
+}
+
+ApiError rate_limited_error(const RateDecision& d) {
+  const std::string what = d.denied_on_tokens ? " tokens per minute" : " requests per minute";
+  std::string message = std::string(kind_name(d.denied_kind)) + " \"" + d.denied_name +
+                        "\" is over its limit of " + std::to_string(d.denied_limit) + what +
+                        "; retry in " + std::to_string(d.retry_after_seconds) +
+                        "s, or ask the gateway admin for a higher limit";
+  ApiError e{429, "rate_limit_error", std::move(message), d.retry_after_seconds, {}, {}};
+  e.headers = rate_limit_headers(d);
+  return e;
+}
+
+}  // namespace aigw::limits

@@ -1,0 +1,110 @@
+// The client address behind trusted proxies: spoofing, chains, junk, IPv6, CIDR parsing.
+#include "limits/client_ip.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace aigw::limits {
+namespace {
+
+std::vector<Cidr> proxies(std::initializer_list<const char*> cidrs) {
+  std::vector<Cidr> out;
+  for (const char* c : cidrs) out.push_back(*Cidr::parse(c));
+  return out;
+}
+
+TEST(ClientIpTest, ForwardedForIsIgnoredFromUntrustedPeers) {
+  const auto lb = proxies({"10.0.0.0/8"});
+  EXPECT_EQ(client_ip("203.0.113.9", "1.1.1.1", lb), "203.0.113.9");  // spoof attempt
+  EXPECT_EQ(client_ip("203.0.113.9", "10.0.0.1, 1.1.1.1", lb), "203.0.113.9");
+  EXPECT_EQ(client_ip("203.0.113.9", std::nullopt, lb), "203.0.113.9");
+  // No trusted proxies configured: the header never counts.
+  EXPECT_EQ(client_ip("10.1.2.3", "198.51.100.7", {}), "10.1.2.3");
+}
+
+TEST(ClientIpTest, TrustedProxyHeaderIsReadFromTheRight) {
+  const auto lb = proxies({"10.0.0.0/8"});
+  EXPECT_EQ(client_ip("10.1.2.3", "198.51.100.7", lb), "198.51.100.7");
+  // The client wrote its own entry before the load balancer appended the real one.
+  EXPECT_EQ(client_ip("10.1.2.3", "1.1.1.1, 198.51.100.7", lb), "198.51.100.7");
+  // Two trusted hops: both skipped.
+  EXPECT_EQ(client_ip("10.1.2.3", "6.6.6.6, 198.51.100.7, 10.9.9.9, 10.8.8.8", lb), "198.51.100.7");
+  EXPECT_EQ(client_ip("10.1.2.3", "198.51.100.7,10.9.9.9", lb), "198.51.100.7");
+}
+
+TEST(ClientIpTest, EveryEntryTrustedGivesTheLeftmost) {
+  const auto lb = proxies({"10.0.0.0/8"});
+  EXPECT_EQ(client_ip("10.1.2.3", "10.0.0.5, 10.0.0.6", lb), "10.0.0.5");
+  EXPECT_EQ(client_ip("10.1.2.3", "", lb), "10.1.2.3");
+}
+
+TEST(ClientIpTest, MalformedEntriesStopTheWalkWithoutTrustingWhatIsLeftOfThem) {
+  const auto lb = proxies({"10.0.0.0/8"});
+  EXPECT_EQ(client_ip("10.1.2.3", "garbage", lb), "10.1.2.3");
+  // "unknown" came through 10.0.0.5; 1.1.1.1 left of it could be anyone's invention.
+  EXPECT_EQ(client_ip("10.1.2.3", "1.1.1.1, unknown, 10.0.0.5", lb), "10.0.0.5");
+  EXPECT_EQ(client_ip("10.1.2.3", ",,,", lb), "10.1.2.3");
+  EXPECT_EQ(client_ip("10.1.2.3", "1.1.1.1,,", lb), "10.1.2.3");
+  EXPECT_EQ(client_ip("10.1.2.3", std::string(100'000, '9'), lb), "10.1.2.3");
+  EXPECT_EQ(client_ip("10.1.2.3", "999.1.1.1", lb), "10.1.2.3");
+}
+
+TEST(ClientIpTest, PortsAndBracketsAreStripped) {
+  const auto lb = proxies({"10.0.0.0/8"});
+  EXPECT_EQ(client_ip("10.1.2.3", "198.51.100.7:52311", lb), "198.51.100.7");
+  EXPECT_EQ(client_ip("10.1.2.3", "[2001:db8::7]:443", lb), "2001:db8::7");
+  EXPECT_EQ(client_ip("10.1.2.3", "[2001:db8::7]", lb), "2001:db8::7");
+  EXPECT_EQ(client_ip("10.1.2.3", "[2001:db8::7", lb), "10.1.2.3");
+}
+
+TEST(ClientIpTest, Ipv6AndMappedAddressesAreCanonical) {
+  const auto lb = proxies({"fd00::/8", "10.0.0.0/8"});
+  EXPECT_EQ(client_ip("fd00::1", "2001:DB8:0:0::5", lb), "2001:db8::5");
+  EXPECT_EQ(client_ip("::ffff:203.0.113.9", "1.1.1.1", lb), "203.0.113.9");     // untrusted, mapped
+  EXPECT_EQ(client_ip("::ffff:10.0.0.1", "198.51.100.7", lb), "198.51.100.7");  // trusted, mapped
+  EXPECT_EQ(client_ip("unix-socket", "198.51.100.7", lb), "unix-socket");
+}
+
+TEST(ClientIpTest, RandomHeadersNeverEscapeAnUntrustedPeerOrCrash) {
+  const auto lb = proxies({"10.0.0.0/8"});
+  std::mt19937 rng(7);
+  const std::string alphabet = "0123456789abcdef.:,[] f";
+  for (int i = 0; i < 5'000; ++i) {
+    std::string header;
+    for (std::size_t n = rng() % 60; n > 0; --n) header += alphabet[rng() % alphabet.size()];
+    EXPECT_EQ(client_ip("203.0.113.9", header, lb), "203.0.113.9");
+    const std::string ip = client_ip("10.0.0.1", header, lb);
+    EXPECT_TRUE(IpAddress::parse(ip).has_value()) << header;
+  }
+}
+
+TEST(ClientIpTest, CidrMatchesV4V6AndMappedAddresses) {
+  const auto v4 = *Cidr::parse("192.168.0.0/16");
+  EXPECT_TRUE(v4.contains("192.168.7.1"));
+  EXPECT_FALSE(v4.contains("192.169.0.1"));
+  EXPECT_TRUE(v4.contains("::ffff:192.168.1.1"));
+  EXPECT_FALSE(v4.contains("not an ip"));
+  const auto v6 = *Cidr::parse("fd00::/8");
+  EXPECT_TRUE(v6.contains("fd12::1"));
+  EXPECT_FALSE(v6.contains("fe80::1"));
+  EXPECT_FALSE(v6.contains("10.0.0.1"));
+  EXPECT_TRUE(Cidr::parse("127.0.0.1")->contains("127.0.0.1"));
+  EXPECT_FALSE(Cidr::parse("127.0.0.1")->contains("127.0.0.2"));
+  EXPECT_TRUE(Cidr::parse("0.0.0.0/0")->contains("8.8.8.8"));
+  EXPECT_TRUE(Cidr::parse("10.0.0.0/9")->contains("10.127.0.1"));
+  EXPECT_FALSE(Cidr::parse("10.0.0.0/9")->contains("10.128.0.1"));
+  EXPECT_TRUE(Cidr::parse("::ffff:10.0.0.0/104")->contains("10.200.0.1"));
+  EXPECT_EQ(Cidr::parse("::ffff:10.0.0.0/104")->to_string(), "10.0.0.0/8");
+  EXPECT_EQ(Cidr::parse("fd00::/8")->to_string(), "fd00::/8");
+}
+
+TEST(ClientIpTest, MalformedCidrsAreRejected) {
+  for (const char* bad : {"10.0.0.0/33", "nope/8", "10.0.0.0/", "/8", "1.2.3.4:80", "[::1]",
+                          "fd00::/129", "10.0.0.0/-1", "10.0.0.0/8x", "", "::ffff:10.0.0.0/8"}) {
+    EXPECT_FALSE(Cidr::parse(bad).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace aigw::limits

@@ -1,0 +1,157 @@
+// The sliding-window counter: accuracy, exact Retry-After, clock races, sweeping, threads.
+#include "limits/sliding_window.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace aigw::limits {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(SlidingWindowTest, AllowsUpToTheLimitThenSaysWhenToRetry) {
+  SlidingWindowLimiter l(3, milliseconds(10'000));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(l.check_and_count("1.2.3.4", 1'000 + i).allowed);
+  const auto d = l.check_and_count("1.2.3.4", 1'010);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.limit, 3);
+  EXPECT_EQ(d.remaining, 0);
+  // The window ends at 10 s, but then those 3 weigh fully as the previous window; they must
+  // fade to 2 (a third of the next window): 8.99 s + 3.33 s.
+  EXPECT_EQ(d.retry_after_seconds, 13);
+  EXPECT_FALSE(l.check_and_count("1.2.3.4", 1'010 + 12'000).allowed);
+  EXPECT_TRUE(l.check_and_count("1.2.3.4", 1'010 + 13'000).allowed);
+  EXPECT_TRUE(l.check_and_count("5.6.7.8", 1'010).allowed);  // keys are independent
+}
+
+TEST(SlidingWindowTest, RemainingCountsDownAndResetCoversTheCountedRequests) {
+  SlidingWindowCounter c(milliseconds(60'000));
+  auto d = c.check_and_count("team", 5, 0);
+  EXPECT_EQ(d.remaining, 4);
+  EXPECT_EQ(d.reset_ms, 120'000);  // until this request has slid out of the next window too
+  d = c.check_and_count("team", 5, 30'000);
+  EXPECT_EQ(d.remaining, 3);
+  EXPECT_EQ(d.reset_ms, 90'000);
+}
+
+TEST(SlidingWindowTest, RetryAfterIsExactForRandomTraffic) {
+  std::mt19937 rng(42);
+  for (int round = 0; round < 300; ++round) {
+    const std::int64_t limit = 1 + static_cast<std::int64_t>(rng() % 50);
+    const std::int64_t window = 1'000 * (1 + static_cast<std::int64_t>(rng() % 120));
+    SlidingWindowCounter c(milliseconds{window});
+    std::int64_t now = static_cast<std::int64_t>(rng() % 1'000'000);
+    WindowDecision d;
+    // Traffic until the first refusal, with random gaps.
+    for (int i = 0; i < 10'000 && (d = c.check_and_count("k", limit, now)).allowed; ++i) {
+      now += static_cast<std::int64_t>(rng() % static_cast<unsigned>(window / limit + 1));
+    }
+    ASSERT_FALSE(d.allowed);
+    ASSERT_GE(d.retry_after_seconds, 1);
+    // A second earlier is still too soon (unless the wait was under a second), on time is fine.
+    if (d.retry_after_seconds > 1) {
+      const std::int64_t early = now + (d.retry_after_seconds - 1) * 1'000 - 1;
+      EXPECT_FALSE(c.peek("k", limit, early).allowed) << "round " << round;
+    }
+    EXPECT_TRUE(c.peek("k", limit, now + d.retry_after_seconds * 1'000).allowed)
+        << "round " << round;
+  }
+}
+
+TEST(SlidingWindowTest, PreviousWindowWeighsLessAsTimeGoesOn) {
+  SlidingWindowLimiter l(10, milliseconds(10'000));
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(l.check_and_count("k", 9'000).allowed);
+  // At 10.5 s the previous window still counts 95%: 9.5 + 0 → not even one more fits.
+  EXPECT_FALSE(l.check_and_count("k", 10'500).allowed);
+  // At 15 s it counts 50%: five more fit.
+  int allowed = 0;
+  for (int i = 0; i < 10; ++i) allowed += l.check_and_count("k", 15'000).allowed;
+  EXPECT_EQ(allowed, 5);
+  // Two windows later everything is forgotten.
+  EXPECT_TRUE(l.check_and_count("k", 40'000).allowed);
+}
+
+TEST(SlidingWindowTest, EvenTrafficGetsTheLimitPerWindow) {
+  // 20 requests a second against 100 per 10 s: over a minute about 600 get through.
+  SlidingWindowLimiter l(100, milliseconds(10'000));
+  int allowed = 0;
+  for (std::int64_t t = 0; t < 60'000; t += 50) allowed += l.check_and_count("k", t).allowed;
+  EXPECT_GE(allowed, 590);
+  EXPECT_LE(allowed, 610);
+}
+
+TEST(SlidingWindowTest, NeverMoreThanTwiceTheLimitInAnyWindow) {
+  SlidingWindowLimiter l(100, milliseconds(1'000));
+  int allowed = 0;
+  for (std::int64_t t = 0; t < 1'000; ++t) allowed += l.check_and_count("k", 500 + t).allowed;
+  EXPECT_LE(allowed, 200);
+  EXPECT_GE(allowed, 100);
+}
+
+TEST(SlidingWindowTest, AnOlderClockReadDoesNotResetTheWindow) {
+  SlidingWindowCounter c(milliseconds(10'000));
+  for (int i = 0; i < 5; ++i) c.check_and_count("k", 100, 10'500);
+  // A thread that read the clock at 9.999 s takes the lock after the window rolled to 10 s.
+  c.check_and_count("k", 100, 9'999);
+  EXPECT_DOUBLE_EQ(c.estimate("k", 10'600), 6.0);
+}
+
+TEST(SlidingWindowTest, ZeroLimitIsOff) {
+  SlidingWindowLimiter off(0, milliseconds(1'000));
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(off.check_and_count("k", i).allowed);
+  EXPECT_EQ(off.tracked_keys(), 0u);
+}
+
+TEST(SlidingWindowTest, IdleKeysAreSweptIncrementallyByLaterTraffic) {
+  SlidingWindowLimiter l(5, milliseconds(1'000));
+  for (int i = 0; i < 1000; ++i) l.check_and_count("ip" + std::to_string(i), 0);
+  EXPECT_EQ(l.tracked_keys(), 1000u);
+  // Two windows later each call sweeps a few buckets of its shard: the idle keys go.
+  for (int i = 0; i < 8000; ++i) l.check_and_count("new" + std::to_string(i % 500), 5'000);
+  EXPECT_EQ(l.tracked_keys(), 500u);
+}
+
+TEST(SlidingWindowTest, OneBusyKeyAlsoSweepsTheOtherShards) {
+  SlidingWindowLimiter l(5, milliseconds(1'000));
+  for (int i = 0; i < 1000; ++i) l.check_and_count("ip" + std::to_string(i), 0);
+  for (int i = 0; i < 50'000; ++i) l.check_and_count("busy", 5'000);
+  EXPECT_EQ(l.tracked_keys(), 1u);
+}
+
+TEST(SlidingWindowTest, KeysStillInTheirWindowAreNotSwept) {
+  SlidingWindowLimiter l(5, milliseconds(1'000));
+  for (int i = 0; i < 100; ++i) l.check_and_count("ip" + std::to_string(i), 900);
+  for (int i = 0; i < 4000; ++i) l.check_and_count("new" + std::to_string(i % 50), 1'500);
+  EXPECT_EQ(l.tracked_keys(), 150u);
+}
+
+TEST(SlidingWindowTest, ConcurrentChecksNeverAdmitMoreThanTheLimit) {
+  SlidingWindowLimiter l(1'000, milliseconds(60'000));
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) allowed += l.check_and_count("shared", 1'000).allowed;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(allowed.load(), 1'000);
+}
+
+TEST(SlidingWindowTest, AddCountsUnconditionallyAndPeekCountsNothing) {
+  SlidingWindowCounter c(milliseconds(60'000));
+  EXPECT_TRUE(c.peek("k", 100, 0).allowed);
+  EXPECT_EQ(c.tracked_keys(), 0u);  // a look at an unknown key keeps nothing
+  const auto after = c.add("k", 150, 0, 100);
+  EXPECT_FALSE(after.allowed);
+  EXPECT_EQ(after.remaining, 0);
+  EXPECT_FALSE(c.peek("k", 100, 1).allowed);
+  EXPECT_DOUBLE_EQ(c.estimate("k", 1), 150.0);
+}
+
+}  // namespace
+}  // namespace aigw::limits
