@@ -93,7 +93,8 @@ net::awaitable<void> Worker::serve_api(RequestContext& ctx, Endpoint endpoint) {
   boost::system::error_code ec;
   json::value body = json::parse(ctx.in.message.body(), ec);
   if (ec || !body.is_object()) {
-    co_return co_await send_error(ctx, router::invalid_json(ec ? ec.message() : "expected a JSON object"));
+    const ApiError error = router::invalid_json(ec ? ec.message() : "expected a JSON object");
+    co_return co_await send_error(ctx, error);
   }
   ctx.body = std::move(body.as_object());
   if (const auto* m = ctx.body.if_contains("model"); m && m->is_string()) ctx.record.model = m->as_string();
@@ -140,9 +141,11 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
   const int status = answer.status();
   if (status == 401 || status == 403) {
     // The provider refused the gateway's own key: the caller cannot fix that, the admin can.
-    co_return co_await send_error(ctx, provider.api_key.empty() && provider.api != ProviderApi::kMock
-                                           ? router::provider_missing_key(provider.name, provider.api_key_source)
-                                           : router::provider_key_rejected(provider.name, status));
+    // Named, not a temporary of ?: inside co_await: GCC 12 destroys that one twice.
+    const ApiError error = provider.api_key.empty() && provider.api != ProviderApi::kMock
+                               ? router::provider_missing_key(provider.name, provider.api_key_source)
+                               : router::provider_key_rejected(provider.name, status);
+    co_return co_await send_error(ctx, error);
   }
   if (status == 200 && answer.is_event_stream()) co_return co_await relay_stream(ctx, provider, answer);
 

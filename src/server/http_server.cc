@@ -33,13 +33,21 @@ constexpr std::string_view kMalformedBody = R"({"error":"malformed HTTP request"
 // that arrived whole (the usual case) costs no further I/O operation, and so no trip through
 // the scheduler. Answers "Expect: 100-continue" once the header is in.
 net::awaitable<beast::error_code> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                               http::request_parser<http::string_body>& parser) {
+                                               http::request_parser<http::string_body>& parser,
+                                               std::uint64_t header_limit) {
   beast::error_code ec;
   bool continue_sent = false;
+  std::uint64_t header_bytes_used = 0;  // consumed by the parser before the header was done
   for (;;) {
     while (buffer.size() > 0 && !parser.is_done()) {
+      const bool in_header = !parser.is_header_done();
       const std::size_t used = parser.put(buffer.data(), ec);
       buffer.consume(used);
+      // Beast checks its header limit per put(), over what that call sees: a header arriving
+      // in pieces (consumed field by field) is limited as a whole here.
+      if (in_header) header_bytes_used += used;
+      const std::uint64_t pending = parser.is_header_done() ? 0 : buffer.size();
+      if (in_header && header_bytes_used + pending > header_limit) co_return http::error::header_limit;
       if (ec == http::error::need_more) {
         ec = {};
         break;
@@ -267,7 +275,7 @@ net::awaitable<void> HttpServer::session(Worker& worker, beast::tcp_stream strea
     parser.body_limit(config_.max_body_bytes);
     // The whole request must arrive within request_timeout: slow clients are cut off.
     stream.expires_after(config_.request_timeout);
-    ec = co_await read_request(stream, buffer, parser);
+    ec = co_await read_request(stream, buffer, parser, config_.max_header_bytes);
     if (ec == http::error::header_limit) {
       request.problem = RequestProblem::kHeadersTooLarge;
     } else if (ec == http::error::body_limit) {

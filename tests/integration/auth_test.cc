@@ -10,9 +10,9 @@
 #include <mutex>
 
 #include "auth/keys.h"
-#include "support/gateway_process.h"
-#include "support/test_client.h"
-#include "support/test_upstream.h"
+#include "support/aigw_process.h"
+#include "support/fake_upstream.h"
+#include "support/http_client.h"
 
 namespace aigw::testing {
 namespace {
@@ -35,7 +35,8 @@ struct ScriptResult {
 
 // Runs a script of ours with extra environment, capturing stdout and stderr.
 ScriptResult run_script(const std::string& env, const std::string& command) {
-  const std::string dir = make_temp_dir();
+  const TempDir temp;
+  const std::string& dir = temp.path();
   const std::string cmd = "cd '" + std::string(AIGW_SOURCE_DIR) + "' && env " + env + " " + command + " >'" + dir +
                           "/out' 2>'" + dir + "/err'";
   ScriptResult r;
@@ -61,10 +62,10 @@ ScriptResult run_script(const std::string& env, const std::string& command) {
 class TestIdp {
  public:
   TestIdp() : key_(*auth::SigningKey::generate("RS256")) {
-    server_ = std::make_unique<FakeUpstream>([this](const RecordedRequest&, Exchange& x) {
+    server_ = std::make_unique<FakeUpstream>([this](const UpstreamRequest&) {
       std::lock_guard lock(mutex_);
       ++jwks_fetches_;
-      x.respond(200, jwks_);
+      return Reply::json(200, jwks_);
     });
     publish();
   }
@@ -111,12 +112,12 @@ class AuthTest : public ::testing::Test {
     return "GATEWAY_TOKEN_ENDPOINT=http://127.0.0.1:" + std::to_string(gw_.port()) + "/oauth2/token GATEWAY_CLIENT_ID=" + id +
            " GATEWAY_CLIENT_SECRET=" + secret;
   }
-  TestResponse chat(const std::string& token, const std::string& path = "/v1/chat/completions") {
-    return http(gw_.port(), "POST", path, {{"x-portkey-provider", "mock"}, {"Authorization", "Bearer " + token}}, "{}");
+  HttpResponse chat(const std::string& token, const std::string& path = "/v1/chat/completions") {
+    return http_request(gw_.port(), "POST", path, {{"x-portkey-provider", "mock"}, {"Authorization", "Bearer " + token}}, "{}");
   }
 
   TestIdp idp_;
-  GatewayProcess gw_{yaml()};
+  AigwProcess gw_{yaml()};
 };
 
 TEST_F(AuthTest, TokenFromTheScriptCallsChatCompletions) {
@@ -126,7 +127,7 @@ TEST_F(AuthTest, TokenFromTheScriptCallsChatCompletions) {
   const auto r = chat(got.out);
   EXPECT_EQ(r.status, 200) << r.body;
   ASSERT_TRUE(gw_.wait_for_line("\"client_id\":\"ci-bot\"", 5s));
-  for (const auto& line : gw_.stdout_lines()) EXPECT_EQ(line.find(got.out), std::string::npos) << "token in the log";
+  for (const auto& line : gw_.log_lines()) EXPECT_EQ(line.find(got.out), std::string::npos) << "token in the log";
   EXPECT_TRUE(gw_.wait_for_line("\"team\":\"platform\"", 1s));
 }
 
@@ -158,8 +159,8 @@ TEST_F(AuthTest, ScriptExplainsAWrongSecretAndFails) {
 }
 
 TEST_F(AuthTest, CachingWrapperReusesTheTokenAndLaunchesAgents) {
-  const std::string cache = make_temp_dir();
-  const std::string env = token_env() + " GATEWAY_TOKEN_CACHE=" + cache;
+  const TempDir cache;
+  const std::string env = token_env() + " GATEWAY_TOKEN_CACHE=" + cache.path();
   const auto first = run_script(env, "./scripts/with-gateway-token.sh");
   const auto second = run_script(env, "./scripts/with-gateway-token.sh");
   ASSERT_EQ(first.exit_code, 0) << first.err;
@@ -215,7 +216,7 @@ TEST_F(AuthTest, RejectionsSayWhyWithWwwAuthenticate) {
   EXPECT_NE(no_scope.body.find("lacks the required scope https://gateway.internal/invoke"), std::string::npos);
   EXPECT_NE(no_scope.header("www-authenticate").find("insufficient_scope"), std::string::npos);
 
-  const auto missing = http(gw_.port(), "POST", "/v1/chat/completions", {{"x-portkey-provider", "mock"}}, "{}");
+  const auto missing = http_request(gw_.port(), "POST", "/v1/chat/completions", {{"x-portkey-provider", "mock"}}, "{}");
   EXPECT_EQ(missing.status, 401);
   EXPECT_NE(missing.body.find("missing bearer token"), std::string::npos);
 
@@ -238,18 +239,18 @@ TEST_F(AuthTest, RejectionsSayWhyWithWwwAuthenticate) {
 
 TEST_F(AuthTest, ClaudeCodeSendsTheTokenAsXApiKey) {
   const auto token = run_script(token_env(), "./scripts/get-gateway-token.sh").out;
-  const auto r = http(gw_.port(), "POST", "/v1/messages?beta=true", {{"x-portkey-provider", "mock"}, {"x-api-key", token}},
+  const auto r = http_request(gw_.port(), "POST", "/v1/messages?beta=true", {{"x-portkey-provider", "mock"}, {"x-api-key", token}},
                       R"({"model":"mock-claude","max_tokens":10,"messages":[]})");
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
 TEST_F(AuthTest, HealthAndDiscoveryNeedNoToken) {
-  EXPECT_EQ(http(gw_.port(), "GET", "/").status, 200);
-  EXPECT_EQ(http(gw_.port(), "HEAD", "/").status, 200);
-  const auto jwks = http(gw_.port(), "GET", "/.well-known/jwks.json");
+  EXPECT_EQ(http_request(gw_.port(), "GET", "/").status, 200);
+  EXPECT_EQ(http_request(gw_.port(), "HEAD", "/").status, 200);
+  const auto jwks = http_request(gw_.port(), "GET", "/.well-known/jwks.json");
   EXPECT_EQ(jwks.status, 200);
   EXPECT_EQ(json::parse(jwks.body).at("keys").as_array().size(), 1u);
-  const auto oidc = http(gw_.port(), "GET", "/.well-known/openid-configuration", {{"Host", "gw.example:8787"}});
+  const auto oidc = http_request(gw_.port(), "GET", "/.well-known/openid-configuration", {{"Host", "gw.example:8787"}});
   EXPECT_EQ(json::parse(oidc.body).at("token_endpoint"), "http://gw.example:8787/oauth2/token");
 }
 
@@ -261,10 +262,10 @@ namespace {
 
 TEST_F(AuthTest, AdminApiNeedsTheAdminScope) {
   const auto token = run_script(token_env(), "./scripts/get-gateway-token.sh").out;  // invoke scope only
-  const auto r = http(gw_.port(), "GET", "/admin/clients", {{"Authorization", "Bearer " + token}});
+  const auto r = http_request(gw_.port(), "GET", "/admin/clients", {{"Authorization", "Bearer " + token}});
   EXPECT_EQ(r.status, 403);
   EXPECT_NE(r.body.find("https://gateway.internal/admin"), std::string::npos);
-  EXPECT_EQ(http(gw_.port(), "GET", "/admin/clients").status, 401);
+  EXPECT_EQ(http_request(gw_.port(), "GET", "/admin/clients").status, 401);
 }
 
 TEST(AdminCliTest, ClientsAddedAtRunTimeGetTokensAndSurviveARestart) {
@@ -273,11 +274,12 @@ TEST(AdminCliTest, ClientsAddedAtRunTimeGetTokensAndSurviveARestart) {
       "    - { client_id: root, team: ops, client_secret: root-secret, scopes: [ \"https://gateway.internal/invoke\", \"https://gateway.internal/admin\" ] }\n";
   std::string data_dir;
   std::string secret;
+  const TempDir token_cache;
   {
-    GatewayProcess gw(yaml);
+    AigwProcess gw(yaml);
     const std::string url = "http://127.0.0.1:" + std::to_string(gw.port());
     const std::string env = "GATEWAY_URL=" + url + " GATEWAY_TOKEN_ENDPOINT=" + url +
-                            "/oauth2/token GATEWAY_CLIENT_ID=root GATEWAY_CLIENT_SECRET=root-secret GATEWAY_TOKEN_CACHE=" + make_temp_dir();
+                            "/oauth2/token GATEWAY_CLIENT_ID=root GATEWAY_CLIENT_SECRET=root-secret GATEWAY_TOKEN_CACHE=" + token_cache.path();
     const auto added = run_script(env, std::string(AIGW_BINARY) + " admin clients add new-bot --team data");
     ASSERT_EQ(added.exit_code, 0) << added.out << added.err;
     secret = std::string(json::parse(added.out).at("client_secret").as_string());
@@ -295,15 +297,15 @@ TEST(AdminCliTest, ClientsAddedAtRunTimeGetTokensAndSurviveARestart) {
     EXPECT_NE(removed_config.out.find("declared in the config file"), std::string::npos);
     const auto rotated = run_script(env, std::string(AIGW_BINARY) + " admin keys rotate");
     EXPECT_EQ(rotated.exit_code, 0) << rotated.out;
-    EXPECT_EQ(json::parse(http(gw.port(), "GET", "/.well-known/jwks.json").body).at("keys").as_array().size(), 2u);
+    EXPECT_EQ(json::parse(http_request(gw.port(), "GET", "/.well-known/jwks.json").body).at("keys").as_array().size(), 2u);
     // The token signed before the rotation is still accepted.
-    EXPECT_EQ(http(gw.port(), "GET", "/v1/providers", {{"Authorization", "Bearer " + token.out}}).status, 200);
+    EXPECT_EQ(http_request(gw.port(), "GET", "/v1/providers", {{"Authorization", "Bearer " + token.out}}).status, 200);
     data_dir = gw.dir();
     std::system(("cp -r '" + data_dir + "' '" + data_dir + ".keep'").c_str());
   }
   // A new gateway on the same data keeps the run-time client (hashed in clients.json).
-  GatewayProcess again("auth:\n  builtin_issuer: { keys_dir: " + data_dir + ".keep/keys }\n");
-  const auto r = http(again.port(), "POST", "/oauth2/token",
+  AigwProcess again("auth:\n  builtin_issuer: { keys_dir: " + data_dir + ".keep/keys }\n");
+  const auto r = http_request(again.port(), "POST", "/oauth2/token",
                       {{"Content-Type", "application/x-www-form-urlencoded"}},
                       "grant_type=client_credentials&client_id=new-bot&client_secret=" + secret);
   EXPECT_EQ(r.status, 200) << r.body;

@@ -2,37 +2,37 @@
 // from a trusted proxy.
 #include <gtest/gtest.h>
 
-#include "support/gateway_process.h"
-#include "support/test_client.h"
+#include "support/aigw_process.h"
+#include "support/http_client.h"
 
 namespace aigw::testing {
 namespace {
 
-TestResponse call(const GatewayProcess& gw, const std::string& xff = "") {
+HttpResponse call(const AigwProcess& gw, const std::string& xff = "") {
   Headers h = {{"x-portkey-provider", "mock"}};
   if (!xff.empty()) h.emplace_back("X-Forwarded-For", xff);
-  return http(gw.port(), "POST", "/v1/chat/completions", h, "{}");
+  return http_request(gw.port(), "POST", "/v1/chat/completions", h, "{}");
 }
 
 TEST(IpLimitTest, OverTheLimitIs429WithRetryAfterAndHealthIsExempt) {
-  GatewayProcess gw("limits: { ip: { requests: 3, window: 60s } }\n");
+  AigwProcess gw("limits: { ip: { requests: 3, window: 60s } }\n");
   for (int i = 0; i < 3; ++i) EXPECT_EQ(call(gw).status, 200) << i;
   const auto r = call(gw);
   EXPECT_EQ(r.status, 429);
   EXPECT_FALSE(r.header("retry-after").empty());
   EXPECT_NE(r.body.find("IP rate limit exceeded for 127.0.0.1: at most 3 requests per 60s"), std::string::npos) << r.body;
-  EXPECT_EQ(http(gw.port(), "GET", "/").status, 200);  // the load balancer's check is never limited
+  EXPECT_EQ(http_request(gw.port(), "GET", "/").status, 200);  // the load balancer's check is never limited
 }
 
 TEST(IpLimitTest, SpoofedForwardedForDoesNotEscapeTheLimit) {
-  GatewayProcess gw("limits: { ip: { requests: 2, window: 60s } }\n");
+  AigwProcess gw("limits: { ip: { requests: 2, window: 60s } }\n");
   EXPECT_EQ(call(gw, "1.1.1.1").status, 200);
   EXPECT_EQ(call(gw, "2.2.2.2").status, 200);
   EXPECT_EQ(call(gw, "3.3.3.3").status, 429);  // all counted as 127.0.0.1
 }
 
 TEST(IpLimitTest, BehindATrustedProxyEachClientHasItsOwnWindow) {
-  GatewayProcess gw("limits: { ip: { requests: 2, window: 60s, trusted_proxies: [ \"127.0.0.0/8\" ] } }\n");
+  AigwProcess gw("limits: { ip: { requests: 2, window: 60s, trusted_proxies: [ \"127.0.0.0/8\" ] } }\n");
   EXPECT_EQ(call(gw, "198.51.100.1").status, 200);
   EXPECT_EQ(call(gw, "198.51.100.1").status, 200);
   const auto limited = call(gw, "198.51.100.1");
