@@ -1,0 +1,63 @@
+// The `teams:`, `state:` and `prices:` sections, validated at load into immutable values;
+// every error names the key and its line. (`limits:` is limits/limits_config.h.)
+//
+//   teams:
+//     platform:
+//       budget: { tokens: 5000000, usd: 200, period: monthly, timezone: "+00:00" }
+//       limits: { requests_per_minute: 600, tokens_per_minute: 200000 }
+//   state: { backend: sqlite, path: ./data/aigw.db, flush_interval: 100ms, batch_rows: 1000,
+//            synchronous: normal }
+//   prices:
+//     "openai/gpt-4o": { input: 2.5, output: 10, cached_input: 1.25 }  # USD per million tokens
+//
+// `timezone` is a fixed UTC offset ("+02:00", "-05:00", "Z"); IANA names ("Europe/Berlin")
+// are refused with a message saying so (budget/period.h).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "budget/budget_tracker.h"
+#include "budget/price_table.h"
+#include "budget/sqlite_usage_store.h"
+#include "core/duration.h"
+#include "limits/rate_limiter.h"
+
+namespace aigw::config {
+class ConfigNode;
+}
+
+namespace aigw::budget {
+
+struct TeamSettings {
+  std::string name;
+  std::optional<TeamBudget> budget;          // nullopt: no budget
+  std::optional<limits::RateLimits> limits;  // nullopt: the `limits.team` defaults
+};
+
+struct StateSettings {
+  std::string backend = "sqlite";
+  std::string path = "./data/aigw.db";
+  Millis flush_interval{100};
+  std::size_t batch_rows = 1000;
+  bool synchronous_full = false;
+};
+
+struct BudgetSettings {
+  std::map<std::string, TeamSettings> teams;
+  StateSettings state;
+  PriceTable prices = PriceTable::builtin();  // with the `prices:` overrides applied
+};
+
+// Reads `teams`, `state` and `prices` from the config's top-level node.
+BudgetSettings parse_budget_settings(const config::ConfigNode& root);
+
+TeamSettings parse_team(const std::string& name, const config::ConfigNode& node);
+TeamBudget parse_team_budget(const config::ConfigNode& node);
+StateSettings parse_state_settings(const config::ConfigNode& node);
+void parse_prices(const config::ConfigNode& node, PriceTable& table);
+
+SqliteStoreOptions sqlite_options(const StateSettings& state);
+
+}  // namespace aigw::budget

@@ -1,0 +1,195 @@
+// In-memory budget counters per team with scheduled period rollover, and the 429 they produce.
+#include "budget/budget_tracker.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace aigw::budget {
+namespace {
+
+std::string usd_text(double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "$%.2f", v);
+  return buf;
+}
+
+std::string usd_plain(double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string with_thousands(std::int64_t n) {
+  const auto magnitude =
+      n < 0 ? 0ULL - static_cast<unsigned long long>(n) : static_cast<unsigned long long>(n);
+  const std::string digits = std::to_string(magnitude);
+  std::string out = n < 0 ? "-" : "";
+  const std::size_t first = digits.size() % 3 == 0 ? 3 : digits.size() % 3;
+  out.append(digits, 0, first);
+  for (std::size_t i = first; i < digits.size(); i += 3) {
+    out += ',';
+    out.append(digits, i, 3);
+  }
+  return out;
+}
+
+BudgetTracker::BudgetTracker(UsageStore* store, BudgetPeriod default_period)
+    : store_(store), default_period_(default_period) {}
+
+BudgetTracker::Shard& BudgetTracker::shard_for(std::string_view team) const {
+  return shards_[Hash{}(team) % kShards];
+}
+
+BudgetTracker::Entry& BudgetTracker::entry(Shard& shard, std::string_view team) {
+  auto it = shard.teams.find(team);
+  if (it == shard.teams.end()) {
+    Entry e;
+    e.period = default_period_;
+    it = shard.teams.emplace(std::string(team), std::move(e)).first;
+  }
+  return it->second;
+}
+
+void BudgetTracker::roll(Entry& e, TimePoint now) const {
+  const BudgetPeriod& wanted = e.budget ? e.budget->period : default_period_;
+  const bool same_rules = wanted == e.period && e.start != e.end;
+  // Within the period, or a caller whose clock read is slightly behind the latest one.
+  if (same_rules && now < e.end) return;
+  e.period = wanted;
+  const TimePoint at = same_rules ? now : std::max(now, e.start);
+  std::string key = wanted.period_key(at);
+  e.start = wanted.period_start(at);
+  e.end = wanted.period_end(at);
+  if (key != e.key) {
+    e.key = std::move(key);
+    e.tokens = 0;
+    e.usd = 0;
+    e.requests = 0;
+  }
+}
+
+BudgetDecision BudgetTracker::decide(const Entry& e, TimePoint now) const {
+  BudgetDecision d;
+  d.used_tokens = e.tokens;
+  d.used_usd = e.usd;
+  d.requests = e.requests;
+  d.kind = e.period.kind();
+  d.period = e.key;
+  d.utc_offset = e.period.utc_offset();
+  d.reset_at = e.end;
+  if (!e.budget) return d;
+  d.has_budget = e.budget->tokens > 0 || e.budget->usd.has_value();
+  d.budget_tokens = e.budget->tokens;
+  d.budget_usd = e.budget->usd;
+  const bool tokens_out = d.budget_tokens > 0 && d.used_tokens >= d.budget_tokens;
+  const bool usd_out = d.budget_usd && d.used_usd >= *d.budget_usd;
+  if (!tokens_out && !usd_out) return d;
+  d.allowed = false;
+  d.exhausted_usd = !tokens_out;
+  d.retry_after_seconds = std::max<std::int64_t>(1, (e.end - now).count());
+  return d;
+}
+
+void BudgetTracker::set_budget(std::string_view team, const TeamBudget& budget) {
+  Shard& s = shard_for(team);
+  std::lock_guard lock(s.mutex);
+  entry(s, team).budget = budget;
+}
+
+void BudgetTracker::clear_budget(std::string_view team) {
+  Shard& s = shard_for(team);
+  std::lock_guard lock(s.mutex);
+  if (auto it = s.teams.find(team); it != s.teams.end()) it->second.budget.reset();
+}
+
+std::optional<TeamBudget> BudgetTracker::budget(std::string_view team) const {
+  Shard& s = shard_for(team);
+  std::lock_guard lock(s.mutex);
+  const auto it = s.teams.find(team);
+  return it == s.teams.end() ? std::nullopt : it->second.budget;
+}
+
+BudgetDecision BudgetTracker::check(std::string_view team, TimePoint now) {
+  Shard& s = shard_for(team);
+  std::lock_guard lock(s.mutex);
+  auto it = s.teams.find(team);
+  if (it == s.teams.end()) {
+    // Unknown team: nothing used, no budget; not inserted (a check alone keeps no memory).
+    Entry e;
+    e.period = default_period_;
+    roll(e, now);
+    return decide(e, now);
+  }
+  roll(it->second, now);
+  return decide(it->second, now);
+}
+
+Result<BudgetDecision> BudgetTracker::admit(std::string_view team, TimePoint now) {
+  BudgetDecision d = check(team, now);
+  if (!d.allowed) return budget_exceeded_error(team, d);
+  return d;
+}
+
+void BudgetTracker::settle(UsageRecord record) {
+  {
+    Shard& s = shard_for(record.team);
+    std::lock_guard lock(s.mutex);
+    Entry& e = entry(s, record.team);
+    roll(e, record.at);
+    e.tokens += budget_tokens_of(record.usage);
+    e.usd += record.cost_usd;
+    ++e.requests;
+    record.period_key = e.key;
+  }
+  if (store_ != nullptr) store_->append(std::move(record));
+}
+
+void BudgetTracker::restore(const std::vector<PeriodTotal>& totals, TimePoint now) {
+  for (const PeriodTotal& t : totals) {
+    Shard& s = shard_for(t.team);
+    std::lock_guard lock(s.mutex);
+    Entry& e = entry(s, t.team);
+    roll(e, now);
+    if (t.period_key != e.key) continue;
+    e.tokens = t.tokens;
+    e.usd = t.cost_usd;
+    e.requests = t.requests;
+  }
+}
+
+ApiError budget_exceeded_error(std::string_view team, const BudgetDecision& d) {
+  std::string used;
+  if (d.exhausted_usd) {
+    used =
+        "spent " + usd_text(d.used_usd) + " of its " + usd_text(d.budget_usd.value_or(0)) + " USD";
+  } else {
+    used = "used " + with_thousands(d.used_tokens) + " of its " + with_thousands(d.budget_tokens) +
+           " tokens";
+  }
+  std::string message = "team \"" + std::string(team) + "\" " + used + " for the " +
+                        std::string(period_kind_name(d.kind)) + " budget (" + d.period +
+                        "); it resets at " + format_time(d.reset_at, d.utc_offset);
+  ApiError e{429, "budget_exceeded", std::move(message), d.retry_after_seconds, {}, {}};
+  e.headers = budget_headers(d);
+  return e;
+}
+
+std::vector<std::pair<std::string, std::string>> budget_headers(const BudgetDecision& d) {
+  std::vector<std::pair<std::string, std::string>> h;
+  if (!d.has_budget) return h;
+  if (d.budget_tokens > 0) {
+    h.emplace_back("x-aigw-budget-limit-tokens", std::to_string(d.budget_tokens));
+    h.emplace_back("x-aigw-budget-remaining-tokens", std::to_string(d.remaining_tokens()));
+  }
+  if (d.budget_usd) {
+    h.emplace_back("x-aigw-budget-limit-usd", usd_plain(*d.budget_usd));
+    h.emplace_back("x-aigw-budget-remaining-usd",
+                   usd_plain(std::max(0.0, *d.budget_usd - d.used_usd)));
+  }
+  h.emplace_back("x-aigw-budget-reset", format_time(d.reset_at));
+  return h;
+}
+
+}  // namespace aigw::budget

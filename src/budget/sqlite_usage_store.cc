@@ -1,0 +1,425 @@
+// SQLite ledger: schema, the batching writer thread, idempotent upserts and the report queries.
+#include "budget/sqlite_usage_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+namespace aigw::budget {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS settled_requests (
+  request_id TEXT PRIMARY KEY,
+  settled_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS settled_requests_at ON settled_requests(settled_at);
+CREATE TABLE IF NOT EXISTS usage_daily (
+  team TEXT NOT NULL, client TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
+  day TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens INTEGER NOT NULL DEFAULT 0, cost_usd REAL NOT NULL DEFAULT 0,
+  requests INTEGER NOT NULL DEFAULT 0, unpriced_requests INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (team, client, provider, model, day)
+);
+CREATE INDEX IF NOT EXISTS usage_daily_day ON usage_daily(day);
+CREATE TABLE IF NOT EXISTS budget_usage (
+  team TEXT NOT NULL, period_key TEXT NOT NULL,
+  tokens INTEGER NOT NULL DEFAULT 0, cost_usd REAL NOT NULL DEFAULT 0,
+  requests INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (team, period_key)
+);
+CREATE TABLE IF NOT EXISTS admin_records (
+  kind TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, name)
+);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* kInsertRequestId =
+    "INSERT OR IGNORE INTO settled_requests (request_id, settled_at) VALUES (?1, ?2)";
+constexpr const char* kUpsertDaily = R"sql(
+INSERT INTO usage_daily (team, client, provider, model, day, input_tokens, output_tokens,
+                         cached_tokens, cost_usd, requests, unpriced_requests)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10)
+ON CONFLICT (team, client, provider, model, day) DO UPDATE SET
+  input_tokens = input_tokens + excluded.input_tokens,
+  output_tokens = output_tokens + excluded.output_tokens,
+  cached_tokens = cached_tokens + excluded.cached_tokens,
+  cost_usd = cost_usd + excluded.cost_usd,
+  requests = requests + 1,
+  unpriced_requests = unpriced_requests + excluded.unpriced_requests
+)sql";
+constexpr const char* kUpsertBudget = R"sql(
+INSERT INTO budget_usage (team, period_key, tokens, cost_usd, requests) VALUES (?1, ?2, ?3, ?4, 1)
+ON CONFLICT (team, period_key) DO UPDATE SET
+  tokens = tokens + excluded.tokens, cost_usd = cost_usd + excluded.cost_usd,
+  requests = requests + 1
+)sql";
+
+ApiError store_error(std::string message) {
+  return ApiError{500, "state_error", "usage store: " + std::move(message), {}, {}, {}};
+}
+
+std::string db_error(sqlite3* db, std::string_view what) {
+  return std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+// A prepared statement that finalizes itself.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return stmt_ != nullptr; }
+  void text(int i, std::string_view v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void integer(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void real(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
+  // One step of a write; resets for the next use. SQLITE_DONE on success.
+  int run() {
+    const int rc = sqlite3_step(stmt_);
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    return rc;
+  }
+  bool next_row() { return sqlite3_step(stmt_) == SQLITE_ROW; }
+  std::string column_text(int i) const {
+    const auto* p = sqlite3_column_text(stmt_, i);
+    return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+  }
+  std::int64_t column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
+  double column_real(int i) const { return sqlite3_column_double(stmt_, i); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+bool exec(sqlite3* db, const char* sql, std::string& error) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
+  error = message ? message : sqlite3_errmsg(db);
+  sqlite3_free(message);
+  return false;
+}
+
+sqlite3* open_connection(const std::string& path, std::string& error) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    error = db_error(db, "cannot open " + path);
+    sqlite3_close(db);
+    return nullptr;
+  }
+  // Another process (an admin tool, a second aigw by mistake) may hold the lock briefly.
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+std::string_view column_of(ReportField f) { return report_field_name(f); }
+
+std::string utc_day(TimePoint t) { return BudgetPeriod(PeriodKind::kDaily).period_key(t); }
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
+    const SqliteStoreOptions& options) {
+  std::error_code ec;
+  const auto parent = std::filesystem::path(options.path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return store_error("cannot create " + parent.string() + ": " + ec.message());
+
+  std::string error;
+  sqlite3* writer = open_connection(options.path, error);
+  if (!writer) return store_error(error);
+  const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") +
+                              (options.synchronous_full ? "FULL;" : "NORMAL;");
+  if (!exec(writer, pragmas.c_str(), error) || !exec(writer, kSchema, error)) {
+    sqlite3_close(writer);
+    return store_error(options.path + ": " + error);
+  }
+  sqlite3* reader = open_connection(options.path, error);
+  if (!reader || !exec(reader, "PRAGMA query_only=1;", error)) {
+    sqlite3_close(reader);
+    sqlite3_close(writer);
+    return store_error(error);
+  }
+  return std::unique_ptr<SqliteUsageStore>(new SqliteUsageStore(options, writer, reader));
+}
+
+SqliteUsageStore::SqliteUsageStore(SqliteStoreOptions options, sqlite3* writer, sqlite3* reader)
+    : options_(std::move(options)), writer_(writer), reader_(reader) {
+  writer_thread_ = std::thread([this] { writer_loop(); });
+}
+
+SqliteUsageStore::~SqliteUsageStore() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  wake_writer_.notify_all();
+  writer_thread_.join();
+  sqlite3_close(reader_);
+  sqlite3_close(writer_);
+}
+
+void SqliteUsageStore::append(UsageRecord record) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(std::move(record));
+    ++enqueued_seq_;
+    ++stats_.appended;
+    if (queue_.size() > options_.max_queue_rows) {
+      queue_.pop_front();
+      ++done_seq_;
+      ++stats_.dropped;
+    }
+    if (queue_.size() < options_.batch_rows) return;
+  }
+  wake_writer_.notify_one();
+}
+
+void SqliteUsageStore::writer_loop() {
+  std::unique_lock lock(queue_mutex_);
+  for (;;) {
+    wake_writer_.wait_for(lock, options_.flush_interval, [&] {
+      return stopping_ || queue_.size() >= options_.batch_rows || flush_requested_seq_ > done_seq_;
+    });
+    if (queue_.empty()) {
+      if (stopping_) return;
+      continue;
+    }
+    std::deque<UsageRecord> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    std::string error;
+    std::uint64_t written = 0;
+    std::uint64_t duplicates = 0;
+    bool ok = false;
+    {
+      std::lock_guard write(write_mutex_);
+      ok = commit_batch(batch, error, written, duplicates);
+      if (ok) prune_request_ids(batch.back().at);
+    }
+    lock.lock();
+    if (ok) {
+      done_seq_ += batch.size();
+      stats_.committed += written;
+      stats_.duplicates += duplicates;
+    } else {
+      ++stats_.failed_commits;
+      stats_.last_error = error;
+      // Keep the rows, oldest first, ahead of what arrived meanwhile; retry on the next tick.
+      for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+      while (queue_.size() > options_.max_queue_rows) {
+        queue_.pop_front();
+        ++done_seq_;
+        ++stats_.dropped;
+      }
+    }
+    batch_done_.notify_all();
+    if (!ok) {
+      if (stopping_) return;  // shutting down on a broken disk: the rows cannot be saved
+      wake_writer_.wait_for(lock, options_.flush_interval, [&] { return stopping_; });
+    }
+  }
+}
+
+bool SqliteUsageStore::commit_batch(const std::deque<UsageRecord>& batch, std::string& error,
+                                    std::uint64_t& written, std::uint64_t& duplicates) {
+  if (!exec(writer_, "BEGIN IMMEDIATE", error)) return false;
+  Statement insert_id(writer_, kInsertRequestId);
+  Statement daily(writer_, kUpsertDaily);
+  Statement budget(writer_, kUpsertBudget);
+  bool ok = insert_id.ok() && daily.ok() && budget.ok();
+  for (auto it = batch.begin(); ok && it != batch.end(); ++it) {
+    const UsageRecord& r = *it;
+    const std::int64_t at = r.at.time_since_epoch().count();
+    if (!r.request_id.empty()) {
+      insert_id.text(1, r.request_id);
+      insert_id.integer(2, at);
+      if (insert_id.run() != SQLITE_DONE) {
+        ok = false;
+        break;
+      }
+      if (sqlite3_changes(writer_) == 0) {  // this request was settled before: a replay
+        ++duplicates;
+        continue;
+      }
+    }
+    daily.text(1, r.team);
+    daily.text(2, r.client);
+    daily.text(3, r.provider);
+    daily.text(4, r.model);
+    daily.text(5, utc_day(r.at));
+    daily.integer(6, r.usage.input_tokens);
+    daily.integer(7, r.usage.output_tokens);
+    daily.integer(8, r.usage.cached_tokens);
+    daily.real(9, r.cost_usd);
+    daily.integer(10, r.priced ? 0 : 1);
+    ok = daily.run() == SQLITE_DONE;
+    if (ok && !r.period_key.empty()) {
+      budget.text(1, r.team);
+      budget.text(2, r.period_key);
+      budget.integer(3, budget_tokens_of(r.usage));
+      budget.real(4, r.cost_usd);
+      ok = budget.run() == SQLITE_DONE;
+    }
+    if (ok) ++written;
+  }
+  if (ok && exec(writer_, "COMMIT", error)) return true;
+  if (error.empty()) error = sqlite3_errmsg(writer_);
+  std::string ignored;
+  exec(writer_, "ROLLBACK", ignored);
+  written = 0;
+  duplicates = 0;
+  return false;
+}
+
+void SqliteUsageStore::prune_request_ids(TimePoint now) {
+  // Hourly at most: ids older than the retention cannot be replayed any more.
+  if (now - last_prune_ < std::chrono::hours(1)) return;
+  last_prune_ = now;
+  Statement prune(writer_, "DELETE FROM settled_requests WHERE settled_at < ?1");
+  if (!prune.ok()) return;
+  prune.integer(1, (now - options_.request_id_retention).time_since_epoch().count());
+  prune.run();
+}
+
+StoreStatus SqliteUsageStore::flush() {
+  std::unique_lock lock(queue_mutex_);
+  const std::uint64_t target = enqueued_seq_;
+  if (done_seq_ >= target) return std::nullopt;
+  flush_requested_seq_ = std::max(flush_requested_seq_, target);
+  const std::uint64_t failures_before = stats_.failed_commits;
+  wake_writer_.notify_one();
+  batch_done_.wait(lock,
+                   [&] { return done_seq_ >= target || stats_.failed_commits != failures_before; });
+  if (done_seq_ >= target) return std::nullopt;
+  return store_error("writing the usage ledger failed (kept queued, retrying): " +
+                     stats_.last_error);
+}
+
+SqliteUsageStore::Stats SqliteUsageStore::stats() const {
+  std::lock_guard lock(queue_mutex_);
+  return stats_;
+}
+
+Result<std::vector<PeriodTotal>> SqliteUsageStore::period_totals() {
+  std::lock_guard lock(read_mutex_);
+  Statement q(reader_, "SELECT team, period_key, tokens, cost_usd, requests FROM budget_usage");
+  if (!q.ok()) return store_error(db_error(reader_, "reading budget_usage"));
+  std::vector<PeriodTotal> out;
+  while (q.next_row()) {
+    out.push_back(
+        {q.column_text(0), q.column_text(1), q.column_int(2), q.column_real(3), q.column_int(4)});
+  }
+  return out;
+}
+
+Result<std::vector<ReportRow>> SqliteUsageStore::report(const ReportQuery& query) {
+  std::string groups;
+  for (ReportField f : query.group_by) {
+    groups += (groups.empty() ? "" : ", ") + std::string(column_of(f));
+  }
+  std::string sql = "SELECT ";
+  for (ReportField f : query.group_by) sql += std::string(column_of(f)) + ", ";
+  sql +=
+      "SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(requests), "
+      "SUM(unpriced_requests), SUM(cost_usd), COUNT(*) FROM usage_daily "
+      "WHERE (?1 = '' OR day >= ?1) AND (?2 = '' OR day <= ?2) "
+      "AND (?3 = '' OR team = ?3) AND (?4 = '' OR client = ?4)";
+  if (!groups.empty()) sql += " GROUP BY " + groups + " ORDER BY " + groups;
+
+  std::lock_guard lock(read_mutex_);
+  Statement q(reader_, sql.c_str());
+  if (!q.ok()) return store_error(db_error(reader_, "report query"));
+  q.text(1, query.from_day);
+  q.text(2, query.to_day);
+  q.text(3, query.team);
+  q.text(4, query.client);
+  std::vector<ReportRow> rows;
+  const int n = static_cast<int>(query.group_by.size());
+  while (q.next_row()) {
+    if (q.column_int(n + 6) == 0) continue;  // no groups and no rows: SUM over nothing
+    ReportRow r;
+    for (int i = 0; i < n; ++i) {
+      std::string v = q.column_text(i);
+      switch (query.group_by[static_cast<std::size_t>(i)]) {
+        case ReportField::kTeam:
+          r.team = std::move(v);
+          break;
+        case ReportField::kClient:
+          r.client = std::move(v);
+          break;
+        case ReportField::kProvider:
+          r.provider = std::move(v);
+          break;
+        case ReportField::kModel:
+          r.model = std::move(v);
+          break;
+        case ReportField::kDay:
+          r.day = std::move(v);
+          break;
+      }
+    }
+    r.input_tokens = q.column_int(n);
+    r.output_tokens = q.column_int(n + 1);
+    r.cached_tokens = q.column_int(n + 2);
+    r.requests = q.column_int(n + 3);
+    r.unpriced_requests = q.column_int(n + 4);
+    r.cost_usd = q.column_real(n + 5);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+StoreStatus SqliteUsageStore::put_admin_record(std::string_view kind, std::string_view name,
+                                               std::string_view value, TimePoint now) {
+  std::lock_guard lock(write_mutex_);
+  Statement q(writer_,
+              "INSERT INTO admin_records (kind, name, value, updated_at) VALUES (?1, ?2, ?3, ?4) "
+              "ON CONFLICT (kind, name) DO UPDATE SET value = excluded.value, "
+              "updated_at = excluded.updated_at");
+  if (!q.ok()) return store_error(db_error(writer_, "saving an admin record"));
+  q.text(1, kind);
+  q.text(2, name);
+  q.text(3, value);
+  q.integer(4, now.time_since_epoch().count());
+  if (q.run() != SQLITE_DONE) return store_error(db_error(writer_, "saving an admin record"));
+  return std::nullopt;
+}
+
+StoreStatus SqliteUsageStore::delete_admin_record(std::string_view kind, std::string_view name) {
+  std::lock_guard lock(write_mutex_);
+  Statement q(writer_, "DELETE FROM admin_records WHERE kind = ?1 AND name = ?2");
+  if (!q.ok()) return store_error(db_error(writer_, "deleting an admin record"));
+  q.text(1, kind);
+  q.text(2, name);
+  if (q.run() != SQLITE_DONE) return store_error(db_error(writer_, "deleting an admin record"));
+  return std::nullopt;
+}
+
+Result<std::vector<AdminRecord>> SqliteUsageStore::admin_records(std::string_view kind) {
+  std::lock_guard lock(read_mutex_);
+  Statement q(reader_,
+              "SELECT kind, name, value, updated_at FROM admin_records WHERE kind = ?1 "
+              "ORDER BY name");
+  if (!q.ok()) return store_error(db_error(reader_, "reading admin records"));
+  q.text(1, kind);
+  std::vector<AdminRecord> out;
+  while (q.next_row()) {
+    out.push_back({q.column_text(0), q.column_text(1), q.column_text(2),
+                   TimePoint(std::chrono::seconds(q.column_int(3)))});
+  }
+  return out;
+}
+
+}  // namespace aigw::budget

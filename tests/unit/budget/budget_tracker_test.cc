@@ -1,0 +1,280 @@
+// Team budgets: exhaustion, the 429's words, rollover on schedule, restore, and threads.
+#include "budget/budget_tracker.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+namespace aigw::budget {
+namespace {
+
+using namespace std::chrono;
+
+TimePoint at(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
+  return TimePoint(sys_days{year{y} / month{mo} / day{d}}) + hours(h) + minutes(mi) + seconds(s);
+}
+
+// Records what the tracker hands to the store.
+class RecordingStore : public UsageStore {
+ public:
+  void append(UsageRecord r) override {
+    std::lock_guard lock(mutex);
+    records.push_back(std::move(r));
+  }
+  StoreStatus flush() override { return std::nullopt; }
+  Result<std::vector<PeriodTotal>> period_totals() override { return std::vector<PeriodTotal>{}; }
+  Result<std::vector<ReportRow>> report(const ReportQuery&) override {
+    return std::vector<ReportRow>{};
+  }
+  StoreStatus put_admin_record(std::string_view, std::string_view, std::string_view,
+                               TimePoint) override {
+    return std::nullopt;
+  }
+  StoreStatus delete_admin_record(std::string_view, std::string_view) override {
+    return std::nullopt;
+  }
+  Result<std::vector<AdminRecord>> admin_records(std::string_view) override {
+    return std::vector<AdminRecord>{};
+  }
+
+  std::mutex mutex;
+  std::vector<UsageRecord> records;
+};
+
+UsageRecord used(std::string team, std::int64_t input, std::int64_t output, TimePoint when,
+                 double usd = 0) {
+  UsageRecord r;
+  r.request_id = team + std::to_string(when.time_since_epoch().count()) + std::to_string(input);
+  r.team = std::move(team);
+  r.client = "ci-bot";
+  r.provider = "openai";
+  r.model = "gpt-4o";
+  r.usage = Usage{input, output, 0, true};
+  r.cost_usd = usd;
+  r.at = when;
+  return r;
+}
+
+TeamBudget tokens(std::int64_t n, PeriodKind kind = PeriodKind::kMonthly,
+                  minutes offset = minutes(0)) {
+  return TeamBudget{n, std::nullopt, BudgetPeriod(kind, offset)};
+}
+
+TEST(BudgetTrackerTest, TeamWithoutABudgetIsAllowedAndStillCounted) {
+  BudgetTracker t;
+  t.settle(used("research", 100, 50, at(2026, 11, 24)));
+  const BudgetDecision d = t.check("research", at(2026, 11, 24, 1));
+  EXPECT_TRUE(d.allowed);
+  EXPECT_FALSE(d.has_budget);
+  EXPECT_EQ(d.used_tokens, 150);
+  EXPECT_EQ(d.period, "2026-11");
+  EXPECT_TRUE(budget_headers(d).empty());
+  EXPECT_TRUE(t.check("nobody", at(2026, 11, 24)).allowed);
+}
+
+TEST(BudgetTrackerTest, ExhaustedBudgetIsRefusedNamingTeamPeriodUseAndReset) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(5'000'000));
+  t.settle(used("platform", 4'000'000, 1'000'000 - 1, at(2026, 11, 24)));
+  EXPECT_TRUE(t.check("platform", at(2026, 11, 24, 1)).allowed);  // one token left
+  t.settle(used("platform", 100, 24, at(2026, 11, 24, 2)));
+  const TimePoint now = at(2026, 11, 24, 6, 40);
+  const BudgetDecision d = t.check("platform", now);
+  ASSERT_FALSE(d.allowed);
+  EXPECT_EQ(d.used_tokens, 5'000'123);
+  EXPECT_EQ(d.remaining_tokens(), 0);
+  EXPECT_EQ(d.reset_at, at(2026, 12, 1));
+  EXPECT_EQ(d.retry_after_seconds, (at(2026, 12, 1) - now).count());
+
+  const Result<BudgetDecision> admitted = t.admit("platform", now);
+  ASSERT_FALSE(admitted.ok());
+  const ApiError& e = admitted.error();
+  EXPECT_EQ(e.status, 429);
+  EXPECT_EQ(e.type, "budget_exceeded");
+  EXPECT_EQ(e.retry_after, d.retry_after_seconds);
+  EXPECT_EQ(e.message,
+            "team \"platform\" used 5,000,123 of its 5,000,000 tokens for the monthly budget "
+            "(2026-11); it resets at 2026-12-01T00:00:00Z");
+}
+
+TEST(BudgetTrackerTest, UsingExactlyTheBudgetIsEnough) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000));
+  t.settle(used("platform", 600, 400, at(2026, 11, 24)));
+  EXPECT_FALSE(t.check("platform", at(2026, 11, 24)).allowed);
+}
+
+TEST(BudgetTrackerTest, UsdBudgetRefusesOnceSpent) {
+  BudgetTracker t;
+  t.set_budget("platform", TeamBudget{0, 200.0, BudgetPeriod(PeriodKind::kMonthly)});
+  t.settle(used("platform", 10, 10, at(2026, 11, 24), 150.0));
+  EXPECT_TRUE(t.check("platform", at(2026, 11, 24)).allowed);
+  t.settle(used("platform", 10, 10, at(2026, 11, 24, 1), 50.13));
+  const auto r = t.admit("platform", at(2026, 11, 24, 2));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "team \"platform\" spent $200.13 of its $200.00 USD for the monthly budget (2026-11); "
+            "it resets at 2026-12-01T00:00:00Z");
+}
+
+TEST(BudgetTrackerTest, MonthlyBudgetResetsAtTheStartOfTheNextMonth) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000));
+  t.settle(used("platform", 2'000, 0, at(2026, 11, 30, 12)));
+  EXPECT_FALSE(t.check("platform", at(2026, 11, 30, 23, 59, 59)).allowed);
+  const BudgetDecision d = t.check("platform", at(2026, 12, 1));
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.used_tokens, 0);
+  EXPECT_EQ(d.period, "2026-12");
+  EXPECT_EQ(d.reset_at, at(2027, 1, 1));
+}
+
+TEST(BudgetTrackerTest, WeeklyBudgetResetsOnMonday) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000, PeriodKind::kWeekly));
+  t.settle(used("platform", 1'000, 0, at(2026, 11, 25)));  // a Wednesday
+  const BudgetDecision sunday = t.check("platform", at(2026, 11, 29, 23));
+  EXPECT_FALSE(sunday.allowed);
+  EXPECT_EQ(sunday.retry_after_seconds, 3'600);
+  EXPECT_NE(budget_exceeded_error("platform", sunday).message.find("weekly budget (2026-W48)"),
+            std::string::npos);
+  EXPECT_TRUE(t.check("platform", at(2026, 11, 30)).allowed);
+}
+
+TEST(BudgetTrackerTest, DailyBudgetResetsAtLocalMidnightOfItsOffset) {
+  BudgetTracker t;
+  t.set_budget("berlin", tokens(100, PeriodKind::kDaily, hours(2)));
+  t.settle(used("berlin", 100, 0, at(2026, 11, 24, 12)));
+  const BudgetDecision d = t.check("berlin", at(2026, 11, 24, 21, 59, 59));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(budget_exceeded_error("berlin", d).message,
+            "team \"berlin\" used 100 of its 100 tokens for the daily budget (2026-11-24); it "
+            "resets at 2026-11-25T00:00:00+02:00");
+  EXPECT_TRUE(t.check("berlin", at(2026, 11, 24, 22)).allowed);  // 00:00 at +02:00
+}
+
+TEST(BudgetTrackerTest, UsageSettledAfterTheResetCountsInTheNewPeriod) {
+  RecordingStore store;
+  BudgetTracker t(&store);
+  t.set_budget("platform", tokens(1'000));
+  t.settle(used("platform", 900, 0, at(2026, 11, 30, 23, 59)));
+  t.settle(used("platform", 300, 0, at(2026, 12, 1, 0, 0, 5)));  // straddled midnight
+  EXPECT_EQ(t.check("platform", at(2026, 12, 1, 1)).used_tokens, 300);
+  ASSERT_EQ(store.records.size(), 2u);
+  EXPECT_EQ(store.records[0].period_key, "2026-11");
+  EXPECT_EQ(store.records[1].period_key, "2026-12");
+}
+
+TEST(BudgetTrackerTest, AnOlderClockReadNeverRollsThePeriodBack) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000));
+  t.settle(used("platform", 500, 0, at(2026, 12, 1, 0, 0, 1)));
+  // A thread that read the clock a second before midnight takes the lock after that settle.
+  const BudgetDecision late = t.check("platform", at(2026, 11, 30, 23, 59, 59));
+  EXPECT_EQ(late.period, "2026-12");
+  EXPECT_EQ(late.used_tokens, 500);
+  EXPECT_EQ(t.check("platform", at(2026, 12, 1, 1)).used_tokens, 500);
+}
+
+TEST(BudgetTrackerTest, RaisingTheBudgetAtRunTimeKeepsWhatWasUsed) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000));
+  t.settle(used("platform", 1'500, 0, at(2026, 11, 24)));
+  EXPECT_FALSE(t.check("platform", at(2026, 11, 24, 1)).allowed);
+  t.set_budget("platform", tokens(2'000));
+  const BudgetDecision d = t.check("platform", at(2026, 11, 24, 2));
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.used_tokens, 1'500);
+  EXPECT_EQ(d.remaining_tokens(), 500);
+  t.clear_budget("platform");
+  EXPECT_FALSE(t.budget("platform").has_value());
+  EXPECT_TRUE(t.check("platform", at(2026, 11, 24, 3)).allowed);
+}
+
+TEST(BudgetTrackerTest, RestoreLoadsTheCurrentPeriodOnly) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000));
+  t.set_budget("daily", tokens(1'000, PeriodKind::kDaily));
+  t.restore({{"platform", "2026-10", 999'999, 1.0, 5},
+             {"platform", "2026-11", 700, 2.5, 3},
+             {"daily", "2026-11-23", 900, 0, 1},
+             {"daily", "2026-11-24", 1'000, 0, 1},
+             {"unbudgeted", "2026-11", 42, 0, 1}},
+            at(2026, 11, 24, 8));
+  const BudgetDecision p = t.check("platform", at(2026, 11, 24, 9));
+  EXPECT_EQ(p.used_tokens, 700);
+  EXPECT_DOUBLE_EQ(p.used_usd, 2.5);
+  EXPECT_EQ(p.requests, 3);
+  EXPECT_FALSE(t.check("daily", at(2026, 11, 24, 9)).allowed);
+  EXPECT_EQ(t.check("unbudgeted", at(2026, 11, 24, 9)).used_tokens, 42);
+}
+
+TEST(BudgetTrackerTest, HeadersShowLimitRemainingAndReset) {
+  BudgetTracker t;
+  t.set_budget("platform", TeamBudget{1'000, 20.0, BudgetPeriod(PeriodKind::kMonthly)});
+  t.settle(used("platform", 300, 100, at(2026, 11, 24), 5.5));
+  const auto list = budget_headers(t.check("platform", at(2026, 11, 24, 1)));
+  const std::map<std::string, std::string> h(list.begin(), list.end());
+  EXPECT_EQ(h.at("x-aigw-budget-limit-tokens"), "1000");
+  EXPECT_EQ(h.at("x-aigw-budget-remaining-tokens"), "600");
+  EXPECT_EQ(h.at("x-aigw-budget-limit-usd"), "20.000000");
+  EXPECT_EQ(h.at("x-aigw-budget-remaining-usd"), "14.500000");
+  EXPECT_EQ(h.at("x-aigw-budget-reset"), "2026-12-01T00:00:00Z");
+}
+
+TEST(BudgetTrackerTest, ConcurrentSettlesFromManyThreadsLoseNothing) {
+  BudgetTracker t;
+  const std::vector<std::string> teams = {"a", "b", "c", "d", "e"};
+  for (const auto& team : teams) t.set_budget(team, tokens(1'000'000'000));
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 4'000;
+  std::vector<std::thread> threads;
+  for (int th = 0; th < kThreads; ++th) {
+    threads.emplace_back([&, th] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string& team = teams[static_cast<std::size_t>(i) % teams.size()];
+        t.settle(used(team, 1 + i % 7, th, at(2026, 11, 24, 1), 0.001));
+        (void)t.check(team, at(2026, 11, 24, 1));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::int64_t expected = 0;
+  for (int th = 0; th < kThreads; ++th) {
+    for (int i = 0; i < kPerThread; ++i) expected += 1 + i % 7 + th;
+  }
+  std::int64_t total = 0;
+  std::int64_t requests = 0;
+  for (const auto& team : teams) {
+    const BudgetDecision d = t.check(team, at(2026, 11, 24, 2));
+    total += d.used_tokens;
+    requests += d.requests;
+  }
+  EXPECT_EQ(total, expected);
+  EXPECT_EQ(requests, kThreads * kPerThread);
+}
+
+TEST(BudgetTrackerTest, OvershootIsBoundedByTheRequestsInFlight) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000));
+  t.settle(used("platform", 900, 0, at(2026, 11, 24)));
+  // Eight requests are admitted before any of them settles (they all see 900 < 1,000).
+  constexpr int kInFlight = 8;
+  for (int i = 0; i < kInFlight; ++i) ASSERT_TRUE(t.check("platform", at(2026, 11, 24, 1)).allowed);
+  for (int i = 0; i < kInFlight; ++i) t.settle(used("platform", 100, 0, at(2026, 11, 24, 2, i)));
+  const BudgetDecision d = t.check("platform", at(2026, 11, 24, 3));
+  EXPECT_FALSE(d.allowed);  // the next one is refused
+  EXPECT_LE(d.used_tokens - 1'000, kInFlight * 100);
+}
+
+TEST(BudgetTrackerTest, ThousandsSeparators) {
+  EXPECT_EQ(with_thousands(0), "0");
+  EXPECT_EQ(with_thousands(999), "999");
+  EXPECT_EQ(with_thousands(1'000), "1,000");
+  EXPECT_EQ(with_thousands(5'000'123), "5,000,123");
+  EXPECT_EQ(with_thousands(-1'234), "-1,234");
+}
+
+}  // namespace
+}  // namespace aigw::budget
