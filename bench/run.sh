@@ -1,105 +1,321 @@
 #!/usr/bin/env bash
-# Side-by-side proxy benchmark on loopback, in one run: a fast fake upstream (an nginx that
-# answers a fixed chat completion), then wrk straight to it, through nginx proxy_pass with
-# upstream keepalive (the practical ceiling for a proxy), and through aigw (auth on, a real
-# token). Prints requests/s and p50/p99 at 1 and 64 connections, aigw's RSS, and the ratios.
-# Everything shares this machine's cores: compare ratios, not absolute numbers.
+# Side-by-side proxy benchmark on loopback, in one run (`make bench`; see bench/README.md).
+#
+#   origin    an nginx that answers POST /v1/chat/completions with a fixed chat.completion
+#   direct    wrk -> origin
+#   nginx     wrk -> nginx proxy_pass (upstream keepalive) -> origin: the practical ceiling
+#   aigw      wrk -> aigw (access log off) -> origin
+#   aigw+log  the same with the access log on (its stdout to /dev/null)
+#
+# Each at 1 connection (1 wrk thread) and 64 connections (2 threads): requests/s, p50, p99 and
+# the CPU the server under test spent per request; aigw's idle and peak RSS; the ratios against
+# the targets of the issue. It reports, it does not test: a missed target still exits 0; only a
+# failure to run (a server that does not start, does not proxy, or dies) exits non-zero.
+#
+# Environment:
+#   BENCH_DURATION  each measured run (default 10s)     BENCH_WARMUP  before each (default 2s)
+#   BENCH_ROUNDS    rounds of every run, interleaved; the table shows medians (default 1)
+#   BENCH_AUTH      token (default): auth on, a real token from aigw's built-in issuer;
+#                   off: `auth: { enabled: false }` (no token checks)
+#   TOKEN           a bearer token to send instead of asking the built-in issuer
+#   AIGW_BIN        an aigw binary to use as is (default: `make release`, build/release/aigw)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${BENCH_DURATION:-8s}
-WARMUP=${BENCH_WARMUP:-2s}
-make release >/dev/null
-for tool in wrk nginx curl; do command -v $tool >/dev/null || { echo "bench: $tool is missing (make bench installs it)" >&2; exit 1; }; done
 
-work=$(mktemp -d)
+DURATION=${BENCH_DURATION:-10s}
+WARMUP=${BENCH_WARMUP:-2s}
+ROUNDS=${BENCH_ROUNDS:-1}
+AUTH=${BENCH_AUTH:-token}
+die() { echo "bench: $*" >&2; exit 1; }
+case "$AUTH" in token|off) ;; *) die "BENCH_AUTH must be token or off" ;; esac
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive number"
+for tool in wrk nginx curl python3; do
+  command -v $tool >/dev/null || die "$tool is missing (make bench installs wrk and nginx-light)"
+done
+
+if [[ -n "${AIGW_BIN:-}" ]]; then
+  aigw_bin=$(realpath "$AIGW_BIN")
+else
+  make --no-print-directory release >/dev/null || die "make release failed"
+  aigw_bin=$PWD/build/release/aigw
+fi
+[[ -x "$aigw_bin" ]] || die "no aigw binary at $aigw_bin"
+
+# --- processes and cleanup ---------------------------------------------------------------
+work=$(mktemp -d /tmp/aigw-bench.XXXXXX)
+chmod 755 "$work"   # nginx workers started by root run as nobody
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+stop() {  # PID...: SIGTERM, then SIGKILL after 5 s
+  local p
+  for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "$@"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+}
+cleanup() { stop "${pids[@]}"; rm -rf "$work"; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Share of the CPUs other processes used over one second: a busy machine skews everything.
+busy=$(python3 - <<'PY'
+import time
+def sample():
+    v = list(map(int, open("/proc/stat").readline().split()[1:]))
+    return sum(v), v[3] + v[4]
+t0, i0 = sample(); time.sleep(1); t1, i1 = sample()
+print(round(100 * (1 - (i1 - i0) / max(t1 - t0, 1))))
+PY
+)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.05; done; echo "bench: port $1 never answered" >&2; exit 1; }
+wait_http() {  # PORT PID: until GET / answers (true), or the process died / 10 s passed (false)
+  for _ in $(seq 200); do
+    kill -0 "$2" 2>/dev/null || return 1
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
+    sleep 0.05
+  done
+  return 1
+}
 
-origin=$(free_port); proxy=$(free_port); gateway=$(free_port)
-answer='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today? This is a fixed answer from the benchmark upstream."},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":18,"total_tokens":30,"prompt_tokens_details":{"cached_tokens":0}},"system_fingerprint":"fp_bench"}'
-nginx_conf() {  # name workers body
-  mkdir -p "$work/$1"
-  cat >"$work/$1/nginx.conf" <<CONF
+# --- origin and nginx proxy ------------------------------------------------------------
+# A realistic non-streamed chat completion (~700 bytes, with usage). No ' or $ in it: it sits
+# in an nginx single-quoted string.
+answer_id=chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG
+answer='{"id":"'$answer_id'","object":"chat.completion","created":1741570283,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today? Ask me about your code, a design question or an error message.","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":19,"completion_tokens":24,"total_tokens":43,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_f9f4fb6dbf"}'
+
+start_nginx() {  # NAME WORKERS HTTP-BLOCK-BODY -> the master's pid in $nginx_pid
+  local d=$work/$1
+  mkdir -p "$d"
+  cat >"$d/nginx.conf" <<CONF
 daemon off;
+master_process on;
 worker_processes $2;
-pid $work/$1/nginx.pid;
-error_log $work/$1/error.log;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $work/$1/body; proxy_temp_path $work/$1/proxy;
-  fastcgi_temp_path $work/$1/fcgi; uwsgi_temp_path $work/$1/uwsgi; scgi_temp_path $work/$1/scgi;
+  client_body_temp_path $d/body; proxy_temp_path $d/proxy;
+  fastcgi_temp_path $d/fcgi; uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
   keepalive_requests 1000000;
+  keepalive_timeout 60s;
   $3
 }
 CONF
-  nginx -p "$work/$1" -c "$work/$1/nginx.conf" & pids+=($!)
-}
-nginx_conf origin 1 "server { listen 127.0.0.1:$origin; location / { default_type application/json; return 200 '$answer'; } }"
-nginx_conf proxy "$(nproc)" "upstream origin { server 127.0.0.1:$origin; keepalive 64; }
-  server { listen 127.0.0.1:$proxy; location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
-
-cat >"$work/aigw.yaml" <<CONF
-listen: 127.0.0.1:$gateway
-log: { access_log: ${BENCH_ACCESS_LOG:-false} }
-server: { max_in_flight: 100000 }
-limits: { ip: { requests: 0 } }   # wrk is one IP sending far more than 2,000 requests per 5 minutes
-providers:
-  bench: { dialect: openai, base_url: http://127.0.0.1:$origin/v1, api_key: sk-bench }
-auth:
-  builtin_issuer: { keys_dir: $work/keys }
-  clients:
-    - { client_id: bench, team: bench, client_secret: bench-secret }
-CONF
-(cd "$work" && exec "$OLDPWD/build/release/aigw" serve --config "$work/aigw.yaml" >/dev/null 2>"$work/aigw.err") & aigw_pid=$!; pids+=($aigw_pid)
-wait_port "$origin"; wait_port "$proxy"; wait_port "$gateway"
-idle_rss_kb=$(awk '/VmRSS/{print $2}' "/proc/$aigw_pid/status")
-BENCH_TOKEN=$(GATEWAY_TOKEN_ENDPOINT=http://127.0.0.1:$gateway/oauth2/token GATEWAY_CLIENT_ID=bench \
-  GATEWAY_CLIENT_SECRET=bench-secret scripts/get-gateway-token.sh)
-export BENCH_TOKEN
-
-# run NAME PORT CONNECTIONS THREADS -> "rps p50_us p99_us non2xx"
-run() {
-  wrk -t"$4" -c"$3" -d"$WARMUP" -s bench/post.lua "http://127.0.0.1:$2/v1/chat/completions" >/dev/null
-  wrk -t"$4" -c"$3" -d"$DURATION" --latency -s bench/post.lua "http://127.0.0.1:$2/v1/chat/completions" >"$work/$1.txt"
-  python3 - "$work/$1.txt" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-def us(label):
-    m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % label, t, re.M)
-    v, u = float(m.group(1)), m.group(2)
-    return v * {"us": 1, "ms": 1000, "s": 1e6}[u]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
-print(f"{rps:.0f} {us('50%'):.0f} {us('99%'):.0f} {bad.group(1) if bad else 0}")
-PY
+  nginx -t -q -p "$d" -e "$d/error.log" -c "$d/nginx.conf" || die "the $1 nginx config is rejected"
+  nginx -p "$d" -e "$d/error.log" -c "$d/nginx.conf" </dev/null >"$d/stdout" 2>&1 &
+  nginx_pid=$!
+  pids+=("$nginx_pid")
+  wait_http "$4" "$nginx_pid" || { cat "$d/error.log" >&2; die "the $1 nginx did not start"; }
 }
 
-declare -A R
-for target in direct:$origin nginx:$proxy aigw:$gateway; do
-  name=${target%%:*}; port=${target#*:}
-  R[$name-1]=$(run "$name-1" "$port" 1 1)
-  R[$name-64]=$(run "$name-64" "$port" 64 2)
+declare -A PORT PID TOKEN_OF IDLE_KB
+PORT[direct]=$(free_port)
+start_nginx origin 1 "server { listen 127.0.0.1:${PORT[direct]};
+    location / { default_type application/json; return 200 '$answer'; } }" "${PORT[direct]}"
+PID[direct]=$nginx_pid
+PORT[nginx]=$(free_port)
+start_nginx proxy "$(nproc)" "upstream origin { server 127.0.0.1:${PORT[direct]}; keepalive 64; keepalive_requests 1000000; }
+  server { listen 127.0.0.1:${PORT[nginx]};
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }" "${PORT[nginx]}"
+PID[nginx]=$nginx_pid
+
+# --- aigw ------------------------------------------------------------------------------
+start_aigw() {  # NAME ACCESS_LOG(true|false)
+  local d=$work/$1 out=/dev/null port pid rc=0
+  mkdir -p "$d"
+  port=$(free_port)
+  {
+    echo "listen: 127.0.0.1:$port"
+    echo "log: { access_log: $2 }"
+    echo "server: { max_in_flight: 100000, drain_timeout: 2s }"
+    echo "limits: { ip: { requests: 0 } }   # wrk is one IP sending far more than 2,000 requests per 5 min"
+    echo "providers:"
+    echo "  bench: { dialect: openai, base_url: http://127.0.0.1:${PORT[direct]}/v1, api_key: sk-bench }"
+    if [[ "$AUTH" == off ]]; then
+      echo "auth: { enabled: false }"
+    else
+      echo "auth:"
+      echo "  builtin_issuer: { keys_dir: $d/keys }"
+      echo "  clients:"
+      echo "    - { client_id: bench, team: bench, client_secret: bench-secret }"
+    fi
+  } >"$d/aigw.yaml"
+  [[ "$2" == false ]] && out=$d/stdout   # only the start line; with the log on, /dev/null
+  (cd "$d" && exec "$aigw_bin" serve --config "$d/aigw.yaml" </dev/null >"$out" 2>"$d/stderr") &
+  pid=$!
+  pids+=("$pid")
+  if ! wait_http "$port" "$pid"; then
+    echo "--- aigw config:" >&2; cat "$d/aigw.yaml" >&2
+    echo "--- aigw stderr:" >&2; tail -n 30 "$d/stderr" >&2
+    kill -0 "$pid" 2>/dev/null && die "aigw ($1) does not answer GET / on 127.0.0.1:$port"
+    wait "$pid" || rc=$?
+    die "aigw ($1) exited with status $rc at start"
+  fi
+  PORT[$1]=$port
+  PID[$1]=$pid
+  TOKEN_OF[$1]=
+  if [[ "$AUTH" == token ]]; then
+    if [[ -n "${TOKEN:-}" ]]; then
+      TOKEN_OF[$1]=$TOKEN
+    else
+      TOKEN_OF[$1]=$(GATEWAY_TOKEN_ENDPOINT=http://127.0.0.1:$port/oauth2/token GATEWAY_CLIENT_ID=bench \
+        GATEWAY_CLIENT_SECRET=bench-secret scripts/get-gateway-token.sh) || die "no token from aigw's issuer"
+    fi
+  fi
+}
+start_aigw aigw false
+start_aigw aigw+log true
+sleep 1   # let start-up settle before the idle figure
+for name in aigw aigw+log; do IDLE_KB[$name]=$(awk '/^VmRSS/{print $2}' "/proc/${PID[$name]}/status"); done
+
+# One request through each target before loading it: anything but 200 with the origin's answer
+# means there is nothing to measure.
+check_target() {  # NAME
+  local auth=() status f=$work/check-$1.json
+  [[ -n "${TOKEN_OF[$1]:-}" ]] && auth=(-H "Authorization: Bearer ${TOKEN_OF[$1]}")
+  status=$(curl -s -o "$f" -w '%{http_code}' --max-time 5 \
+    -H 'Content-Type: application/json' -H 'x-portkey-provider: bench' "${auth[@]}" \
+    --data '{"model":"gpt-4o","messages":[{"role":"user","content":"Say hello."}]}' \
+    "http://127.0.0.1:${PORT[$1]}/v1/chat/completions") || status=000
+  if [[ "$status" != 200 ]] || ! grep -q "$answer_id" "$f"; then
+    echo "--- $1 answered HTTP $status:" >&2; head -c 600 "$f" >&2 2>/dev/null || true; echo >&2
+    if [[ -f "$work/$1/stderr" ]]; then echo "--- $1 stderr:" >&2; tail -n 20 "$work/$1/stderr" >&2; fi
+    die "$1 does not proxy the chat completion"
+  fi
+}
+for name in direct nginx aigw aigw+log; do check_target "$name"; done
+
+# --- measurement -------------------------------------------------------------------------
+# CPU time (clock ticks, user + system) of a process and its children (nginx's workers).
+cpu_ticks() {
+  local p t=0
+  for p in "$1" $(pgrep -P "$1" || true); do
+    t=$((t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+
+# "server-ticks all-our-servers-ticks machine-busy-ticks machine-total-ticks"; with `times`
+# (the CPU of this script's finished children: wrk) this tells how much of the machine other
+# processes took during a run.
+snapshot() {  # NAME
+  local p all=0
+  for p in "${PID[@]}"; do all=$((all + $(cpu_ticks "$p"))); done
+  # busy: user, nice, system and steal; not irq and softirq, where loopback traffic is counted
+  # without being charged to any process
+  echo "$(cpu_ticks "${PID[$1]}") $all $(awk '/^cpu /{print $2+$3+$4+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)"
+}
+
+measure() {  # NAME CONNS THREADS ROUND -> $work/wrk-NAME-CONNS-ROUND.txt, with "before"/"after" lines
+  local url="http://127.0.0.1:${PORT[$1]}/v1/chat/completions" f="$work/wrk-$1-$2-$4.txt" before
+  BENCH_TOKEN=${TOKEN_OF[$1]:-} wrk -t"$3" -c"$2" -d"$WARMUP" -s bench/post.lua "$url" >/dev/null ||
+    die "wrk warm-up against $1 failed"
+  times >"$work/times0"
+  before=$(snapshot "$1")
+  BENCH_TOKEN=${TOKEN_OF[$1]:-} wrk -t"$3" -c"$2" -d"$DURATION" --timeout 5s --latency -s bench/post.lua "$url" >"$f" ||
+    { cat "$f" >&2; die "wrk against $1 failed"; }
+  echo "after $(snapshot "$1")" >>"$f"
+  times >"$work/times1"
+  echo "before $before" >>"$f"
+  echo "times0 $(tail -1 "$work/times0")" >>"$f"
+  echo "times1 $(tail -1 "$work/times1")" >>"$f"
+  if ! kill -0 "${PID[$1]}" 2>/dev/null; then
+    cat "$f" >&2
+    if [[ -f "$work/$1/stderr" ]]; then echo "--- $1 stderr:" >&2; tail -n 30 "$work/$1/stderr" >&2; fi
+    die "$1 died under load"
+  fi
+}
+
+# Interleaved, so that a change in the machine's load hits every target alike.
+for round in $(seq "$ROUNDS"); do
+  for c in "1 1" "64 2"; do
+    set -- $c
+    for name in direct nginx aigw aigw+log; do measure "$name" "$1" "$2" "$round"; done
+  done
 done
-peak_rss_kb=$(awk '/VmHWM/{print $2}' "/proc/$aigw_pid/status")
+declare -A PEAK_KB
+for name in aigw aigw+log; do PEAK_KB[$name]=$(awk '/^VmHWM/{print $2}' "/proc/${PID[$name]}/status"); done
 
-field() { echo "${R[$1]}" | cut -d' ' -f"$2"; }
+# --- report ------------------------------------------------------------------------------
+src_state=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+git diff --quiet HEAD -- src 2>/dev/null || src_state+=" + uncommitted changes in src/"
 echo
-echo "| target | conns | req/s | p50 (µs) | p99 (µs) | non-2xx |"
-echo "|---|---|---|---|---|---|"
-for name in direct nginx aigw; do for c in 1 64; do
-  echo "| $name | $c | $(field $name-$c 1) | $(field $name-$c 2) | $(field $name-$c 3) | $(field $name-$c 4) |"
-done; done
+echo "## aigw proxy benchmark"
 echo
-python3 - "$(field aigw-64 1)" "$(field nginx-64 1)" "$(field direct-1 2)" "$(field nginx-1 2)" "$(field aigw-1 2)" "$idle_rss_kb" "$peak_rss_kb" <<'PY'
-import sys
-aigw64, nginx64, d1, n1, a1, idle, peak = map(float, sys.argv[1:])
-ratio = aigw64 / nginx64 if nginx64 else 0
-print(f"throughput at 64 connections, aigw/nginx: {ratio:.2f}   (target >= 0.90: {'met' if ratio >= 0.9 else 'missed'})")
-print(f"added p50 at 1 connection over direct: nginx {n1 - d1:.0f} us, aigw {a1 - d1:.0f} us   (target <= 50 us: {'met' if a1 - d1 <= 50 else 'missed'})")
-print(f"aigw RSS: idle {idle/1024:.1f} MiB (target <= 20: {'met' if idle/1024 <= 20 else 'missed'}), peak {peak/1024:.1f} MiB")
+echo "$(date -u +%Y-%m-%dT%H:%MZ), $src_state, $(nproc) cores ($busy% busy before the run)," \
+  "$(nginx -v 2>&1 | sed 's/^nginx version: //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
+echo "aigw: ${aigw_bin#"$PWD/"}, built $(date -u -r "$aigw_bin" +%Y-%m-%dT%H:%MZ)."
+echo "$ROUNDS round(s) of $DURATION after $WARMUP warm-up; aigw auth: $([[ $AUTH == off ]] && echo off || echo 'on (bearer token)')."
+echo "wrk, the origin (1 worker), the nginx proxy ($(nproc) workers) and aigw (one thread per core)"
+echo "share the cores: read the ratios, not the absolute numbers."
+echo
+python3 - "$work" "$(getconf CLK_TCK)" "$busy" "${IDLE_KB[aigw]}" "${PEAK_KB[aigw]}" \
+  "${IDLE_KB[aigw+log]}" "${PEAK_KB[aigw+log]}" <<'PY'
+import glob, os, re, statistics, sys
+work, tck, busy = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+idle = {"aigw": int(sys.argv[4]) / 1024, "aigw+log": int(sys.argv[6]) / 1024}
+peak = {"aigw": int(sys.argv[5]) / 1024, "aigw+log": int(sys.argv[7]) / 1024}
+
+def parse(path):
+    t = open(path).read()
+    def us(label):
+        m = re.search(r"^\s*%s\s+([\d.]+)(us|ms|s)\s*$" % re.escape(label), t, re.M)
+        return float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
+    n = int(re.search(r"^\s*(\d+) requests in", t, re.M).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+    snap = lambda k: list(map(int, re.search(r"^%s (.*)$" % k, t, re.M).group(1).split()))
+    server, ours, busy, total = (a - b for a, b in zip(snap("after"), snap("before")))
+    secs = lambda k: sum(int(m) * 60 + float(x) for m, x in re.findall(r"(\d+)m([\d.]+)s", re.search(r"^%s (.*)$" % k, t, re.M).group(1)))
+    wrk = (secs("times1") - secs("times0")) * tck
+    return dict(rps=float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)), p50=us("50%"), p99=us("99%"),
+                bad=int(bad.group(1)) if bad else 0, sock=sum(map(int, sock.groups())) if sock else 0,
+                cpu=server / tck * 1e6 / max(n, 1), other=max(0.0, 100 * (busy - ours - wrk) / max(total, 1)))
+
+names = ["direct", "nginx", "aigw", "aigw+log"]
+R = {}
+for name in names:
+    for c in (1, 64):
+        runs = [parse(f) for f in sorted(glob.glob(f"{work}/wrk-{name}-{c}-*.txt"))]
+        R[name, c] = {k: (sum if k in ("bad", "sock") else max if k == "other" else statistics.median)([r[k] for r in runs])
+                      for k in runs[0]}
+
+print("| target | conns | req/s | p50 (µs) | p99 (µs) | non-2xx | socket errors | server CPU µs/req | others' CPU % |")
+print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+for name in names:
+    for c in (1, 64):
+        r = R[name, c]
+        print(f"| {name} | {c} | {r['rps']:.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['bad']} | {r['sock']} | {r['cpu']:.1f} | {r['other']:.0f} |")
+
+met = lambda ok: "met" if ok else "**missed**"
+gw = ["nginx", "aigw", "aigw+log"]
+row = lambda label, f, target="–", verdict="": print(f"| {label} | " + " | ".join(f(n) for n in gw) + f" | {target} | {verdict} |")
+print()
+print("| measure | nginx | aigw | aigw+log | target | aigw |")
+print("|---|--:|--:|--:|--:|---|")
+ratio = lambda n: R[n, 64]["rps"] / R["nginx", 64]["rps"]
+row("req/s at 64 conns ÷ nginx's", lambda n: f"{ratio(n):.2f}", "≥ 0.90", met(ratio("aigw") >= 0.9))
+added = lambda n, k="p50": R[n, 1][k] - R["direct", 1][k]
+row("added p50 at 1 conn over direct (µs)", lambda n: f"{added(n):.0f}", "≤ 50", met(added("aigw") <= 50))
+row("added p99 at 1 conn over direct (µs)", lambda n: f"{added(n, 'p99'):.0f}")
+row("server CPU µs/req at 64 conns ÷ nginx's", lambda n: f"{R[n, 64]['cpu'] / R['nginx', 64]['cpu']:.2f}")
+row("idle RSS (MiB)", lambda n: f"{idle[n]:.1f}" if n in idle else "", "≤ 20", met(idle["aigw"] <= 20))
+row("peak RSS, VmHWM after the load (MiB)", lambda n: f"{peak[n]:.1f}" if n in peak else "")
+
+notes = [f"{n} at {c} conn(s): {R[n, c]['bad']} non-2xx responses, {R[n, c]['sock']} socket errors"
+         for n in names for c in (1, 64) if R[n, c]["bad"] or R[n, c]["sock"]]
+if busy >= 20:
+    notes.append(f"the machine was {busy}% busy before the run: other work skews these numbers")
+other = max(r["other"] for r in R.values())
+print()
+print(f"Other processes took at most {other:.0f}% of the machine's CPU during a measured run.")
+if other >= 10:
+    notes.append(f"other processes took up to {other:.0f}% of the CPU during the runs: numbers are skewed, run again on a quiet machine")
+if notes:
+    print()
+    for n in notes:
+        print(f"WARNING: {n}")
 PY
