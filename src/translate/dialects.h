@@ -1,0 +1,97 @@
+// Internal: each dialect's readers and writers over the neutral form (ir.h). translate.cc
+// pairs them into the public converters; a new dialect adds its functions here.
+#pragma once
+
+#include <boost/json.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "translate/ir.h"
+#include "translate/sse_parser.h"
+#include "translate/translate.h"
+
+namespace aigw::translate::detail {
+
+namespace json = boost::json;
+
+// Requests: read in the caller's dialect, written in the provider's.
+Result<ir::Request> read_chat_request(const json::object& body);
+Result<ir::Request> read_anthropic_request(const json::object& body);
+Result<ir::Request> read_responses_request(const json::object& body);
+json::object write_chat_request(const ir::Request& req);
+json::object write_anthropic_request(const ir::Request& req);
+json::object write_gemini_request(const ir::Request& req);
+
+// Whole answers: read in the provider's dialect, written in the caller's.
+Result<ir::Response> read_chat_response(const json::object& body);
+Result<ir::Response> read_anthropic_response(const json::object& body);
+Result<ir::Response> read_gemini_response(const json::object& body);
+json::object write_chat_response(const ir::Response& r, const RequestContext& ctx);
+json::object write_anthropic_response(const ir::Response& r, const RequestContext& ctx);
+json::object write_responses_response(const ir::Response& r, const RequestContext& ctx);
+
+// Usage objects of each dialect.
+ir::TokenUsage read_chat_usage(const json::object& usage);
+ir::TokenUsage read_anthropic_usage(const json::object& usage);
+ir::TokenUsage read_gemini_usage(const json::object& usage_metadata);
+json::object write_chat_usage(const ir::TokenUsage& u);
+json::object write_anthropic_usage(const ir::TokenUsage& u);
+json::object write_responses_usage(const ir::TokenUsage& u);
+
+// Streams: a decoder turns provider SSE events into neutral events; an encoder turns neutral
+// events into the caller's SSE bytes.
+class StreamDecoder {
+ public:
+  virtual ~StreamDecoder() = default;
+  virtual void decode(const SseEvent& event, std::vector<ir::StreamEvent>& out) = 0;
+};
+
+class StreamEncoder {
+ public:
+  virtual ~StreamEncoder() = default;
+  virtual void encode(const ir::StreamEvent& event, std::string& out) = 0;
+  // The stream broke: an error in the caller's dialect; nothing is written after it.
+  virtual void fail(std::string_view type, std::string_view message, std::string& out) = 0;
+  // True once the closing events (or an error) were written.
+  virtual bool closed() const = 0;
+};
+
+std::unique_ptr<StreamDecoder> make_chat_decoder();
+std::unique_ptr<StreamDecoder> make_anthropic_decoder();
+std::unique_ptr<StreamDecoder> make_gemini_decoder();
+std::unique_ptr<StreamEncoder> make_chat_encoder(const RequestContext& ctx);
+std::unique_ptr<StreamEncoder> make_anthropic_encoder(const RequestContext& ctx);
+std::unique_ptr<StreamEncoder> make_responses_encoder(const RequestContext& ctx);
+
+// Responses shapes shared by the answer and stream writers (responses_response.cc).
+std::string responses_id(std::string_view provider_id, const RequestContext& ctx);
+std::string responses_item_id(std::string_view prefix, std::string_view response_id, int index);
+json::object responses_envelope(std::string_view id, std::string_view model,
+                                std::string_view status, const RequestContext& ctx);
+json::object responses_message_item(std::string_view id, std::string_view text,
+                                    std::string_view status);
+json::object responses_reasoning_item(std::string_view id, std::string_view text,
+                                      std::string_view encrypted, bool done);
+json::object responses_function_item(std::string_view id, std::string_view call_id,
+                                     std::string_view name, std::string_view arguments,
+                                     std::string_view status);
+void set_responses_status(json::object& response, ir::StopReason stop);
+
+// Stop reasons in each dialect's words.
+std::string_view chat_finish_reason(ir::StopReason s);
+ir::StopReason read_chat_finish_reason(std::string_view s);
+std::string_view anthropic_stop_reason(ir::StopReason s);
+ir::StopReason read_anthropic_stop_reason(std::string_view s);
+
+// Images: data URLs and plain URLs.
+bool split_data_url(std::string_view url, std::string& media_type, std::string& data);
+std::string make_data_url(std::string_view media_type, std::string_view data);
+
+// Thinking effort <-> budget, shared by the writers that need one or the other.
+std::int64_t budget_for_effort(std::string_view effort);
+std::string effort_for_budget(std::int64_t budget);
+
+}  // namespace aigw::translate::detail

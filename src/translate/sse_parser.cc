@@ -1,0 +1,83 @@
+// Incremental SSE parsing: lines are cut at \n, \r\n or \r, even when the pair is split
+// across two feeds; a blank line dispatches the event.
+#include "translate/sse_parser.h"
+
+namespace aigw::translate {
+
+void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    if (c != '\n' && c != '\r') {
+      skip_lf_ = false;
+      continue;
+    }
+    if (c == '\n' && skip_lf_ && i == start && partial_.empty()) {
+      // The \n of a \r\n whose \r ended the previous line.
+      skip_lf_ = false;
+      start = i + 1;
+      continue;
+    }
+    skip_lf_ = (c == '\r');
+    if (partial_.empty()) {
+      on_line(bytes.substr(start, i - start), out);
+    } else {
+      partial_.append(bytes.substr(start, i - start));
+      std::string line = std::move(partial_);
+      partial_.clear();
+      on_line(line, out);
+    }
+    start = i + 1;
+  }
+  partial_.append(bytes.substr(start));
+}
+
+void SseParser::finish(std::vector<SseEvent>& out) {
+  if (!partial_.empty()) {
+    std::string line = std::move(partial_);
+    partial_.clear();
+    on_line(line, out);
+  }
+  dispatch(out);
+  skip_lf_ = false;
+}
+
+void SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
+  if (line.empty()) return dispatch(out);
+  if (line.front() == ':') return;  // a comment (keep-alive)
+  std::string_view field = line;
+  std::string_view value;
+  if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+    field = line.substr(0, colon);
+    value = line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  }
+  if (field == "data") {
+    if (has_data_) current_.data.push_back('\n');
+    current_.data.append(value);
+    has_data_ = true;
+  } else if (field == "event") {
+    current_.event.assign(value);
+  }
+  // id and retry are not used by any provider dialect we read.
+}
+
+void SseParser::dispatch(std::vector<SseEvent>& out) {
+  // Per the spec an event without data lines is dropped (its event name too).
+  if (has_data_) out.push_back(std::move(current_));
+  current_ = SseEvent{};
+  has_data_ = false;
+}
+
+void append_sse(std::string& out, std::string_view event, std::string_view data) {
+  if (!event.empty()) {
+    out.append("event: ");
+    out.append(event);
+    out.push_back('\n');
+  }
+  out.append("data: ");
+  out.append(data);
+  out.append("\n\n");
+}
+
+}  // namespace aigw::translate

@@ -1,0 +1,37 @@
+// Incremental Server-Sent Events parser: bytes in (split anywhere), whole events out.
+// Follows the WHATWG event-stream rules: \n, \r\n or \r line ends, multi-line data, comments.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aigw::translate {
+
+struct SseEvent {
+  std::string event;  // the `event:` field; empty when the event had none
+  std::string data;   // `data:` lines joined with \n
+};
+
+class SseParser {
+ public:
+  // Appends the events completed by `bytes` to `out`.
+  void feed(std::string_view bytes, std::vector<SseEvent>& out);
+  // End of input: an event that lacked its closing blank line is delivered too (providers
+  // sometimes end the body without it).
+  void finish(std::vector<SseEvent>& out);
+
+ private:
+  void on_line(std::string_view line, std::vector<SseEvent>& out);
+  void dispatch(std::vector<SseEvent>& out);
+
+  std::string partial_;   // an incomplete line carried to the next feed
+  bool skip_lf_ = false;  // the last byte was \r: a following \n ends the same line
+  SseEvent current_;
+  bool has_data_ = false;
+};
+
+// Appends one SSE event: "event: NAME\n" (when NAME is not empty), then "data: DATA\n\n".
+void append_sse(std::string& out, std::string_view event, std::string_view data);
+
+}  // namespace aigw::translate

@@ -1,0 +1,259 @@
+// The public converters: each pairs the caller's reader/writer with the provider's through the
+// neutral form, so every (caller, provider) cell is one reader plus one writer.
+#include "translate/translate.h"
+
+#include "translate/dialects.h"
+#include "translate/json_util.h"
+
+namespace aigw::translate {
+namespace {
+
+using namespace detail;
+
+bool is_caller(Dialect d) { return d != Dialect::kGoogleGemini; }
+bool is_provider(Dialect d) { return d != Dialect::kOpenAiResponses; }
+
+ApiError unsupported(Dialect from, Dialect to) {
+  return ApiError{400,
+                  "invalid_request_error",
+                  "cannot translate " + std::string(dialect_name(from)) + " requests to the " +
+                      std::string(dialect_name(to)) + " API",
+                  {},
+                  {},
+                  {}};
+}
+
+Result<ir::Request> read_request(Dialect d, const json::object& body) {
+  switch (d) {
+    case Dialect::kOpenAiChat:
+      return read_chat_request(body);
+    case Dialect::kAnthropicMessages:
+      return read_anthropic_request(body);
+    case Dialect::kOpenAiResponses:
+      return read_responses_request(body);
+    case Dialect::kGoogleGemini:
+      break;
+  }
+  return unsupported(d, d);
+}
+
+json::object write_request(Dialect d, const ir::Request& req) {
+  switch (d) {
+    case Dialect::kOpenAiChat:
+      return write_chat_request(req);
+    case Dialect::kAnthropicMessages:
+      return write_anthropic_request(req);
+    case Dialect::kGoogleGemini:
+      return write_gemini_request(req);
+    case Dialect::kOpenAiResponses:
+      break;
+  }
+  return {};
+}
+
+Result<ir::Response> read_response(Dialect d, const json::object& body) {
+  switch (d) {
+    case Dialect::kOpenAiChat:
+      return read_chat_response(body);
+    case Dialect::kAnthropicMessages:
+      return read_anthropic_response(body);
+    case Dialect::kGoogleGemini:
+      return read_gemini_response(body);
+    case Dialect::kOpenAiResponses:
+      break;
+  }
+  return unsupported(d, d);
+}
+
+json::object write_response(Dialect d, const ir::Response& r, const RequestContext& ctx) {
+  switch (d) {
+    case Dialect::kOpenAiChat:
+      return write_chat_response(r, ctx);
+    case Dialect::kAnthropicMessages:
+      return write_anthropic_response(r, ctx);
+    case Dialect::kOpenAiResponses:
+      return write_responses_response(r, ctx);
+    case Dialect::kGoogleGemini:
+      break;
+  }
+  return {};
+}
+
+std::unique_ptr<StreamDecoder> make_decoder(Dialect d) {
+  switch (d) {
+    case Dialect::kOpenAiChat:
+      return make_chat_decoder();
+    case Dialect::kAnthropicMessages:
+      return make_anthropic_decoder();
+    case Dialect::kGoogleGemini:
+      return make_gemini_decoder();
+    case Dialect::kOpenAiResponses:
+      break;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<StreamEncoder> make_encoder(Dialect d, const RequestContext& ctx) {
+  switch (d) {
+    case Dialect::kOpenAiChat:
+      return make_chat_encoder(ctx);
+    case Dialect::kAnthropicMessages:
+      return make_anthropic_encoder(ctx);
+    case Dialect::kOpenAiResponses:
+      return make_responses_encoder(ctx);
+    case Dialect::kGoogleGemini:
+      break;
+  }
+  return nullptr;
+}
+
+// Provider SSE -> events -> neutral events -> caller SSE, one upstream chunk at a time.
+class TranslatingStream final : public StreamConverter {
+ public:
+  TranslatingStream(std::unique_ptr<StreamDecoder> decoder, std::unique_ptr<StreamEncoder> encoder)
+      : decoder_(std::move(decoder)), encoder_(std::move(encoder)) {}
+
+  void feed(std::string_view bytes, std::string& out) override {
+    parser_.feed(bytes, sse_);
+    drain(out);
+  }
+
+  void finish(std::string& out) override {
+    parser_.finish(sse_);
+    drain(out);
+    encoder_->encode(ir::StreamEvent::of(ir::EventKind::kDone), out);
+  }
+
+  void fail(std::string_view message, std::string& out) override {
+    encoder_->fail("api_error", message, out);
+  }
+
+  const Usage& usage() const override { return usage_; }
+
+ private:
+  void drain(std::string& out) {
+    for (const auto& ev : sse_) {
+      events_.clear();
+      decoder_->decode(ev, events_);
+      for (const auto& e : events_) {
+        if (e.usage.known) usage_ = ir::to_usage(e.usage);
+        encoder_->encode(e, out);
+      }
+    }
+    sse_.clear();
+  }
+
+  SseParser parser_;
+  std::unique_ptr<StreamDecoder> decoder_;
+  std::unique_ptr<StreamEncoder> encoder_;
+  std::vector<SseEvent> sse_;
+  std::vector<ir::StreamEvent> events_;
+  Usage usage_;
+};
+
+}  // namespace
+
+StreamConverter::~StreamConverter() = default;
+
+std::string_view dialect_name(Dialect d) {
+  switch (d) {
+    case Dialect::kOpenAiChat:
+      return "openai-chat";
+    case Dialect::kOpenAiResponses:
+      return "openai-responses";
+    case Dialect::kAnthropicMessages:
+      return "anthropic-messages";
+    case Dialect::kGoogleGemini:
+      return "google-gemini";
+  }
+  return "unknown";
+}
+
+bool can_translate(Dialect caller, Dialect provider) {
+  return caller == provider || (is_caller(caller) && is_provider(provider));
+}
+
+RequestContext context_from_request(Dialect caller, const boost::json::object& body) {
+  RequestContext ctx;
+  ctx.model.assign(str(body, "model"));
+  ctx.stream = bool_or(body, "stream");
+  if (const auto* so = obj(body, "stream_options"))
+    ctx.include_usage = bool_or(*so, "include_usage");
+  if (caller == Dialect::kAnthropicMessages)
+    ctx.estimated_input_tokens = estimate_input_tokens(body);
+  return ctx;
+}
+
+Result<boost::json::object> convert_request(Dialect from, Dialect to,
+                                            const boost::json::object& body) {
+  if (from == to) return body;
+  if (!can_translate(from, to)) return unsupported(from, to);
+  auto req = read_request(from, body);
+  if (!req) return req.take_error();
+  return write_request(to, *req);
+}
+
+std::string provider_path(Dialect provider, std::string_view model, bool stream) {
+  switch (provider) {
+    case Dialect::kOpenAiChat:
+      return "/chat/completions";
+    case Dialect::kOpenAiResponses:
+      return "/responses";
+    case Dialect::kAnthropicMessages:
+      return "/messages";
+    case Dialect::kGoogleGemini:
+      break;
+  }
+  std::string path = "/models/";
+  path.append(model);
+  path.append(stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+  return path;
+}
+
+Result<boost::json::object> convert_response(Dialect provider, Dialect caller,
+                                             const boost::json::object& body, Usage& usage,
+                                             const RequestContext& ctx) {
+  if (provider == caller) {
+    usage = usage_from_response(provider, body);
+    return body;
+  }
+  if (!can_translate(caller, provider)) return unsupported(caller, provider);
+  auto r = read_response(provider, body);
+  if (!r) return r.take_error();
+  usage = ir::to_usage(r->usage);
+  return write_response(caller, *r, ctx);
+}
+
+Usage usage_from_response(Dialect dialect, const boost::json::object& body) {
+  ir::TokenUsage u;
+  switch (dialect) {
+    case Dialect::kOpenAiChat:
+      if (const auto* o = obj(body, "usage")) u = read_chat_usage(*o);
+      break;
+    case Dialect::kAnthropicMessages:
+      if (const auto* o = obj(body, "usage")) u = read_anthropic_usage(*o);
+      break;
+    case Dialect::kOpenAiResponses:
+      if (const auto* o = obj(body, "usage")) {
+        u.known = true;
+        u.input = int_or(*o, "input_tokens");
+        u.output = int_or(*o, "output_tokens");
+        if (const auto* d = obj(*o, "input_tokens_details"))
+          u.cache_read = int_or(*d, "cached_tokens");
+      }
+      break;
+    case Dialect::kGoogleGemini:
+      if (const auto* o = obj(body, "usageMetadata")) u = read_gemini_usage(*o);
+      break;
+  }
+  return ir::to_usage(u);
+}
+
+std::unique_ptr<StreamConverter> make_stream_converter(Dialect provider, Dialect caller,
+                                                       const RequestContext& ctx) {
+  if (provider == caller) return make_usage_observer(provider);
+  if (!can_translate(caller, provider)) return nullptr;
+  return std::make_unique<TranslatingStream>(make_decoder(provider), make_encoder(caller, ctx));
+}
+
+}  // namespace aigw::translate

@@ -1,0 +1,90 @@
+// Dialect translation between callers and providers: requests, whole answers, SSE streams,
+// errors and usage. Pure functions over JSON and bytes (no I/O); see docs/translation.md.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/api_error.h"
+#include "core/result.h"
+#include "core/usage.h"
+
+namespace aigw::translate {
+
+enum class Dialect { kOpenAiChat, kOpenAiResponses, kAnthropicMessages, kGoogleGemini };
+
+std::string_view dialect_name(Dialect d);
+
+// True when a caller of `caller` can be served by a provider of `provider` (equal dialects are
+// passthrough and always supported).
+bool can_translate(Dialect caller, Dialect provider);
+
+// What a stream or answer converter needs to know about the request it answers.
+struct RequestContext {
+  std::string model;  // the model the caller asked for (fallback for answers)
+  bool stream = false;
+  bool include_usage = false;               // chat callers: stream_options.include_usage was set
+  std::int64_t estimated_input_tokens = 0;  // for message_start when the provider reports late
+  std::int64_t created = 0;  // unix seconds for `created` fields (the gateway's clock)
+  std::string request_id;    // id fallback when the provider gives none
+};
+
+// Reads model, stream, include_usage and an input estimate from the caller's request body.
+RequestContext context_from_request(Dialect caller, const boost::json::object& body);
+
+// Converts a request body from the caller's dialect to the provider's. Equal dialects return
+// the body unchanged. Errors are 400s the caller can act on (e.g. previous_response_id).
+Result<boost::json::object> convert_request(Dialect from, Dialect to,
+                                            const boost::json::object& body);
+
+// The path below the provider's base URL for a converted request: "/chat/completions",
+// "/messages", or for Gemini "/models/{model}:generateContent" (":streamGenerateContent?alt=sse").
+std::string provider_path(Dialect provider, std::string_view model, bool stream);
+
+// Converts a complete (non-stream) provider answer back to the caller's dialect; fills usage.
+Result<boost::json::object> convert_response(Dialect provider, Dialect caller,
+                                             const boost::json::object& body, Usage& usage,
+                                             const RequestContext& ctx = {});
+
+// Renders a provider error (status + raw body) in the caller's dialect. The result keeps the
+// provider's status; `literal_body` holds the caller-shaped body, `type`/`message` the parts.
+ApiError convert_error(Dialect provider, Dialect caller, int status, std::string_view body);
+
+// Incremental SSE conversion: feed raw upstream bytes as they arrive (split anywhere), get the
+// client's SSE bytes to send now. Never buffers a whole answer.
+class StreamConverter {
+ public:
+  virtual ~StreamConverter();
+  virtual void feed(std::string_view upstream_bytes, std::string& client_out) = 0;
+  // The upstream ended: emits the closing events if they were not sent yet.
+  virtual void finish(std::string& client_out) = 0;
+  // The upstream broke: emits an error event in the caller's dialect (once).
+  virtual void fail(std::string_view message, std::string& client_out) = 0;
+  // Tokens seen so far (input, output, cached); kept when the stream breaks.
+  virtual const Usage& usage() const = 0;
+};
+
+// Null when the pair cannot be translated (see can_translate).
+std::unique_ptr<StreamConverter> make_stream_converter(Dialect provider, Dialect caller,
+                                                       const RequestContext& ctx);
+
+// Passthrough streams (same dialect): bytes go out unchanged, usage is read on the way.
+std::unique_ptr<StreamConverter> make_usage_observer(Dialect dialect);
+// A chat passthrough stream for which the gateway set stream_options.include_usage itself:
+// usage is read from the final usage-only chunk, which is then dropped (the caller did not
+// ask for it); every other event goes out as it came, re-framed as `data: …\n\n`.
+std::unique_ptr<StreamConverter> make_chat_usage_stripper();
+
+// Usage of a whole answer in `dialect`.
+Usage usage_from_response(Dialect dialect, const boost::json::object& body);
+
+// An ESTIMATE of an Anthropic request's input tokens for /v1/messages/count_tokens on
+// providers that cannot count: about four characters per token over system, messages and
+// tools, plus a small per-message overhead and a flat cost per image. Never exact.
+std::int64_t estimate_input_tokens(const boost::json::object& anthropic_request);
+
+}  // namespace aigw::translate
