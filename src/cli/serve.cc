@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "auth/auth_service.h"
+#include "budget/sqlite_usage_store.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "observability/access_log.h"
@@ -62,12 +63,36 @@ void reload(const ServeOptions& options, gateway::GatewayShared& shared, observa
     auto fresh = load(options);
     const auto old = shared.config.load();
     fresh->server = old->server;
+    fresh->budget.state = old->budget.state;  // the store stays the one opened at start
+    const auto notices = shared.teams->load(fresh->budget.teams);
     shared.config.store(std::move(fresh));
+    for (const auto& n : notices) log.write_line(json::serialize(json::object{{"type", "teams"}, {"msg", n}}));
     log.write_line(R"({"type":"reload","msg":"config reloaded"})");
   } catch (const std::exception& e) {
     log.write_line(json::serialize(json::object{{"type", "reload"}, {"msg", "config rejected, keeping the old one"},
                                                 {"error", e.what()}}));
   }
+}
+
+// The ledger, the team budgets restored from it, and the teams in force (file + admin).
+bool open_usage_state(const config::Config& cfg, gateway::GatewayShared& shared) {
+  auto store = budget::SqliteUsageStore::open(budget::sqlite_options(cfg.budget.state));
+  if (!store) {
+    std::fprintf(stderr, "aigw: cannot open the state store %s: %s\n", cfg.budget.state.path.c_str(),
+                 store.error().message.c_str());
+    return false;
+  }
+  shared.store = std::move(*store);
+  shared.budgets = std::make_unique<budget::BudgetTracker>(shared.store.get());
+  shared.teams = std::make_unique<budget::TeamDirectory>(*shared.budgets, shared.store.get());
+  for (const auto& n : shared.teams->load(cfg.budget.teams)) std::fprintf(stderr, "aigw: %s\n", n.c_str());
+  auto totals = shared.store->period_totals();
+  if (!totals) {
+    std::fprintf(stderr, "aigw: cannot read the usage totals: %s\n", totals.error().message.c_str());
+    return false;
+  }
+  shared.budgets->restore(*totals, budget::to_seconds(std::chrono::system_clock::now()));
+  return true;
 }
 
 }  // namespace
@@ -92,6 +117,7 @@ int run_serve(const ServeOptions& options) {
   if (cfg->limits.ip.requests > 0) {
     shared->ip_limiter = std::make_unique<limits::SlidingWindowLimiter>(cfg->limits.ip.requests, cfg->limits.ip.window);
   }
+  if (!open_usage_state(*cfg, *shared)) return 2;
   try {
     std::vector<std::string> notices;
     if (cfg->auth.enabled) shared->auth = auth::AuthService::create(cfg->auth, notices);

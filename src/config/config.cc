@@ -92,7 +92,7 @@ std::string strip_trailing_slash(std::string url) {
 ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, const EnvLookup& env,
                               std::vector<std::string>& warnings) {
   node.allow_keys({"dialect", "base_url", "api_key", "key_style", "models", "probe_model",
-                   "connect_timeout", "read_timeout"});
+                   "connect_timeout", "read_timeout", "responses_api"});
   const auto builtin = providers::find_builtin(name);
   ProviderConfig p;
   p.name = name;
@@ -131,6 +131,9 @@ ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, c
                                           : builtin ? std::string(builtin->probe_model) : "");
   p.connect_timeout = node.duration("connect_timeout", Millis(0));
   p.read_timeout = node.duration("read_timeout", Millis(0));
+  // Of the built-in OpenAI-dialect providers only OpenAI and Azure serve the Responses API.
+  const bool native_responses = !builtin || name == "openai" || name == "azure-openai";
+  p.responses_api = p.api == ProviderApi::kOpenAi && node.boolean("responses_api", native_responses);
   return p;
 }
 
@@ -142,12 +145,13 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   // Keys owned by later parts (auth, teams, limits, state, routing) are accepted here and
   // validated by their own parsers.
   top.allow_keys({"listen", "server", "upstream", "providers", "log", "auth", "teams", "limits",
-                  "state", "routing", "admin", "metrics"});
+                  "state", "prices", "routing", "admin", "metrics"});
   if (top.has("listen")) parse_listen(top.str("listen"), top.child("listen"), config.server);
   parse_server(top.child("server"), config.server);
   parse_upstream(top.child("upstream"), config.upstream);
   config.auth = auth::parse_auth_settings(top.child("auth"));
   config.limits = limits::parse_limits_settings(top.child("limits"));
+  config.budget = budget::parse_budget_settings(top);
   const ConfigNode log = top.child("log");
   log.allow_keys({"access_log"});
   config.log.access_log = log.boolean("access_log", true);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "auth/auth_settings.h"
+#include "budget/budget_config.h"
 #include "config/config_node.h"
 #include "limits/limits_config.h"
 #include "core/duration.h"
@@ -41,6 +42,9 @@ struct ProviderConfig {
   std::string probe_model;          // used by health probes (max_tokens: 1)
   Millis connect_timeout{0};        // 0: the upstream default
   Millis read_timeout{0};
+  // OpenAI-dialect providers: true when the provider serves /v1/responses itself; false (an
+  // OpenAI-compatible server with chat completions only) translates Responses callers to chat.
+  bool responses_api = true;
 };
 
 struct ServerConfig {
@@ -73,6 +77,7 @@ struct Config {
   ServerConfig server;
   auth::AuthSettings auth;
   limits::LimitsSettings limits;
+  budget::BudgetSettings budget;  // teams:, state:, prices:
   UpstreamConfig upstream;
   LogConfig log;
   std::map<std::string, ProviderConfig> providers;

@@ -82,6 +82,10 @@ AdminReply admin(auth::AuthService& auth, std::string_view method, std::string_v
 }  // namespace
 
 net::awaitable<void> Worker::serve_admin(RequestContext& ctx) {
+  const std::string_view path = ctx.record.path;
+  if (path == "/admin/usage" || path == "/admin/teams" || path.starts_with("/admin/teams/")) {
+    co_return co_await serve_usage_admin(ctx);
+  }
   if (!shared_->auth) co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
   const AdminReply r = admin(*shared_->auth, ctx.record.method, ctx.record.path, ctx.in.message.body());
   co_await send_body(ctx, r.status, r.body);

@@ -54,6 +54,7 @@ net::awaitable<void> send_body(RequestContext& ctx, int status, std::string body
                                const std::vector<std::pair<std::string, std::string>>& headers,
                                std::string_view content_type) {
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
+  for (const auto& [name, value] : ctx.usage_headers) res.set(name, value);
   for (const auto& [name, value] : headers) res.set(name, value);
   res.set(http::field::content_type, content_type);
   res.set("x-request-id", ctx.record.request_id);
@@ -82,7 +83,7 @@ std::string Worker::new_request_id() {
 }
 
 net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::ResponseWriter& out) {
-  RequestContext ctx{shared_->config.load(), in, out, {}, ErrorStyle::kOpenAi, {}};
+  RequestContext ctx(shared_->config.load(), in, out);
   const auto client_id = ctx.header("x-request-id");
   ctx.record.request_id = client_id && acceptable_request_id(*client_id) ? std::string(*client_id) : new_request_id();
   const auto target = router::split_target(std::string_view(in.message.target().data(), in.message.target().size()));
@@ -125,6 +126,9 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
     case router::RouteKind::kApi:
       if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
       co_return co_await serve_api(ctx, route.endpoint);
+    case router::RouteKind::kBudget:
+      if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
+      co_return co_await serve_budget(ctx);
     case router::RouteKind::kProviders:
       if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
       co_return co_await send_body(ctx, 200, providers_list(*ctx.config));

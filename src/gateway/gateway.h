@@ -7,9 +7,14 @@
 #include <random>
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "auth/auth_service.h"
+#include "budget/budget_tracker.h"
+#include "budget/team_directory.h"
+#include "budget/usage_store.h"
 #include "config/config.h"
+#include "limits/rate_limiter.h"
 #include "limits/sliding_window.h"
 #include "observability/access_log.h"
 #include "server/http_server.h"
@@ -28,6 +33,14 @@ struct GatewayShared {
   std::shared_ptr<auth::AuthService> auth;  // built at start; null when auth is off
   std::unique_ptr<limits::SlidingWindowLimiter> ip_limiter;  // built at start from limits.ip
   std::atomic<std::uint64_t> in_flight{0};
+  // Usage: the ledger (declared first: the tracker and the directory point into it), team
+  // budgets, the teams in force, and the team/client rate limits.
+  std::unique_ptr<budget::UsageStore> store;  // null: nothing persisted
+  std::unique_ptr<budget::BudgetTracker> budgets;
+  std::unique_ptr<budget::TeamDirectory> teams;
+  limits::RateLimiter rate_limiter;
+  // Runs what may wait on disk (admin reports) off the worker threads.
+  net::thread_pool blocking_pool{1};
 };
 
 // Builds the server's per-thread handlers.

@@ -5,6 +5,8 @@
 
 #include "gateway/worker.h"
 #include "observability/stream_usage.h"
+#include "router/dialect_plan.h"
+#include "translate/translate.h"
 #include "router/gateway_errors.h"
 #include "router/render_error.h"
 #include "router/routes.h"
@@ -47,22 +49,52 @@ std::chrono::milliseconds read_timeout_of(const config::ProviderConfig& p, const
   return p.read_timeout.count() > 0 ? p.read_timeout : c.upstream.read_timeout;
 }
 
+// Caller headers that reach the provider. Translated requests keep only the neutral ones: an
+// `anthropic-beta` means nothing to OpenAI, and `openai-beta` nothing to Anthropic.
 std::vector<std::pair<std::string, std::string>> upstream_headers(const RequestContext& ctx,
-                                                                  const config::ProviderConfig& provider) {
+                                                                  const config::ProviderConfig& provider,
+                                                                  const router::DialectPlan& plan) {
   std::vector<std::pair<std::string, std::string>> out;
   bool has_anthropic_version = false;
   for (const auto& field : ctx.in.message) {
     std::string name = lower_copy(field.name_string());
     if (!router::forward_request_header(name)) continue;
+    if (plan.translated() && (name.starts_with("anthropic-") || name.starts_with("openai-"))) continue;
     has_anthropic_version = has_anthropic_version || name == "anthropic-version";
     out.emplace_back(std::move(name), std::string(field.value()));
   }
   if (provider.api == ProviderApi::kAnthropic && !has_anthropic_version) {
     out.emplace_back("anthropic-version", "2023-06-01");
   }
+  if (plan.translated()) out.emplace_back("content-type", "application/json");
   out.emplace_back("accept-encoding", "identity");
   for (auto& h : router::provider_auth_headers(provider)) out.push_back(std::move(h));
   return out;
+}
+
+// A chat stream only reports usage when asked (stream_options.include_usage), and usage must
+// be counted: ask for it, and mark the final usage chunk to be dropped again on the way back.
+bool ask_for_stream_usage(json::object& body, Exchange& exchange) {
+  const auto& r = exchange.request;
+  if (exchange.plan.translated() || exchange.plan.caller != translate::Dialect::kOpenAiChat || !r.stream ||
+      r.include_usage) {
+    return false;
+  }
+  body["stream_options"] = json::object{{"include_usage", true}};
+  exchange.strip_usage_chunk = true;
+  return true;
+}
+
+// count_tokens answered by the gateway (built outside coroutines: GCC 12 rejects braced
+// string-literal lists in them).
+std::string token_estimate_body(const json::object& anthropic_request) {
+  return json::serialize(json::object{{"input_tokens", translate::estimate_input_tokens(anthropic_request)}});
+}
+std::vector<std::pair<std::string, std::string>> estimate_headers() { return {{"x-aigw-token-count", "estimate"}}; }
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // GET /v1/models: the configured models of one provider, or of all when `only` is empty.
@@ -100,31 +132,61 @@ net::awaitable<void> Worker::serve_api(RequestContext& ctx, Endpoint endpoint) {
   if (const auto* m = ctx.body.if_contains("model"); m && m->is_string()) ctx.record.model = m->as_string();
   if (const auto* s = ctx.body.if_contains("stream"); s && s->is_bool()) ctx.record.stream = s->as_bool();
 
+  Exchange exchange;
+  exchange.plan = *router::plan_dialects(endpoint, **provider);  // select_provider checked it
+  if (const auto caller = router::caller_dialect(endpoint)) {
+    exchange.request = translate::context_from_request(*caller, ctx.body);
+  }
+  exchange.request.created = unix_now();
+  exchange.request.request_id = ctx.record.request_id;
+  // count_tokens costs nothing and Claude Code calls it often: no budget or rate check.
+  if (endpoint != Endpoint::kCountTokens && !co_await admit_usage(ctx)) co_return;
+
   if ((*provider)->api == ProviderApi::kMock) {
     const auto controls = providers::parse_mock_controls([&](std::string_view n) { return ctx.header(n); });
     if (controls.latency_ms > 0) {
       net::steady_timer timer(io_, std::chrono::milliseconds(controls.latency_ms));
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
     }
+    ask_for_stream_usage(ctx.body, exchange);
     auto answer = play_mock(io_, providers::mock_answer(endpoint, ctx.body, controls), controls);
     ctx.record.upstream_latency_ms = 0.0;
-    co_return co_await relay(ctx, **provider, *answer);
+    co_return co_await relay(ctx, **provider, exchange, *answer);
   }
-  co_await proxy(ctx, endpoint, **provider);
+  if (endpoint == Endpoint::kCountTokens && exchange.plan.translated()) co_return co_await serve_token_estimate(ctx);
+  co_await proxy(ctx, endpoint, **provider, std::move(exchange));
 }
 
-net::awaitable<void> Worker::proxy(RequestContext& ctx, Endpoint endpoint, const config::ProviderConfig& provider) {
+net::awaitable<void> Worker::serve_token_estimate(RequestContext& ctx) {
+  std::string body = token_estimate_body(ctx.body);
+  co_await send_body(ctx, 200, std::move(body), estimate_headers());
+}
+
+net::awaitable<void> Worker::proxy(RequestContext& ctx, Endpoint endpoint, const config::ProviderConfig& provider,
+                                   Exchange exchange) {
   const auto& config = *ctx.config;
-  const auto query = router::split_target(std::string_view(ctx.in.message.target().data(), ctx.in.message.target().size())).query;
-  auto target = router::build_upstream_target(provider, endpoint_upstream_path(endpoint), query,
-                                              ctx.header("x-portkey-custom-host"), config.upstream.allowed_custom_hosts);
+  const auto& plan = exchange.plan;
+  std::string_view query = router::split_target(std::string_view(ctx.in.message.target().data(), ctx.in.message.target().size())).query;
+  std::string path(endpoint_upstream_path(endpoint));
+  upstream::UpstreamRequest request;
+  if (plan.translated()) {
+    auto converted = translate::convert_request(plan.caller, plan.provider, ctx.body);
+    if (!converted) co_return co_await send_error(ctx, converted.error());
+    path = translate::provider_path(plan.provider, exchange.request.model, exchange.request.stream);
+    query = {};  // the caller's query belongs to its own API (e.g. Claude Code's ?beta=true)
+    request.body = json::serialize(*converted);
+  } else if (ask_for_stream_usage(ctx.body, exchange)) {
+    request.body = json::serialize(ctx.body);
+  } else {
+    request.body = std::move(ctx.in.message.body());  // passthrough: the caller's bytes, unchanged
+  }
+  auto target = router::build_upstream_target(provider, path, query, ctx.header("x-portkey-custom-host"),
+                                              config.upstream.allowed_custom_hosts);
   if (!target) co_return co_await send_error(ctx, target.error());
 
-  upstream::UpstreamRequest request;
   request.target = std::move(*target);
   request.method = ctx.in.message.method();
-  request.headers = upstream_headers(ctx, provider);
-  request.body = std::move(ctx.in.message.body());  // passthrough: the caller's bytes, unchanged
+  request.headers = upstream_headers(ctx, provider, plan);
   request.connect_timeout = provider.connect_timeout.count() > 0 ? provider.connect_timeout : config.upstream.connect_timeout;
   request.read_timeout = read_timeout_of(provider, config);
 
@@ -134,10 +196,11 @@ net::awaitable<void> Worker::proxy(RequestContext& ctx, Endpoint endpoint, const
   ctx.record.upstream_latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   if (!outcome.response) co_return co_await send_error(ctx, failure_error(provider, outcome.failure, read_timeout));
   auto answer = wrap_upstream(std::move(outcome.response));
-  co_await relay(ctx, provider, *answer);
+  co_await relay(ctx, provider, exchange, *answer);
 }
 
-net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderConfig& provider, ProviderAnswer& answer) {
+net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderConfig& provider,
+                                   const Exchange& exchange, ProviderAnswer& answer) {
   const int status = answer.status();
   if (status == 401 || status == 403) {
     // The provider refused the gateway's own key: the caller cannot fix that, the admin can.
@@ -147,15 +210,14 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
                                : router::provider_key_rejected(provider.name, status);
     co_return co_await send_error(ctx, error);
   }
-  if (status == 200 && answer.is_event_stream()) co_return co_await relay_stream(ctx, provider, answer);
+  if (status == 200 && answer.is_event_stream()) co_return co_await relay_stream(ctx, provider, exchange, answer);
 
   std::string body;
   upstream::UpstreamFailure failure;
   if (!co_await read_whole(answer, body, ctx.config->upstream.max_response_bytes, failure)) {
     co_return co_await send_error(ctx, failure_error(provider, failure, read_timeout_of(provider, *ctx.config)));
   }
-  if (status < 400) ctx.record.usage = observability::usage_from_json(body);
-  else ctx.record.error = "provider answered " + std::to_string(status);
+  if (status >= 400) co_return co_await relay_error(ctx, exchange, answer, std::move(body));
   auto headers = answer.headers();
   std::string content_type = "application/json";
   std::erase_if(headers, [&](const auto& h) {
@@ -163,38 +225,97 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
     content_type = h.second;
     return true;
   });
-  co_await send_body(ctx, status, std::move(body), headers, content_type);
+  if (!exchange.plan.translated()) {
+    settle_usage(ctx, observability::usage_from_json(body));
+    co_return co_await send_body(ctx, status, std::move(body), headers, content_type);
+  }
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) {
+    const ApiError error = router::provider_stream_broken(provider.name, "its answer is not a JSON object");
+    co_return co_await send_error(ctx, error);
+  }
+  Usage usage;
+  auto converted = translate::convert_response(exchange.plan.provider, exchange.plan.caller, parsed.as_object(),
+                                               usage, exchange.request);
+  settle_usage(ctx, usage);
+  if (!converted) co_return co_await send_error(ctx, converted.error());
+  co_await send_body(ctx, status, json::serialize(*converted), {}, "application/json");
 }
 
-net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::ProviderConfig& provider, ProviderAnswer& answer) {
+// A provider's own error (4xx/5xx other than its key being refused): passed through as it is,
+// or rendered in the caller's dialect when the dialects differ; its Retry-After is kept.
+net::awaitable<void> Worker::relay_error(RequestContext& ctx, const Exchange& exchange, ProviderAnswer& answer,
+                                         std::string body) {
+  const int status = answer.status();
+  ctx.record.error = "provider answered " + std::to_string(status);
+  auto headers = answer.headers();
+  if (!exchange.plan.translated()) {
+    std::string content_type = "application/json";
+    std::erase_if(headers, [&](const auto& h) {
+      if (h.first != "content-type") return false;
+      content_type = h.second;
+      return true;
+    });
+    co_return co_await send_body(ctx, status, std::move(body), headers, content_type);
+  }
+  ApiError error = translate::convert_error(exchange.plan.provider, exchange.plan.caller, status, body);
+  for (auto& h : headers) {
+    if (h.first == "retry-after") error.headers.push_back(std::move(h));
+  }
+  co_await send_error(ctx, error);
+  ctx.record.error = "provider answered " + std::to_string(status) + ": " + error.message;
+}
+
+net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
+                                          const Exchange& exchange, ProviderAnswer& answer) {
+  const auto& plan = exchange.plan;
+  std::unique_ptr<translate::StreamConverter> converter =
+      plan.translated()              ? translate::make_stream_converter(plan.provider, plan.caller, exchange.request)
+      : exchange.strip_usage_chunk ? translate::make_chat_usage_stripper()
+                                     : translate::make_usage_observer(plan.caller);
   http::response<http::empty_body> header{http::status::ok, 11};
   for (const auto& [name, value] : answer.headers()) header.set(name, value);
+  for (const auto& [name, value] : ctx.usage_headers) header.set(name, value);
+  header.set(http::field::content_type, "text/event-stream; charset=utf-8");
   header.set(http::field::cache_control, "no-cache");
   header.set("x-accel-buffering", "no");
   header.set("x-request-id", ctx.record.request_id);
   if (!co_await ctx.out.begin_stream(std::move(header))) co_return;
   std::string chunk;
-  observability::StreamUsage usage;
+  std::string out;
   for (;;) {
     chunk.clear();
+    out.clear();
     const auto r = co_await answer.read_some(chunk);
-    usage.feed(chunk);
-    ctx.record.usage = usage.usage();
     if (r == ProviderAnswer::Read::kData) {
-      if (!co_await ctx.out.send_chunk(chunk)) {
+      converter->feed(chunk, out);
+      if (out.empty()) continue;  // an event split across reads: nothing complete yet
+      if (!co_await ctx.out.send_chunk(out)) {
         ctx.record.error = "client went away mid-stream";
+        settle_usage(ctx, converter->usage());  // the provider was paid for what it sent
         co_return;  // dropping `answer` closes the provider connection
       }
       continue;
     }
-    if (r == ProviderAnswer::Read::kFailed) {
+    if (r == ProviderAnswer::Read::kEnd) {
+      converter->finish(out);
+    } else {
       const auto failure = answer.failure();
+      // Named first: a temporary of ?: inside co_await is destroyed twice by GCC 12.
       const ApiError error = failure.kind == Kind::kTimeout
                                  ? router::provider_timeout(provider.name, read_timeout_of(provider, *ctx.config))
                                  : router::provider_stream_broken(provider.name, failure.detail);
       ctx.record.error = error.message;
-      co_await ctx.out.send_chunk(router::render_stream_error(ctx.error_style, error));
+      if (plan.translated()) {
+        converter->fail(error.message, out);  // the caller's error event, not a normal end
+      } else {
+        converter->finish(out);
+        out += router::render_stream_error(ctx.error_style, error);
+      }
     }
+    settle_usage(ctx, converter->usage());
+    if (!out.empty()) co_await ctx.out.send_chunk(out);
     co_await ctx.out.end_stream();
     co_return;
   }
@@ -211,7 +332,9 @@ net::awaitable<void> Worker::serve_models(RequestContext& ctx) {
   const config::ProviderConfig& provider = it->second;
   ctx.record.provider = provider.name;
   // An OpenAI-style provider with no models configured is asked for its own list.
-  if (provider.models.empty() && provider.api == ProviderApi::kOpenAi) co_return co_await proxy(ctx, Endpoint::kModels, provider);
+  if (provider.models.empty() && provider.api == ProviderApi::kOpenAi) {
+    co_return co_await proxy(ctx, Endpoint::kModels, provider, Exchange{});
+  }
   co_await send_body(ctx, 200, models_list(config, provider.name));
 }
 

@@ -8,8 +8,16 @@
 #include "gateway/gateway.h"
 #include "gateway/provider_answer.h"
 #include "gateway/request_context.h"
+#include "router/dialect_plan.h"
 
 namespace aigw::gateway {
+
+// One request on its way to a provider: the dialects, and what the answer's converters need.
+struct Exchange {
+  router::DialectPlan plan;
+  translate::RequestContext request;  // model, stream, include_usage, … of the caller's body
+  bool strip_usage_chunk = false;     // the gateway asked a chat stream for usage itself
+};
 
 class Worker {
  public:
@@ -28,11 +36,24 @@ class Worker {
   net::awaitable<void> serve_token(RequestContext& ctx);
   net::awaitable<void> serve_discovery(RequestContext& ctx, bool jwks);
   net::awaitable<void> serve_admin(RequestContext& ctx);
-  net::awaitable<void> proxy(RequestContext& ctx, Endpoint endpoint, const config::ProviderConfig& provider);
+  net::awaitable<void> proxy(RequestContext& ctx, Endpoint endpoint, const config::ProviderConfig& provider,
+                             Exchange exchange);
   net::awaitable<void> relay(RequestContext& ctx, const config::ProviderConfig& provider,
-                             ProviderAnswer& answer);
+                             const Exchange& exchange, ProviderAnswer& answer);
+  net::awaitable<void> relay_error(RequestContext& ctx, const Exchange& exchange, ProviderAnswer& answer,
+                                   std::string body);
   net::awaitable<void> relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
-                                    ProviderAnswer& answer);
+                                    const Exchange& exchange, ProviderAnswer& answer);
+  // count_tokens on a provider that cannot count: an estimate, answered here.
+  net::awaitable<void> serve_token_estimate(RequestContext& ctx);
+
+  // Usage (usage_gate.cc). Budget, then team and client rate limits; on refusal answers 429
+  // and returns false.
+  net::awaitable<bool> admit_usage(RequestContext& ctx);
+  // Charges what the provider reported to the team and client, once.
+  void settle_usage(RequestContext& ctx, const Usage& usage);
+  net::awaitable<void> serve_budget(RequestContext& ctx);
+  net::awaitable<void> serve_usage_admin(RequestContext& ctx);
   std::string new_request_id();
 
   net::io_context& io_;

@@ -35,6 +35,7 @@ constexpr std::array kFixedRoutes = {
     FixedRoute{"GET", "/.well-known/jwks.json", RouteKind::kJwks},
     FixedRoute{"GET", "/.well-known/openid-configuration", RouteKind::kOpenIdConfig},
     FixedRoute{"GET", "/v1/providers", RouteKind::kProviders},
+    FixedRoute{"GET", "/v1/budget", RouteKind::kBudget},
 };
 
 // Agents are not consistent about a trailing slash; "/v1/messages/" means "/v1/messages".

@@ -14,6 +14,7 @@ enum class RouteKind {
   kJwks,              // GET /.well-known/jwks.json
   kOpenIdConfig,      // GET /.well-known/openid-configuration
   kProviders,         // GET /v1/providers: the configured providers (for health checks)
+  kBudget,            // GET /v1/budget: the caller's team budget, usage and limits
   kAdmin,             // /admin/...: the admin API (admin scope)
   kNotFound,
   kMethodNotAllowed,

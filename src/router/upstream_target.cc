@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "router/dialect_plan.h"
 #include "router/gateway_errors.h"
 
 namespace aigw::router {
@@ -29,9 +30,9 @@ Result<const config::ProviderConfig*> select_provider(const config::Config& conf
     return unknown_provider(*header, known);
   }
   const config::ProviderConfig& p = it->second;
-  const ProviderApi needed = endpoint_api(endpoint);
-  if (p.api != ProviderApi::kMock && p.api != needed) {
-    return provider_api_mismatch(p.name, provider_api_name(p.api), path, provider_api_name(needed));
+  if (!plan_dialects(endpoint, p)) {
+    return provider_api_mismatch(p.name, provider_api_name(p.api), path,
+                                 provider_api_name(endpoint_api(endpoint)));
   }
   return &p;
 }

@@ -67,13 +67,21 @@ TEST(SelectProviderTest, UnknownProviderNamesTheKnownOnes) {
   EXPECT_NE(r.error().message.find("anthropic, mock, openai"), std::string::npos) << r.error().message;
 }
 
-TEST(SelectProviderTest, ApiMismatchIsAClearError) {
+TEST(SelectProviderTest, EndpointsThatCannotBeTranslatedNameTheApiMismatch) {
   const auto cfg = test_config();
-  const auto r = select_provider(cfg, "anthropic", Endpoint::kChatCompletions, "/v1/chat/completions");
+  const auto r = select_provider(cfg, "anthropic", Endpoint::kEmbeddings, "/v1/embeddings");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("speaks the anthropic API"), std::string::npos);
   EXPECT_TRUE(select_provider(cfg, "mock", Endpoint::kMessages, "/v1/messages").ok());
   EXPECT_TRUE(select_provider(cfg, "anthropic", Endpoint::kMessages, "/v1/messages").ok());
+}
+
+TEST(SelectProviderTest, ModelEndpointsOfAnotherDialectAreTranslated) {
+  const auto cfg = test_config();
+  EXPECT_TRUE(select_provider(cfg, "anthropic", Endpoint::kChatCompletions, "/v1/chat/completions").ok());
+  EXPECT_TRUE(select_provider(cfg, "anthropic", Endpoint::kResponses, "/v1/responses").ok());
+  EXPECT_TRUE(select_provider(cfg, "openai", Endpoint::kMessages, "/v1/messages").ok());
+  EXPECT_TRUE(select_provider(cfg, "openai", Endpoint::kCountTokens, "/v1/messages/count_tokens").ok());
 }
 
 TEST(UpstreamTargetTest, BuildsUrlFromBaseUrlAndKeepsQuery) {

@@ -1,0 +1,119 @@
+// Team settings from the file and the admin API; see team_directory.h for who wins.
+#include "budget/team_directory.h"
+
+#include <boost/json.hpp>
+
+#include <mutex>
+
+#include "budget/team_settings_json.h"
+
+namespace aigw::budget {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kTeamRecord = "team";
+
+// The stored admin record: {"file": <the file's entry as JSON, or null>, "settings": {...}}.
+std::string admin_record(const std::optional<std::string>& file_json, const TeamSettings& team) {
+  json::object o;
+  o["file"] = file_json ? json::value(json::string(*file_json)) : json::value(nullptr);
+  o["settings"] = json::parse(team_settings_json(team));
+  return json::serialize(o);
+}
+
+}  // namespace
+
+TeamDirectory::TeamDirectory(BudgetTracker& budgets, UsageStore* store)
+    : budgets_(budgets), store_(store) {}
+
+void TeamDirectory::apply(const TeamSettings& team) {
+  if (team.budget) budgets_.set_budget(team.name, *team.budget);
+  else budgets_.clear_budget(team.name);
+  teams_[team.name] = team;
+}
+
+std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSettings>& file_teams) {
+  std::vector<std::string> notices;
+  std::vector<AdminRecord> records;
+  if (store_) {
+    auto stored = store_->admin_records(kTeamRecord);
+    if (stored) records = std::move(*stored);
+    else notices.push_back("cannot read the admin's team changes: " + stored.error().message);
+  }
+  std::unique_lock lock(mutex_);
+  for (const auto& [name, _] : teams_) {
+    if (!file_teams.count(name)) budgets_.clear_budget(name);
+  }
+  teams_.clear();
+  file_json_.clear();
+  for (const auto& [name, team] : file_teams) {
+    file_json_[name] = team_settings_json(team);
+    apply(team);
+  }
+  for (const auto& r : records) {
+    boost::system::error_code ec;
+    const json::value v = json::parse(r.value, ec);
+    const auto* o = v.if_object();
+    const auto* settings = o ? o->if_contains("settings") : nullptr;
+    if (ec || !settings) {
+      notices.push_back("ignoring a malformed admin record for team \"" + r.name + "\"");
+      continue;
+    }
+    const auto* file = o->if_contains("file");
+    const auto it = file_json_.find(r.name);
+    const bool file_unchanged = (it == file_json_.end() && (!file || file->is_null())) ||
+                                (it != file_json_.end() && file && file->is_string() &&
+                                 file->as_string() == it->second);
+    if (!file_unchanged) {
+      notices.push_back("the config file changed team \"" + r.name +
+                        "\": its entry replaces the admin's change of " + format_time(r.updated_at));
+      if (store_) store_->delete_admin_record(kTeamRecord, r.name);
+      continue;
+    }
+    auto team = parse_team_settings_json(r.name, json::serialize(*settings));
+    if (!team) {
+      notices.push_back("ignoring the admin record for team \"" + r.name + "\": " + team.error().message);
+      continue;
+    }
+    apply(*team);
+  }
+  return notices;
+}
+
+StoreStatus TeamDirectory::put(const TeamSettings& team, TimePoint now) {
+  std::unique_lock lock(mutex_);
+  if (store_) {
+    const auto it = file_json_.find(team.name);
+    const auto file = it == file_json_.end() ? std::nullopt : std::optional<std::string>(it->second);
+    if (auto error = store_->put_admin_record(kTeamRecord, team.name, admin_record(file, team), now)) {
+      return error;
+    }
+  }
+  apply(team);
+  return std::nullopt;
+}
+
+std::vector<TeamSettings> TeamDirectory::list() const {
+  std::shared_lock lock(mutex_);
+  std::vector<TeamSettings> out;
+  for (const auto& [_, t] : teams_) out.push_back(t);
+  return out;
+}
+
+std::optional<TeamSettings> TeamDirectory::find(std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  const auto it = teams_.find(name);
+  if (it == teams_.end()) return std::nullopt;
+  return it->second;
+}
+
+limits::RateLimits TeamDirectory::limits_of(std::string_view team,
+                                            const limits::RateLimits& defaults) const {
+  std::shared_lock lock(mutex_);
+  const auto it = teams_.find(team);
+  if (it == teams_.end() || !it->second.limits) return defaults;
+  return *it->second.limits;
+}
+
+}  // namespace aigw::budget

@@ -1,0 +1,53 @@
+// The teams in force: the config file's `teams:` with the admin API's changes on top.
+//
+// An admin change is stored (kind "team") with the file's version of that team at the time.
+// At start and on reload, a stored change applies while the file's entry is still what it was
+// when the change was made; once the file's entry changes, the file wins and the stale record
+// is dropped. So the admin API can raise a budget at run time, and editing the file later
+// still means what it says.
+//
+// Reads (the request path) take a shared lock and one map lookup; writes are admin-only.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "budget/budget_config.h"
+#include "budget/budget_tracker.h"
+#include "budget/usage_store.h"
+#include "limits/rate_limiter.h"
+
+namespace aigw::budget {
+
+class TeamDirectory {
+ public:
+  // `budgets` receives every team's budget; `store` (may be null) keeps the admin changes.
+  // Both must outlive the directory.
+  TeamDirectory(BudgetTracker& budgets, UsageStore* store);
+
+  // The file's teams, then the stored admin changes that still apply. Returns notices for
+  // the log (e.g. an admin change dropped because the file changed).
+  std::vector<std::string> load(const std::map<std::string, TeamSettings>& file_teams);
+  // Admin API: creates or replaces a team's settings and persists the change.
+  StoreStatus put(const TeamSettings& team, TimePoint now);
+
+  std::vector<TeamSettings> list() const;
+  std::optional<TeamSettings> find(std::string_view name) const;
+  // The team's own limits, else `defaults` (limits.team).
+  limits::RateLimits limits_of(std::string_view team, const limits::RateLimits& defaults) const;
+
+ private:
+  void apply(const TeamSettings& team);  // under the unique lock
+
+  BudgetTracker& budgets_;
+  UsageStore* store_;
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, TeamSettings, std::less<>> teams_;
+  std::map<std::string, std::string, std::less<>> file_json_;  // team → its file entry as JSON
+};
+
+}  // namespace aigw::budget
