@@ -143,7 +143,8 @@ void BudgetTracker::settle(UsageRecord record) {
     ++e.requests;
     record.period_key = e.key;
   }
-  if (store_ != nullptr) store_->append(std::move(record));
+  if (store_ != nullptr) return store_->append(std::move(record));
+  if (record.on_written) record.on_written(true);  // nothing to persist: settled
 }
 
 void BudgetTracker::restore(const std::vector<PeriodTotal>& totals, TimePoint now) {

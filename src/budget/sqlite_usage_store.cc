@@ -171,18 +171,23 @@ SqliteUsageStore::~SqliteUsageStore() {
 }
 
 void SqliteUsageStore::append(UsageRecord record) {
+  std::function<void(bool)> dropped_callback;
   {
     std::lock_guard lock(queue_mutex_);
+    const bool waited_for = static_cast<bool>(record.on_written);
+    urgent_ = urgent_ || waited_for;
     queue_.push_back(std::move(record));
     ++enqueued_seq_;
     ++stats_.appended;
     if (queue_.size() > options_.max_queue_rows) {
+      dropped_callback = std::move(queue_.front().on_written);
       queue_.pop_front();
       ++done_seq_;
       ++stats_.dropped;
     }
-    if (queue_.size() < options_.batch_rows) return;
+    if (!waited_for && queue_.size() < options_.batch_rows) return;
   }
+  if (dropped_callback) dropped_callback(false);
   wake_writer_.notify_one();
 }
 
@@ -190,7 +195,8 @@ void SqliteUsageStore::writer_loop() {
   std::unique_lock lock(queue_mutex_);
   for (;;) {
     wake_writer_.wait_for(lock, options_.flush_interval, [&] {
-      return stopping_ || queue_.size() >= options_.batch_rows || flush_requested_seq_ > done_seq_;
+      return stopping_ || urgent_ || queue_.size() >= options_.batch_rows ||
+             flush_requested_seq_ > done_seq_;
     });
     if (queue_.empty()) {
       if (stopping_) return;
@@ -198,6 +204,7 @@ void SqliteUsageStore::writer_loop() {
     }
     std::deque<UsageRecord> batch;
     batch.swap(queue_);
+    urgent_ = false;
     lock.unlock();
     std::string error;
     std::uint64_t written = 0;
@@ -207,6 +214,11 @@ void SqliteUsageStore::writer_loop() {
       std::lock_guard write(write_mutex_);
       ok = commit_batch(batch, error, written, duplicates);
       if (ok) prune_request_ids(batch.back().at);
+    }
+    for (auto& r : batch) {
+      if (!r.on_written) continue;
+      r.on_written(ok);  // once: a retried row is not waited for again
+      r.on_written = nullptr;
     }
     lock.lock();
     if (ok) {

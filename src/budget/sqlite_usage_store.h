@@ -12,10 +12,13 @@
 // on the next tick; `max_queue_rows` bounds memory if the disk stays unusable (the oldest
 // rows beyond it are dropped and counted in stats().dropped).
 //
-// Durability: a kill -9 loses at most the rows still queued (at most one flush interval of
-// settled requests); every committed batch survives a restart. With synchronous=NORMAL (the
-// default, WAL) a power loss or OS crash may also roll back the last commits; `synchronous_full`
-// trades write latency for surviving that too. Request ids are kept `request_id_retention`
+// Durability: a row appended with `on_written` (what the gateway does) is committed at once
+// (batched with whatever else is queued) and the request's answer is finished only after the
+// callback: a kill -9 never loses the usage of an answered request. Rows without a callback
+// are committed on the next tick, so a kill -9 may lose those still queued. With
+// synchronous=NORMAL (the default, WAL) a commit survives the process dying; a power loss or
+// OS crash may still roll back the last commits; `synchronous_full` trades write latency for
+// surviving that too. Request ids are kept `request_id_retention`
 // (7 days) for de-duplication, then pruned.
 #pragma once
 
@@ -94,6 +97,7 @@ class SqliteUsageStore final : public UsageStore {
   std::uint64_t done_seq_ = 0;      // records ever committed or dropped, in order
   std::uint64_t flush_requested_seq_ = 0;
   bool stopping_ = false;
+  bool urgent_ = false;  // a queued row is waited for: commit without waiting for the tick
   Stats stats_;
   TimePoint last_prune_{};
   std::thread writer_thread_;

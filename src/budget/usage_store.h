@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,11 @@ struct UsageRecord {
   TimePoint at{};      // when it was settled; its ledger day is the UTC day of this
   // The budget period it was counted in (e.g. "2026-11"); BudgetTracker::settle fills it in.
   std::string period_key;
+  // When set: called once, on the store's thread, after the batch holding this row was
+  // committed (true) or failed to commit (false; the row stays queued and is retried). Such a
+  // row is committed at once rather than at the next flush tick: the gateway holds the end of
+  // an answer until its usage is in the ledger, so a crash never loses an answered request.
+  std::function<void(bool committed)> on_written;
 };
 
 // What a team used in one budget period, as committed.

@@ -1,6 +1,7 @@
 // The client-side subcommands: `aigw token`, `aigw health`, `aigw admin …`.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,18 @@ struct AdminOptions {
   std::string team;
   std::vector<std::string> scopes;
   std::string secret;     // for hash-secret
+  // teams-*, budgets-set, limits-set, usage
+  std::optional<std::int64_t> tokens;
+  std::optional<double> usd;
+  std::string period;
+  std::string timezone;
+  std::optional<std::int64_t> requests_per_minute;
+  std::optional<std::int64_t> tokens_per_minute;
+  std::string group_by;
+  std::string from;
+  std::string to;
+  std::string client;
+  bool csv = false;
 };
 int run_admin(const AdminOptions& options);
 

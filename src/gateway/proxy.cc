@@ -226,7 +226,7 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
     return true;
   });
   if (!exchange.plan.translated()) {
-    settle_usage(ctx, observability::usage_from_json(body));
+    co_await settle_usage(ctx, observability::usage_from_json(body));
     co_return co_await send_body(ctx, status, std::move(body), headers, content_type);
   }
   boost::system::error_code ec;
@@ -238,7 +238,7 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
   Usage usage;
   auto converted = translate::convert_response(exchange.plan.provider, exchange.plan.caller, parsed.as_object(),
                                                usage, exchange.request);
-  settle_usage(ctx, usage);
+  co_await settle_usage(ctx, usage);
   if (!converted) co_return co_await send_error(ctx, converted.error());
   co_await send_body(ctx, status, json::serialize(*converted), {}, "application/json");
 }
@@ -293,7 +293,7 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
       if (out.empty()) continue;  // an event split across reads: nothing complete yet
       if (!co_await ctx.out.send_chunk(out)) {
         ctx.record.error = "client went away mid-stream";
-        settle_usage(ctx, converter->usage());  // the provider was paid for what it sent
+        co_await settle_usage(ctx, converter->usage());  // the provider was paid for what it sent
         co_return;  // dropping `answer` closes the provider connection
       }
       continue;
@@ -314,7 +314,7 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
         out += router::render_stream_error(ctx.error_style, error);
       }
     }
-    settle_usage(ctx, converter->usage());
+    co_await settle_usage(ctx, converter->usage());
     if (!out.empty()) co_await ctx.out.send_chunk(out);
     co_await ctx.out.end_stream();
     co_return;

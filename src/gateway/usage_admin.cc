@@ -50,7 +50,13 @@ Result<budget::TeamSettings> merged_settings(const std::string& name, const std:
   json::value change = json::parse(body, ec);
   if (ec) return bad_request("expected a JSON body: " + ec.message());
   json::object whole = current ? json::parse(budget::team_settings_json(*current)).as_object() : json::object{};
-  whole[part] = std::move(change);
+  // Fields not given keep their value ("raise the tokens" keeps the period); null clears.
+  json::value& slot = whole[part];
+  if (slot.is_object() && change.is_object()) {
+    for (auto& kv : change.as_object()) slot.as_object()[kv.key()] = std::move(kv.value());
+  } else {
+    slot = std::move(change);
+  }
   return budget::parse_team_settings_json(name, json::serialize(whole));
 }
 

@@ -65,6 +65,22 @@ void identify(RequestContext& ctx, const budget::TeamDirectory& teams) {
   ctx.client_limits = limits.client;
 }
 
+// Settles a record and completes when the store has written it (or failed to, for now). The
+// store calls back on its own thread; the continuation is posted to the caller's executor.
+template <typename Token>
+auto async_settle(budget::BudgetTracker& budgets, budget::UsageRecord record, Token&& token) {
+  return net::async_initiate<Token, void(bool)>(
+      [&budgets](auto handler, budget::UsageRecord r) {
+        auto executor = net::get_associated_executor(handler);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        r.on_written = [executor, shared](bool ok) {
+          net::post(executor, [shared, ok]() mutable { std::move(*shared)(ok); });
+        };
+        budgets.settle(std::move(r));
+      },
+      token, std::move(record));
+}
+
 }  // namespace
 
 net::awaitable<bool> Worker::admit_usage(RequestContext& ctx) {
@@ -87,9 +103,9 @@ net::awaitable<bool> Worker::admit_usage(RequestContext& ctx) {
   co_return true;
 }
 
-void Worker::settle_usage(RequestContext& ctx, const Usage& usage) {
+net::awaitable<void> Worker::settle_usage(RequestContext& ctx, const Usage& usage) {
   ctx.record.usage = usage;
-  if (ctx.settled || !usage.known || ctx.team.empty()) return;
+  if (ctx.settled || !usage.known || ctx.team.empty()) co_return;
   ctx.settled = true;
   budget::UsageRecord record;
   record.request_id = new_request_id();  // the gateway's own: a caller's x-request-id may repeat
@@ -102,8 +118,10 @@ void Worker::settle_usage(RequestContext& ctx, const Usage& usage) {
   record.cost_usd = cost.usd;
   record.priced = cost.priced;
   record.at = wall_now();
-  shared_->budgets->settle(std::move(record));
   shared_->rate_limiter.record_tokens(rate_scopes(ctx), budget::budget_tokens_of(usage), steady_ms());
+  // The counters change at once; the answer's end waits for the ledger row to be committed.
+  const bool committed = co_await async_settle(*shared_->budgets, std::move(record), net::use_awaitable);
+  if (!committed) ctx.record.error = "usage kept in memory: the ledger could not be written yet";
 }
 
 net::awaitable<void> Worker::serve_budget(RequestContext& ctx) {

@@ -50,8 +50,9 @@ class Worker {
   // Usage (usage_gate.cc). Budget, then team and client rate limits; on refusal answers 429
   // and returns false.
   net::awaitable<bool> admit_usage(RequestContext& ctx);
-  // Charges what the provider reported to the team and client, once.
-  void settle_usage(RequestContext& ctx, const Usage& usage);
+  // Charges what the provider reported to the team and client, once; completes when the
+  // ledger row is committed, so the answer ends only after its usage is durable.
+  net::awaitable<void> settle_usage(RequestContext& ctx, const Usage& usage);
   net::awaitable<void> serve_budget(RequestContext& ctx);
   net::awaitable<void> serve_usage_admin(RequestContext& ctx);
   std::string new_request_id();
