@@ -127,6 +127,34 @@ int run_health(const HealthOptions& options) {
   return h.failures > 0 ? 1 : 0;
 }
 
+// {"tokens":…, "usd":…, "period":…, "timezone":…} with only the options given.
+std::string budget_body(const AdminOptions& o) {
+  json::object b;
+  if (o.tokens) b["tokens"] = *o.tokens;
+  if (o.usd) b["usd"] = *o.usd;
+  if (!o.period.empty()) b["period"] = o.period;
+  if (!o.timezone.empty()) b["timezone"] = o.timezone;
+  return json::serialize(b);
+}
+
+std::string limits_body(const AdminOptions& o) {
+  json::object l;
+  if (o.requests_per_minute) l["requests_per_minute"] = *o.requests_per_minute;
+  if (o.tokens_per_minute) l["tokens_per_minute"] = *o.tokens_per_minute;
+  return json::serialize(l);
+}
+
+std::string usage_query(const AdminOptions& o) {
+  std::string q = "?group_by=" + (o.group_by.empty() ? std::string("team") : o.group_by);
+  const std::pair<const char*, const std::string*> params[] = {
+      {"from", &o.from}, {"to", &o.to}, {"team", &o.team}, {"client", &o.client}};
+  for (const auto& [key, value] : params) {
+    if (!value->empty()) q += std::string("&") + key + "=" + *value;
+  }
+  if (o.csv) q += "&format=csv";
+  return q;
+}
+
 int run_admin(const AdminOptions& o) {
   if (o.action == "hash-secret") {
     std::string secret = o.secret;
@@ -141,6 +169,11 @@ int run_admin(const AdminOptions& o) {
   if (o.action == "clients-remove") return print_result(call(url + "/clients/" + o.client_id, "DELETE", token));
   if (o.action == "clients-rotate-secret") return print_result(call(url + "/clients/" + o.client_id + "/rotate-secret", "POST", token));
   if (o.action == "keys-rotate") return print_result(call(url + "/keys/rotate", "POST", token));
+  if (o.action == "teams-list") return print_result(call(url + "/teams", "GET", token));
+  if (o.action == "teams-show") return print_result(call(url + "/teams/" + o.team, "GET", token));
+  if (o.action == "budgets-set") return print_result(call(url + "/teams/" + o.team + "/budget", "POST", token, budget_body(o)));
+  if (o.action == "limits-set") return print_result(call(url + "/teams/" + o.team + "/limits", "POST", token, limits_body(o)));
+  if (o.action == "usage") return print_result(call(url + "/usage" + usage_query(o), "GET", token));
   json::array scopes;
   for (const auto& s : o.scopes) scopes.emplace_back(s);
   const json::object body{{"client_id", o.client_id}, {"team", o.team}, {"scopes", std::move(scopes)}};

@@ -51,6 +51,37 @@ int main(int argc, char** argv) {
   auto* keys = admin_cmd->add_subcommand("keys", "The built-in issuer's signing keys");
   keys->require_subcommand(1);
   keys->add_subcommand("rotate", "New signing key; the previous one stays trusted")->callback([&] { admin.action = "keys-rotate"; });
+  auto* teams = admin_cmd->add_subcommand("teams", "Teams: budgets, limits and current usage");
+  teams->require_subcommand(1);
+  teams->add_subcommand("list", "Every team with its budget, limits and usage this period")
+      ->callback([&] { admin.action = "teams-list"; });
+  auto* show = teams->add_subcommand("show", "One team");
+  show->add_option("team", admin.team)->required();
+  show->callback([&] { admin.action = "teams-show"; });
+  auto* budgets = admin_cmd->add_subcommand("budgets", "Set or raise a team's budget (kept across restarts)");
+  auto* budget_set = budgets->add_subcommand("set", "Set a team's budget; its limits stay");
+  budgets->require_subcommand(1);
+  budget_set->add_option("team", admin.team)->required();
+  budget_set->add_option("--tokens", admin.tokens, "Tokens per period (input + output)");
+  budget_set->add_option("--usd", admin.usd, "US dollars per period");
+  budget_set->add_option("--period", admin.period, "daily, weekly or monthly (default monthly)");
+  budget_set->add_option("--timezone", admin.timezone, "UTC offset the period follows, e.g. +02:00");
+  budget_set->callback([&] { admin.action = "budgets-set"; });
+  auto* limits = admin_cmd->add_subcommand("limits", "Set a team's rate limits");
+  limits->require_subcommand(1);
+  auto* limits_set = limits->add_subcommand("set", "Set a team's requests and tokens per minute");
+  limits_set->add_option("team", admin.team)->required();
+  limits_set->add_option("--rpm", admin.requests_per_minute, "Requests per minute (0 = off)");
+  limits_set->add_option("--tpm", admin.tokens_per_minute, "Tokens per minute (0 = off)");
+  limits_set->callback([&] { admin.action = "limits-set"; });
+  auto* usage = admin_cmd->add_subcommand("usage", "Usage report from the ledger");
+  usage->add_option("--group-by", admin.group_by, "team,client,provider,model,day (default team)");
+  usage->add_option("--from", admin.from, "First day, YYYY-MM-DD (UTC)");
+  usage->add_option("--to", admin.to, "Last day, YYYY-MM-DD (UTC)");
+  usage->add_option("--team", admin.team, "Only this team");
+  usage->add_option("--client", admin.client, "Only this client");
+  usage->add_flag("--csv", admin.csv, "CSV instead of JSON");
+  usage->callback([&] { admin.action = "usage"; });
   auto* hash = admin_cmd->add_subcommand("hash-secret", "Print the hash of a secret (from stdin) for client_secret_hash");
   hash->callback([&] { admin.action = "hash-secret"; });
 

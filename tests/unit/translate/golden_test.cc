@@ -21,6 +21,9 @@ struct GoldenCase {
   fs::path in;
 };
 
+// What gtest prints for a case (instead of its bytes).
+void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.cell << "/" << c.name; }
+
 const std::map<std::string, Dialect>& dialect_words() {
   static const std::map<std::string, Dialect> words{{"chat", Dialect::kOpenAiChat},
                                                     {"responses", Dialect::kOpenAiResponses},
