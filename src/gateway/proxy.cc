@@ -4,7 +4,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/worker.h"
-#include "observability/stream_usage.h"
+#include "observability/answer_usage.h"
 #include "router/dialect_plan.h"
 #include "translate/translate.h"
 #include "router/gateway_errors.h"

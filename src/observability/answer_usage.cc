@@ -1,4 +1,5 @@
-#include "observability/stream_usage.h"
+// Usage objects of every dialect, found without parsing a whole answer.
+#include "observability/answer_usage.h"
 
 #include <boost/json.hpp>
 
@@ -59,35 +60,9 @@ void usage_from_object(const json::object& o, Usage& u) {
 
 }  // namespace
 
-void StreamUsage::feed(std::string_view bytes) {
-  pending_.append(bytes);
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t nl = pending_.find('\n', start);
-    if (nl == std::string::npos) break;
-    std::string_view line(pending_.data() + start, nl - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.substr(0, 5) == "data:") {
-      line.remove_prefix(5);
-      if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-      on_data(line);
-    }
-    start = nl + 1;
-  }
-  pending_.erase(0, start);
-}
-
-void StreamUsage::on_data(std::string_view data) {
-  // Most events carry no usage; only those are parsed.
-  if (data.find("sage") == std::string_view::npos) return;
-  boost::system::error_code ec;
-  const json::value v = json::parse(data, ec);
-  if (!ec && v.is_object()) usage_from_object(v.as_object(), usage_);
-}
-
 // The JSON object that follows the last `"key":` in `body`, found by matching braces (and
 // skipping strings), so a long answer is not parsed whole just to read its usage.
-std::string_view object_after_key(std::string_view body, std::string_view quoted_key) {
+static std::string_view object_after_key(std::string_view body, std::string_view quoted_key) {
   const auto at = body.rfind(quoted_key);
   if (at == std::string_view::npos) return {};
   const auto open = body.find('{', at + quoted_key.size());

@@ -1,0 +1,92 @@
+// Passthrough streams: bytes go out unchanged while usage is read from every dialect's events,
+// whole or split anywhere; the chat stripper drops only the usage chunk the gateway asked for.
+#include <gtest/gtest.h>
+
+#include "translate/translate.h"
+
+namespace aigw::translate {
+namespace {
+
+constexpr std::string_view kAnthropicStream =
+    "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"usage\":"
+    "{\"input_tokens\":25,\"cache_read_input_tokens\":5,\"output_tokens\":1}}}\n\n"
+    "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+    "{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+    "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+    "\"usage\":{\"output_tokens\":15}}\n\n"
+    "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+constexpr std::string_view kChatStream =
+    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\r\n\r\n"
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":4,"
+    "\"prompt_tokens_details\":{\"cached_tokens\":2}}}\r\n\r\n"
+    "data: [DONE]\r\n\r\n";
+
+std::string feed_in_steps(StreamConverter& c, std::string_view bytes, std::size_t step) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += step) c.feed(bytes.substr(i, step), out);
+  c.finish(out);
+  return out;
+}
+
+TEST(UsageObserverTest, AnthropicInputFromStartOutputFromDeltaBytesUnchanged) {
+  for (std::size_t step : {1u, 3u, 7u, 64u, 4096u}) {
+    auto o = make_usage_observer(Dialect::kAnthropicMessages);
+    EXPECT_EQ(feed_in_steps(*o, kAnthropicStream, step), kAnthropicStream) << step;
+    EXPECT_TRUE(o->usage().known);
+    EXPECT_EQ(o->usage().output_tokens, 15) << step;
+    EXPECT_EQ(o->usage().cached_tokens, 5) << step;
+    EXPECT_GE(o->usage().input_tokens, 25) << step;
+  }
+}
+
+TEST(UsageObserverTest, ChatFinalUsageChunkWithCrlf) {
+  auto o = make_usage_observer(Dialect::kOpenAiChat);
+  std::string out;
+  o->feed(kChatStream.substr(0, 60), out);
+  EXPECT_FALSE(o->usage().known);
+  o->feed(kChatStream.substr(60), out);
+  EXPECT_EQ(out, kChatStream);
+  EXPECT_EQ(o->usage().input_tokens, 9);
+  EXPECT_EQ(o->usage().output_tokens, 4);
+  EXPECT_EQ(o->usage().cached_tokens, 2);
+}
+
+TEST(UsageObserverTest, ResponsesCompletedCarriesTheCount) {
+  auto o = make_usage_observer(Dialect::kOpenAiResponses);
+  std::string out;
+  o->feed("event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"usage\":null}}\n\n"
+          "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"usage\":"
+          "{\"input_tokens\":11,\"output_tokens\":22,\"input_tokens_details\":{\"cached_tokens\":3}}}}\n\n",
+          out);
+  EXPECT_EQ(o->usage().input_tokens, 11);
+  EXPECT_EQ(o->usage().output_tokens, 22);
+  EXPECT_EQ(o->usage().cached_tokens, 3);
+}
+
+TEST(ChatUsageStripperTest, DropsOnlyTheUsageChunkAndKeepsItsCount) {
+  for (std::size_t step : {1u, 5u, 4096u}) {
+    auto s = make_chat_usage_stripper();
+    const std::string out = feed_in_steps(*s, kChatStream, step);
+    EXPECT_EQ(out,
+              "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n"
+              "data: [DONE]\n\n")
+        << step;
+    EXPECT_EQ(s->usage().input_tokens, 9);
+    EXPECT_EQ(s->usage().output_tokens, 4);
+  }
+}
+
+TEST(ChatUsageStripperTest, AChunkWithChoicesAndUsageIsKept) {
+  // Some OpenAI-compatible servers put usage on the last content chunk: that one stays.
+  auto s = make_chat_usage_stripper();
+  std::string out;
+  s->feed("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+          "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\n",
+          out);
+  EXPECT_NE(out.find("finish_reason"), std::string::npos);
+  EXPECT_EQ(s->usage().output_tokens, 2);
+}
+
+}  // namespace
+}  // namespace aigw::translate
