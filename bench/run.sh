@@ -4,8 +4,10 @@
 #   origin    an nginx that answers POST /v1/chat/completions with a fixed chat.completion
 #   direct    wrk -> origin
 #   nginx     wrk -> nginx proxy_pass (upstream keepalive) -> origin: the practical ceiling
-#   aigw      wrk -> aigw (access log off) -> origin
-#   aigw+log  the same with the access log on (its stdout to /dev/null)
+#   aigw      wrk -> aigw (access log off) -> origin; usage still settled to the ledger
+#   aigw+budget  the same with a team budget, team and client rate limits (all far above
+#             the load, so every check runs and none refuses)
+#   aigw+log  aigw with the access log on (its stdout to /dev/null)
 #
 # Each at 1 connection (1 wrk thread) and 64 connections (2 threads): requests/s, p50, p99 and
 # the CPU the server under test spent per request; aigw's idle and peak RSS; the ratios against
@@ -123,15 +125,16 @@ start_nginx proxy "$(nproc)" "upstream origin { server 127.0.0.1:${PORT[direct]}
 PID[nginx]=$nginx_pid
 
 # --- aigw ------------------------------------------------------------------------------
-start_aigw() {  # NAME ACCESS_LOG(true|false)
-  local d=$work/$1 out=/dev/null port pid rc=0
+start_aigw() {  # NAME ACCESS_LOG(true|false) [budget]
+  local d=$work/$1 out=/dev/null port pid rc=0 team=bench
   mkdir -p "$d"
   port=$(free_port)
   {
     echo "listen: 127.0.0.1:$port"
     echo "log: { access_log: $2 }"
     echo "server: { max_in_flight: 100000, drain_timeout: 2s }"
-    echo "limits: { ip: { requests: 0 } }   # wrk is one IP sending far more than 2,000 requests per 5 min"
+    # wrk is one IP sending far more than 2,000 requests per 5 min
+    [[ "${3:-}" == budget ]] || echo "limits: { ip: { requests: 0 } }"
     echo "providers:"
     echo "  bench: { dialect: openai, base_url: http://127.0.0.1:${PORT[direct]}/v1, api_key: sk-bench }"
     if [[ "$AUTH" == off ]]; then
@@ -141,6 +144,14 @@ start_aigw() {  # NAME ACCESS_LOG(true|false)
       echo "  builtin_issuer: { keys_dir: $d/keys }"
       echo "  clients:"
       echo "    - { client_id: bench, team: bench, client_secret: bench-secret }"
+    fi
+    [[ "$AUTH" == off ]] && team=default
+    if [[ "${3:-}" == budget ]]; then
+      # Limits far above what wrk sends: every check runs, none refuses.
+      echo "teams:"
+      echo "  $team: { budget: { tokens: 1000000000000, usd: 1000000, period: monthly },"
+      echo "          limits: { requests_per_minute: 1000000000, tokens_per_minute: 1000000000000 } }"
+      echo "limits: { ip: { requests: 0 }, client: { requests_per_minute: 1000000000 } }"
     fi
   } >"$d/aigw.yaml"
   [[ "$2" == false ]] && out=$d/stdout   # only the start line; with the log on, /dev/null
@@ -167,9 +178,10 @@ start_aigw() {  # NAME ACCESS_LOG(true|false)
   fi
 }
 start_aigw aigw false
+start_aigw aigw+budget false budget
 start_aigw aigw+log true
 sleep 1   # let start-up settle before the idle figure
-for name in aigw aigw+log; do IDLE_KB[$name]=$(awk '/^VmRSS/{print $2}' "/proc/${PID[$name]}/status"); done
+for name in aigw aigw+budget aigw+log; do IDLE_KB[$name]=$(awk '/^VmRSS/{print $2}' "/proc/${PID[$name]}/status"); done
 
 # One request through each target before loading it: anything but 200 with the origin's answer
 # means there is nothing to measure.
@@ -186,7 +198,7 @@ check_target() {  # NAME
     die "$1 does not proxy the chat completion"
   fi
 }
-for name in direct nginx aigw aigw+log; do check_target "$name"; done
+for name in direct nginx aigw aigw+budget aigw+log; do check_target "$name"; done
 
 # --- measurement -------------------------------------------------------------------------
 # CPU time (clock ticks, user + system) of a process and its children (nginx's workers).
@@ -233,11 +245,11 @@ measure() {  # NAME CONNS THREADS ROUND -> $work/wrk-NAME-CONNS-ROUND.txt, with 
 for round in $(seq "$ROUNDS"); do
   for c in "1 1" "64 2"; do
     set -- $c
-    for name in direct nginx aigw aigw+log; do measure "$name" "$1" "$2" "$round"; done
+    for name in direct nginx aigw aigw+budget aigw+log; do measure "$name" "$1" "$2" "$round"; done
   done
 done
 declare -A PEAK_KB
-for name in aigw aigw+log; do PEAK_KB[$name]=$(awk '/^VmHWM/{print $2}' "/proc/${PID[$name]}/status"); done
+for name in aigw aigw+budget aigw+log; do PEAK_KB[$name]=$(awk '/^VmHWM/{print $2}' "/proc/${PID[$name]}/status"); done
 
 # --- report ------------------------------------------------------------------------------
 src_state=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
@@ -253,11 +265,11 @@ echo "wrk, the origin (1 worker), the nginx proxy ($(nproc) workers) and aigw (o
 echo "share the cores: read the ratios, not the absolute numbers."
 echo
 python3 - "$work" "$(getconf CLK_TCK)" "$busy" "${IDLE_KB[aigw]}" "${PEAK_KB[aigw]}" \
-  "${IDLE_KB[aigw+log]}" "${PEAK_KB[aigw+log]}" <<'PY'
+  "${IDLE_KB[aigw+log]}" "${PEAK_KB[aigw+log]}" "${IDLE_KB[aigw+budget]}" "${PEAK_KB[aigw+budget]}" <<'PY'
 import glob, os, re, statistics, sys
 work, tck, busy = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-idle = {"aigw": int(sys.argv[4]) / 1024, "aigw+log": int(sys.argv[6]) / 1024}
-peak = {"aigw": int(sys.argv[5]) / 1024, "aigw+log": int(sys.argv[7]) / 1024}
+idle = {"aigw": int(sys.argv[4]) / 1024, "aigw+log": int(sys.argv[6]) / 1024, "aigw+budget": int(sys.argv[8]) / 1024}
+peak = {"aigw": int(sys.argv[5]) / 1024, "aigw+log": int(sys.argv[7]) / 1024, "aigw+budget": int(sys.argv[9]) / 1024}
 
 def parse(path):
     t = open(path).read()
@@ -275,7 +287,7 @@ def parse(path):
                 bad=int(bad.group(1)) if bad else 0, sock=sum(map(int, sock.groups())) if sock else 0,
                 cpu=server / tck * 1e6 / max(n, 1), other=max(0.0, 100 * (busy - ours - wrk) / max(total, 1)))
 
-names = ["direct", "nginx", "aigw", "aigw+log"]
+names = ["direct", "nginx", "aigw", "aigw+budget", "aigw+log"]
 R = {}
 for name in names:
     for c in (1, 64):
@@ -291,11 +303,11 @@ for name in names:
         print(f"| {name} | {c} | {r['rps']:.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['bad']} | {r['sock']} | {r['cpu']:.1f} | {r['other']:.0f} |")
 
 met = lambda ok: "met" if ok else "**missed**"
-gw = ["nginx", "aigw", "aigw+log"]
+gw = ["nginx", "aigw", "aigw+budget", "aigw+log"]
 row = lambda label, f, target="–", verdict="": print(f"| {label} | " + " | ".join(f(n) for n in gw) + f" | {target} | {verdict} |")
 print()
-print("| measure | nginx | aigw | aigw+log | target | aigw |")
-print("|---|--:|--:|--:|--:|---|")
+print("| measure | nginx | aigw | aigw+budget | aigw+log | target | aigw |")
+print("|---|--:|--:|--:|--:|--:|---|")
 ratio = lambda n: R[n, 64]["rps"] / R["nginx", 64]["rps"]
 row("req/s at 64 conns ÷ nginx's", lambda n: f"{ratio(n):.2f}", "≥ 0.90", met(ratio("aigw") >= 0.9))
 added = lambda n, k="p50": R[n, 1][k] - R["direct", 1][k]
