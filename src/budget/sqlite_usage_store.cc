@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <tuple>
 #include <utility>
 
 namespace aigw::budget {
@@ -43,20 +45,20 @@ constexpr const char* kInsertRequestId =
 constexpr const char* kUpsertDaily = R"sql(
 INSERT INTO usage_daily (team, client, provider, model, day, input_tokens, output_tokens,
                          cached_tokens, cost_usd, requests, unpriced_requests)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10)
 ON CONFLICT (team, client, provider, model, day) DO UPDATE SET
   input_tokens = input_tokens + excluded.input_tokens,
   output_tokens = output_tokens + excluded.output_tokens,
   cached_tokens = cached_tokens + excluded.cached_tokens,
   cost_usd = cost_usd + excluded.cost_usd,
-  requests = requests + 1,
+  requests = requests + excluded.requests,
   unpriced_requests = unpriced_requests + excluded.unpriced_requests
 )sql";
 constexpr const char* kUpsertBudget = R"sql(
-INSERT INTO budget_usage (team, period_key, tokens, cost_usd, requests) VALUES (?1, ?2, ?3, ?4, 1)
+INSERT INTO budget_usage (team, period_key, tokens, cost_usd, requests) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (team, period_key) DO UPDATE SET
   tokens = tokens + excluded.tokens, cost_usd = cost_usd + excluded.cost_usd,
-  requests = requests + 1
+  requests = requests + excluded.requests
 )sql";
 
 ApiError store_error(std::string message) {
@@ -244,6 +246,38 @@ void SqliteUsageStore::writer_loop() {
   }
 }
 
+namespace {
+
+// A batch summed per ledger row before it is written: a busy gateway settles many requests of
+// the same team, client and model a second, and each distinct row costs one upsert.
+struct DailySum {
+  std::int64_t input = 0, output = 0, cached = 0, requests = 0, unpriced = 0;
+  double cost = 0;
+};
+struct PeriodSum {
+  std::int64_t tokens = 0, requests = 0;
+  double cost = 0;
+};
+using DailyKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
+using PeriodKey = std::pair<std::string, std::string>;
+
+void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& periods, const UsageRecord& r) {
+  DailySum& d = daily[{r.team, r.client, r.provider, r.model, utc_day(r.at)}];
+  d.input += r.usage.input_tokens;
+  d.output += r.usage.output_tokens;
+  d.cached += r.usage.cached_tokens;
+  d.cost += r.cost_usd;
+  d.requests += 1;
+  d.unpriced += r.priced ? 0 : 1;
+  if (r.period_key.empty()) return;
+  PeriodSum& p = periods[{r.team, r.period_key}];
+  p.tokens += budget_tokens_of(r.usage);
+  p.cost += r.cost_usd;
+  p.requests += 1;
+}
+
+}  // namespace
+
 bool SqliteUsageStore::commit_batch(const std::deque<UsageRecord>& batch, std::string& error,
                                     std::uint64_t& written, std::uint64_t& duplicates) {
   if (!exec(writer_, "BEGIN IMMEDIATE", error)) return false;
@@ -251,12 +285,13 @@ bool SqliteUsageStore::commit_batch(const std::deque<UsageRecord>& batch, std::s
   Statement daily(writer_, kUpsertDaily);
   Statement budget(writer_, kUpsertBudget);
   bool ok = insert_id.ok() && daily.ok() && budget.ok();
+  std::map<DailyKey, DailySum> daily_sums;
+  std::map<PeriodKey, PeriodSum> period_sums;
   for (auto it = batch.begin(); ok && it != batch.end(); ++it) {
     const UsageRecord& r = *it;
-    const std::int64_t at = r.at.time_since_epoch().count();
     if (!r.request_id.empty()) {
       insert_id.text(1, r.request_id);
-      insert_id.integer(2, at);
+      insert_id.integer(2, r.at.time_since_epoch().count());
       if (insert_id.run() != SQLITE_DONE) {
         ok = false;
         break;
@@ -266,25 +301,32 @@ bool SqliteUsageStore::commit_batch(const std::deque<UsageRecord>& batch, std::s
         continue;
       }
     }
-    daily.text(1, r.team);
-    daily.text(2, r.client);
-    daily.text(3, r.provider);
-    daily.text(4, r.model);
-    daily.text(5, utc_day(r.at));
-    daily.integer(6, r.usage.input_tokens);
-    daily.integer(7, r.usage.output_tokens);
-    daily.integer(8, r.usage.cached_tokens);
-    daily.real(9, r.cost_usd);
-    daily.integer(10, r.priced ? 0 : 1);
+    add(daily_sums, period_sums, r);
+    ++written;
+  }
+  for (auto it = daily_sums.begin(); ok && it != daily_sums.end(); ++it) {
+    const auto& [team, client, provider, model, day] = it->first;
+    const DailySum& d = it->second;
+    daily.text(1, team);
+    daily.text(2, client);
+    daily.text(3, provider);
+    daily.text(4, model);
+    daily.text(5, day);
+    daily.integer(6, d.input);
+    daily.integer(7, d.output);
+    daily.integer(8, d.cached);
+    daily.real(9, d.cost);
+    daily.integer(10, d.unpriced);
+    daily.integer(11, d.requests);
     ok = daily.run() == SQLITE_DONE;
-    if (ok && !r.period_key.empty()) {
-      budget.text(1, r.team);
-      budget.text(2, r.period_key);
-      budget.integer(3, budget_tokens_of(r.usage));
-      budget.real(4, r.cost_usd);
-      ok = budget.run() == SQLITE_DONE;
-    }
-    if (ok) ++written;
+  }
+  for (auto it = period_sums.begin(); ok && it != period_sums.end(); ++it) {
+    budget.text(1, it->first.first);
+    budget.text(2, it->first.second);
+    budget.integer(3, it->second.tokens);
+    budget.real(4, it->second.cost);
+    budget.integer(5, it->second.requests);
+    ok = budget.run() == SQLITE_DONE;
   }
   if (ok && exec(writer_, "COMMIT", error)) return true;
   if (error.empty()) error = sqlite3_errmsg(writer_);

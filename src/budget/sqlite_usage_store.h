@@ -2,9 +2,10 @@
 // request path, a separate connection for reads (WAL lets them run beside the writer).
 //
 // Writes: append() puts a record on an in-memory queue; the writer commits the queue every
-// `flush_interval` (~100 ms) or as soon as `batch_rows` are waiting, in one transaction:
-//   settled_requests  INSERT OR IGNORE of the request id — when it was already there the
-//                     record is a replay and nothing else is written;
+// `flush_interval` (~100 ms) or as soon as `batch_rows` are waiting, in one transaction,
+// the batch summed per ledger row first (one upsert per distinct row, not per request):
+//   settled_requests  for records that carry a request id, INSERT OR IGNORE of it — when it
+//                     was already there the record is a replay and nothing else is written;
 //   usage_daily       upsert adding tokens, cost and requests to (team, client, provider,
 //                     model, day);
 //   budget_usage      upsert adding tokens, cost and requests to (team, period_key).

@@ -5,8 +5,9 @@
 // interface.
 //
 // Contract: append() never waits for disk or network (the request path calls it); rows are
-// written later in batches. A row carries a unique request id and is counted at most once,
-// however often it is appended (a replay after a restart or a retry counts nothing twice).
+// written later in batches that commit whole or not at all. A row that carries a request id is
+// counted at most once however often it is appended (for callers that may replay); the
+// gateway's own rows carry none: it never appends a settled record twice.
 #pragma once
 
 #include <cstdint>
