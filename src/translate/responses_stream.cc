@@ -82,7 +82,9 @@ class ResponsesEncoder final : public StreamEncoder {
 
   json::object snapshot(std::string_view status) const {
     json::object r = responses_envelope(id_, model_, status, ctx_);
-    r["output"] = output_;
+    json::array output;
+    for (const auto& [index, item] : output_) output.push_back(item);
+    r["output"] = std::move(output);
     if (usage_.known && status != "in_progress") r["usage"] = write_responses_usage(usage_);
     return r;
   }
@@ -97,17 +99,30 @@ class ResponsesEncoder final : public StreamEncoder {
   static int kind_class(ItemKind k) { return static_cast<int>(k); }
 
   // The item for the event's upstream part: the open one, or a new one after closing it.
+  // A function call whose arguments are not yet a whole JSON object when the next call starts
+  // stays open too (chat providers may interleave parallel calls' deltas, keyed by index):
+  // it is done at the next other item or the end, never before its last argument delta.
   Item& item_for(const ir::StreamEvent& ev, ItemKind kind, std::string& out) {
     ensure_started(out);
     const int key = ev.part * 3 + kind_class(kind);
     if (open_ && open_key_ == key) return item_;
+    if (const auto it = open_calls_.find(key); it != open_calls_.end()) return it->second;
     if (const auto it = closed_items_.find(key); it != closed_items_.end()) return it->second;
-    close_item(out);
+    if (open_ && kind == ItemKind::kFunctionCall && item_.kind == ItemKind::kFunctionCall) {
+      if (!parse_or_null(item_.text).is_object()) {
+        open_calls_[open_key_] = std::move(item_);
+      } else {
+        close_one(open_key_, item_, out);
+      }
+      open_ = false;
+    } else {
+      close_item(out);
+    }
     open_ = true;
     open_key_ = key;
     item_ = Item{};
     item_.kind = kind;
-    item_.output_index = static_cast<int>(output_.size());
+    item_.output_index = next_output_index_++;
     open_item(ev, out);
     return item_;
   }
@@ -184,10 +199,16 @@ class ResponsesEncoder final : public StreamEncoder {
          {{"item_id", item.id}, {"output_index", item.output_index}, {"delta", ev.text}});
   }
 
+  // Closes the open item, after the parallel calls opened before it (output_index order).
   void close_item(std::string& out) {
+    for (auto& [key, call] : open_calls_) close_one(key, call, out);
+    open_calls_.clear();
     if (!open_) return;
     open_ = false;
-    Item& it = item_;
+    close_one(open_key_, item_, out);
+  }
+
+  void close_one(int key, Item& it, std::string& out) {
     const int index = it.output_index;
     json::object done;
     switch (it.kind) {
@@ -228,8 +249,8 @@ class ResponsesEncoder final : public StreamEncoder {
         break;
     }
     emit(out, "response.output_item.done", {{"output_index", index}, {"item", done}});
-    output_.push_back(std::move(done));
-    closed_items_[open_key_] = it;
+    output_[index] = std::move(done);
+    closed_items_[key] = it;
   }
 
   void complete(std::string& out) {
@@ -248,10 +269,12 @@ class ResponsesEncoder final : public StreamEncoder {
   std::string model_;
   ir::TokenUsage usage_;
   ir::StopReason stop_ = ir::StopReason::kEndTurn;
-  json::array output_;  // finished items, in output_index order
+  std::map<int, json::value> output_;  // finished items by output_index
+  int next_output_index_ = 0;
   Item item_;           // the open item
   bool open_ = false;
   int open_key_ = -1;
+  std::map<int, Item> open_calls_;    // parallel calls opened before the open item, still open
   std::map<int, Item> closed_items_;  // late deltas of a closed item (see item_for)
   std::int64_t seq_ = 0;
   bool started_ = false;
