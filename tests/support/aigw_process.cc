@@ -64,7 +64,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-AigwProcess::AigwProcess(const std::string& yaml, AigwOptions options) : dir_(make_temp_dir()) {
+AigwProcess::AigwProcess(const std::string& yaml, AigwOptions options)
+    : dir_(options.dir.empty() ? make_temp_dir() : options.dir), owns_dir_(options.dir.empty()) {
   std::string text = yaml;
   if (options.default_listen && !has_top_level_key(text, "listen"))
     text = "listen: 127.0.0.1:0\n" + text;
@@ -121,7 +122,7 @@ AigwProcess::AigwProcess(const std::string& yaml, AigwOptions options) : dir_(ma
     close(out_pipe[0]);
     close(err_pipe[0]);
     std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    if (owns_dir_) std::filesystem::remove_all(dir_, ec);
     throw std::runtime_error(std::string("cannot start " AIGW_BINARY ": ") + std::strerror(rc));
   }
   pid_ = pid;
@@ -172,7 +173,7 @@ void AigwProcess::stop() {
   if (out_reader_.joinable()) out_reader_.join();
   if (err_reader_.joinable()) err_reader_.join();
   std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
+  if (owns_dir_) std::filesystem::remove_all(dir_, ec);
 }
 
 void AigwProcess::read_output(int fd, bool is_stdout) {

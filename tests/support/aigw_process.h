@@ -23,6 +23,10 @@ struct AigwOptions {
   // core's tests run without tokens; the auth tests configure `auth:` themselves).
   bool disable_auth = true;
   std::chrono::milliseconds start_timeout = std::chrono::seconds(30);
+  // Runs in this existing directory (its working dir: ./data/aigw.db, ./keys, …) instead of a
+  // fresh temp dir, and leaves it in place at the end, so a second gateway can start on the
+  // state of the first (restart tests). Empty: a fresh temp dir, removed at the end.
+  std::string dir;
 };
 
 class AigwProcess {
@@ -30,7 +34,7 @@ class AigwProcess {
   // Writes `yaml` to DIR/aigw.yaml and starts aigw; throws (with its stderr) when aigw exits or
   // prints no start line within the start timeout.
   explicit AigwProcess(const std::string& yaml, AigwOptions options = {});
-  // Kills aigw (SIGKILL) if still running and removes the temp dir.
+  // Kills aigw (SIGKILL) if still running and removes the temp dir (not a given `dir`).
   ~AigwProcess();
   AigwProcess(const AigwProcess&) = delete;
   AigwProcess& operator=(const AigwProcess&) = delete;
@@ -62,6 +66,7 @@ class AigwProcess {
   void stop();
 
   std::string dir_;
+  bool owns_dir_ = true;  // false: AigwOptions::dir, left in place
   int pid_ = -1;
   std::optional<int> exit_code_;
   std::uint16_t port_ = 0;
