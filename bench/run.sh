@@ -20,6 +20,7 @@
 #   BENCH_AUTH      token (default): auth on, a real token from aigw's built-in issuer;
 #                   off: `auth: { enabled: false }` (no token checks)
 #   TOKEN           a bearer token to send instead of asking the built-in issuer
+#   BENCH_WAIT_FOR_COMMIT  true (default) or false: state.wait_for_commit of every aigw
 #   AIGW_BIN        an aigw binary to use as is (default: `make release`, build/release/aigw)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,7 @@ DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}
 ROUNDS=${BENCH_ROUNDS:-1}
 AUTH=${BENCH_AUTH:-token}
+WAIT_FOR_COMMIT=${BENCH_WAIT_FOR_COMMIT:-true}
 die() { echo "bench: $*" >&2; exit 1; }
 case "$AUTH" in token|off) ;; *) die "BENCH_AUTH must be token or off" ;; esac
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive number"
@@ -133,6 +135,7 @@ start_aigw() {  # NAME ACCESS_LOG(true|false) [budget]
     echo "listen: 127.0.0.1:$port"
     echo "log: { access_log: $2 }"
     echo "server: { max_in_flight: 100000, drain_timeout: 2s }"
+    echo "state: { wait_for_commit: $WAIT_FOR_COMMIT }"
     # wrk is one IP sending far more than 2,000 requests per 5 min
     [[ "${3:-}" == budget ]] || echo "limits: { ip: { requests: 0 } }"
     echo "providers:"
@@ -260,7 +263,7 @@ echo
 echo "$(date -u +%Y-%m-%dT%H:%MZ), $src_state, $(nproc) cores ($busy% busy before the run)," \
   "$(nginx -v 2>&1 | sed 's/^nginx version: //'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
 echo "aigw: ${aigw_bin#"$PWD/"}, built $(date -u -r "$aigw_bin" +%Y-%m-%dT%H:%MZ)."
-echo "$ROUNDS round(s) of $DURATION after $WARMUP warm-up; aigw auth: $([[ $AUTH == off ]] && echo off || echo 'on (bearer token)')."
+echo "$ROUNDS round(s) of $DURATION after $WARMUP warm-up; aigw auth: $([[ $AUTH == off ]] && echo off || echo 'on (bearer token)'), state.wait_for_commit: $WAIT_FOR_COMMIT."
 echo "wrk, the origin (1 worker), the nginx proxy ($(nproc) workers) and aigw (one thread per core)"
 echo "share the cores: read the ratios, not the absolute numbers."
 echo

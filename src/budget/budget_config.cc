@@ -69,7 +69,7 @@ TeamSettings parse_team(const std::string& name, const config::ConfigNode& node)
 StateSettings parse_state_settings(const config::ConfigNode& node) {
   StateSettings s;
   if (!node.defined()) return s;
-  node.allow_keys({"backend", "path", "flush_interval", "batch_rows", "synchronous"});
+  node.allow_keys({"backend", "path", "flush_interval", "batch_rows", "synchronous", "wait_for_commit"});
   s.backend = node.str("backend", s.backend);
   if (s.backend == "redis") {
     node.child("backend").fail("the redis backend is not available yet; use sqlite");
@@ -89,6 +89,7 @@ StateSettings parse_state_settings(const config::ConfigNode& node) {
     node.child("synchronous").fail("expected normal or full, got \"" + sync + "\"");
   }
   s.synchronous_full = sync == "full";
+  s.wait_for_commit = node.boolean("wait_for_commit", s.wait_for_commit);
   return s;
 }
 

@@ -6,7 +6,7 @@
 //       budget: { tokens: 5000000, usd: 200, period: monthly, timezone: "+00:00" }
 //       limits: { requests_per_minute: 600, tokens_per_minute: 200000 }
 //   state: { backend: sqlite, path: ./data/aigw.db, flush_interval: 100ms, batch_rows: 1000,
-//            synchronous: normal }
+//            synchronous: normal, wait_for_commit: true }
 //   prices:
 //     "openai/gpt-4o": { input: 2.5, output: 10, cached_input: 1.25 }  # USD per million tokens
 //
@@ -42,6 +42,10 @@ struct StateSettings {
   Millis flush_interval{100};
   std::size_t batch_rows = 1000;
   bool synchronous_full = false;
+  // true: an answer ends only once its usage row is committed (a kill -9 loses no answered
+  // request; costs a commit's latency per answer). false: rows are committed on the next
+  // flush tick (a kill -9 may lose up to flush_interval of settled usage).
+  bool wait_for_commit = true;
 };
 
 struct BudgetSettings {

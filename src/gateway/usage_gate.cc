@@ -121,7 +121,12 @@ net::awaitable<void> Worker::settle_usage(RequestContext& ctx, const Usage& usag
   record.priced = cost.priced;
   record.at = wall_now();
   shared_->rate_limiter.record_tokens(rate_scopes(ctx), budget::budget_tokens_of(usage), steady_ms());
-  // The counters change at once; the answer's end waits for the ledger row to be committed.
+  // The counters change at once; the answer's end waits for the ledger row to be committed
+  // (unless state.wait_for_commit is off).
+  if (!ctx.config->budget.state.wait_for_commit) {
+    shared_->budgets->settle(std::move(record));
+    co_return;
+  }
   const bool committed = co_await async_settle(*shared_->budgets, std::move(record), net::use_awaitable);
   if (!committed) ctx.record.error = "usage kept in memory: the ledger could not be written yet";
 }
