@@ -12,7 +12,9 @@
 #include "auth/keys.h"
 #include "support/aigw_process.h"
 #include "support/fake_upstream.h"
+#include "support/api_checks.h"
 #include "support/http_client.h"
+#include "support/usage_helpers.h"
 
 namespace aigw::testing {
 namespace {
@@ -310,6 +312,54 @@ TEST(AdminCliTest, ClientsAddedAtRunTimeGetTokensAndSurviveARestart) {
                       "grant_type=client_credentials&client_id=new-bot&client_secret=" + secret);
   EXPECT_EQ(r.status, 200) << r.body;
   std::system(("rm -rf '" + data_dir + ".keep'").c_str());
+}
+
+TEST(AdminCliTest, TeamsBudgetsLimitsAndUsageThroughTheCli) {
+  const std::string yaml =
+      "auth:\n  builtin_issuer: { keys_dir: ./keys }\n  clients:\n"
+      "    - { client_id: root, team: ops, client_secret: root-secret, scopes: [ \"https://gateway.internal/invoke\", \"https://gateway.internal/admin\" ] }\n";
+  AigwProcess gw(yaml);
+  const TempDir token_cache;
+  const std::string url = "http://127.0.0.1:" + std::to_string(gw.port());
+  const std::string env = "GATEWAY_URL=" + url + " GATEWAY_TOKEN_ENDPOINT=" + url +
+                          "/oauth2/token GATEWAY_CLIENT_ID=root GATEWAY_CLIENT_SECRET=root-secret GATEWAY_TOKEN_CACHE=" +
+                          token_cache.path();
+  const std::string aigw = AIGW_BINARY;
+  const auto set = run_script(env, aigw + " admin budgets set ops --tokens 25 --period daily");
+  ASSERT_EQ(set.exit_code, 0) << set.out << set.err;
+  EXPECT_EQ(json::parse(set.out).at("budget").at("tokens").as_int64(), 25) << set.out;
+
+  // The mock answers count 20 tokens each: the second request passes 25, the third is refused.
+  const std::string token = fetch_token(gw.port(), "root", "root-secret");
+  const std::string body = R"({"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]})";
+  const auto headers = bearer(token, with_provider("mock"));
+  EXPECT_EQ(http_request(gw.port(), "POST", "/v1/chat/completions", headers, body).status, 200);
+  EXPECT_EQ(http_request(gw.port(), "POST", "/v1/chat/completions", headers, body).status, 200);
+  EXPECT_TRUE(is_openai_error(http_request(gw.port(), "POST", "/v1/chat/completions", headers, body), 429,
+                              "team \"ops\" used 40 of its 25 tokens for the daily budget"));
+
+  const auto listed = run_script(env, aigw + " admin teams list");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const json::value teams = json::parse(listed.out);
+  const auto& team = teams.at("data").at(0);
+  EXPECT_EQ(team.at("name").as_string(), "ops");
+  EXPECT_EQ(team.at("usage").at("tokens").as_int64(), 40);
+  EXPECT_EQ(team.at("usage").at("exhausted").as_bool(), true);
+
+  const auto limits = run_script(env, aigw + " admin limits set ops --rpm 100 --tpm 5000");
+  ASSERT_EQ(limits.exit_code, 0) << limits.out << limits.err;
+  EXPECT_EQ(json::parse(limits.out).at("limits").at("requests_per_minute").as_int64(), 100);
+  EXPECT_EQ(json::parse(limits.out).at("budget").at("tokens").as_int64(), 25) << "the budget is kept";
+
+  const auto csv = run_script(env, aigw + " admin usage --group-by team,model --csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  // RFC 4180: CRLF line ends.
+  EXPECT_EQ(csv.out.substr(0, csv.out.find("\r\n")),
+            "team,model,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd");
+  EXPECT_NE(csv.out.find("\r\nops,mock-gpt,16,24,0,2,2,"), std::string::npos) << csv.out;
+  const auto bad = run_script(env, aigw + " admin usage --from yesterday");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("from: expected a day as YYYY-MM-DD"), std::string::npos) << bad.out;
 }
 
 }  // namespace
