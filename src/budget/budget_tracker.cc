@@ -7,9 +7,10 @@
 namespace aigw::budget {
 namespace {
 
+// Cents, or six decimals below a dollar: a small budget must not read "$0.00 of its $0.00".
 std::string usd_text(double v) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "$%.2f", v);
+  std::snprintf(buf, sizeof buf, v >= 1 || v == 0 ? "$%.2f" : "$%.6f", v);
   return buf;
 }
 

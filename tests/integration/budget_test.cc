@@ -325,6 +325,23 @@ TEST_F(BudgetTest, UnknownModelIsServedAndCountedUnpricedAtNoCost) {
   EXPECT_EQ(int_at(b.at("used"), "tokens"), 2 * (kIn + kOut));
 }
 
+TEST_F(BudgetTest, SpentUsdBudgetIs429NamingDollarsWithPricesFromTheConfig) {
+  // One answer costs kIn * 2 + kOut * 8 micro-dollars at the configured gpt-4o price; the
+  // budget is one such answer plus a little, so the third request is refused.
+  const double one = (kIn * 2.0 + kOut * 8.0) / 1e6;
+  auto gw = start("prices:\n  \"gpt-4o\": { input: 2, output: 8 }\n"
+                  "teams:\n  default: { budget: { usd: " + std::to_string(one * 1.5) + ", period: daily } }\n");
+  EXPECT_EQ(chat(*gw).status, 200);
+  EXPECT_EQ(chat(*gw).status, 200);  // used < budget when it started: admitted (overshoot)
+  const auto refused = chat(*gw);
+  EXPECT_TRUE(is_openai_error(refused, 429, "team \"default\" spent $")) << refused.body;
+  EXPECT_NE(refused.error_message().find("USD for the daily budget"), std::string::npos) << refused.body;
+  EXPECT_EQ(openai_.requests().size(), 2u);
+  const auto b = budget_of(*gw);
+  EXPECT_NEAR(double_at(b.at("used"), "usd"), 2 * one, 1e-12);
+  EXPECT_TRUE(b.at("exhausted").as_bool());
+}
+
 // --- with auth: teams from tokens ------------------------------------------------------------
 
 std::string auth_yaml() {
