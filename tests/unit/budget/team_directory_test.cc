@@ -1,0 +1,115 @@
+// Teams from the file and the admin API: an admin change wins over the file until the file's
+// entry for that team changes, and survives a restart (a new directory on the same store).
+#include "budget/team_directory.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "budget/sqlite_usage_store.h"
+
+namespace aigw::budget {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TeamDirectoryTest : public ::testing::Test {
+ protected:
+  TeamDirectoryTest() {
+    std::string pattern = (fs::temp_directory_path() / "aigw-teams-XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+  }
+  ~TeamDirectoryTest() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<SqliteUsageStore> open_store() {
+    SqliteStoreOptions o;
+    o.path = (dir_ / "aigw.db").string();
+    auto s = SqliteUsageStore::open(o);
+    EXPECT_TRUE(s.ok());
+    return std::move(*s);
+  }
+
+  static TeamSettings team(const std::string& name, std::int64_t tokens,
+                           std::int64_t rpm = 0) {
+    TeamSettings t;
+    t.name = name;
+    t.budget = TeamBudget{tokens, std::nullopt, BudgetPeriod(PeriodKind::kMonthly)};
+    if (rpm > 0) t.limits = limits::RateLimits{rpm, 0};
+    return t;
+  }
+
+  static std::map<std::string, TeamSettings> file(std::initializer_list<TeamSettings> teams) {
+    std::map<std::string, TeamSettings> m;
+    for (const auto& t : teams) m[t.name] = t;
+    return m;
+  }
+
+  fs::path dir_;
+  const TimePoint now_ = to_seconds(std::chrono::system_clock::now());
+};
+
+TEST_F(TeamDirectoryTest, FileTeamsSetBudgetsAndLimitsFallBackToTheDefaults) {
+  auto store = open_store();
+  BudgetTracker budgets(store.get());
+  TeamDirectory teams(budgets, store.get());
+  EXPECT_TRUE(teams.load(file({team("platform", 100, 600)})).empty());
+  EXPECT_EQ(budgets.budget("platform")->tokens, 100);
+  EXPECT_EQ(teams.limits_of("platform", {5, 6}).requests_per_minute, 600);
+  EXPECT_EQ(teams.limits_of("unknown", {5, 6}), (limits::RateLimits{5, 6}));
+  EXPECT_FALSE(budgets.budget("unknown"));
+}
+
+TEST_F(TeamDirectoryTest, AnAdminChangeWinsOverAnUnchangedFileAcrossARestart) {
+  const auto the_file = file({team("platform", 100)});
+  {
+    auto store = open_store();
+    BudgetTracker budgets(store.get());
+    TeamDirectory teams(budgets, store.get());
+    teams.load(the_file);
+    ASSERT_FALSE(teams.put(team("platform", 5000), now_));
+    ASSERT_FALSE(teams.put(team("newcomer", 42), now_));  // not in the file at all
+    EXPECT_EQ(budgets.budget("platform")->tokens, 5000);
+  }
+  auto store = open_store();
+  BudgetTracker budgets(store.get());
+  TeamDirectory teams(budgets, store.get());
+  EXPECT_TRUE(teams.load(the_file).empty());
+  EXPECT_EQ(budgets.budget("platform")->tokens, 5000);
+  EXPECT_EQ(budgets.budget("newcomer")->tokens, 42);
+  EXPECT_EQ(teams.list().size(), 2u);
+}
+
+TEST_F(TeamDirectoryTest, EditingTheFilesEntryReplacesTheAdminChangeForGood) {
+  auto store = open_store();
+  BudgetTracker budgets(store.get());
+  TeamDirectory teams(budgets, store.get());
+  teams.load(file({team("platform", 100), team("other", 7)}));
+  ASSERT_FALSE(teams.put(team("platform", 5000), now_));
+  ASSERT_FALSE(teams.put(team("other", 70), now_));
+  // SIGHUP with platform's entry edited: the file wins there, the other change stays.
+  const auto notices = teams.load(file({team("platform", 300), team("other", 7)}));
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_NE(notices[0].find("team \"platform\""), std::string::npos) << notices[0];
+  EXPECT_EQ(budgets.budget("platform")->tokens, 300);
+  EXPECT_EQ(budgets.budget("other")->tokens, 70);
+  // The stale record is gone: reverting the file later does not bring the admin value back.
+  teams.load(file({team("platform", 100), team("other", 7)}));
+  EXPECT_EQ(budgets.budget("platform")->tokens, 100);
+}
+
+TEST_F(TeamDirectoryTest, ATeamRemovedFromTheFileLosesItsBudget) {
+  auto store = open_store();
+  BudgetTracker budgets(store.get());
+  TeamDirectory teams(budgets, store.get());
+  teams.load(file({team("platform", 100), team("gone", 9)}));
+  teams.load(file({team("platform", 100)}));
+  EXPECT_FALSE(budgets.budget("gone"));
+  EXPECT_FALSE(teams.find("gone"));
+}
+
+}  // namespace
+}  // namespace aigw::budget
