@@ -72,8 +72,8 @@ std::string db_error(sqlite3* db, std::string_view what) {
 // A prepared statement that finalizes itself.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
+  Statement(sqlite3* db, const char* sql, unsigned flags = 0) {
+    if (sqlite3_prepare_v3(db, sql, -1, flags, &stmt_, nullptr) != SQLITE_OK) stmt_ = nullptr;
   }
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
@@ -103,6 +103,23 @@ class Statement {
  private:
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+}  // namespace
+
+// The writer's statements, prepared once: a batch of one row (a quiet gateway waiting for
+// each answer's row) would otherwise spend most of its time parsing SQL.
+struct SqliteUsageStore::WriterStatements {
+  explicit WriterStatements(sqlite3* db)
+      : begin(db, "BEGIN IMMEDIATE", SQLITE_PREPARE_PERSISTENT),
+        commit(db, "COMMIT", SQLITE_PREPARE_PERSISTENT),
+        insert_id(db, kInsertRequestId, SQLITE_PREPARE_PERSISTENT),
+        daily(db, kUpsertDaily, SQLITE_PREPARE_PERSISTENT),
+        budget(db, kUpsertBudget, SQLITE_PREPARE_PERSISTENT) {}
+  bool ok() const { return begin.ok() && commit.ok() && insert_id.ok() && daily.ok() && budget.ok(); }
+  Statement begin, commit, insert_id, daily, budget;
+};
+
+namespace {
 
 bool exec(sqlite3* db, const char* sql, std::string& error) {
   char* message = nullptr;
@@ -141,7 +158,9 @@ Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
   std::string error;
   sqlite3* writer = open_connection(options.path, error);
   if (!writer) return store_error(error);
-  const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") +
+  // No automatic checkpoints: SQLite would run them (and their fsyncs) inside a COMMIT that
+  // answers are waiting for. The writer checkpoints after it has released them.
+  const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=") +
                               (options.synchronous_full ? "FULL;" : "NORMAL;");
   if (!exec(writer, pragmas.c_str(), error) || !exec(writer, kSchema, error)) {
     sqlite3_close(writer);
@@ -158,7 +177,22 @@ Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
 
 SqliteUsageStore::SqliteUsageStore(SqliteStoreOptions options, sqlite3* writer, sqlite3* reader)
     : options_(std::move(options)), writer_(writer), reader_(reader) {
+  sqlite3_wal_hook(
+      writer_,
+      [](void* self, sqlite3*, const char*, int pages) {
+        static_cast<SqliteUsageStore*>(self)->wal_pages_.store(pages);
+        return SQLITE_OK;
+      },
+      this);
   writer_thread_ = std::thread([this] { writer_loop(); });
+}
+
+void SqliteUsageStore::checkpoint_if_due() {
+  constexpr int kCheckpointPages = 1000;  // SQLite's own default for automatic checkpoints
+  if (wal_pages_.load() < kCheckpointPages) return;
+  std::lock_guard write(write_mutex_);
+  sqlite3_wal_checkpoint_v2(writer_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  wal_pages_.store(0);
 }
 
 SqliteUsageStore::~SqliteUsageStore() {
@@ -194,6 +228,7 @@ void SqliteUsageStore::append(UsageRecord record) {
 }
 
 void SqliteUsageStore::writer_loop() {
+  std::optional<WriterStatements> statements;  // prepared on first use, under write_mutex_
   std::unique_lock lock(queue_mutex_);
   for (;;) {
     wake_writer_.wait_for(lock, options_.flush_interval, [&] {
@@ -214,7 +249,8 @@ void SqliteUsageStore::writer_loop() {
     bool ok = false;
     {
       std::lock_guard write(write_mutex_);
-      ok = commit_batch(batch, error, written, duplicates);
+      if (!statements || !statements->ok()) statements.emplace(writer_);
+      ok = commit_batch(*statements, batch, error, written, duplicates);
       if (ok) prune_request_ids(batch.back().at);
     }
     for (auto& r : batch) {
@@ -222,6 +258,7 @@ void SqliteUsageStore::writer_loop() {
       r.on_written(ok);  // once: a retried row is not waited for again
       r.on_written = nullptr;
     }
+    if (ok) checkpoint_if_due();  // after the answers waiting for this batch were released
     lock.lock();
     if (ok) {
       done_seq_ += batch.size();
@@ -278,13 +315,20 @@ void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& pe
 
 }  // namespace
 
-bool SqliteUsageStore::commit_batch(const std::deque<UsageRecord>& batch, std::string& error,
-                                    std::uint64_t& written, std::uint64_t& duplicates) {
-  if (!exec(writer_, "BEGIN IMMEDIATE", error)) return false;
-  Statement insert_id(writer_, kInsertRequestId);
-  Statement daily(writer_, kUpsertDaily);
-  Statement budget(writer_, kUpsertBudget);
-  bool ok = insert_id.ok() && daily.ok() && budget.ok();
+bool SqliteUsageStore::commit_batch(WriterStatements& st, const std::deque<UsageRecord>& batch,
+                                    std::string& error, std::uint64_t& written, std::uint64_t& duplicates) {
+  if (!st.ok()) {
+    error = db_error(writer_, "preparing the ledger's statements");
+    return false;
+  }
+  if (st.begin.run() != SQLITE_DONE) {
+    error = db_error(writer_, "BEGIN");
+    return false;
+  }
+  Statement& insert_id = st.insert_id;
+  Statement& daily = st.daily;
+  Statement& budget = st.budget;
+  bool ok = true;
   std::map<DailyKey, DailySum> daily_sums;
   std::map<PeriodKey, PeriodSum> period_sums;
   for (auto it = batch.begin(); ok && it != batch.end(); ++it) {
@@ -328,7 +372,7 @@ bool SqliteUsageStore::commit_batch(const std::deque<UsageRecord>& batch, std::s
     budget.integer(5, it->second.requests);
     ok = budget.run() == SQLITE_DONE;
   }
-  if (ok && exec(writer_, "COMMIT", error)) return true;
+  if (ok && st.commit.run() == SQLITE_DONE) return true;
   if (error.empty()) error = sqlite3_errmsg(writer_);
   std::string ignored;
   exec(writer_, "ROLLBACK", ignored);

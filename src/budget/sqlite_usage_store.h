@@ -23,6 +23,7 @@
 // (7 days) for de-duplication, then pruned.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -80,9 +81,12 @@ class SqliteUsageStore final : public UsageStore {
   SqliteUsageStore(SqliteStoreOptions options, sqlite3* writer, sqlite3* reader);
   void writer_loop();
   // Writes one batch in one transaction; false (and the error) when it was rolled back.
-  bool commit_batch(const std::deque<UsageRecord>& batch, std::string& error,
+  struct WriterStatements;
+  bool commit_batch(WriterStatements& statements, const std::deque<UsageRecord>& batch, std::string& error,
                     std::uint64_t& written, std::uint64_t& duplicates);
   void prune_request_ids(TimePoint now);
+  // A passive WAL checkpoint once the WAL holds ~1000 pages (automatic ones are off).
+  void checkpoint_if_due();
 
   const SqliteStoreOptions options_;
   sqlite3* writer_;  // used by the writer thread and admin writes, under write_mutex_
@@ -98,6 +102,7 @@ class SqliteUsageStore final : public UsageStore {
   std::uint64_t done_seq_ = 0;      // records ever committed or dropped, in order
   std::uint64_t flush_requested_seq_ = 0;
   bool stopping_ = false;
+  std::atomic<int> wal_pages_{0};  // pages in the WAL after the last commit (wal hook)
   bool urgent_ = false;  // a queued row is waited for: commit without waiting for the tick
   Stats stats_;
   TimePoint last_prune_{};
