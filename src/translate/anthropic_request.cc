@@ -75,22 +75,7 @@ bool read_block(const json::object& b, ir::Part& p) {
   return false;  // server tool blocks, citations sources, ...: Anthropic-only features
 }
 
-std::vector<ir::Part> read_blocks(const json::value* content) {
-  std::vector<ir::Part> parts;
-  if (!content) return parts;
-  if (content->is_string()) {
-    ir::Part p;
-    p.text.assign(content->as_string());
-    if (!p.text.empty()) parts.push_back(std::move(p));
-    return parts;
-  }
-  if (!content->is_array()) return parts;
-  for (const auto& b : content->as_array()) {
-    ir::Part p;
-    if (b.is_object() && read_block(b.as_object(), p)) parts.push_back(std::move(p));
-  }
-  return parts;
-}
+std::vector<ir::Part> read_blocks(const json::value* content) { return read_parts(content, read_block); }
 
 void read_tools(const json::object& body, ir::Request& req) {
   if (const auto* tools = arr(body, "tools")) {

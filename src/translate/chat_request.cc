@@ -10,12 +10,6 @@ namespace {
 
 // ---- reading ----
 
-ir::Part text_part(std::string_view text) {
-  ir::Part p;
-  p.text.assign(text);
-  return p;
-}
-
 // A content part of a user message: text, image_url or file (PDF as a data URL).
 bool read_content_part(const json::object& c, ir::Part& out) {
   const auto type = str(c, "type");
@@ -41,20 +35,7 @@ bool read_content_part(const json::object& c, ir::Part& out) {
   return false;  // input_audio and others: no target we write can take them
 }
 
-std::vector<ir::Part> read_content(const json::value* content) {
-  std::vector<ir::Part> parts;
-  if (!content) return parts;
-  if (content->is_string()) {
-    if (!content->as_string().empty()) parts.push_back(text_part(content->as_string()));
-    return parts;
-  }
-  if (!content->is_array()) return parts;
-  for (const auto& c : content->as_array()) {
-    ir::Part p;
-    if (c.is_object() && read_content_part(c.as_object(), p)) parts.push_back(std::move(p));
-  }
-  return parts;
-}
+std::vector<ir::Part> read_content(const json::value* content) { return read_parts(content, read_content_part); }
 
 void read_tool_calls(const json::object& m, ir::Message& msg) {
   const auto* calls = arr(m, "tool_calls");

@@ -17,6 +17,26 @@ namespace aigw::translate::detail {
 
 namespace json = boost::json;
 
+// Message content as every dialect allows it: a string (one text part, none when empty) or an
+// array of part objects, each read by `read_part(object, part)` (false: the part is skipped).
+template <typename ReadPart>
+std::vector<ir::Part> read_parts(const json::value* content, ReadPart read_part) {
+  std::vector<ir::Part> parts;
+  if (!content) return parts;
+  if (content->is_string()) {
+    ir::Part p;
+    p.text.assign(content->as_string());
+    if (!p.text.empty()) parts.push_back(std::move(p));
+    return parts;
+  }
+  if (!content->is_array()) return parts;
+  for (const auto& item : content->as_array()) {
+    ir::Part p;
+    if (item.is_object() && read_part(item.as_object(), p)) parts.push_back(std::move(p));
+  }
+  return parts;
+}
+
 // Requests: read in the caller's dialect, written in the provider's.
 Result<ir::Request> read_chat_request(const json::object& body);
 Result<ir::Request> read_anthropic_request(const json::object& body);

@@ -29,22 +29,7 @@ bool read_content_part(const json::object& c, ir::Part& p) {
   return false;
 }
 
-std::vector<ir::Part> read_content(const json::value* content) {
-  std::vector<ir::Part> parts;
-  if (!content) return parts;
-  if (content->is_string()) {
-    ir::Part p;
-    p.text.assign(content->as_string());
-    if (!p.text.empty()) parts.push_back(std::move(p));
-    return parts;
-  }
-  if (!content->is_array()) return parts;
-  for (const auto& c : content->as_array()) {
-    ir::Part p;
-    if (c.is_object() && read_content_part(c.as_object(), p)) parts.push_back(std::move(p));
-  }
-  return parts;
-}
+std::vector<ir::Part> read_content(const json::value* content) { return read_parts(content, read_content_part); }
 
 // Function calls and reasoning join the assistant turn they belong to.
 ir::Message& assistant_turn(ir::Request& req) {
