@@ -61,6 +61,15 @@ bool read_block(const json::object& b, ir::Part& p) {
     p.is_error = bool_or(b, "is_error");
     return true;
   }
+  if (read_anthropic_thinking(type, b, p)) return true;
+  return false;  // server tool blocks, citations sources, ...: Anthropic-only features
+}
+
+std::vector<ir::Part> read_blocks(const json::value* content) { return read_parts(content, read_block); }
+
+}  // namespace
+
+bool read_anthropic_thinking(std::string_view type, const json::object& b, ir::Part& p) {
   if (type == "thinking") {
     p.kind = ir::PartKind::kThinking;
     p.text.assign(str(b, "thinking"));
@@ -72,10 +81,10 @@ bool read_block(const json::object& b, ir::Part& p) {
     p.text.assign(str(b, "data"));
     return true;
   }
-  return false;  // server tool blocks, citations sources, ...: Anthropic-only features
+  return false;
 }
 
-std::vector<ir::Part> read_blocks(const json::value* content) { return read_parts(content, read_block); }
+namespace {
 
 void read_tools(const json::object& body, ir::Request& req) {
   if (const auto* tools = arr(body, "tools")) {

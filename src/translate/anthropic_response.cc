@@ -14,17 +14,7 @@ bool read_block(const json::object& b, ir::Part& p) {
     p.text.assign(str(b, "text"));
     return true;
   }
-  if (type == "thinking") {
-    p.kind = ir::PartKind::kThinking;
-    p.text.assign(str(b, "thinking"));
-    p.signature.assign(str(b, "signature"));
-    return true;
-  }
-  if (type == "redacted_thinking") {
-    p.kind = ir::PartKind::kRedactedThinking;
-    p.text.assign(str(b, "data"));
-    return true;
-  }
+  if (read_anthropic_thinking(type, b, p)) return true;
   if (type == "tool_use") {
     p.kind = ir::PartKind::kToolCall;
     p.id.assign(str(b, "id"));

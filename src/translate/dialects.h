@@ -37,6 +37,10 @@ std::vector<ir::Part> read_parts(const json::value* content, ReadPart read_part)
   return parts;
 }
 
+// An Anthropic `thinking` or `redacted_thinking` block (in requests and answers alike);
+// false for any other type.
+bool read_anthropic_thinking(std::string_view type, const json::object& block, ir::Part& p);
+
 // Requests: read in the caller's dialect, written in the provider's.
 Result<ir::Request> read_chat_request(const json::object& body);
 Result<ir::Request> read_anthropic_request(const json::object& body);
