@@ -2,9 +2,11 @@
 
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include "core/text.h"
 #include "providers/builtin.h"
 
 namespace aigw::config {
@@ -49,18 +51,70 @@ void parse_server(const ConfigNode& node, ServerConfig& s) {
   s.overload_retry_after = node.integer("overload_retry_after", s.overload_retry_after);
 }
 
+// "https://llm.internal:8443", "http://*.corp.example", or { url: …, providers: [ … ] }.
+AllowedHost parse_allowed_host(const ConfigNode& item) {
+  AllowedHost entry;
+  std::string url;
+  if (item.is_map()) {
+    item.allow_keys({"url", "providers"});
+    url = item.required_str("url");
+    entry.providers = item.str_list("providers");
+  } else {
+    url = item.scalar();
+  }
+  std::string_view rest = url;
+  if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    entry.tls = false;
+    rest.remove_prefix(7);
+  } else {
+    item.fail("\"" + url + "\" must be scheme://host[:port], e.g. https://llm.internal:8443 or https://*.corp.example");
+  }
+  while (rest.ends_with('/')) rest.remove_suffix(1);
+  std::string_view host = rest;
+  std::string_view port;
+  if (rest.starts_with('[')) {
+    const auto close = rest.find(']');
+    if (close == std::string_view::npos) item.fail("\"" + url + "\" has an unclosed IPv6 literal");
+    host = rest.substr(1, close - 1);
+    if (rest.size() > close + 1 && rest[close + 1] == ':') port = rest.substr(close + 2);
+    else if (rest.size() > close + 1) item.fail("\"" + url + "\" has text after its host");
+  } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  const std::string_view bare = host.starts_with("*.") ? host.substr(2) : host;
+  const bool host_ok = !bare.empty() && std::all_of(bare.begin(), bare.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' || ch == ':';
+  });
+  if (!host_ok) item.fail("\"" + url + "\" must name a host (letters, digits, '-', '.'), with no path");
+  const bool port_ok = port.empty() || (port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char ch) {
+                                          return ch >= '0' && ch <= '9';
+                                        }));
+  if (!port_ok) item.fail("\"" + url + "\" has an invalid port");
+  entry.host = lower_copy(host);
+  entry.port = !port.empty() ? std::string(port) : entry.tls ? "443" : "80";
+  return entry;
+}
+
 void parse_upstream(const ConfigNode& node, UpstreamConfig& u) {
   node.allow_keys({"connect_timeout", "read_timeout", "ca_file", "allowed_custom_hosts",
-                   "max_idle_per_host", "max_response_bytes"});
+                   "max_idle_per_host", "max_response_bytes", "max_stream_bytes", "max_stream_duration"});
   u.connect_timeout = node.duration("connect_timeout", u.connect_timeout);
   u.read_timeout = node.duration("read_timeout", u.read_timeout);
   u.ca_file = node.str("ca_file", u.ca_file);
   if (!u.ca_file.empty() && !std::ifstream(u.ca_file)) {
     node.child("ca_file").fail("cannot read " + u.ca_file);
   }
-  u.allowed_custom_hosts = node.str_list("allowed_custom_hosts");
+  node.child("allowed_custom_hosts").for_each_item([&](const ConfigNode& item) {
+    u.allowed_custom_hosts.push_back(parse_allowed_host(item));
+  });
   u.max_idle_per_host = node.size("max_idle_per_host", u.max_idle_per_host);
   u.max_response_bytes = node.size("max_response_bytes", u.max_response_bytes);
+  u.max_stream_bytes = node.size("max_stream_bytes", u.max_stream_bytes);
+  u.max_stream_duration = node.duration("max_stream_duration", u.max_stream_duration);
+  if (u.max_stream_duration.count() <= 0) node.child("max_stream_duration").fail("must be positive");
 }
 
 KeyStyle parse_key_style(const ConfigNode& node, KeyStyle fallback) {
@@ -123,6 +177,14 @@ ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, c
     p.api_key = env(builtin->key_env).value_or("");
     p.api_key_source = std::string(builtin->key_env);
   }
+  // The key goes into a header on every request: a stray newline (an env file with CRLF line
+  // ends) would split that header, so it stops start-up instead.
+  if (std::any_of(p.api_key.begin(), p.api_key.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return c < 0x20 || c == 0x7f;
+      })) {
+    node.child("api_key").fail("contains a control character (CR, LF, NUL…): check " + p.api_key_source);
+  }
   p.key_style = parse_key_style(node.child("key_style"),
                                 builtin && !node.has("dialect") ? builtin->key_style : default_key_style(p.api));
   p.models = node.str_list("models");
@@ -158,12 +220,12 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   top.child("providers").for_each_entry([&](const std::string& name, const ConfigNode& node) {
     config.providers[name] = parse_provider(name, node, env, config.warnings);
   });
+  // The mock provider is served only where the config names it (`providers: { mock: {} }`; the
+  // embedded default does): it answers anything for free, so it must not be reachable on a
+  // production gateway that never asked for it.
   if (config.providers.empty()) {
-    config.warnings.push_back("no providers configured; only the built-in mock provider is served");
-  }
-  if (!config.providers.count("mock")) {
-    config.providers["mock"] = parse_provider("mock", ConfigNode(YAML::Node(), "providers.mock", &env),
-                                              env, config.warnings);
+    config.warnings.push_back("no providers configured: every API request will be refused (name one under "
+                              "providers:, e.g. `mock: {}` for the built-in mock)");
   }
   return config;
 }

@@ -13,4 +13,25 @@ inline std::string lower_copy(std::string_view s) {
   return out;
 }
 
+// Percent-encodes everything but RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~), so
+// the result is one path segment whatever it held: `/`, `?`, `#`, `:` and `%` are encoded, and
+// so are the dots of a `.` or `..` segment.
+inline std::string encode_path_segment(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  if (s == "." || s == "..") return s.size() == 1 ? "%2E" : "%2E%2E";
+  std::string out;
+  out.reserve(s.size());
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace aigw

@@ -68,7 +68,7 @@ class MockPlayback final : public ProviderAnswer {
     co_return Read::kData;
   }
   upstream::UpstreamFailure failure() const override {
-    return {upstream::UpstreamFailure::Kind::kClosed, "mock provider dropped the stream as asked"};
+    return {upstream::UpstreamFailure::Kind::kClosed, "mock provider dropped the stream as asked", {}};
   }
 
  private:
@@ -79,7 +79,49 @@ class MockPlayback final : public ProviderAnswer {
   bool body_sent_ = false;
 };
 
+class LimitedAnswer final : public ProviderAnswer {
+ public:
+  LimitedAnswer(std::unique_ptr<ProviderAnswer> inner, const AnswerLimits& limits)
+      : inner_(std::move(inner)), limits_(limits), deadline_(std::chrono::steady_clock::now() + limits.max_duration) {}
+  int status() const override { return inner_->status(); }
+  bool is_event_stream() const override { return inner_->is_event_stream(); }
+  std::vector<std::pair<std::string, std::string>> headers() const override { return inner_->headers(); }
+  net::awaitable<Read> read_some(std::string& out) override {
+    if (exceeded_) co_return Read::kFailed;
+    const std::size_t before = out.size();
+    const Read r = co_await inner_->read_some(out);
+    if (r != Read::kData) co_return r;
+    bytes_ += out.size() - before;
+    if (bytes_ > limits_.max_bytes) {
+      co_return fail("the answer exceeded upstream.max_stream_bytes (" + std::to_string(limits_.max_bytes) +
+                     " bytes)");
+    }
+    if (std::chrono::steady_clock::now() > deadline_) {
+      co_return fail("the answer exceeded upstream.max_stream_duration (" +
+                     std::to_string(limits_.max_duration.count() / 1000) + "s)");
+    }
+    co_return Read::kData;
+  }
+  upstream::UpstreamFailure failure() const override { return exceeded_ ? *exceeded_ : inner_->failure(); }
+
+ private:
+  Read fail(std::string detail) {
+    exceeded_ = upstream::UpstreamFailure{upstream::UpstreamFailure::Kind::kTooLarge, std::move(detail), {}};
+    return Read::kFailed;
+  }
+
+  std::unique_ptr<ProviderAnswer> inner_;
+  AnswerLimits limits_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::uint64_t bytes_ = 0;
+  std::optional<upstream::UpstreamFailure> exceeded_;
+};
+
 }  // namespace
+
+std::unique_ptr<ProviderAnswer> limit_answer(std::unique_ptr<ProviderAnswer> answer, const AnswerLimits& limits) {
+  return std::make_unique<LimitedAnswer>(std::move(answer), limits);
+}
 
 std::unique_ptr<ProviderAnswer> wrap_upstream(std::unique_ptr<upstream::UpstreamResponse> response) {
   return std::make_unique<UpstreamAnswer>(std::move(response));

@@ -5,6 +5,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +36,16 @@ std::unique_ptr<ProviderAnswer> wrap_upstream(std::unique_ptr<upstream::Upstream
 // Plays a mock answer: events one by one with the requested delays, breaking where asked.
 std::unique_ptr<ProviderAnswer> play_mock(net::io_context& io, providers::MockAnswer answer,
                                           const providers::MockControls& controls);
+
+// Bounds on one answer's body (upstream.max_stream_bytes, upstream.max_stream_duration): an
+// endless or trickling stream must not hold a connection, a reservation and memory forever.
+struct AnswerLimits {
+  std::uint64_t max_bytes = 0;
+  std::chrono::milliseconds max_duration{0};
+};
+// Fails the answer's reads (kTooLarge, naming the setting) once it has given more than
+// max_bytes or is read after max_duration from now. A silent provider is the read timeout's.
+std::unique_ptr<ProviderAnswer> limit_answer(std::unique_ptr<ProviderAnswer> answer, const AnswerLimits& limits);
 
 // Reads the whole body, failing past `limit` bytes.
 net::awaitable<bool> read_whole(ProviderAnswer& answer, std::string& out, std::uint64_t limit,

@@ -10,6 +10,7 @@
 #include "router/gateway_errors.h"
 #include "router/render_error.h"
 #include "router/routes.h"
+#include "router/caller_values.h"
 #include "router/upstream_target.h"
 #include "core/text.h"
 
@@ -45,23 +46,57 @@ ApiError failure_error(const config::ProviderConfig& provider, const upstream::U
   return router::provider_stream_broken(provider.name, f.detail);
 }
 
+// The provider's host and port go to the access log only: callers must not learn internal
+// addresses from an error.
+void note_where(RequestContext& ctx, const upstream::UpstreamFailure& f) {
+  if (!f.where.empty()) ctx.record.error += " (" + f.where + ")";
+}
+
+AnswerLimits answer_limits(const config::Config& c) {
+  return {c.upstream.max_stream_bytes, c.upstream.max_stream_duration};
+}
+
 std::chrono::milliseconds read_timeout_of(const config::ProviderConfig& p, const config::Config& c) {
   return p.read_timeout.count() > 0 ? p.read_timeout : c.upstream.read_timeout;
 }
 
+// The header names a caller listed in Connection: hop-by-hop by its own say (RFC 9110 7.6.1),
+// so they stop here like Connection itself; every Connection line counts.
+std::vector<std::string> connection_options(const RequestContext& ctx) {
+  std::vector<std::string> names;
+  for (const auto& field : ctx.in.message) {
+    if (!boost::beast::iequals(field.name_string(), "connection")) continue;
+    std::string_view value(field.value().data(), field.value().size());
+    while (!value.empty()) {
+      const std::size_t comma = value.find(',');
+      std::string_view token = value.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+      if (!token.empty()) names.push_back(lower_copy(token));
+      if (comma == std::string_view::npos) break;
+      value.remove_prefix(comma + 1);
+    }
+  }
+  return names;
+}
+
 // Caller headers that reach the provider. Translated requests keep only the neutral ones: an
-// `anthropic-beta` means nothing to OpenAI, and `openai-beta` nothing to Anthropic.
-std::vector<std::pair<std::string, std::string>> upstream_headers(const RequestContext& ctx,
-                                                                  const config::ProviderConfig& provider,
-                                                                  const router::DialectPlan& plan) {
-  std::vector<std::pair<std::string, std::string>> out;
+// `anthropic-beta` means nothing to OpenAI, and `openai-beta` nothing to Anthropic. Every value
+// that crosses is checked (router/caller_values.h): a CR LF must not start a second request.
+Result<router::HeaderList> upstream_headers(const RequestContext& ctx, const config::ProviderConfig& provider,
+                                            const router::DialectPlan& plan) {
+  router::HeaderList out;
+  const auto hop_by_hop = connection_options(ctx);
   bool has_anthropic_version = false;
   for (const auto& field : ctx.in.message) {
     std::string name = lower_copy(field.name_string());
     if (!router::forward_request_header(name)) continue;
     if (plan.translated() && (name.starts_with("anthropic-") || name.starts_with("openai-"))) continue;
+    if (std::find(hop_by_hop.begin(), hop_by_hop.end(), name) != hop_by_hop.end()) continue;
+    const std::string_view value(field.value().data(), field.value().size());
+    if (auto bad = router::check_header_value(name, value)) return std::move(*bad);
     has_anthropic_version = has_anthropic_version || name == "anthropic-version";
-    out.emplace_back(std::move(name), std::string(field.value()));
+    out.emplace_back(std::move(name), std::string(value));
   }
   if (provider.api == ProviderApi::kAnthropic && !has_anthropic_version) {
     out.emplace_back("anthropic-version", "2023-06-01");
@@ -129,6 +164,7 @@ net::awaitable<void> Worker::serve_api(RequestContext& ctx, Endpoint endpoint) {
     co_return co_await send_error(ctx, error);
   }
   ctx.body = std::move(body.as_object());
+  if (auto bad = router::check_body_model(ctx.body)) co_return co_await send_error(ctx, *bad);
   if (const auto* m = ctx.body.if_contains("model"); m && m->is_string()) ctx.record.model = m->as_string();
   if (const auto* s = ctx.body.if_contains("stream"); s && s->is_bool()) ctx.record.stream = s->as_bool();
 
@@ -149,7 +185,8 @@ net::awaitable<void> Worker::serve_api(RequestContext& ctx, Endpoint endpoint) {
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
     }
     ask_for_stream_usage(ctx.body, exchange);
-    auto answer = play_mock(io_, providers::mock_answer(endpoint, ctx.body, controls), controls);
+    auto answer =
+        limit_answer(play_mock(io_, providers::mock_answer(endpoint, ctx.body, controls), controls), answer_limits(config));
     ctx.record.upstream_latency_ms = 0.0;
     co_return co_await relay(ctx, **provider, exchange, *answer);
   }
@@ -186,7 +223,9 @@ net::awaitable<void> Worker::proxy(RequestContext& ctx, Endpoint endpoint, const
 
   request.target = std::move(*target);
   request.method = ctx.in.message.method();
-  request.headers = upstream_headers(ctx, provider, plan);
+  auto headers = upstream_headers(ctx, provider, plan);
+  if (!headers) co_return co_await send_error(ctx, headers.error());
+  request.headers = std::move(*headers);
   request.connect_timeout = provider.connect_timeout.count() > 0 ? provider.connect_timeout : config.upstream.connect_timeout;
   request.read_timeout = read_timeout_of(provider, config);
 
@@ -194,8 +233,13 @@ net::awaitable<void> Worker::proxy(RequestContext& ctx, Endpoint endpoint, const
   const auto read_timeout = request.read_timeout;
   auto outcome = co_await upstream_.send(std::move(request));
   ctx.record.upstream_latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  if (!outcome.response) co_return co_await send_error(ctx, failure_error(provider, outcome.failure, read_timeout));
-  auto answer = wrap_upstream(std::move(outcome.response));
+  if (!outcome.response) {
+    const ApiError error = failure_error(provider, outcome.failure, read_timeout);
+    co_await send_error(ctx, error);
+    note_where(ctx, outcome.failure);
+    co_return;
+  }
+  auto answer = limit_answer(wrap_upstream(std::move(outcome.response)), answer_limits(config));
   co_await relay(ctx, provider, exchange, *answer);
 }
 

@@ -27,6 +27,19 @@ void append_millis(std::string& json_object, std::string_view key, double ms) {
   json_object.insert(json_object.size() - 1, buf, static_cast<std::size_t>(n));
 }
 
+// A caller-influenced text kept to a size a log line can afford (the path comes straight from
+// the request line; errors may quote what the caller sent).
+json::string capped(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return json::string(text);
+  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;  // whole UTF-8
+  json::string out(text.substr(0, limit));
+  out.append("…");
+  return out;
+}
+
+constexpr std::size_t kMaxLoggedPath = 512;
+constexpr std::size_t kMaxLoggedError = 2048;
+
 }  // namespace
 
 std::string format_access_record(const AccessRecord& r, std::int64_t unix_millis) {
@@ -35,7 +48,7 @@ std::string format_access_record(const AccessRecord& r, std::int64_t unix_millis
   o["time"] = iso_time(unix_millis);
   o["request_id"] = r.request_id;
   o["method"] = r.method;
-  o["path"] = r.path;
+  o["path"] = capped(r.path, kMaxLoggedPath);
   if (!r.provider.empty()) o["provider"] = r.provider;
   if (!r.model.empty()) o["model"] = r.model;
   if (!r.client_id.empty()) o["client_id"] = r.client_id;
@@ -50,7 +63,7 @@ std::string format_access_record(const AccessRecord& r, std::int64_t unix_millis
     o["output_tokens"] = r.usage.output_tokens;
     o["cached_tokens"] = r.usage.cached_tokens;
   }
-  if (!r.error.empty()) o["error"] = r.error;
+  if (!r.error.empty()) o["error"] = capped(r.error, kMaxLoggedError);
   std::string line = json::serialize(o);
   append_millis(line, "latency_ms", r.latency_ms);
   if (r.upstream_latency_ms) append_millis(line, "upstream_latency_ms", *r.upstream_latency_ms);

@@ -197,8 +197,11 @@ void answer_messages(const json::object& req, const std::string& text, MockAnswe
   a.events.push_back(sse("message_stop", json::object{{"type", "message_stop"}}));
 }
 
-// Deterministic unit-length vectors derived from the input text.
-void answer_embeddings(const json::object& req, MockAnswer& a) {
+MockAnswer too_large(Endpoint endpoint, const std::string& what);
+
+// Deterministic unit-length vectors derived from the input text. Bounded: the answer is built
+// in memory, and a caller chooses inputs x dimensions.
+void answer_embeddings(Endpoint endpoint, const json::object& req, MockAnswer& a) {
   std::vector<std::string> inputs;
   if (const auto* in = req.if_contains("input")) {
     if (in->is_string()) inputs.emplace_back(in->as_string());
@@ -208,6 +211,13 @@ void answer_embeddings(const json::object& req, MockAnswer& a) {
   }
   std::int64_t dims = 8;
   if (const auto* d = req.if_contains("dimensions"); d && d->is_int64()) dims = std::clamp<std::int64_t>(d->as_int64(), 1, 4096);
+  if (inputs.size() > kMockMaxEmbeddingInputs ||
+      static_cast<std::uint64_t>(dims) * inputs.size() > kMockMaxEmbeddingValues) {
+    a = too_large(endpoint, std::to_string(inputs.size()) + " inputs x " + std::to_string(dims) +
+                                " dimensions exceed the mock's limits (" + std::to_string(kMockMaxEmbeddingInputs) +
+                                " inputs, " + std::to_string(kMockMaxEmbeddingValues) + " values)");
+    return;
+  }
   json::array data;
   std::int64_t tokens = 0;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -231,16 +241,26 @@ void answer_embeddings(const json::object& req, MockAnswer& a) {
       {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
 }
 
-MockAnswer failure(Endpoint endpoint, const MockControls& c) {
+// An error answer in the endpoint's own dialect.
+MockAnswer error_answer(Endpoint endpoint, int status, const std::string& type, const std::string& message) {
   MockAnswer a;
-  a.status = c.status;
-  const std::string message = "mock provider failure (status " + std::to_string(c.status) + ")";
-  const std::string type = c.status == 429 ? "rate_limit_error" : (c.status == 401 ? "authentication_error" : "api_error");
+  a.status = status;
   if (endpoint_api(endpoint) == ProviderApi::kAnthropic) {
     a.body = json::serialize(json::object{{"type", "error"}, {"error", {{"type", type}, {"message", message}}}});
   } else {
     a.body = json::serialize(json::object{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}});
   }
+  return a;
+}
+
+MockAnswer too_large(Endpoint endpoint, const std::string& what) {
+  return error_answer(endpoint, 400, "invalid_request_error", "mock provider: " + what);
+}
+
+MockAnswer failure(Endpoint endpoint, const MockControls& c) {
+  const std::string message = "mock provider failure (status " + std::to_string(c.status) + ")";
+  const std::string type = c.status == 429 ? "rate_limit_error" : (c.status == 401 ? "authentication_error" : "api_error");
+  MockAnswer a = error_answer(endpoint, c.status, type, message);
   if (c.status == 429) a.headers.emplace_back("Retry-After", std::to_string(c.retry_after));
   return a;
 }
@@ -249,11 +269,11 @@ MockAnswer failure(Endpoint endpoint, const MockControls& c) {
 
 MockControls parse_mock_controls(const HeaderLookup& header) {
   MockControls c;
-  c.latency_ms = std::clamp(header_int(header, "x-aigw-mock-latency-ms", 0), 0, 600'000);
-  c.chunk_delay_ms = std::clamp(header_int(header, "x-aigw-mock-chunk-delay-ms", 0), 0, 60'000);
+  c.latency_ms = std::clamp(header_int(header, "x-aigw-mock-latency-ms", 0), 0, kMockMaxLatencyMs);
+  c.chunk_delay_ms = std::clamp(header_int(header, "x-aigw-mock-chunk-delay-ms", 0), 0, kMockMaxChunkDelayMs);
   c.status = header_int(header, "x-aigw-mock-status", 0);
   if (c.status < 100 || c.status > 599) c.status = 0;
-  c.retry_after = header_int(header, "x-aigw-mock-retry-after", 7);
+  c.retry_after = std::clamp(header_int(header, "x-aigw-mock-retry-after", 7), 0, 3600);
   c.drop_after = header_int(header, "x-aigw-mock-drop-after", -1);
   if (const auto r = header("x-aigw-mock-reply")) c.reply = std::string(*r);
   return c;
@@ -264,7 +284,7 @@ MockAnswer mock_answer(Endpoint endpoint, const json::object& request, const Moc
   MockAnswer a;
   a.headers.emplace_back("Content-Type", "application/json");
   if (endpoint == Endpoint::kEmbeddings) {
-    answer_embeddings(request, a);
+    answer_embeddings(endpoint, request, a);
     return a;
   }
   if (endpoint == Endpoint::kCountTokens) {

@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -16,6 +17,12 @@
 #include "core/usage.h"
 
 namespace aigw::providers {
+
+// Bounds on what a caller can make the mock do: it answers in the gateway's own process.
+inline constexpr int kMockMaxLatencyMs = 10'000;     // x-aigw-mock-latency-ms
+inline constexpr int kMockMaxChunkDelayMs = 2'000;   // x-aigw-mock-chunk-delay-ms
+inline constexpr std::size_t kMockMaxEmbeddingInputs = 2048;     // OpenAI's own limit
+inline constexpr std::uint64_t kMockMaxEmbeddingValues = 1 << 18;  // inputs x dimensions
 
 struct MockControls {
   int latency_ms = 0;       // before the answer

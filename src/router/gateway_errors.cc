@@ -39,9 +39,9 @@ ApiError provider_api_mismatch(std::string_view provider, std::string_view provi
                      std::string(needed_api) + " API");
 }
 
-ApiError custom_host_refused(std::string_view host) {
-  return bad_request("custom host " + quoted(host) +
-                     " is not in upstream.allowed_custom_hosts");
+ApiError custom_host_refused(std::string_view host, std::string_view provider) {
+  return bad_request("custom host " + quoted(host) + " is not in upstream.allowed_custom_hosts for provider " +
+                     quoted(provider));
 }
 
 ApiError invalid_json(std::string_view detail) {

@@ -14,7 +14,7 @@ ApiError provider_not_set();
 ApiError unknown_provider(std::string_view name, const std::vector<std::string>& known);
 ApiError provider_api_mismatch(std::string_view provider, std::string_view provider_api,
                                std::string_view path, std::string_view needed_api);
-ApiError custom_host_refused(std::string_view host);
+ApiError custom_host_refused(std::string_view host, std::string_view provider);
 ApiError invalid_json(std::string_view detail);
 ApiError no_route(std::string_view method, std::string_view path);
 ApiError method_not_allowed(std::string_view method, std::string_view path, std::string_view allowed);

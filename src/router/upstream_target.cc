@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "router/caller_values.h"
 #include "router/dialect_plan.h"
 #include "router/gateway_errors.h"
 
@@ -11,18 +12,13 @@ namespace {
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 }  // namespace
 
 Result<const config::ProviderConfig*> select_provider(const config::Config& config,
                                                       std::optional<std::string_view> header,
                                                       Endpoint endpoint, std::string_view path) {
   if (!header || header->empty()) return provider_not_set();
+  if (auto bad = check_provider_name(*header)) return std::move(*bad);
   const auto it = config.providers.find(std::string(*header));
   if (it == config.providers.end()) {
     std::vector<std::string> known;
@@ -37,33 +33,20 @@ Result<const config::ProviderConfig*> select_provider(const config::Config& conf
   return &p;
 }
 
-bool custom_host_allowed(std::string_view host, std::string_view port,
-                         const std::vector<std::string>& allowed) {
-  const std::string host_port = std::string(host) + ":" + std::string(port);
-  for (const auto& entry : allowed) {
-    if (iequals(entry, host) || iequals(entry, host_port)) return true;
-    if (starts_with(entry, "*.")) {
-      const std::string_view suffix = std::string_view(entry).substr(1);  // ".domain"
-      if (host.size() > suffix.size() && iequals(host.substr(host.size() - suffix.size()), suffix)) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
 Result<UpstreamTarget> build_upstream_target(const config::ProviderConfig& provider,
                                              std::string_view upstream_path, std::string_view query,
                                              std::optional<std::string_view> custom_host,
-                                             const std::vector<std::string>& allowed_custom_hosts) {
+                                             const std::vector<config::AllowedHost>& allowed_custom_hosts) {
   std::optional<config::BaseUrl> custom;
   if (custom_host) {
-    custom = config::split_base_url(*custom_host);
-    if (!custom) return bad_request("x-portkey-custom-host must be an http(s) URL, got \"" + std::string(*custom_host) + "\"");
-    if (!custom_host_allowed(custom->host, custom->port, allowed_custom_hosts)) {
-      return custom_host_refused(custom->host_header);
+    auto parsed = parse_custom_host(*custom_host);
+    if (!parsed) return parsed.take_error();
+    if (!custom_host_allowed(*parsed, provider.name, allowed_custom_hosts)) {
+      return custom_host_refused(parsed->host_header, provider.name);
     }
+    custom = std::move(*parsed);
   }
+  if (auto bad = check_query(query)) return std::move(*bad);
   const config::BaseUrl& base = custom ? *custom : provider.base;
   if (base.host.empty()) return provider_unreachable(provider.name, "no base_url configured");
   UpstreamTarget t;
@@ -92,10 +75,12 @@ bool forward_request_header(std::string_view n) {
 }
 
 bool forward_response_header(std::string_view n) {
-  static constexpr std::array kDropped = {"connection", "keep-alive", "transfer-encoding",
-                                          "content-length", "upgrade", "trailer", "set-cookie",
-                                          "alt-svc", "server", "date", "content-encoding"};
-  return std::none_of(kDropped.begin(), kDropped.end(), [&](const char* d) { return n == d; });
+  // An allow-list: a provider's other headers name its organisation, project, internal
+  // processing times and rate limits of the gateway's own account (openai-organization,
+  // openai-project, anthropic-organization-id, x-ratelimit-*), none of which is the caller's.
+  // What crosses is what clients act on: the body's type and when (or whether) to retry.
+  static constexpr std::array kKept = {"content-type", "retry-after", "retry-after-ms", "x-should-retry"};
+  return std::any_of(kKept.begin(), kKept.end(), [&](const char* k) { return n == k; });
 }
 
 HeaderList provider_auth_headers(const config::ProviderConfig& p) {

@@ -27,20 +27,18 @@ struct UpstreamTarget {
   std::string pool_key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
 };
 
-// Builds the URL: base_url (or the custom host) + the endpoint's path + the caller's query.
+// Builds the URL: base_url (or the custom host) + the endpoint's path + the caller's query. The
+// custom host and the query are checked by router/caller_values.h; a custom host must be
+// allowed for this provider's key.
 Result<UpstreamTarget> build_upstream_target(const config::ProviderConfig& provider,
                                              std::string_view upstream_path, std::string_view query,
                                              std::optional<std::string_view> custom_host,
-                                             const std::vector<std::string>& allowed_custom_hosts);
-
-// True when host[:port] matches an entry: "host", "host:port" or "*.domain".
-bool custom_host_allowed(std::string_view host, std::string_view port,
-                         const std::vector<std::string>& allowed);
+                                             const std::vector<config::AllowedHost>& allowed_custom_hosts);
 
 // Request headers that must not reach a provider (lower-case names): hop-by-hop, the client's
 // credentials, gateway control headers.
 bool forward_request_header(std::string_view lower_name);
-// Response headers from a provider that are not passed back (framing is the gateway's own).
+// Response headers from a provider that are passed back to the caller (an allow-list).
 bool forward_response_header(std::string_view lower_name);
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;

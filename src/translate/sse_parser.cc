@@ -29,10 +29,30 @@ void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     }
     start = i + 1;
   }
+  if (start >= bytes.size()) return;
+  if (discarding_) {
+    partial_ = "x";  // what is dropped only needs to count as a non-empty line
+    return;
+  }
   partial_.append(bytes.substr(start));
+  if (partial_.size() + current_.data.size() > max_event_bytes_) overflow();
+}
+
+void SseParser::overflow() {
+  overflowed_ = true;
+  discarding_ = true;
+  current_ = SseEvent{};
+  has_data_ = false;
+  if (!partial_.empty()) partial_ = "x";
 }
 
 void SseParser::finish(std::vector<SseEvent>& out) {
+  if (discarding_) {
+    partial_.clear();
+    discarding_ = false;
+    skip_lf_ = false;
+    return;
+  }
   if (!partial_.empty()) {
     std::string line = std::move(partial_);
     partial_.clear();
@@ -43,6 +63,10 @@ void SseParser::finish(std::vector<SseEvent>& out) {
 }
 
 void SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
+  if (discarding_) {
+    discarding_ = !line.empty();  // the blank line that ends the oversized event
+    return;
+  }
   if (line.empty()) return dispatch(out);
   if (line.front() == ':') return;  // a comment (keep-alive)
   std::string_view field = line;
@@ -56,6 +80,7 @@ void SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
     if (has_data_) current_.data.push_back('\n');
     current_.data.append(value);
     has_data_ = true;
+    if (current_.data.size() > max_event_bytes_) overflow();
   } else if (field == "event") {
     current_.event.assign(value);
   }

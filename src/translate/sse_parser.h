@@ -15,20 +15,32 @@ struct SseEvent {
 
 class SseParser {
  public:
+  // The most one event may buffer (its partial line plus its data): a provider that never ends
+  // a line or an event must not grow the gateway's memory without bound.
+  static constexpr std::size_t kDefaultMaxEventBytes = 16 * 1024 * 1024;
+
+  explicit SseParser(std::size_t max_event_bytes = kDefaultMaxEventBytes) : max_event_bytes_(max_event_bytes) {}
+
   // Appends the events completed by `bytes` to `out`.
   void feed(std::string_view bytes, std::vector<SseEvent>& out);
   // End of input: an event that lacked its closing blank line is delivered too (providers
   // sometimes end the body without it).
   void finish(std::vector<SseEvent>& out);
+  // True once an event outgrew the limit: it was dropped whole, up to its closing blank line.
+  bool overflowed() const { return overflowed_; }
 
  private:
   void on_line(std::string_view line, std::vector<SseEvent>& out);
   void dispatch(std::vector<SseEvent>& out);
+  void overflow();
 
   std::string partial_;   // an incomplete line carried to the next feed
   bool skip_lf_ = false;  // the last byte was \r: a following \n ends the same line
   SseEvent current_;
   bool has_data_ = false;
+  std::size_t max_event_bytes_;
+  bool discarding_ = false;  // inside an oversized event: skip to its blank line
+  bool overflowed_ = false;
 };
 
 // Appends one SSE event: "event: NAME\n" (when NAME is not empty), then "data: DATA\n\n".

@@ -2,6 +2,8 @@
 // neutral form, so every (caller, provider) cell is one reader plus one writer.
 #include "translate/translate.h"
 
+#include "core/text.h"
+
 #include "translate/dialects.h"
 #include "translate/json_util.h"
 
@@ -204,8 +206,12 @@ std::string provider_path(Dialect provider, std::string_view model, bool stream)
     case Dialect::kGoogleGemini:
       break;
   }
+  // The model becomes one path segment, encoded: a caller's `/`, `?`, `#` or `..` must not reach
+  // another endpoint (the id itself is checked by router/caller_values.h first). Gemini's own
+  // `models/` prefix is accepted in the body and not doubled.
+  if (model.starts_with("models/")) model.remove_prefix(7);
   std::string path = "/models/";
-  path.append(model);
+  path.append(encode_path_segment(model));
   path.append(stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
   return path;
 }

@@ -206,7 +206,7 @@ net::awaitable<std::unique_ptr<Connection>> UpstreamClient::connect(const Upstre
   tcp::resolver resolver(io_);
   const auto endpoints = co_await resolver.async_resolve(t.host, t.port, net::redirect_error(net::use_awaitable, ec));
   if (ec) {
-    failure = {Kind::kResolve, "cannot resolve " + t.host + ": " + ec.message()};
+    failure = {Kind::kResolve, "its host name does not resolve (" + ec.message() + ")", t.host + ":" + t.port};
     co_return nullptr;
   }
   auto conn = std::make_unique<Connection>();
@@ -215,9 +215,10 @@ net::awaitable<std::unique_ptr<Connection>> UpstreamClient::connect(const Upstre
   tcp_stream->expires_after(request.connect_timeout);
   co_await tcp_stream->async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
   if (ec) {
-    failure = {Kind::kConnect, ec == beast::error::timeout
-                                   ? "connect to " + t.host + ":" + t.port + " timed out after " + duration_text(request.connect_timeout)
-                                   : ec.message() + " (" + t.host + ":" + t.port + ")"};
+    failure = {Kind::kConnect,
+               ec == beast::error::timeout ? "connecting timed out after " + duration_text(request.connect_timeout)
+                                           : ec.message(),
+               t.host + ":" + t.port};
     co_return nullptr;
   }
   tcp_stream->socket().set_option(tcp::no_delay(true), ec);
@@ -233,7 +234,7 @@ net::awaitable<std::unique_ptr<Connection>> UpstreamClient::connect(const Upstre
   co_await conn->tls->async_handshake(net::ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
   conn->lowest().expires_never();
   if (ec) {
-    failure = {Kind::kTls, "TLS handshake with " + t.host + ":" + t.port + " failed: " + ec.message()};
+    failure = {Kind::kTls, "the TLS handshake failed (" + ec.message() + ")", t.host + ":" + t.port};
     co_return nullptr;
   }
   co_return conn;

@@ -27,7 +27,12 @@ namespace http = boost::beast::http;
 struct UpstreamFailure {
   enum class Kind { kResolve, kConnect, kTls, kTimeout, kClosed, kProtocol, kTooLarge };
   Kind kind = Kind::kProtocol;
-  std::string detail;  // human-readable cause, never containing a key
+  std::string detail;  // human-readable cause shown to callers: never a key, host or port
+  std::string where;   // the provider's host:port, for the access log only (never to callers)
+
+  UpstreamFailure() = default;
+  UpstreamFailure(Kind k, std::string cause, std::string address = {})
+      : kind(k), detail(std::move(cause)), where(std::move(address)) {}
 };
 
 struct UpstreamRequest {

@@ -11,7 +11,7 @@ let openai;
 let anthropic;
 
 before(async () => {
-  gw = await startAigw();
+  gw = await startAigw('providers:\n  mock: {}\n');
   const token = await fetchToken(gw.url);
   const headers = { 'x-portkey-provider': 'mock' };
   // The OpenAI SDK sends the key as a Bearer token; the Anthropic SDK as x-api-key (as

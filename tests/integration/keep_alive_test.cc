@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 TEST(KeepAliveTest, SeveralRequestsShareOneClientConnection) {
   FakeUpstream openai(
       [](const UpstreamRequest&) { return Reply::json(200, openai_chat_answer()); });
-  AigwProcess gw(providers_yaml(&openai));
+  AigwProcess gw(providers_yaml(&openai) + "  mock: {}\n");
   HttpConnection c(gw.port());
   ASSERT_TRUE(c.connected());
   EXPECT_EQ(c.request("GET", "/").status, 200);

@@ -71,6 +71,8 @@ AigwProcess::AigwProcess(const std::string& yaml, AigwOptions options)
     text = "listen: 127.0.0.1:0\n" + text;
   if (options.disable_auth && !has_top_level_key(text, "auth"))
     text += "\nauth: { enabled: false }\n";
+  if (options.default_mock && !has_top_level_key(text, "providers"))
+    text += "\nproviders: { mock: {} }\n";
   write_file(config_path(), text);
 
   int out_pipe[2];

@@ -22,6 +22,9 @@ struct AigwOptions {
   // Adds `auth: { enabled: false }` when the config has no top-level `auth:` key (the gateway
   // core's tests run without tokens; the auth tests configure `auth:` themselves).
   bool disable_auth = true;
+  // Adds `providers: { mock: {} }` when the config has no top-level `providers:` key (aigw
+  // serves the mock only where the config names it).
+  bool default_mock = true;
   std::chrono::milliseconds start_timeout = std::chrono::seconds(30);
   // Runs in this existing directory (its working dir: ./data/aigw.db, ./keys, …) instead of a
   // fresh temp dir, and leaves it in place at the end, so a second gateway can start on the

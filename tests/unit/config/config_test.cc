@@ -49,7 +49,32 @@ providers:
   EXPECT_EQ(cfg.providers.at("anthropic").key_style, KeyStyle::kXApiKey);
   EXPECT_EQ(cfg.providers.at("local").base_url, "http://127.0.0.1:11434/v1");
   EXPECT_TRUE(cfg.providers.at("local").api_key.empty());
-  EXPECT_TRUE(cfg.providers.count("mock"));  // always there
+  EXPECT_FALSE(cfg.providers.count("mock"));  // served only where the config names it
+}
+
+TEST(ConfigTest, MockIsServedOnlyWhenNamed) {
+  EXPECT_TRUE(load_config_text("providers:\n  mock: {}\n", "t", fake_env({})).providers.count("mock"));
+  const auto none = load_config_text("listen: 127.0.0.1:1\n", "t", fake_env({}));
+  EXPECT_TRUE(none.providers.empty());
+  ASSERT_FALSE(none.warnings.empty());
+  EXPECT_NE(none.warnings.back().find("no providers configured"), std::string::npos);
+}
+
+TEST(ConfigTest, AKeyWithAControlCharacterStopsStartUpWithoutShowingIt) {
+  const auto cfg = [](const std::string& key) {
+    return load_config_text("providers:\n  openai: {}\n", "t", fake_env({{"OPENAI_API_KEY", key}}));
+  };
+  EXPECT_NO_THROW(cfg("sk-fine"));
+  for (const std::string& key : {std::string("sk-SECRET\r"), std::string("sk-SECRET\r\nx-injected: 1"),
+                                std::string("sk-\0SECRET", 10)}) {
+    try {
+      cfg(key);
+      ADD_FAILURE() << "accepted a key with a control character";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("control character"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("SECRET"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(ConfigTest, BuiltinProviderNeedsOnlyItsKey) {

@@ -92,5 +92,21 @@ TEST(MockProviderTest, HeadersAskForFailuresAndDelays) {
   EXPECT_EQ(json::parse(a.body).at("type"), "error");  // Anthropic-shaped on /v1/messages
 }
 
+TEST(MockProviderTest, CallerControlledCostIsBounded) {
+  const auto c = parse_mock_controls(headers({{"x-aigw-mock-latency-ms", "600000"},
+                                              {"x-aigw-mock-chunk-delay-ms", "60000"},
+                                              {"x-aigw-mock-retry-after", "99999999"}}));
+  EXPECT_EQ(c.latency_ms, kMockMaxLatencyMs);
+  EXPECT_EQ(c.chunk_delay_ms, kMockMaxChunkDelayMs);
+  EXPECT_EQ(c.retry_after, 3600);
+  json::array inputs;
+  for (int i = 0; i < 100; ++i) inputs.push_back("x");
+  const auto a = mock_answer(Endpoint::kEmbeddings, json::object{{"input", inputs}, {"dimensions", 4096}}, {});
+  EXPECT_EQ(a.status, 400);
+  EXPECT_NE(std::string(json::parse(a.body).at("error").at("message").as_string()).find("mock's limits"),
+            std::string::npos);
+  EXPECT_TRUE(a.body.size() < 1024);
+}
+
 }  // namespace
 }  // namespace aigw::providers

@@ -17,10 +17,16 @@ namespace json = boost::json;
 
 config::Config test_config() {
   return config::load_config_text(R"(
-upstream: { allowed_custom_hosts: [ "127.0.0.1", "llm.internal:8443", "*.corp.example" ] }
+upstream:
+  allowed_custom_hosts:
+    - http://127.0.0.1:9000
+    - https://llm.internal:8443
+    - https://*.corp.example
+    - { url: "https://vllm.internal", providers: [ anthropic ] }
 providers:
   openai:    { dialect: openai,    base_url: https://api.openai.com/v1, api_key: sk-o }
   anthropic: { dialect: anthropic, base_url: https://api.anthropic.com/v1, api_key: sk-a }
+  mock: {}
 )",
                                   "t", [](std::string_view) { return std::nullopt; });
 }
@@ -98,7 +104,8 @@ TEST(UpstreamTargetTest, BuildsUrlFromBaseUrlAndKeepsQuery) {
 TEST(UpstreamTargetTest, CustomHostMustBeAllowed) {
   const auto cfg = test_config();
   const auto& allowed = cfg.upstream.allowed_custom_hosts;
-  const auto ok = build_upstream_target(cfg.providers.at("openai"), "/chat/completions", "", "http://127.0.0.1:9000/v1", allowed);
+  const auto ok =
+      build_upstream_target(cfg.providers.at("openai"), "/chat/completions", "", "http://127.0.0.1:9000/v1", allowed);
   ASSERT_TRUE(ok.ok());
   EXPECT_FALSE(ok->tls);
   EXPECT_EQ(ok->port, "9000");
@@ -112,6 +119,61 @@ TEST(UpstreamTargetTest, CustomHostMustBeAllowed) {
   EXPECT_FALSE(build_upstream_target(cfg.providers.at("openai"), "/x", "", "not a url", allowed).ok());
 }
 
+TEST(UpstreamTargetTest, CustomHostMatchesSchemeAndPortAndTheEntrysProviders) {
+  const auto cfg = test_config();
+  const auto& allowed = cfg.upstream.allowed_custom_hosts;
+  const auto& openai = cfg.providers.at("openai");
+  const auto& anthropic = cfg.providers.at("anthropic");
+  // Same host, other scheme or port: refused.
+  EXPECT_FALSE(build_upstream_target(openai, "/x", "", "https://127.0.0.1:9000", allowed).ok());
+  EXPECT_FALSE(build_upstream_target(openai, "/x", "", "http://127.0.0.1", allowed).ok());
+  EXPECT_FALSE(build_upstream_target(openai, "/x", "", "http://a.corp.example", allowed).ok());
+  // An entry limited to anthropic takes only anthropic's key.
+  EXPECT_TRUE(build_upstream_target(anthropic, "/x", "", "https://vllm.internal/v1", allowed).ok());
+  const auto refused = build_upstream_target(openai, "/x", "", "https://vllm.internal/v1", allowed);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("for provider \"openai\""), std::string::npos);
+}
+
+TEST(UpstreamTargetTest, CustomHostIsMatchedAsWrittenNeverDecoded) {
+  const auto cfg = test_config();
+  const auto& allowed = cfg.upstream.allowed_custom_hosts;
+  const auto& openai = cfg.providers.at("openai");
+  for (const char* url : {"https://llm%2einternal:8443", "https://evil.example%2f.corp.example",
+                          "https://evil.example#.corp.example", "https://a.corp.example@evil.example",
+                          "https://user:pw@llm.internal:8443", "https://llm.internal:8443?x=1",
+                          "https://llm.internal:8443/v1/../../admin", "https://llm.internal:8443/v1/%2e%2e/x",
+                          "https://llm.internal:8443\r\nx-injected: 1", "https://llm.internal: 8443",
+                          "https://.corp.example", "https://llm.internal:08443x", "https://[::1"}) {
+    EXPECT_FALSE(build_upstream_target(openai, "/x", "", url, allowed).ok()) << url;
+  }
+}
+
+TEST(UpstreamTargetTest, QueryIsCheckedBeforeItCrosses) {
+  const auto cfg = test_config();
+  const auto& openai = cfg.providers.at("openai");
+  EXPECT_TRUE(build_upstream_target(openai, "/x", "beta=true&a=%20b", std::nullopt, {}).ok());
+  for (const char* q : {"a=b\r\nHost: evil", "a=%zz", "a=%2", "a b", "a=\x01", "a=b#frag"}) {
+    EXPECT_FALSE(build_upstream_target(openai, "/x", q, std::nullopt, {}).ok()) << q;
+  }
+}
+
+TEST(UpstreamTargetTest, ConfigEntriesNeedASchemeAndAHost) {
+  const auto load = [](const std::string& entry) {
+    return config::load_config_text("upstream: { allowed_custom_hosts: [ " + entry + " ] }\n", "t",
+                                    [](std::string_view) { return std::nullopt; });
+  };
+  EXPECT_THROW(load("llm.internal"), config::ConfigError);
+  EXPECT_THROW(load("\"https://llm.internal/v1\""), config::ConfigError);
+  EXPECT_THROW(load("\"https://llm.internal:x\""), config::ConfigError);
+  const auto c = load("{ url: \"http://LLM.internal:8080\", providers: [ a, b ] }");
+  ASSERT_EQ(c.upstream.allowed_custom_hosts.size(), 1u);
+  EXPECT_EQ(c.upstream.allowed_custom_hosts[0].host, "llm.internal");
+  EXPECT_EQ(c.upstream.allowed_custom_hosts[0].port, "8080");
+  EXPECT_FALSE(c.upstream.allowed_custom_hosts[0].tls);
+  EXPECT_EQ(c.upstream.allowed_custom_hosts[0].providers.size(), 2u);
+}
+
 TEST(HeaderPolicyTest, ClientCredentialsAndControlHeadersNeverCross) {
   for (const char* h : {"authorization", "x-api-key", "api-key", "x-goog-api-key", "x-portkey-provider",
                         "x-portkey-custom-host", "x-aigw-mock-status", "host", "content-length",
@@ -122,7 +184,12 @@ TEST(HeaderPolicyTest, ClientCredentialsAndControlHeadersNeverCross) {
     EXPECT_TRUE(forward_request_header(h)) << h;
   }
   EXPECT_TRUE(forward_response_header("retry-after"));
-  EXPECT_FALSE(forward_response_header("transfer-encoding"));
+  EXPECT_TRUE(forward_response_header("content-type"));
+  EXPECT_TRUE(forward_response_header("x-should-retry"));
+  for (const char* h : {"transfer-encoding", "openai-organization", "openai-project", "anthropic-organization-id",
+                        "x-ratelimit-remaining-tokens", "set-cookie", "server", "openai-processing-ms", "via"}) {
+    EXPECT_FALSE(forward_response_header(h)) << h;
+  }
 }
 
 TEST(HeaderPolicyTest, GatewayKeyInTheProvidersOwnForm) {

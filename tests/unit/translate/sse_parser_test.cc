@@ -89,5 +89,40 @@ TEST(SseParserTest, AppendSseWritesNamedAndUnnamedEvents) {
   EXPECT_EQ(out, "event: ping\ndata: {}\n\ndata: [DONE]\n\n");
 }
 
+TEST(SseParserTest, AnEventThatOutgrowsTheLimitIsDroppedAndTheNextOneRead) {
+  for (const std::size_t step : {1ul, 7ul, 64ul, 100000ul}) {
+    SseParser p(32);
+    std::vector<SseEvent> out;
+    const std::string input = "data: before\n\ndata: " + std::string(100, 'x') + "\ndata: more\n\ndata: after\n\n";
+    for (std::size_t i = 0; i < input.size(); i += step) p.feed(std::string_view(input).substr(i, step), out);
+    p.finish(out);
+    ASSERT_EQ(out.size(), 2u) << step;
+    EXPECT_EQ(out[0].data, "before");
+    EXPECT_EQ(out[1].data, "after");
+    EXPECT_TRUE(p.overflowed());
+  }
+}
+
+TEST(SseParserTest, ALineThatNeverEndsDoesNotGrowTheBuffer) {
+  SseParser p(1024);
+  std::vector<SseEvent> out;
+  const std::string piece(4096, 'y');
+  p.feed("data: ", out);
+  for (int i = 0; i < 1000; ++i) p.feed(piece, out);  // 4 MB without a line end
+  p.feed("\n\ndata: ok\n\n", out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, "ok");
+  EXPECT_TRUE(p.overflowed());
+}
+
+TEST(SseParserTest, ManyDataLinesAddUpToTheLimit) {
+  SseParser p(100);
+  std::vector<SseEvent> out;
+  for (int i = 0; i < 50; ++i) p.feed("data: 0123456789\n", out);
+  p.feed("\n", out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(p.overflowed());
+}
+
 }  // namespace
 }  // namespace aigw::translate
