@@ -36,7 +36,8 @@ void parse_listen(const std::string& text, const ConfigNode& where, ServerConfig
 
 void parse_server(const ConfigNode& node, ServerConfig& s) {
   node.allow_keys({"threads", "max_header_bytes", "max_body_bytes", "idle_timeout",
-                   "request_timeout", "drain_timeout", "max_in_flight", "overload_retry_after"});
+                   "request_timeout", "drain_timeout", "max_in_flight", "overload_retry_after",
+                   "max_connections"});
   s.threads = static_cast<int>(node.integer("threads", s.threads));
   if (s.threads < 0 || s.threads > 256) node.child("threads").fail("must be between 0 and 256");
   s.max_header_bytes = node.size("max_header_bytes", s.max_header_bytes);
@@ -49,6 +50,9 @@ void parse_server(const ConfigNode& node, ServerConfig& s) {
   if (in_flight < 1) node.child("max_in_flight").fail("must be at least 1");
   s.max_in_flight = static_cast<std::uint64_t>(in_flight);
   s.overload_retry_after = node.integer("overload_retry_after", s.overload_retry_after);
+  const auto connections = node.integer("max_connections", static_cast<std::int64_t>(s.max_connections));
+  if (connections < 1) node.child("max_connections").fail("must be at least 1");
+  s.max_connections = static_cast<std::uint64_t>(connections);
 }
 
 // "https://llm.internal:8443", "http://*.corp.example", or { url: …, providers: [ … ] }.

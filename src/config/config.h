@@ -58,6 +58,7 @@ struct ServerConfig {
   Millis drain_timeout{30'000};    // SIGTERM: how long in-flight work may finish
   std::uint64_t max_in_flight = 1024;  // requests being served at once, over it: 503
   long overload_retry_after = 1;       // seconds, on the 503
+  std::uint64_t max_connections = 10'000;  // open client connections; over it new ones are closed
 };
 
 // An entry of upstream.allowed_custom_hosts: which x-portkey-custom-host may receive requests,

@@ -42,6 +42,41 @@ std::string providers_list(const config::Config& config) {
   return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
+// The token endpoint reads its form before any authentication: a small cap.
+constexpr std::uint64_t kTokenBodyLimit = 64 * 1024;
+
+// The answer to a request the server could not read (server/request_framer.h).
+ApiError request_problem(const server::IncomingRequest& in, const config::ServerConfig& server_config) {
+  switch (in.problem) {
+    case server::RequestProblem::kHeadersTooLarge: return router::headers_too_large(server_config.max_header_bytes);
+    case server::RequestProblem::kUnsupportedCoding: return router::unsupported_transfer_coding();
+    case server::RequestProblem::kTimeout: return router::request_timeout(server_config.request_timeout);
+    case server::RequestProblem::kMalformed:
+    case server::RequestProblem::kNone: break;
+  }
+  return router::malformed_request(in.problem_detail);
+}
+
+// Reads the request body (header first: called after the IP limit and authentication); on
+// failure answers the request and returns false.
+net::awaitable<bool> body_arrived(RequestContext& ctx, std::uint64_t limit = 0) {
+  const server::BodyStatus status = co_await ctx.in.read_body(limit);
+  if (status == server::BodyStatus::kOk) co_return true;
+  const std::uint64_t effective = limit == 0 ? ctx.in.max_body_bytes : std::min(limit, ctx.in.max_body_bytes);
+  ApiError error;
+  switch (status) {
+    case server::BodyStatus::kTooLarge: error = router::body_too_large(effective); break;
+    case server::BodyStatus::kTimeout: error = router::request_timeout(ctx.config->server.request_timeout); break;
+    case server::BodyStatus::kMalformed: error = router::malformed_request("unreadable chunked body"); break;
+    case server::BodyStatus::kClosed:
+    case server::BodyStatus::kOk:
+      ctx.record.error = "the client closed the connection before the body arrived";
+      co_return false;
+  }
+  co_await send_error(ctx, error);
+  co_return false;
+}
+
 }  // namespace
 
 std::optional<std::string_view> RequestContext::header(std::string_view name) const {
@@ -90,18 +125,25 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
   ctx.record.method = std::string(in.message.method_string());
   ctx.record.path = std::string(target.path);
   ctx.record.client_ip = in.client_ip;
-  ctx.record.bytes_in = in.bytes_in;
   std::string failure;
   try {
     co_await dispatch(ctx);
   } catch (const std::exception& e) {
     failure = e.what();
+    if (failure.empty()) failure = "exception without a message";
   }
   if (!failure.empty()) {
-    // A bug must cost one request, not the process; the caller still gets an answer.
-    if (!out.started()) co_await send_error(ctx, {500, "api_error", "internal error: " + failure, {}, {}, {}});
-    else out.abort();
+    // A bug must cost one request, not the process; the caller still gets an answer, but
+    // the exception text (which may name internals) goes to the access log only.
+    if (!out.started()) {
+      const ApiError internal{500, "api_error", "internal error (request id " + ctx.record.request_id + ")", {}, {}, {}};
+      co_await send_error(ctx, internal);
+    } else {
+      out.abort();
+    }
+    ctx.record.error = "internal error: " + failure;
   }
+  ctx.record.bytes_in = in.bytes_in;
   ctx.record.status = out.status();
   ctx.record.bytes_out = out.bytes_out();
   ctx.record.latency_ms = millis_since(in.started);
@@ -112,19 +154,21 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
   auto& in = ctx.in;
   const auto route = router::match_route(ctx.record.method, ctx.record.path);
   if (route.kind == router::RouteKind::kApi) ctx.error_style = endpoint_error_style(route.endpoint);
-  const auto& server_config = ctx.config->server;
-  if (in.problem == server::RequestProblem::kHeadersTooLarge) {
-    co_return co_await send_error(ctx, router::headers_too_large(server_config.max_header_bytes));
+  if (in.problem != server::RequestProblem::kNone) {
+    // Not even a request line: no route to take the format from.
+    if (in.message.method_string().empty()) ctx.error_style = ErrorStyle::kPlain;
+    const ApiError problem = request_problem(in, ctx.config->server);
+    co_return co_await send_error(ctx, problem);
   }
-  if (in.problem == server::RequestProblem::kBodyTooLarge) {
-    co_return co_await send_error(ctx, router::body_too_large(server_config.max_body_bytes));
-  }
+  // Header first: the IP limit and authentication run before the body is read, so a refused
+  // caller cannot make the gateway buffer (or wait for) a large body.
   if (route.kind != router::RouteKind::kHealth && !co_await within_ip_limit(ctx)) co_return;
   switch (route.kind) {
     case router::RouteKind::kHealth:
       co_return co_await send_body(ctx, 200, std::string(kHealthBody));
     case router::RouteKind::kApi:
       if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
+      if (!co_await body_arrived(ctx)) co_return;
       co_return co_await serve_api(ctx, route.endpoint);
     case router::RouteKind::kBudget:
       if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
@@ -134,8 +178,10 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
       co_return co_await send_body(ctx, 200, providers_list(*ctx.config));
     case router::RouteKind::kAdmin:
       if (!co_await authenticate(ctx, ctx.config->auth.admin_scope)) co_return;
+      if (!co_await body_arrived(ctx)) co_return;
       co_return co_await serve_admin(ctx);
     case router::RouteKind::kOAuthToken:
+      if (!co_await body_arrived(ctx, kTokenBodyLimit)) co_return;
       co_return co_await serve_token(ctx);
     case router::RouteKind::kJwks:
       co_return co_await serve_discovery(ctx, true);

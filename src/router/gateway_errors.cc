@@ -72,6 +72,22 @@ ApiError headers_too_large(std::uint64_t limit) {
           "request headers exceed the " + std::to_string(limit) + "-byte limit", {}, {}, {}};
 }
 
+ApiError malformed_request(std::string_view detail) {
+  std::string message = "malformed HTTP request";
+  if (!detail.empty()) message += ": " + std::string(detail);
+  return {400, "invalid_request_error", std::move(message), {}, {}, {}};
+}
+
+ApiError unsupported_transfer_coding() {
+  return {501, "invalid_request_error",
+          "unsupported Transfer-Encoding: only chunked is accepted", {}, {}, {}};
+}
+
+ApiError request_timeout(Millis limit) {
+  return {408, "invalid_request_error",
+          "request not received within " + seconds_text(limit) + " (server.request_timeout)", {}, {}, {}};
+}
+
 ApiError overloaded(long retry_after_seconds) {
   return {503, "overloaded_error",
           "gateway overloaded: too many concurrent requests on this instance; retry after " +

@@ -20,6 +20,10 @@ ApiError no_route(std::string_view method, std::string_view path);
 ApiError method_not_allowed(std::string_view method, std::string_view path, std::string_view allowed);
 ApiError body_too_large(std::uint64_t limit);
 ApiError headers_too_large(std::uint64_t limit);
+// The server's framing refusals (server/request_framer.h) and slow clients.
+ApiError malformed_request(std::string_view detail);
+ApiError unsupported_transfer_coding();
+ApiError request_timeout(Millis limit);
 ApiError overloaded(long retry_after_seconds);
 ApiError ip_rate_limited(std::string_view ip, std::int64_t limit, Millis window, std::int64_t retry_after);
 ApiError provider_unreachable(std::string_view provider, std::string_view cause);

@@ -1,8 +1,12 @@
 #include "server/http_server.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
-
+#include <cerrno>
+#include <climits>
 #include <condition_variable>
 #include <cstdio>
 #include <list>
@@ -21,54 +25,169 @@ struct SessionState {
   bool busy = false;
 };
 
-std::uint64_t header_bytes(const http::request<http::string_body>& m) {
-  std::uint64_t n = m.method_string().size() + m.target().size() + 12;
-  for (const auto& f : m) n += f.name_string().size() + f.value().size() + 4;
-  return n + 2;
+// Accept errors that mean "out of descriptors or memory": they repeat at once while the
+// pending connection waits, so the accept loop backs off instead of spinning.
+bool resource_exhausted(const beast::error_code& ec) {
+  return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+         ec == net::error::no_memory ||
+         (ec.category() == boost::system::system_category() && ec.value() == ENFILE);
 }
 
-constexpr std::string_view kMalformedBody = R"({"error":"malformed HTTP request"})";
+// Raises the open-file soft limit to the hard limit: every connection is a descriptor, and
+// the default soft limit (often 1024) would cap connections far below max_connections.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
 
-// Reads one request, parsing what is already buffered before touching the socket: a request
-// that arrived whole (the usual case) costs no further I/O operation, and so no trip through
-// the scheduler. Answers "Expect: 100-continue" once the header is in.
-net::awaitable<beast::error_code> read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                               http::request_parser<http::string_body>& parser,
-                                               std::uint64_t header_limit) {
-  beast::error_code ec;
-  bool continue_sent = false;
-  std::uint64_t header_bytes_used = 0;  // consumed by the parser before the header was done
-  for (;;) {
-    while (buffer.size() > 0 && !parser.is_done()) {
-      const bool in_header = !parser.is_header_done();
-      const std::size_t used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
-      // Beast checks its header limit per put(), over what that call sees: a header arriving
-      // in pieces (consumed field by field) is limited as a whole here.
-      if (in_header) header_bytes_used += used;
-      const std::uint64_t pending = parser.is_header_done() ? 0 : buffer.size();
-      if (in_header && header_bytes_used + pending > header_limit) co_return http::error::header_limit;
-      if (ec == http::error::need_more) {
-        ec = {};
-        break;
-      }
-      if (ec) co_return ec;
-      if (used == 0) break;
-    }
-    if (parser.is_done()) co_return ec;
-    if (parser.is_header_done() && !continue_sent && beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-      continue_sent = true;
-      http::response<http::empty_body> go_on{http::status::continue_, 11};
-      co_await http::async_write(stream, go_on, net::redirect_error(net::use_awaitable, ec));
-      if (ec) co_return ec;
-    }
-    const std::size_t n = co_await stream.async_read_some(buffer.prepare(16384), net::redirect_error(net::use_awaitable, ec));
-    if (ec) co_return ec == net::error::eof ? http::error::partial_message : ec;
-    buffer.commit(n);
+// One connection's reading side: the framer over its bytes, and the request's deadline.
+class Connection final : public BodySource {
+ public:
+  Connection(beast::tcp_stream& stream, const config::ServerConfig& config)
+      : stream_(stream),
+        config_(config),
+        framer_(config.max_header_bytes),
+        timer_(stream.get_executor()) {}
+
+  RequestFramer& framer() { return framer_; }
+
+  // Waits for the first byte of the next request (keep-alive); false when the client left or
+  // stayed silent for idle_timeout.
+  net::awaitable<bool> wait_for_request() {
+    if (framer_.buffer().size() > 0) co_return true;
+    beast::error_code ec;
+    stream_.expires_after(config_.idle_timeout);
+    const std::size_t n = co_await stream_.async_read_some(
+        framer_.buffer().prepare(8192), net::redirect_error(net::use_awaitable, ec));
+    stream_.expires_never();
+    if (ec) co_return false;
+    framer_.buffer().commit(n);
+    co_return true;
   }
-}
+
+  enum class Head { kReady, kProblem, kGone };
+
+  // Reads until the head is in, parsing what is buffered before touching the socket: a
+  // request that arrived whole (the usual case) costs no further I/O operation, and so no trip
+  // through the scheduler. The head must arrive within request_timeout of its first byte.
+  net::awaitable<Head> read_head() {
+    framer_.start();
+    started_ = std::chrono::steady_clock::now();
+    continue_sent_ = false;
+    timed_out_ = false;
+    beast::error_code ec;
+    for (;;) {
+      const auto step = framer_.parse_head();
+      if (step == RequestFramer::Step::kDone) break;
+      if (step == RequestFramer::Step::kFailed) {
+        framer_.salvage_head();
+        co_return Head::kProblem;
+      }
+      ec = co_await read_some_by(started_ + config_.request_timeout);
+      if (ec == beast::error::timeout) {
+        timed_out_ = true;
+        framer_.salvage_head();
+        co_return Head::kProblem;
+      }
+      if (ec) co_return Head::kGone;
+    }
+    head_took_ = std::chrono::steady_clock::now() - started_;
+    co_return Head::kReady;
+  }
+
+  RequestProblem problem() const {
+    return timed_out_ ? RequestProblem::kTimeout : framer_.problem();
+  }
+  std::chrono::steady_clock::time_point started() const { return started_; }
+
+  net::awaitable<BodyStatus> read_body(IncomingRequest& in, std::uint64_t limit) override {
+    if (in.problem != RequestProblem::kNone) co_return BodyStatus::kMalformed;
+    if (limit == 0 || limit > config_.max_body_bytes) limit = config_.max_body_bytes;
+    auto step = framer_.parse_body(limit);
+    // The client's own time: what the head left of request_timeout, from now (the handler's
+    // time before it asked does not count against the client).
+    const auto left =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(config_.request_timeout) -
+        head_took_;
+    const auto deadline = std::chrono::steady_clock::now() + left;
+    beast::error_code ec;
+    while (step == RequestFramer::Step::kNeedMore) {
+      if (framer_.expects_continue() && !continue_sent_) {
+        continue_sent_ = true;
+        http::response<http::empty_body> go_on{http::status::continue_, 11};
+        stream_.expires_after(config_.idle_timeout);
+        co_await http::async_write(stream_, go_on, net::redirect_error(net::use_awaitable, ec));
+        stream_.expires_never();
+        if (ec) co_return BodyStatus::kClosed;
+      }
+      ec = co_await read_some_by(deadline);
+      if (ec == beast::error::timeout) co_return BodyStatus::kTimeout;
+      if (ec) co_return BodyStatus::kClosed;
+      step = framer_.parse_body(limit);
+    }
+    in.bytes_in = framer_.head_bytes() + framer_.body_wire_bytes();
+    if (step == RequestFramer::Step::kFailed) co_return framer_.body_status();
+    in.message.body() = std::move(framer_.body());
+    co_return BodyStatus::kOk;
+  }
+
+  bool body_settled() override {
+    if (framer_.body_done()) return true;
+    if (!framer_.head_done() || framer_.body_status() != BodyStatus::kOk) return false;
+    // A small body that arrived with the head is dropped here, and the connection kept.
+    if (framer_.parse_body(config_.max_body_bytes) != RequestFramer::Step::kDone) return false;
+    framer_.body().clear();
+    return true;
+  }
+
+ private:
+  // Reads what comes into the framer's buffer, until `deadline`. Not the stream's own timeout:
+  // that closes the socket, and a slow client is owed its 408. The timer cancels the read
+  // instead; its handler holds only shared flags, so it is harmless when it runs late.
+  net::awaitable<beast::error_code> read_some_by(std::chrono::steady_clock::time_point deadline) {
+    auto armed = std::make_shared<bool>(true);
+    auto fired = std::make_shared<bool>(false);
+    timer_.expires_at(deadline);
+    timer_.async_wait([armed, fired, &socket = stream_.socket()](const beast::error_code& e) {
+      if (e || !*armed) return;
+      *fired = true;
+      beast::error_code ignored;
+      socket.cancel(ignored);
+    });
+    beast::error_code ec;
+    const std::size_t n = co_await stream_.socket().async_read_some(
+        framer_.buffer().prepare(16384), net::redirect_error(net::use_awaitable, ec));
+    *armed = false;
+    timer_.cancel();
+    if (!ec) {
+      framer_.buffer().commit(n);
+      co_return ec;
+    }
+    if (*fired) co_return beast::error::timeout;
+    co_return ec;
+  }
+
+  beast::tcp_stream& stream_;
+  const config::ServerConfig& config_;
+  RequestFramer framer_;
+  net::steady_timer timer_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::duration head_took_{};
+  bool continue_sent_ = false;
+  bool timed_out_ = false;
+};
 
 }  // namespace
+
+net::awaitable<BodyStatus> IncomingRequest::read_body(std::uint64_t limit) {
+  if (body_result) co_return *body_result;
+  BodyStatus status = BodyStatus::kOk;
+  if (body_source != nullptr) status = co_await body_source->read_body(*this, limit);
+  body_result = status;
+  co_return status;
+}
 
 struct HttpServer::Worker {
   net::io_context io{1};
@@ -81,8 +200,18 @@ struct HttpServer::Worker {
 // ---- ResponseWriter ---------------------------------------------------------------------
 
 ResponseWriter::ResponseWriter(beast::tcp_stream& stream, bool keep_alive, bool head_request,
-                               std::chrono::milliseconds write_timeout)
-    : stream_(stream), keep_alive_(keep_alive), head_request_(head_request), write_timeout_(write_timeout) {}
+                               std::chrono::milliseconds write_timeout, BodySource* body)
+    : stream_(stream),
+      body_(body),
+      keep_alive_(keep_alive),
+      head_request_(head_request),
+      write_timeout_(write_timeout) {}
+
+// An answer sent before the body was read: unless the body is already buffered whole (and
+// dropped), the answer says "Connection: close" and the connection closes after it.
+void ResponseWriter::settle_keep_alive() {
+  if (keep_alive_ && body_ != nullptr && !body_->body_settled()) keep_alive_ = false;
+}
 
 template <typename Op>
 net::awaitable<bool> ResponseWriter::timed_write(Op op) {
@@ -99,14 +228,17 @@ net::awaitable<bool> ResponseWriter::timed_write(Op op) {
 net::awaitable<bool> ResponseWriter::send(http::response<http::string_body> response) {
   status_ = response.result_int();
   started_ = true;
+  settle_keep_alive();
   response.keep_alive(keep_alive_);
   response.prepare_payload();
   bool ok = false;
   if (head_request_) {
     http::response_serializer<http::string_body> sr{response};
-    ok = co_await timed_write([&](auto token) { return http::async_write_header(stream_, sr, token); });
+    ok = co_await timed_write(
+        [&](auto token) { return http::async_write_header(stream_, sr, token); });
   } else {
-    ok = co_await timed_write([&](auto token) { return http::async_write(stream_, response, token); });
+    ok = co_await timed_write(
+        [&](auto token) { return http::async_write(stream_, response, token); });
   }
   finished_ = true;
   co_return ok;
@@ -115,16 +247,19 @@ net::awaitable<bool> ResponseWriter::send(http::response<http::string_body> resp
 net::awaitable<bool> ResponseWriter::begin_stream(http::response<http::empty_body> header) {
   status_ = header.result_int();
   started_ = true;
+  settle_keep_alive();
   header.keep_alive(keep_alive_);
   header.chunked(true);
   http::response_serializer<http::empty_body> sr{header};
-  co_return co_await timed_write([&](auto token) { return http::async_write_header(stream_, sr, token); });
+  co_return co_await timed_write(
+      [&](auto token) { return http::async_write_header(stream_, sr, token); });
 }
 
 net::awaitable<bool> ResponseWriter::send_chunk(std::string_view data) {
   if (data.empty()) co_return !failed_;
   co_return co_await timed_write([&](auto token) {
-    return net::async_write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())), token);
+    return net::async_write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())),
+                            token);
   });
 }
 
@@ -146,7 +281,8 @@ void ResponseWriter::abort() {
 
 HttpServer::HttpServer(const config::ServerConfig& config, HandlerFactory factory)
     : config_(config), factory_(std::move(factory)) {
-  int threads = config_.threads > 0 ? config_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  int threads =
+      config_.threads > 0 ? config_.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (threads < 1) threads = 1;
   for (int i = 0; i < threads; ++i) {
     auto worker = std::make_unique<Worker>();
@@ -165,6 +301,7 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::bind() {
+  raise_open_file_limit();
   const auto address = net::ip::make_address(config_.host);
   std::uint16_t port = config_.port;
   for (auto& w : workers_) {
@@ -194,7 +331,9 @@ bool HttpServer::run() {
           return;
         } catch (const std::exception& e) {
           // A bug in one request must not take the worker down.
-          std::fprintf(stderr, "{\"type\":\"error\",\"msg\":\"unhandled exception\",\"what\":\"%s\"}\n", e.what());
+          std::fprintf(stderr,
+                       "{\"type\":\"error\",\"msg\":\"unhandled exception\",\"what\":\"%s\"}\n",
+                       e.what());
         }
       }
     });
@@ -225,12 +364,29 @@ void HttpServer::drain_worker(Worker& worker) {
 }
 
 net::awaitable<void> HttpServer::accept_loop(Worker& worker) {
+  net::steady_timer pause(worker.io);
+  std::chrono::milliseconds backoff{0};
   for (;;) {
     beast::error_code ec;
-    tcp::socket socket = co_await worker.acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+    tcp::socket socket =
+        co_await worker.acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
     if (ec) {
       if (!worker.acceptor.is_open()) co_return;
-      continue;  // e.g. EMFILE: keep serving the connections we have
+      if (resource_exhausted(ec)) {
+        // EMFILE and the like: accepting again at once fails again at once. Wait (10 ms,
+        // doubling up to 1 s) while the connections we have keep being served and free some.
+        backoff =
+            std::clamp(backoff * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+        pause.expires_after(backoff);
+        co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
+      }
+      continue;
+    }
+    backoff = std::chrono::milliseconds(0);
+    if (static_cast<std::uint64_t>(open_sessions_.load()) >= config_.max_connections) {
+      // Over server.max_connections: this one is closed at once; the others are served.
+      socket.close(ec);
+      continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
     std::string ip = socket.remote_endpoint(ec).address().to_string();
@@ -240,81 +396,70 @@ net::awaitable<void> HttpServer::accept_loop(Worker& worker) {
                     try {
                       std::rethrow_exception(e);
                     } catch (const std::exception& ex) {
-                      std::fprintf(stderr, "{\"type\":\"error\",\"msg\":\"session failed\",\"what\":\"%s\"}\n", ex.what());
+                      std::fprintf(
+                          stderr,
+                          "{\"type\":\"error\",\"msg\":\"session failed\",\"what\":\"%s\"}\n",
+                          ex.what());
                     }
                   });
   }
 }
 
-net::awaitable<void> HttpServer::session(Worker& worker, beast::tcp_stream stream, std::string client_ip) {
+net::awaitable<void> HttpServer::session(Worker& worker, beast::tcp_stream stream,
+                                         std::string client_ip) {
   SessionState state{&stream, false};
   worker.sessions.push_front(&state);
   const auto registration = worker.sessions.begin();
   ++open_sessions_;
-  beast::flat_buffer buffer;
+  Connection connection(stream, config_);
   beast::error_code ec;
   bool lingering_close = false;
 
   for (;;) {
     state.busy = false;
     if (draining_.load()) break;
-    if (buffer.size() == 0) {
-      // Idle keep-alive connection: wait for the first byte of the next request.
-      stream.expires_after(config_.idle_timeout);
-      const std::size_t n = co_await stream.async_read_some(buffer.prepare(8192),
-                                                            net::redirect_error(net::use_awaitable, ec));
-      if (ec) break;
-      buffer.commit(n);
-    }
+    if (!co_await connection.wait_for_request()) break;
     state.busy = true;
+    const auto head = co_await connection.read_head();
+    if (head == Connection::Head::kGone) break;  // reset or EOF mid-head: nobody to answer
+    RequestFramer& framer = connection.framer();
     IncomingRequest request;
     request.client_ip = client_ip;
-    request.started = std::chrono::steady_clock::now();
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(config_.max_header_bytes));
-    parser.body_limit(config_.max_body_bytes);
-    // The whole request must arrive within request_timeout: slow clients are cut off.
-    stream.expires_after(config_.request_timeout);
-    ec = co_await read_request(stream, buffer, parser, config_.max_header_bytes);
-    if (ec == http::error::header_limit) {
-      request.problem = RequestProblem::kHeadersTooLarge;
-    } else if (ec == http::error::body_limit) {
-      request.problem = RequestProblem::kBodyTooLarge;
-    } else if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
-               ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      http::response<http::string_body> bad{http::status::bad_request, 11};
-      bad.set(http::field::content_type, "application/json");
-      bad.body() = kMalformedBody;
-      ResponseWriter writer(stream, false, false, config_.idle_timeout);
-      co_await writer.send(std::move(bad));
-      break;
-    } else if (ec) {
-      break;  // timeout, reset or EOF mid-request
-    }
-    stream.expires_never();
-    request.message = parser.release();
-    request.bytes_in = header_bytes(request.message) + request.message.body().size();
+    request.started = connection.started();
+    request.problem = connection.problem();
+    request.problem_detail = framer.detail();
+    request.message = framer.take_header();
+    request.bytes_in = framer.head_done() ? framer.head_bytes() : framer.buffer().size();
     request.draining = draining_.load();
-    const bool keep_alive = request.problem == RequestProblem::kNone && request.message.keep_alive() &&
-                            !request.draining;
-    const bool head = request.message.method() == http::verb::head;
-    ResponseWriter writer(stream, keep_alive, head, config_.idle_timeout);
+    request.max_body_bytes = config_.max_body_bytes;
+    request.body_source = &connection;
+    const bool keep_alive = request.problem == RequestProblem::kNone &&
+                            request.message.keep_alive() && !request.draining;
+    const bool head_request = request.message.method() == http::verb::head;
+    ResponseWriter writer(stream, keep_alive, head_request, config_.idle_timeout, &connection);
     co_await worker.handler(request, writer);
-    lingering_close = request.problem == RequestProblem::kBodyTooLarge;
-    if (!writer.finished() || !writer.keep_alive()) break;
+    // Refused requests, and bodies left unread, end the connection: what follows on it cannot
+    // be told apart from a request. The client may still be sending: drain before closing.
+    const bool body_left = request.problem == RequestProblem::kNone && !connection.body_settled();
+    lingering_close = body_left || (request.problem != RequestProblem::kNone &&
+                                    request.problem != RequestProblem::kTimeout);
+    if (request.problem != RequestProblem::kNone || body_left || !writer.finished() ||
+        !writer.keep_alive())
+      break;
   }
 
   if (stream.socket().is_open()) {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     if (lingering_close) {
-      // The client may still be sending the oversized body: read and drop it for a moment so
-      // it gets our 413 instead of a connection reset.
+      // The client may still be sending the body (or the rest of a refused head): read and
+      // drop it for a moment so it gets our answer instead of a connection reset.
       ec = {};
       stream.expires_after(std::chrono::seconds(2));
       std::array<char, 16384> sink;
       std::uint64_t dropped = 0;
       while (!ec && dropped < 64ull * 1024 * 1024) {
-        dropped += co_await stream.async_read_some(net::buffer(sink), net::redirect_error(net::use_awaitable, ec));
+        dropped += co_await stream.async_read_some(net::buffer(sink),
+                                                   net::redirect_error(net::use_awaitable, ec));
       }
     }
     stream.close();

@@ -1,14 +1,14 @@
 // The HTTP/1.1 listener: one io_context per core with SO_REUSEPORT, one coroutine per
-// connection, keep-alive, limits on header size, body size and time, and a graceful drain.
-// It knows nothing of providers or JSON: requests go to a Handler.
+// connection, keep-alive, limits on connections, header size, body size and time, and a
+// graceful drain. It knows nothing of providers or JSON: requests go to a Handler once their
+// head is in (framing checked by RequestFramer); the handler reads the body when it wants it.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "server/request_framer.h"
 
 namespace aigw::server {
 
@@ -26,23 +27,48 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-// Something the server found wrong before the request could be handled.
-enum class RequestProblem { kNone, kHeadersTooLarge, kBodyTooLarge };
+struct IncomingRequest;
 
+// Where a request's body comes from: the connection it arrived on.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  virtual net::awaitable<BodyStatus> read_body(IncomingRequest& request, std::uint64_t limit) = 0;
+  // True when nothing of the request is left unread on the connection; a body still unread is
+  // dropped here when it is already buffered whole. False: the connection must close after
+  // the answer, or the rest of the body would be read as the next request.
+  virtual bool body_settled() = 0;
+};
+
+// A request whose head is in. The handler is called at this point, so it can refuse the
+// request (IP limit, authentication) before its body is read; it reads the body itself.
 struct IncomingRequest {
-  http::request<http::string_body> message;
-  RequestProblem problem = RequestProblem::kNone;
+  http::request<http::string_body> message;        // the head; the body once read_body() gave kOk
+  RequestProblem problem = RequestProblem::kNone;  // set: answer it, read nothing
+  std::string problem_detail;                      // for kMalformed: what was wrong
   std::string client_ip;
   std::chrono::steady_clock::time_point started;
-  std::uint64_t bytes_in = 0;
-  bool draining = false;  // the server is shutting down: answer, then close
+  std::uint64_t bytes_in = 0;        // head, plus the body once read
+  bool draining = false;             // the server is shutting down: answer, then close
+  std::uint64_t max_body_bytes = 0;  // server.max_body_bytes
+
+  // Reads the body into message.body(), at most `limit` bytes (0 or more than max_body_bytes:
+  // max_body_bytes). A Content-Length over the limit is refused without reading it;
+  // "100 Continue" is sent only here. Parses what is already buffered before touching the
+  // socket. The whole request must arrive within request_timeout (time the handler spends
+  // before asking does not count). A second call returns the first result.
+  net::awaitable<BodyStatus> read_body(std::uint64_t limit = 0);
+
+  BodySource* body_source = nullptr;
+  std::optional<BodyStatus> body_result;
 };
 
 // How a handler answers: a whole response, or a stream of chunks (chunked encoding).
 class ResponseWriter {
  public:
+  // `body`: asked before the answer goes out whether the connection can stay open.
   ResponseWriter(beast::tcp_stream& stream, bool keep_alive, bool head_request,
-                 std::chrono::milliseconds write_timeout);
+                 std::chrono::milliseconds write_timeout, BodySource* body = nullptr);
 
   net::awaitable<bool> send(http::response<http::string_body> response);
   net::awaitable<bool> begin_stream(http::response<http::empty_body> header);
@@ -61,8 +87,10 @@ class ResponseWriter {
  private:
   template <typename Op>
   net::awaitable<bool> timed_write(Op op);
+  void settle_keep_alive();
 
   beast::tcp_stream& stream_;
+  BodySource* body_;
   bool keep_alive_;
   bool head_request_;
   std::chrono::milliseconds write_timeout_;
@@ -84,7 +112,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds the listeners (port 0 picks a free port); throws on failure.
+  // Binds the listeners (port 0 picks a free port); throws on failure. Raises the process's
+  // open-file soft limit to its hard limit first (each connection is a descriptor).
   void bind();
   std::uint16_t port() const { return port_; }
   int thread_count() const { return static_cast<int>(workers_.size()); }
@@ -105,7 +134,7 @@ class HttpServer {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint16_t port_ = 0;
   std::atomic<bool> draining_{false};
-  std::atomic<int> open_sessions_{0};
+  std::atomic<int> open_sessions_{0};  // connections open, all workers
 };
 
 }  // namespace aigw::server

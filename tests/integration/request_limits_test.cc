@@ -1,5 +1,5 @@
-// Limits on what a client sends: 431 over max_header_bytes, 413 over max_body_bytes, 408 or a
-// closed connection past request_timeout, 400 for malformed HTTP.
+// Limits on what a client sends: 431 over max_header_bytes, 413 over max_body_bytes, 408 past
+// request_timeout, 400 for malformed HTTP.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -82,7 +82,7 @@ TEST(RequestLimitsTest, DeclaredContentLengthOverTheLimitIs413BeforeTheBodyIsSen
   EXPECT_EQ(c.read_response().status, 413);
 }
 
-TEST(RequestLimitsTest, SlowClientSendingHalfARequestGets408OrIsCutOff) {
+TEST(RequestLimitsTest, SlowClientSendingHalfARequestGets408) {
   AigwProcess gw("server: { request_timeout: 500ms }\n");
   HttpConnection c(gw.port(), 5s);
   const auto started = Clock::now();
@@ -91,9 +91,7 @@ TEST(RequestLimitsTest, SlowClientSendingHalfARequestGets408OrIsCutOff) {
                  "Content-Length: 100\r\n\r\n{\"model\":"));
   const auto r = c.read_response();
   const auto took = Clock::now() - started;
-  if (r.status != 0) {
-    EXPECT_TRUE(is_openai_error(r, 408, "request not received within"));
-  }
+  EXPECT_TRUE(is_openai_error(r, 408, "request not received within"));
   EXPECT_TRUE(c.closed_within(3s));
   EXPECT_GE(took, 400ms);
   EXPECT_LT(took, 3s);

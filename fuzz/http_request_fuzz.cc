@@ -1,0 +1,144 @@
+// libFuzzer target: raw bytes as a client connection into the server's reader
+// (server/request_framer.h), fed the way the socket would: in pieces. Checks, besides no
+// crash, leak or undefined behaviour:
+//  - the framing is the same whatever the pieces (the whole input at once, and in pieces of
+//    1..64 bytes, give the same requests, bodies and refusals): a request boundary must not
+//    depend on how TCP cut the bytes;
+//  - an accepted chunked request has exactly one `Transfer-Encoding: chunked` and no
+//    Content-Length; an accepted body is within the limit and as long as its Content-Length.
+// The same bytes are then read as a handler that answers without reading bodies would
+// (the server drops a body only when it is buffered whole).
+#include <algorithm>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/string.hpp>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/request_framer.h"
+
+namespace {
+
+namespace server = aigw::server;
+namespace http = boost::beast::http;
+using Step = server::RequestFramer::Step;
+
+constexpr std::uint64_t kHeaderLimit = 1024;
+constexpr std::uint64_t kBodyLimit = 512;
+
+// Hands out the input in pieces; `piece` 0 means all at once.
+class Feed {
+ public:
+  Feed(std::string_view input, std::uint32_t seed, bool whole)
+      : input_(input), state_(seed | 1), whole_(whole) {}
+  bool more(server::RequestFramer& framer) {
+    if (input_.empty()) return false;
+    std::size_t n = input_.size();
+    if (!whole_) {
+      state_ ^= state_ << 13;
+      state_ ^= state_ >> 17;
+      state_ ^= state_ << 5;
+      n = std::min<std::size_t>(n, 1 + state_ % 64);
+    }
+    auto buf = framer.buffer().prepare(n);
+    std::memcpy(buf.data(), input_.data(), n);
+    framer.buffer().commit(n);
+    input_.remove_prefix(n);
+    return true;
+  }
+
+ private:
+  std::string_view input_;
+  std::uint32_t state_;
+  bool whole_;
+};
+
+void check_head(const http::request<http::string_body>& head, const server::RequestFramer& framer) {
+  int te = 0, cl = 0;
+  for (const auto& f : head) {
+    if (f.name() == http::field::transfer_encoding) ++te;
+    if (f.name() == http::field::content_length) ++cl;
+  }
+  if (framer.chunked()) {
+    if (te != 1 || cl != 0) std::abort();
+    std::string_view v(head[http::field::transfer_encoding].data(),
+                       head[http::field::transfer_encoding].size());
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (!boost::beast::iequals(v, "chunked")) std::abort();
+  } else if (te != 0 || cl > 1) {
+    std::abort();
+  }
+}
+
+// One connection's worth of requests, as the server reads them with a handler that reads
+// every body; returns a trace to compare between feeds.
+std::string read_connection(std::string_view input, std::uint32_t seed, bool whole) {
+  server::RequestFramer framer(kHeaderLimit);
+  Feed feed(input, seed, whole);
+  std::string trace;
+  for (int request = 0; request < 64; ++request) {
+    framer.start();
+    Step step = framer.parse_head();
+    while (step == Step::kNeedMore && feed.more(framer)) step = framer.parse_head();
+    if (step != Step::kDone) {
+      framer.salvage_head();
+      const auto partial = framer.take_header();
+      (void)partial.method_string();
+      trace += step == Step::kNeedMore
+                   ? "[incomplete]"
+                   : "[refused " + std::to_string(static_cast<int>(framer.problem())) + "]";
+      return trace;
+    }
+    const auto head = framer.take_header();
+    check_head(head, framer);
+    trace += std::string(head.method_string()) + " " + std::string(head.target()) + "|";
+    step = framer.parse_body(kBodyLimit);
+    while (step == Step::kNeedMore && feed.more(framer)) step = framer.parse_body(kBodyLimit);
+    if (step != Step::kDone) {
+      trace +=
+          step == Step::kNeedMore
+              ? "[body incomplete]"
+              : "[body refused " + std::to_string(static_cast<int>(framer.body_status())) + "]";
+      return trace;
+    }
+    const std::string& body = framer.body();
+    if (body.size() > kBodyLimit) std::abort();
+    if (framer.content_length() && *framer.content_length() != body.size()) std::abort();
+    trace += body + "|";
+  }
+  return trace;
+}
+
+// The same connection with a handler that never asks for the body: a body is dropped only when
+// buffered whole, else the connection ends.
+void read_without_bodies(std::string_view input, std::uint32_t seed) {
+  server::RequestFramer framer(kHeaderLimit);
+  Feed feed(input, seed, false);
+  for (int request = 0; request < 64; ++request) {
+    framer.start();
+    Step step = framer.parse_head();
+    while (step == Step::kNeedMore && feed.more(framer)) step = framer.parse_head();
+    if (step != Step::kDone) return;
+    (void)framer.take_header();
+    if (framer.parse_body(kBodyLimit) != Step::kDone) return;
+    framer.body().clear();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  std::uint32_t seed = 2166136261u;
+  for (std::size_t i = 0; i < std::min<std::size_t>(size, 16); ++i)
+    seed = (seed ^ data[i]) * 16777619u;
+  const std::string whole = read_connection(input, seed, true);
+  const std::string pieces = read_connection(input, seed, false);
+  if (whole != pieces) std::abort();  // the framing depended on how the bytes were cut
+  read_without_bodies(input, seed);
+  return 0;
+}
