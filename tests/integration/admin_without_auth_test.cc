@@ -21,7 +21,7 @@ bool lists_team(const HttpResponse& teams, const std::string& name) {
   if (teams.status != 200) return false;
   const auto v = teams.json();
   for (const auto& t : v.at("data").as_array()) {
-    if (t.at("name") == name) return true;
+    if (t.at("name").as_string() == name) return true;
   }
   return false;
 }
