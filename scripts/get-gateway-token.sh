@@ -6,7 +6,8 @@
 #   GATEWAY_TOKEN_ENDPOINT  e.g. http://localhost:8787/oauth2/token or
 #                           https://<domain>.auth.<region>.amazoncognito.com/oauth2/token
 #   GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET   the client's credentials
-#   GATEWAY_SCOPE           optional; default: every scope the client may have
+#   GATEWAY_SCOPE           optional; default: the client's scopes (aigw's issuer leaves out
+#                           the admin scope unless it is asked for)
 set -euo pipefail
 
 fail() { printf 'get-gateway-token: %s\n' "$*" >&2; exit 1; }
@@ -69,6 +70,9 @@ MSG
     ;;
   invalid_scope*)
     printf '  likely cause: GATEWAY_SCOPE (%s) is not allowed for this client; unset it or ask the admin\n' "${GATEWAY_SCOPE:-}" >&2
+    ;;
+  temporarily_unavailable*)
+    printf '  likely cause: the token endpoint is busy; retry in a second\n' >&2
     ;;
   unsupported_grant_type*)
     printf '  likely cause: the endpoint does not allow client_credentials for this client (ask the gateway admin)\n' >&2

@@ -38,7 +38,8 @@ ClientSettings demo_client(const AuthSettings& s, std::vector<std::string>& noti
   notices.push_back("demo client \"demo\" (team demo): get a token with\n"
                     "  GATEWAY_TOKEN_ENDPOINT=http://localhost:8787/oauth2/token GATEWAY_CLIENT_ID=demo \\\n"
                     "  GATEWAY_CLIENT_SECRET=$(cat " + file.string() + ") ./scripts/get-gateway-token.sh");
-  return {"demo", "demo", hash_secret(secret, 10'000), {s.scope, s.admin_scope}};
+  // Admin too, but only in tokens that ask for it (scope=...): agents get the invoke scope.
+  return {"demo", "demo", hash_secret(secret), {s.scope, s.admin_scope}};
 }
 
 // Clients added through the admin API, kept (hashed secrets only) next to the keys.
@@ -51,8 +52,14 @@ std::vector<ClientRecord> load_runtime_clients(const std::string& path) {
   try {
     for (const auto& item : v.as_array()) {
       const auto& o = item.as_object();
-      ClientRecord c{std::string(o.at("client_id").as_string()), std::string(o.at("team").as_string()),
-                     std::string(o.at("secret_hash").as_string()), {}, false};
+      ClientRecord c{std::string(o.at("client_id").as_string()),
+                     std::string(o.at("team").as_string()),
+                     std::string(o.at("secret_hash").as_string()),
+                     {},
+                     false,
+                     ""};
+      if (const auto* v = o.if_contains("secret_version"))
+        c.secret_version = std::string(v->as_string());
       for (const auto& s : o.at("scopes").as_array()) c.scopes.emplace_back(s.as_string());
       out.push_back(std::move(c));
     }
@@ -73,16 +80,26 @@ std::shared_ptr<AuthService> AuthService::create(const AuthSettings& settings, s
     service->builtin_keys_ = std::make_shared<KeySet>();
     service->builtin_keys_->replace(public_keys(*service->ring_));
     std::vector<ClientRecord> clients;
-    for (const auto& c : settings.clients) clients.push_back({c.client_id, c.team, c.secret_hash, c.scopes, true});
+    for (const auto& c : settings.clients)
+      clients.push_back({c.client_id, c.team, c.secret_hash, c.scopes, true, ""});
     if (settings.demo_client) {
       const auto d = demo_client(settings, notices);
-      clients.push_back({d.client_id, d.team, d.secret_hash, d.scopes, true});
+      clients.push_back({d.client_id, d.team, d.secret_hash, d.scopes, true, ""});
     }
     service->clients_file_ = (fs::path(settings.keys_dir).parent_path() / "clients.json").string();
     for (auto& c : load_runtime_clients(service->clients_file_)) clients.push_back(std::move(c));
-    service->issuer_ = std::make_unique<TokenIssuer>(settings.builtin_issuer_id, settings.token_ttl_seconds,
-                                                     service->ring_, std::move(clients));
-    trusted.push_back({settings.builtin_issuer_id, service->builtin_keys_, "", "team", "", {}});
+    service->issuer_ =
+        std::make_unique<TokenIssuer>(settings.builtin_issuer_id, settings.token_ttl_seconds,
+                                      service->ring_, std::move(clients), settings.admin_scope);
+    service->secret_checks_ = std::make_unique<BoundedPool>(
+        settings.secret_check_threads, static_cast<std::size_t>(settings.secret_check_queue));
+    TrustedIssuer builtin{
+        settings.builtin_issuer_id, service->builtin_keys_, "", "team", "", {}, {}};
+    // Our own tokens die with their client: removed, or its secret rotated since.
+    builtin.revoked = [issuer = service->issuer_.get()](const Principal& p) {
+      return issuer->revoked(p.client_id, p.secret_version);
+    };
+    trusted.push_back(std::move(builtin));
   }
   for (const auto& i : settings.issuers) {
     auto keys = std::make_shared<KeySet>(settings.jwks_min_refresh_ms);
@@ -92,7 +109,7 @@ std::shared_ptr<AuthService> AuthService::create(const AuthSettings& settings, s
         throw std::runtime_error(i.config_path + ".jwks_file (" + i.jwks_file + "): " + error);
       }
     }
-    trusted.push_back({i.issuer, keys, i.jwks_url, i.team_claim, i.audience, i.client_ids});
+    trusted.push_back({i.issuer, keys, i.jwks_url, i.team_claim, i.audience, i.client_ids, {}});
   }
   VerifierOptions options{settings.scope, settings.leeway_seconds, settings.teams_by_client};
   service->verifier_ = std::make_unique<Verifier>(std::move(trusted), std::move(options));
@@ -105,7 +122,10 @@ void AuthService::save_runtime_clients() const {
     if (c.from_config) continue;
     boost::json::array scopes;
     for (const auto& s : c.scopes) scopes.emplace_back(s);
-    list.push_back(boost::json::object{{"client_id", c.client_id}, {"team", c.team}, {"secret_hash", c.secret_hash},
+    list.push_back(boost::json::object{{"client_id", c.client_id},
+                                       {"team", c.team},
+                                       {"secret_hash", c.secret_hash},
+                                       {"secret_version", c.secret_version},
                                        {"scopes", std::move(scopes)}});
   }
   write_private_file(clients_file_, boost::json::serialize(list));
@@ -118,7 +138,7 @@ std::variant<std::string, std::string> AuthService::add_client(const std::string
   if (issuer_->find_client(id)) return std::variant<std::string, std::string>(std::in_place_index<1>, "client \"" + id + "\" exists");
   if (scopes.empty()) scopes = {settings_.scope};
   const std::string secret = random_token(24);
-  issuer_->put_client({id, team, hash_secret(secret), std::move(scopes), false});
+  issuer_->put_client({id, team, hash_secret(secret), std::move(scopes), false, random_token(9)});
   save_runtime_clients();
   return std::variant<std::string, std::string>(std::in_place_index<0>, secret);
 }
@@ -131,6 +151,7 @@ std::variant<std::string, std::string> AuthService::rotate_client_secret(const s
   }
   const std::string secret = random_token(24);
   client->secret_hash = hash_secret(secret);
+  client->secret_version = random_token(9);  // revokes the tokens issued with the old secret
   issuer_->put_client(*client);
   save_runtime_clients();
   return std::variant<std::string, std::string>(std::in_place_index<0>, secret);

@@ -2,13 +2,15 @@
 // (built-in issuer plus external IdPs), and the built-in issuer with its keys and clients.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
-#include <variant>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "auth/auth_settings.h"
+#include "auth/bounded_pool.h"
 #include "auth/token_issuer.h"
 #include "auth/verifier.h"
 
@@ -24,6 +26,18 @@ class AuthService {
   bool enabled() const { return settings_.enabled; }
   Verifier& verifier() { return *verifier_; }
   TokenIssuer* issuer() { return issuer_.get(); }
+  // Where the token endpoint's secret checks run (null without the built-in issuer).
+  BoundedPool* secret_checks() { return secret_checks_.get(); }
+  // True once: the caller starts the periodic JWKS refresh (there is one per process).
+  bool claim_jwks_refresher() {
+    return !jwks_refresher_claimed_.load(std::memory_order_relaxed) &&
+           !jwks_refresher_claimed_.exchange(true);
+  }
+  // Joins the secret-check threads (dropping waiting checks); call before the I/O threads'
+  // contexts go away.
+  void stop() {
+    if (secret_checks_) secret_checks_->stop();
+  }
   // Rotates the built-in issuer's key; the previous one stays published and trusted.
   void rotate_signing_key();
 
@@ -44,6 +58,8 @@ class AuthService {
   std::shared_ptr<SigningKeyRing> ring_;
   std::shared_ptr<KeySet> builtin_keys_;
   std::string clients_file_;
+  std::unique_ptr<BoundedPool> secret_checks_;
+  std::atomic<bool> jwks_refresher_claimed_{false};
 };
 
 }  // namespace aigw::auth

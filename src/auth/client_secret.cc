@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <stdexcept>
@@ -79,6 +80,15 @@ bool looks_like_secret_hash(std::string_view text) {
   const auto salt = base64url_decode(parts[2]);
   const auto hash = base64url_decode(parts[3]);
   return salt && !salt->empty() && hash && hash->size() == kHashBytes;
+}
+
+int secret_hash_iterations(std::string_view stored_hash) {
+  if (!looks_like_secret_hash(stored_hash)) return 0;
+  return *parse_iterations(split(stored_hash, '$')[1]);
+}
+
+void spend_secret_work(int iterations) {
+  if (iterations > 0) pbkdf2("padding", "0123456789abcdef", std::min(iterations, kMaxIterations));
 }
 
 bool verify_secret(std::string_view secret, std::string_view stored_hash) {

@@ -61,8 +61,17 @@ bool KeySet::replace_from_file(const std::string& path, std::string& error) {
 }
 
 void KeySet::replace(std::map<std::string, PublicKey> keys) {
+  // A key that is the same as before stays the same object: the verifier's cache holds the
+  // key each token was checked with and re-verifies only tokens whose key changed or left.
+  const auto old = keys_.load();
   auto map = std::make_shared<Map>();
-  for (auto& [kid, key] : keys) map->emplace(kid, std::make_shared<const PublicKey>(std::move(key)));
+  for (auto& [kid, key] : keys) {
+    const auto it = old->find(kid);
+    if (it != old->end() && it->second->to_jwk() == key.to_jwk())
+      map->emplace(kid, it->second);
+    else
+      map->emplace(kid, std::make_shared<const PublicKey>(std::move(key)));
+  }
   keys_.store(std::move(map));
 }
 

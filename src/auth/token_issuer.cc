@@ -112,6 +112,12 @@ ClientAuth client_auth(std::optional<std::string_view> authorization,
   return a;
 }
 
+IssuerResponse invalid_client(bool via_basic) {
+  IssuerResponse r = oauth_error(401, "invalid_client", "unknown client or wrong client secret");
+  if (via_basic) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"aigw\"");
+  return r;
+}
+
 std::vector<std::string> split_scopes(const std::string& s) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -157,27 +163,103 @@ std::map<std::string, std::string> parse_form(std::string_view body) {
   return out;
 }
 
-TokenIssuer::TokenIssuer(std::string issuer, std::int64_t ttl_seconds, std::shared_ptr<SigningKeyRing> keys,
-                         std::vector<ClientRecord> clients)
-    : issuer_(std::move(issuer)), ttl_seconds_(ttl_seconds), keys_(std::move(keys)) {
-  for (auto& c : clients) clients_.emplace(c.client_id, std::move(c));
+TokenIssuer::TokenIssuer(std::string issuer, std::int64_t ttl_seconds,
+                         std::shared_ptr<SigningKeyRing> keys, std::vector<ClientRecord> clients,
+                         std::string admin_scope)
+    : issuer_(std::move(issuer)),
+      ttl_seconds_(ttl_seconds),
+      keys_(std::move(keys)),
+      admin_scope_(std::move(admin_scope)) {
+  for (auto& c : clients) {
+    work_iterations_ = std::max(work_iterations_, secret_hash_iterations(c.secret_hash));
+    clients_.emplace(c.client_id, std::move(c));
+  }
+  decoy_hash_ = hash_secret(random_token(16), work_iterations_);
 }
 
-bool TokenIssuer::secret_matches(const ClientRecord& client, std::string_view secret) {
-  const std::string fingerprint = sha256_hex(client.secret_hash + "|" + std::string(secret));
-  {
-    std::lock_guard lock(verified_mutex_);
-    const auto it = verified_.find(client.client_id);
-    if (it != verified_.end() && it->second == fingerprint) return true;
-  }
-  if (!verify_secret(secret, client.secret_hash)) return false;
+void TokenIssuer::raise_work_for(const std::string& secret_hash) {
+  const int iterations = secret_hash_iterations(secret_hash);
+  if (iterations <= work_iterations_) return;
+  work_iterations_ = iterations;
+  decoy_hash_ = hash_secret(random_token(16), work_iterations_);
+}
+
+int TokenIssuer::work_iterations() const {
+  std::shared_lock lock(clients_mutex_);
+  return work_iterations_;
+}
+
+std::string TokenIssuer::decoy_hash() const {
+  std::shared_lock lock(clients_mutex_);
+  return decoy_hash_;
+}
+
+bool TokenIssuer::secret_known_good(const TokenGrant& grant) {
+  const auto client = find_client(grant.client_id);
+  if (!client) return false;
+  const std::string fingerprint = sha256_hex(client->secret_hash + "|" + grant.secret);
   std::lock_guard lock(verified_mutex_);
-  verified_[client.client_id] = fingerprint;
-  return true;
+  const auto it = verified_.find(client->client_id);
+  return it != verified_.end() && it->second == fingerprint;
+}
+
+SecretCheck TokenIssuer::check_secret(const std::string& client_id, std::string_view secret) {
+  std::optional<ClientRecord> client;
+  std::string decoy;
+  int work = 0;
+  {
+    std::shared_lock lock(clients_mutex_);
+    const auto it = clients_.find(client_id);
+    if (it != clients_.end()) client = it->second;
+    decoy = decoy_hash_;
+    work = work_iterations_;
+  }
+  if (!client) {
+    // The same work as for a known client, so timing does not tell which client ids exist.
+    verify_secret(secret, decoy);
+    return {false, work};
+  }
+  const std::string fingerprint = sha256_hex(client->secret_hash + "|" + std::string(secret));
+  {
+    // PBKDF2 is slow by design; a client asking again with the same secret skips it.
+    std::lock_guard lock(verified_mutex_);
+    const auto it = verified_.find(client_id);
+    if (it != verified_.end() && it->second == fingerprint) return {true, 0};
+  }
+  const int own = secret_hash_iterations(client->secret_hash);
+  const bool matched = verify_secret(secret, client->secret_hash);
+  spend_secret_work(work - own);
+  if (matched) {
+    std::lock_guard lock(verified_mutex_);
+    verified_[client_id] = fingerprint;
+  }
+  return {matched, work};
+}
+
+std::optional<std::string> TokenIssuer::revoked(const std::string& client_id,
+                                                const std::string& secret_version) const {
+  std::shared_lock lock(clients_mutex_);
+  const auto it = clients_.find(client_id);
+  if (it == clients_.end()) {
+    return "token was revoked: client \"" + client_id + "\" no longer exists at this issuer";
+  }
+  if (it->second.secret_version != secret_version) {
+    return "token was revoked: the secret of client \"" + client_id +
+           "\" was rotated after the token was issued; get a new token";
+  }
+  return std::nullopt;
 }
 
 IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::string_view body,
                                           std::optional<std::string_view> authorization, std::int64_t now) {
+  auto step = read_request(content_type, body, authorization);
+  if (auto* answer = std::get_if<IssuerResponse>(&step)) return std::move(*answer);
+  return grant(std::get<TokenGrant>(step), now);
+}
+
+std::variant<IssuerResponse, TokenGrant> TokenIssuer::read_request(
+    std::string_view content_type, std::string_view body,
+    std::optional<std::string_view> authorization) const {
   if (!is_form(content_type)) {
     return oauth_error(400, "invalid_request", "the token request must be application/x-www-form-urlencoded");
   }
@@ -185,36 +267,45 @@ IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::st
     return oauth_error(400, "invalid_request", "parameter " + *repeated + " is repeated");
   }
   const auto form = parse_form(body);
-  const auto grant = form.find("grant_type");
-  if (grant == form.end()) return oauth_error(400, "invalid_request", "grant_type is missing");
-  if (grant->second != "client_credentials") {
+  const auto grant_type = form.find("grant_type");
+  if (grant_type == form.end()) return oauth_error(400, "invalid_request", "grant_type is missing");
+  if (grant_type->second != "client_credentials") {
     return oauth_error(400, "unsupported_grant_type", "only the client_credentials grant is supported");
   }
   const ClientAuth auth = client_auth(authorization, form);
   if (!auth.problem.empty()) return oauth_error(400, "invalid_request", auth.problem);
-  auto invalid_client = [&] {
-    IssuerResponse r = oauth_error(401, "invalid_client", "unknown client or wrong client secret");
-    if (auth.via_basic) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"aigw\"");
-    return r;
-  };
-  if (!auth.credentials) return invalid_client();
-  const auto found = find_client(auth.credentials->client_id);
-  if (!found) {
-    // Spend the same PBKDF2 work as for a known client, so timing does not tell which
-    // client ids exist.
-    verify_secret(auth.credentials->secret, decoy_hash_);
-    return invalid_client();
-  }
-  if (!secret_matches(*found, auth.credentials->secret)) return invalid_client();
+  if (!auth.credentials) return invalid_client(auth.via_basic);
+  TokenGrant g{auth.credentials->client_id, auth.credentials->secret, std::nullopt, auth.via_basic};
+  if (const auto asked = form.find("scope"); asked != form.end() && !asked->second.empty())
+    g.scope = asked->second;
+  return g;
+}
+
+IssuerResponse TokenIssuer::grant(const TokenGrant& g, std::int64_t now) {
+  if (!check_secret(g.client_id, g.secret).matched) return invalid_client(g.via_basic);
+  const auto found = find_client(g.client_id);
+  if (!found) return invalid_client(g.via_basic);  // removed meanwhile
   const ClientRecord& client = *found;
 
-  std::vector<std::string> scopes = client.scopes;
-  if (const auto asked = form.find("scope"); asked != form.end() && !asked->second.empty()) {
-    scopes = split_scopes(asked->second);
+  std::vector<std::string> scopes;
+  if (g.scope) {
+    scopes = split_scopes(*g.scope);
     for (const auto& s : scopes) {
       if (std::find(client.scopes.begin(), client.scopes.end(), s) == client.scopes.end()) {
         return oauth_error(400, "invalid_scope", "scope " + s + " is not allowed for client " + client.client_id);
       }
+    }
+  } else {
+    // Least privilege: a token made for an agent must not carry the admin API by default.
+    for (const auto& s : client.scopes) {
+      if (s != admin_scope_) scopes.push_back(s);
+    }
+    if (scopes.empty()) {
+      return oauth_error(400, "invalid_scope",
+                         "client " + client.client_id +
+                             " has only the admin scope, which is granted only when "
+                             "asked for: send scope=" +
+                             admin_scope_);
     }
   }
   IssuerResponse r;
@@ -225,41 +316,43 @@ IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::st
 }
 
 std::vector<ClientRecord> TokenIssuer::clients() const {
-  std::lock_guard lock(clients_mutex_);
+  std::shared_lock lock(clients_mutex_);
   std::vector<ClientRecord> out;
   for (const auto& [_, c] : clients_) out.push_back(c);
   return out;
 }
 
 std::optional<ClientRecord> TokenIssuer::find_client(const std::string& client_id) const {
-  std::lock_guard lock(clients_mutex_);
+  std::shared_lock lock(clients_mutex_);
   const auto it = clients_.find(client_id);
   if (it == clients_.end()) return std::nullopt;
   return it->second;
 }
 
 void TokenIssuer::put_client(ClientRecord client) {
-  std::lock_guard lock(clients_mutex_);
+  std::unique_lock lock(clients_mutex_);
+  raise_work_for(client.secret_hash);
   clients_[client.client_id] = std::move(client);
 }
 
 bool TokenIssuer::remove_client(const std::string& client_id) {
-  std::lock_guard lock(clients_mutex_);
+  std::unique_lock lock(clients_mutex_);
   return clients_.erase(client_id) > 0;
 }
 
 std::string TokenIssuer::issue(const ClientRecord& client, const std::vector<std::string>& scopes, std::int64_t now) const {
   std::string scope;
   for (const auto& s : scopes) scope += (scope.empty() ? "" : " ") + s;
-  const json::object claims{{"iss", issuer_},
-                            {"sub", client.client_id},
-                            {"client_id", client.client_id},
-                            {"team", client.team},
-                            {"scope", scope},
-                            {"token_use", "access"},
-                            {"iat", now},
-                            {"exp", now + ttl_seconds_},
-                            {"jti", random_token(16)}};
+  json::object claims{{"iss", issuer_},
+                      {"sub", client.client_id},
+                      {"client_id", client.client_id},
+                      {"team", client.team},
+                      {"scope", scope},
+                      {"token_use", "access"},
+                      {"iat", now},
+                      {"exp", now + ttl_seconds_},
+                      {"jti", random_token(16)}};
+  if (!client.secret_version.empty()) claims["secret_version"] = client.secret_version;
   return keys_->current()->sign_jwt(claims);
 }
 

@@ -143,6 +143,10 @@ const TrustedIssuer* Verifier::find_issuer(std::string_view iss) const {
 }
 
 VerifyResult Verifier::verify(std::string_view token, std::int64_t now) const {
+  return verify_full(token, now, nullptr);
+}
+
+VerifyResult Verifier::verify_full(std::string_view token, std::int64_t now, Verified* out) const {
   DecodedJwt jwt;
   if (auto malformed = decode_jwt(token, jwt)) return invalid_token("token is malformed: " + *malformed);
   // Only public-key algorithms: `none` is unsigned, and HS* would have us use a public key
@@ -163,7 +167,14 @@ VerifyResult Verifier::verify(std::string_view token, std::int64_t now) const {
     return f;
   }
   if (auto bad = check_signature(jwt, *key)) return *bad;
-  return check_claims(jwt, *issuer, now);
+  VerifyResult result = check_claims(jwt, *issuer, now);
+  const auto* p = std::get_if<Principal>(&result);
+  if (!p) return result;
+  if (issuer->revoked) {
+    if (auto why = issuer->revoked(*p)) return invalid_token(std::move(*why));
+  }
+  if (out) *out = Verified{*p, issuer, jwt.kid, key};
+  return result;
 }
 
 std::optional<AuthFailure> Verifier::check_signature(const DecodedJwt& jwt, const PublicKey& key) {
@@ -224,6 +235,7 @@ VerifyResult Verifier::check_claims(const DecodedJwt& jwt, const TrustedIssuer& 
   p.issuer = issuer.issuer;
   p.scopes = scopes_of(c);
   p.expires_at = time_claim(c, "exp").value;
+  p.secret_version = string_claim(c, "secret_version");
   return p;
 }
 
@@ -243,29 +255,45 @@ VerifyResult Verifier::verify_cached(std::string_view token, std::int64_t now) {
     std::lock_guard lock(shard.mutex);
     const auto it = shard.entries.find(token);
     if (it != shard.entries.end()) {
-      if (it->second.expires_at + options_.leeway_seconds > now) return it->second;
+      const Verified& v = it->second;
+      // Still good: not expired, its key still published (the same key object: a JWKS
+      // refresh keeps unchanged keys), and not revoked by its issuer.
+      if (v.principal.expires_at + options_.leeway_seconds > now &&
+          v.issuer->keys->find(v.kid) == v.key) {
+        if (!v.issuer->revoked) return v.principal;
+        if (auto why = v.issuer->revoked(v.principal); !why)
+          return v.principal;
+        else {
+          shard.entries.erase(it);
+          return invalid_token(std::move(*why));
+        }
+      }
       shard.entries.erase(it);
     }
   }
-  VerifyResult result = verify(token, now);
-  if (const auto* p = std::get_if<Principal>(&result)) remember(shard, token, *p, now);
+  Verified v;
+  VerifyResult result = verify_full(token, now, &v);
+  if (std::holds_alternative<Principal>(result)) remember(shard, token, std::move(v), now);
   return result;
 }
 
-void Verifier::remember(Shard& shard, std::string_view token, const Principal& p, std::int64_t now) {
+void Verifier::remember(Shard& shard, std::string_view token, Verified v, std::int64_t now) {
   std::lock_guard lock(shard.mutex);
   if (shard.entries.size() >= max_entries_per_shard_) {
-    std::erase_if(shard.entries, [&](const auto& e) { return e.second.expires_at + options_.leeway_seconds <= now; });
+    std::erase_if(shard.entries, [&](const auto& e) {
+      return e.second.principal.expires_at + options_.leeway_seconds <= now;
+    });
   }
   if (shard.entries.size() >= max_entries_per_shard_) {
     // Full of live tokens: drop the one that would leave soonest anyway. A linear scan, paid
     // only by a new token, which has just cost a signature check that is slower still.
-    const auto soonest = std::min_element(shard.entries.begin(), shard.entries.end(), [](const auto& a, const auto& b) {
-      return a.second.expires_at < b.second.expires_at;
-    });
+    const auto soonest = std::min_element(
+        shard.entries.begin(), shard.entries.end(), [](const auto& a, const auto& b) {
+          return a.second.principal.expires_at < b.second.principal.expires_at;
+        });
     shard.entries.erase(soonest);
   }
-  shard.entries.emplace(std::string(token), p);
+  shard.entries.insert_or_assign(std::string(token), std::move(v));
 }
 
 std::size_t Verifier::cached_tokens() {

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,7 @@ struct Principal {
   std::string issuer;
   std::vector<std::string> scopes;
   std::int64_t expires_at = 0;  // unix seconds
+  std::string secret_version = {};  // the built-in issuer's secret_version claim ("" when absent)
   bool has_scope(std::string_view scope) const;
 };
 
@@ -45,6 +47,9 @@ struct TrustedIssuer {
   std::string team_claim = "team";       // e.g. custom:team for Cognito
   std::string audience;                  // required in aud (or client_id) when set
   std::vector<std::string> client_ids;   // allowed clients when not empty
+  // Why a token that verifies is no longer good (its client removed, its secret rotated), or
+  // nullopt. Asked on every use, cached or not. Empty: never revoked.
+  std::function<std::optional<std::string>(const Principal&)> revoked = {};
 };
 
 struct VerifierOptions {
@@ -75,8 +80,9 @@ class Verifier {
   // (KeySet::claim_refresh says whether now) and call again.
   VerifyResult verify(std::string_view token, std::int64_t now) const;
   // The same through the per-token cache: a token verified before costs one hash lookup
-  // until it expires. Only successes are kept; when a shard is full, expired entries go
-  // first, then the one closest to expiry. Thread-safe.
+  // until it expires, as long as the key that signed it is still its issuer's (a refreshed
+  // JWKS may drop it) and the issuer has not revoked it. Only successes are kept; when a
+  // shard is full, expired entries go first, then the one closest to expiry. Thread-safe.
   VerifyResult verify_cached(std::string_view token, std::int64_t now);
   std::size_t cached_tokens();
   // Checks the scope a route needs (the invoke scope for API calls, admin for /admin).
@@ -86,6 +92,14 @@ class Verifier {
   const std::vector<TrustedIssuer>& issuers() const { return issuers_; }
 
  private:
+  // A verified token, and what must still hold for it to stay verified.
+  struct Verified {
+    Principal principal;
+    const TrustedIssuer* issuer = nullptr;
+    std::string kid;
+    std::shared_ptr<const PublicKey> key;
+  };
+  VerifyResult verify_full(std::string_view token, std::int64_t now, Verified* out) const;
   static std::optional<AuthFailure> check_signature(const DecodedJwt& jwt, const PublicKey& key);
   std::optional<AuthFailure> check_time(const boost::json::object& claims, std::int64_t now) const;
   VerifyResult check_claims(const DecodedJwt& jwt, const TrustedIssuer& issuer, std::int64_t now) const;
@@ -97,11 +111,11 @@ class Verifier {
   };
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<std::string, Principal, TokenHash, std::equal_to<>> entries;
+    std::unordered_map<std::string, Verified, TokenHash, std::equal_to<>> entries;
   };
   static constexpr std::size_t kShards = 16;
 
-  void remember(Shard& shard, std::string_view token, const Principal& p, std::int64_t now);
+  void remember(Shard& shard, std::string_view token, Verified v, std::int64_t now);
 
   std::vector<TrustedIssuer> issuers_;
   VerifierOptions options_;

@@ -3,11 +3,11 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
+#include "auth/auth_settings.h"
 #include "auth/client_secret.h"
 #include "cli/gateway_client.h"
 
@@ -21,11 +21,16 @@ std::string claim(const json::object& c, const char* key) {
   return v && v->is_string() ? std::string(v->as_string()) : "";
 }
 
-// The token to call the gateway with: --token, else $GATEWAY_TOKEN, else from the issuer.
-std::string resolve_token(const std::string& given) {
+// The token to call the admin API with: --token, else $GATEWAY_TOKEN, else from the issuer,
+// asking for the admin scope ($GATEWAY_ADMIN_SCOPE, default https://gateway.internal/admin):
+// issuers grant it only when it is asked for.
+std::string resolve_admin_token(const std::string& given) {
   if (!given.empty()) return given;
   if (const char* t = std::getenv("GATEWAY_TOKEN"); t && *t) return t;
-  const auto got = get_token(TokenSource::from_env());
+  TokenSource source = TokenSource::from_env();
+  const char* admin_scope = std::getenv("GATEWAY_ADMIN_SCOPE");
+  source.scope = admin_scope && *admin_scope ? admin_scope : auth::kDefaultAdminScope;
+  const auto got = get_token(source);
   if (got.token.empty()) std::fprintf(stderr, "aigw: no token: %s\n", got.error.c_str());
   return got.token;
 }
@@ -163,7 +168,7 @@ int run_admin(const AdminOptions& o) {
     return 0;
   }
   const std::string url = (o.url.empty() ? "http://localhost:8787" : o.url) + "/admin";
-  const std::string token = resolve_token(o.token);
+  const std::string token = resolve_admin_token(o.token);
   if (token.empty()) return 1;
   if (o.action == "clients-list") return print_result(call(url + "/clients", "GET", token));
   if (o.action == "clients-remove") return print_result(call(url + "/clients/" + o.client_id, "DELETE", token));

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include <sstream>
 
 #include "auth/base64url.h"
+#include "auth/private_file.h"
 
 namespace aigw::cli {
 namespace {
@@ -112,11 +112,15 @@ TokenOutcome get_token(const TokenSource& s) {
   const std::string token(v.at("access_token").as_string());
   if (s.use_cache) {
     std::error_code fs_ec;
-    fs::create_directories(cached.parent_path(), fs_ec);
-    const std::string tmp = cached.string() + ".tmp";
-    { std::ofstream(tmp) << token; }
-    chmod(tmp.c_str(), 0600);
-    fs::rename(tmp, cached, fs_ec);
+    // A directory made here is the user's only; one that exists is left as it is.
+    if (fs::create_directories(cached.parent_path(), fs_ec))
+      chmod(cached.parent_path().c_str(), 0700);
+    try {
+      // Created 0600 by open() itself, whatever the umask: a token is a credential.
+      auth::write_private_file(cached.string(), token);
+    } catch (const std::exception&) {
+      // No cache then; the token itself is fine.
+    }
   }
   return {token, ""};
 }

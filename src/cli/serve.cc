@@ -150,6 +150,9 @@ int run_serve(const ServeOptions& options) {
     }
   });
   const bool clean = server.run();
+  // The workers have stopped: secret checks still queued are dropped here, while their I/O
+  // contexts exist, instead of finishing later into contexts that are gone.
+  if (shared->auth) shared->auth->stop();
   access_log.write_line(clean ? R"({"type":"stop","msg":"drained"})"
                               : R"({"type":"stop","msg":"drain timeout: open connections were cut"})");
   access_log.flush();

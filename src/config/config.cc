@@ -216,6 +216,8 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   parse_server(top.child("server"), config.server);
   parse_upstream(top.child("upstream"), config.upstream);
   config.auth = auth::parse_auth_settings(top.child("auth"));
+  config.warnings.insert(config.warnings.end(), config.auth.warnings.begin(),
+                         config.auth.warnings.end());
   config.limits = limits::parse_limits_settings(top.child("limits"));
   config.budget = budget::parse_budget_settings(top);
   const ConfigNode log = top.child("log");

@@ -1,5 +1,6 @@
 // The admin API (admin scope required): the built-in issuer's run-time clients and its
 // signing key. Rare, small operations; they write clients.json on the worker thread.
+// With auth off there is no scope to check: the admin API is refused (auth.admin_without_auth).
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
@@ -79,9 +80,42 @@ AdminReply admin(auth::AuthService& auth, std::string_view method, std::string_v
   return reply_error(404, "no admin route for " + std::string(method) + " " + std::string(path));
 }
 
+bool is_loopback_peer(std::string_view ip) {
+  if (ip.starts_with("::ffff:")) ip.remove_prefix(7);  // an IPv4 peer on a dual-stack socket
+  return ip == "::1" || (ip.starts_with("127.") && auth::is_loopback_host(ip));
+}
+
+// Why an admin call is refused while auth is off, or nullopt when it may go on. The loopback
+// opt-in is for a single-user machine; a request that names a proxy hop (X-Forwarded-For,
+// Forwarded) came from elsewhere through a local proxy and is refused too.
+// `auth_in_force` is what was built at start: a reload cannot turn auth on, so the config
+// snapshot's `enabled` is not what decides.
+std::optional<ApiError> admin_without_auth(const RequestContext& ctx, bool auth_in_force) {
+  const auto& settings = ctx.config->auth;
+  if (auth_in_force) return std::nullopt;
+  const bool proxied =
+      ctx.header("x-forwarded-for").has_value() || ctx.header("forwarded").has_value();
+  if (settings.admin_without_auth == auth::AdminWithoutAuth::kLoopback &&
+      is_loopback_peer(ctx.in.client_ip) && !proxied) {
+    return std::nullopt;
+  }
+  std::string message =
+      "the admin API needs authentication: enable auth (auth.enabled: true) and call it with a "
+      "token carrying " +
+      settings.admin_scope;
+  if (settings.admin_without_auth == auth::AdminWithoutAuth::kLoopback) {
+    message += " (auth.admin_without_auth: loopback admits only direct connections from this host)";
+  }
+  return ApiError{403, "permission_error", std::move(message), {}, {}, {}};
+}
+
 }  // namespace
 
 net::awaitable<void> Worker::serve_admin(RequestContext& ctx) {
+  const bool auth_in_force = shared_->auth && shared_->auth->enabled();
+  if (const auto refused = admin_without_auth(ctx, auth_in_force)) {
+    co_return co_await send_error(ctx, *refused);
+  }
   const std::string_view path = ctx.record.path;
   if (path == "/admin/usage" || path == "/admin/teams" || path.starts_with("/admin/teams/")) {
     co_return co_await serve_usage_admin(ctx);

@@ -252,8 +252,25 @@ TEST_F(AuthTest, HealthAndDiscoveryNeedNoToken) {
   const auto jwks = http_request(gw_.port(), "GET", "/.well-known/jwks.json");
   EXPECT_EQ(jwks.status, 200);
   EXPECT_EQ(json::parse(jwks.body).at("keys").as_array().size(), 1u);
-  const auto oidc = http_request(gw_.port(), "GET", "/.well-known/openid-configuration", {{"Host", "gw.example:8787"}});
-  EXPECT_EQ(json::parse(oidc.body).at("token_endpoint"), "http://gw.example:8787/oauth2/token");
+  // The endpoints come from the configured issuer, never from the request's Host or
+  // X-Forwarded-Proto (a caller could otherwise point other clients at its own server).
+  const auto oidc = http_request(gw_.port(), "GET", "/.well-known/openid-configuration",
+                                 {{"Host", "evil.example:8787"}, {"X-Forwarded-Proto", "https"}});
+  EXPECT_EQ(json::parse(oidc.body).at("token_endpoint"), "http://localhost:8787/oauth2/token")
+      << oidc.body;
+  EXPECT_EQ(json::parse(oidc.body).at("jwks_uri"), "http://localhost:8787/.well-known/jwks.json")
+      << oidc.body;
+}
+
+TEST(DiscoveryTest, PublicUrlNamesTheEndpoints) {
+  AigwProcess gw(
+      "auth:\n  builtin_issuer: { keys_dir: ./keys, issuer: \"https://gw.example\", public_url: "
+      "\"https://gw.example/aigw/\" }\n");
+  const auto oidc = http_request(gw.port(), "GET", "/.well-known/openid-configuration",
+                                 {{"Host", "evil.example"}});
+  ASSERT_EQ(oidc.status, 200) << oidc.body;
+  EXPECT_EQ(json::parse(oidc.body).at("issuer"), "https://gw.example");
+  EXPECT_EQ(json::parse(oidc.body).at("token_endpoint"), "https://gw.example/aigw/oauth2/token");
 }
 
 }  // namespace

@@ -458,7 +458,7 @@ TEST_F(BudgetAuthTest, AdminNeedsItsScopeAndARaisedBudgetServesAgainAndSurvivesA
   {
     auto gw = start_with_auth(teams, in_state);
     const std::string alpha = fetch_token(gw->port(), "alpha-bot", secret_of("alpha-bot"));
-    const std::string ops = fetch_token(gw->port(), "ops", secret_of("ops"));
+    const std::string ops = fetch_token(gw->port(), "ops", secret_of("ops"), kAdminScope);
     ASSERT_FALSE(alpha.empty());
     ASSERT_FALSE(ops.empty());
 
@@ -505,7 +505,7 @@ TEST_F(BudgetAuthTest, AdminNeedsItsScopeAndARaisedBudgetServesAgainAndSurvivesA
   // Same state dir, same config file: the raised budget and the usage come back.
   auto gw = start_with_auth(teams, in_state);
   const std::string alpha = fetch_token(gw->port(), "alpha-bot", secret_of("alpha-bot"));
-  const std::string ops = fetch_token(gw->port(), "ops", secret_of("ops"));
+  const std::string ops = fetch_token(gw->port(), "ops", secret_of("ops"), kAdminScope);
   const auto team = http_request(gw->port(), "GET", "/admin/teams/alpha", bearer(ops));
   ASSERT_EQ(team.status, 200) << team.body;
   EXPECT_EQ(int_at(team.json().at("budget"), "tokens"), 1000) << team.body;
@@ -611,7 +611,9 @@ TEST_F(BudgetAuthTest, ConcurrentRequestsFromSeveralTeamsAreCountedExactly) {
     ASSERT_EQ(served, kThreads * kPerThread);
   }
 
-  const auto report = usage_report(gw.port(), "group_by=team,client,model", bearer(fetch_token(gw.port(), "ops", "ops-secret")));
+  const auto report =
+      usage_report(gw.port(), "group_by=team,client,model",
+                   bearer(fetch_token(gw.port(), "ops", "ops-secret", kAdminScope)));
   ASSERT_TRUE(report.is_object());
   const auto& totals = report.at("totals");
   {

@@ -69,8 +69,10 @@ AigwProcess::AigwProcess(const std::string& yaml, AigwOptions options)
   std::string text = yaml;
   if (options.default_listen && !has_top_level_key(text, "listen"))
     text = "listen: 127.0.0.1:0\n" + text;
+  // The core's tests read /admin/usage over loopback without tokens: through the explicit
+  // opt-in, since with auth off the admin API is refused by default.
   if (options.disable_auth && !has_top_level_key(text, "auth"))
-    text += "\nauth: { enabled: false }\n";
+    text += "\nauth: { enabled: false, admin_without_auth: loopback }\n";
   if (options.default_mock && !has_top_level_key(text, "providers"))
     text += "\nproviders: { mock: {} }\n";
   write_file(config_path(), text);

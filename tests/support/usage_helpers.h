@@ -39,10 +39,15 @@ inline std::string openai_usage_event(int prompt_tokens, int completion_tokens) 
 }
 
 // POST /oauth2/token (client_credentials) on the gateway's built-in issuer; "" on failure
-// (with a test failure saying why).
-inline std::string fetch_token(std::uint16_t port, const std::string& client_id, const std::string& secret) {
-  const auto r = http_request(port, "POST", "/oauth2/token", {{"Content-Type", "application/x-www-form-urlencoded"}},
-                              "grant_type=client_credentials&client_id=" + client_id + "&client_secret=" + secret);
+// (with a test failure saying why). Without `scope` the token has the client's scopes but the
+// admin scope, which is granted only when asked for (scope=kAdminScope).
+inline std::string fetch_token(std::uint16_t port, const std::string& client_id,
+                               const std::string& secret, const std::string& scope = "") {
+  std::string form =
+      "grant_type=client_credentials&client_id=" + client_id + "&client_secret=" + secret;
+  if (!scope.empty()) form += "&scope=" + scope;  // the scopes we use need no escaping
+  const auto r = http_request(port, "POST", "/oauth2/token",
+                              {{"Content-Type", "application/x-www-form-urlencoded"}}, form);
   EXPECT_EQ(r.status, 200) << client_id << ": " << r.body;
   const auto v = r.json();
   if (!v.is_object() || !v.as_object().contains("access_token")) return "";

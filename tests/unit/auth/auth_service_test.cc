@@ -145,5 +145,83 @@ TEST_F(AuthServiceTest, TheDemoClientsSecretIsMadeOnceAndKeptPrivate) {
   EXPECT_EQ(*read_text_file(file), secret);
 }
 
+TEST_F(AuthServiceTest, RemovingAClientOrRotatingItsSecretRevokesItsTokensCachedOrNot) {
+  const auto service = AuthService::create(builtin_settings(), notices_);
+  auto& verifier = service->verifier();
+  const auto added = service->add_client("bot", "data", {});
+  ASSERT_EQ(added.index(), 0u);
+  const std::string old_token = token_for(*service, "bot", std::get<0>(added));
+  ASSERT_TRUE(std::holds_alternative<Principal>(verifier.verify_cached(old_token, kTestNow + 1)));
+  ASSERT_EQ(verifier.cached_tokens(), 1u);
+
+  const auto rotated = service->rotate_client_secret("bot");
+  ASSERT_EQ(rotated.index(), 0u);
+  for (int i = 0; i < 2; ++i) {  // the cache does not keep accepting it either
+    const auto r = verifier.verify_cached(old_token, kTestNow + 2);
+    ASSERT_TRUE(std::holds_alternative<AuthFailure>(r));
+    EXPECT_EQ(std::get<AuthFailure>(r).status, 401);
+    EXPECT_EQ(std::get<AuthFailure>(r).message,
+              "token was revoked: the secret of client \"bot\" was rotated after the token was "
+              "issued; get a new "
+              "token");
+  }
+  const std::string new_token = token_for(*service, "bot", std::get<0>(rotated));
+  ASSERT_TRUE(std::holds_alternative<Principal>(verifier.verify_cached(new_token, kTestNow + 3)));
+
+  ASSERT_EQ(service->remove_client("bot"), std::nullopt);
+  const auto removed = verifier.verify_cached(new_token, kTestNow + 4);
+  ASSERT_TRUE(std::holds_alternative<AuthFailure>(removed));
+  EXPECT_EQ(std::get<AuthFailure>(removed).message,
+            "token was revoked: client \"bot\" no longer exists at this issuer");
+  // Added again under the same id: the old tokens stay revoked.
+  ASSERT_EQ(service->add_client("bot", "data", {}).index(), 0u);
+  EXPECT_TRUE(std::holds_alternative<AuthFailure>(verifier.verify_cached(new_token, kTestNow + 5)));
+  EXPECT_TRUE(std::holds_alternative<AuthFailure>(verifier.verify(old_token, kTestNow + 5)));
+}
+
+TEST_F(AuthServiceTest, ConfigClientTokensSurviveARestartOfTheService) {
+  std::string token;
+  {
+    const auto service = AuthService::create(builtin_settings(), notices_);
+    token = token_for(*service, "ci-bot", "s3cret");
+  }
+  const auto again = AuthService::create(builtin_settings(), notices_);
+  EXPECT_TRUE(accepted(*again, token));
+}
+
+TEST_F(AuthServiceTest, TheDemoClientGetsTheAdminScopeOnlyWhenItAsks) {
+  AuthSettings s = builtin_settings();
+  s.demo_client = true;
+  const auto service = AuthService::create(s, notices_);
+  const std::string secret = *read_text_file(dir_ / "data/demo-client.secret");
+  const auto plain = service->verifier().verify(token_for(*service, "demo", secret), kTestNow + 1);
+  ASSERT_TRUE(std::holds_alternative<Principal>(plain));
+  EXPECT_EQ(std::get<Principal>(plain).scopes, std::vector<std::string>{kInvoke});
+  const auto r = service->issuer()->token_request(
+      "application/x-www-form-urlencoded",
+      "grant_type=client_credentials&scope=https%3A%2F%2Fgateway.internal%2Fadmin",
+      basic_header("demo", secret), kTestNow);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto admin = service->verifier().verify(
+      std::string(json::parse(r.body).at("access_token").as_string()), kTestNow + 1);
+  ASSERT_TRUE(std::holds_alternative<Principal>(admin));
+  EXPECT_EQ(std::get<Principal>(admin).scopes, std::vector<std::string>{kDefaultAdminScope});
+  // Its hash costs what the decoy costs: an unknown client id answers no faster.
+  const auto demo = service->issuer()->find_client("demo");
+  ASSERT_TRUE(demo);
+  EXPECT_EQ(secret_hash_iterations(demo->secret_hash),
+            secret_hash_iterations(service->issuer()->decoy_hash()));
+  EXPECT_EQ(secret_hash_iterations(demo->secret_hash), kSecretHashIterations);
+}
+
+TEST_F(AuthServiceTest, SecretFilesAre0600WhateverTheUmask) {
+  for (const mode_t mask : {mode_t{022}, mode_t{0}, mode_t{077}}) {
+    const mode_t old = umask(mask);
+    write_private_file(dir_ / "secret", "x");
+    umask(old);
+    EXPECT_EQ(mode_of(dir_ / "secret"), 0600u) << "umask " << mask;
+  }
+}
+
 }  // namespace
 }  // namespace aigw::auth

@@ -96,8 +96,8 @@ TEST_F(IssuerTokenRequestTest, TheTokenCarriesTheDocumentedClaims) {
   EXPECT_EQ(c.at("sub"), "ci-bot");
   EXPECT_EQ(c.at("client_id"), "ci-bot");
   EXPECT_EQ(c.at("team"), "platform");
-  EXPECT_EQ(c.at("scope").as_string(),
-            std::string(kInvoke) + " " + kAdmin);  // default: all the client's scopes
+  // Default: the client's scopes but the admin scope, which must be asked for.
+  EXPECT_EQ(c.at("scope").as_string(), kInvoke);
   EXPECT_EQ(c.at("token_use"), "access");
   EXPECT_EQ(c.at("iat").as_int64(), kTestNow);
   EXPECT_EQ(c.at("exp").as_int64(), kTestNow + 3600);
@@ -157,6 +157,91 @@ TEST_F(IssuerTokenRequestTest, ANarrowerScopeIsGrantedAsAsked) {
                       basic_header("ci-bot", "s3cret"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(payload_of(access_token(r)).at("scope"), kInvoke);
+}
+
+TEST_F(IssuerTokenRequestTest, TheAdminScopeIsGrantedOnlyWhenAskedFor) {
+  const auto asked = post("grant_type=client_credentials&scope=" +
+                              std::string("https%3A%2F%2Fgateway.internal%2Fadmin"),
+                          basic_header("ci-bot", "s3cret"));
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  EXPECT_EQ(payload_of(access_token(asked)).at("scope"), kAdmin);
+  const auto both =
+      post("grant_type=client_credentials&scope=" + std::string(kInvoke) + "+" + kAdmin,
+           basic_header("ci-bot", "s3cret"));
+  ASSERT_EQ(both.status, 200) << both.body;
+  EXPECT_EQ(payload_of(access_token(both)).at("scope").as_string(),
+            std::string(kInvoke) + " " + kAdmin);
+
+  // A client with nothing but the admin scope is told to ask for it.
+  issuer_.put_client({"root", "ops", hash_secret("root", 1000), {kAdmin}, false, "v1"});
+  EXPECT_EQ(error_of(post("grant_type=client_credentials", basic_header("root", "root"))),
+            oauth_error(
+                400, "invalid_scope",
+                "client root has only the admin scope, which is granted only when asked for: send "
+                "scope=https://gateway.internal/admin"));
+  const auto root = post("grant_type=client_credentials&scope=" + std::string(kAdmin),
+                         basic_header("root", "root"));
+  ASSERT_EQ(root.status, 200) << root.body;
+  EXPECT_EQ(payload_of(access_token(root)).at("secret_version"), "v1");
+}
+
+TEST_F(IssuerTokenRequestTest, UnknownAndKnownClientsCostTheSamePbkdf2Work) {
+  // Hashes of different costs: 1000 iterations (the fixture), the default, and a dearer one.
+  issuer_.put_client({"default-cost", "t", hash_secret("x"), {kInvoke}, false, ""});
+  EXPECT_EQ(issuer_.work_iterations(), kSecretHashIterations);
+  const std::string decoy = issuer_.decoy_hash();
+  EXPECT_EQ(decoy.substr(0, decoy.find('$', 14) + 1),
+            "pbkdf2-sha256$" + std::to_string(kSecretHashIterations) + "$");
+  EXPECT_EQ(secret_hash_iterations(decoy), issuer_.work_iterations());
+
+  const int work = issuer_.work_iterations();
+  EXPECT_EQ(issuer_.check_secret("no-such-client", "s3cret").iterations, work);
+  EXPECT_EQ(issuer_.check_secret("ci-bot", "wrong").iterations, work);  // own hash: 1000, padded
+  EXPECT_EQ(issuer_.check_secret("default-cost", "wrong").iterations,
+            work);  // own hash: the default
+  const auto first = issuer_.check_secret("ci-bot", "s3cret");
+  EXPECT_TRUE(first.matched);
+  EXPECT_EQ(first.iterations, work);
+
+  // A dearer hash raises the work of every check, the decoy's included.
+  issuer_.put_client(
+      {"dear", "t", hash_secret("y", kSecretHashIterations + 1), {kInvoke}, false, ""});
+  EXPECT_EQ(issuer_.work_iterations(), kSecretHashIterations + 1);
+  EXPECT_EQ(secret_hash_iterations(issuer_.decoy_hash()), kSecretHashIterations + 1);
+  EXPECT_EQ(issuer_.check_secret("no-such-client", "y").iterations, kSecretHashIterations + 1);
+  EXPECT_EQ(issuer_.check_secret("default-cost", "wrong").iterations, kSecretHashIterations + 1);
+}
+
+TEST_F(IssuerTokenRequestTest, ReadRequestIsCheapAndGrantChecksTheSecret) {
+  const auto step = issuer_.read_request(kForm, "grant_type=client_credentials&scope=a+b",
+                                         basic_header("ci-bot", "nope"));
+  ASSERT_TRUE(std::holds_alternative<TokenGrant>(step));
+  const auto& g = std::get<TokenGrant>(step);
+  EXPECT_EQ(g.client_id, "ci-bot");
+  EXPECT_EQ(g.scope, "a b");
+  EXPECT_TRUE(g.via_basic);
+  EXPECT_FALSE(issuer_.secret_known_good(g));
+  EXPECT_EQ(issuer_.grant(g, kTestNow).status, 401);
+  // A malformed request is answered without a grant.
+  EXPECT_TRUE(std::holds_alternative<IssuerResponse>(
+      issuer_.read_request(kForm, "grant_type=password", std::nullopt)));
+  // A secret accepted once is known good afterwards (no PBKDF2 again).
+  const TokenGrant good{"ci-bot", "s3cret", std::nullopt, false};
+  EXPECT_FALSE(issuer_.secret_known_good(good));
+  EXPECT_EQ(issuer_.grant(good, kTestNow).status, 200);
+  EXPECT_TRUE(issuer_.secret_known_good(good));
+}
+
+TEST_F(IssuerTokenRequestTest, RevokedSaysWhy) {
+  EXPECT_FALSE(issuer_.revoked("ci-bot", ""));
+  issuer_.put_client({"bot", "t", hash_secret("z", 1000), {kInvoke}, false, "v2"});
+  EXPECT_FALSE(issuer_.revoked("bot", "v2"));
+  EXPECT_EQ(issuer_.revoked("bot", "v1"),
+            "token was revoked: the secret of client \"bot\" was rotated after the "
+            "token was issued; get a new token");
+  issuer_.remove_client("bot");
+  EXPECT_EQ(issuer_.revoked("bot", "v2"),
+            "token was revoked: client \"bot\" no longer exists at this issuer");
 }
 
 TEST_F(IssuerTokenRequestTest, WrongSecretOverBasicIs401WithABasicChallenge) {
