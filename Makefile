@@ -10,7 +10,7 @@ export CCACHE_NOHASHDIR := 1
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 CMAKE_FLAGS ?=
 
-.PHONY: run test deps release asan unit integration bench fuzz clean format
+.PHONY: run test deps release asan unit integration bench fuzz tsan clean format
 
 deps:
 	@bash scripts/install-deps.sh
@@ -37,12 +37,32 @@ bench: deps
 	@bash scripts/install-deps.sh --bench
 	@bash bench/run.sh
 
+# libFuzzer targets (clang, ASan + UBSan): builds every *_fuzz target, then runs each for
+# FUZZ_SECONDS (default 60) from its seeds in fuzz/corpus/NAME; a crash fails (fuzz/run.sh).
+FUZZ_DIR := build/fuzz
 fuzz:
 	@bash scripts/install-deps.sh --fuzz
-	@cmake -S . -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DAIGW_TESTS=OFF -DAIGW_FUZZ=ON >/dev/null
-	@cmake --build build/fuzz -j $(JOBS) --target jwt_fuzz
-	@bash fuzz/run.sh build/fuzz
+	@cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS="-fno-sanitize-recover=undefined" -DAIGW_TESTS=OFF -DAIGW_FUZZ=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target \
+	  $$(ninja -C $(FUZZ_DIR) -t targets all | sed -n '/^cmake_/d; s/^\([A-Za-z0-9_]*_fuzz\): phony$$/\1/p')
+	@bash fuzz/run.sh $(FUZZ_DIR)
+
+# ThreadSanitizer (Debug -O1): builds the unit and integration tests and runs them all. Every
+# report (from the test binaries and from each aigw they start) goes to build/tsan/reports/;
+# any report fails the target after the run, and the reports are printed.
+TSAN_DIR := build/tsan
+tsan: deps
+	@cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(TSAN_DIR) -j $(JOBS) --target aigw aigw_unit_tests aigw_integration_tests
+	@bash scripts/install-deps.sh --test
+	@rm -rf $(TSAN_DIR)/reports && mkdir -p $(TSAN_DIR)/reports
+	@TSAN_OPTIONS="second_deadlock_stack=1 history_size=4 log_path=$(CURDIR)/$(TSAN_DIR)/reports/tsan \
+	  suppressions=$(CURDIR)/tests/tsan.supp $${TSAN_OPTIONS:-}" bash scripts/run-tests.sh $(TSAN_DIR); \
+	  rc=$$?; if compgen -G '$(TSAN_DIR)/reports/tsan.*' >/dev/null; then \
+	    cat $(TSAN_DIR)/reports/tsan.*; echo "tsan: reports in $(TSAN_DIR)/reports" >&2; exit 1; fi; exit $$rc
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

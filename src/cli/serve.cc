@@ -115,7 +115,8 @@ int run_serve(const ServeOptions& options) {
   shared->access_log = &access_log;
   shared->tls = upstream::make_tls_context(cfg->upstream);
   if (cfg->limits.ip.requests > 0) {
-    shared->ip_limiter = std::make_unique<limits::SlidingWindowLimiter>(cfg->limits.ip.requests, cfg->limits.ip.window);
+    shared->ip_limiter = std::make_unique<limits::SlidingWindowLimiter>(cfg->limits.ip.requests, cfg->limits.ip.window,
+                                                                        cfg->limits.ip.max_tracked);
   }
   if (!open_usage_state(*cfg, *shared)) return 2;
   try {

@@ -121,11 +121,24 @@ std::vector<std::string> ConfigNode::str_list(std::string_view key) const {
   return out;
 }
 
+namespace {
+
+// A key must be a plain name: `{ {a: 1}: x }` or `[a]: x` is refused with its line instead of
+// escaping as a YAML conversion error without one (found by fuzz/config_fuzz.cc).
+std::string key_name(const YAML::Node& key, const std::string& path, const EnvLookup* env) {
+  if (!key.IsScalar()) {
+    ConfigNode(key, path, env).fail("expected a plain key name, not a list or mapping");
+  }
+  return key.Scalar();
+}
+
+}  // namespace
+
 void ConfigNode::allow_keys(std::initializer_list<std::string_view> known) const {
   if (!defined()) return;
   if (!node_.IsMap()) fail("expected a mapping of keys to values");
   for (const auto& entry : node_) {
-    const std::string key = entry.first.as<std::string>();
+    const std::string key = key_name(entry.first, path_, env_);
     bool ok = false;
     for (auto k : known) ok = ok || k == key;
     if (ok) continue;
@@ -141,7 +154,7 @@ void ConfigNode::for_each_entry(
   if (!defined()) return;
   if (!node_.IsMap()) fail("expected a mapping");
   for (const auto& entry : node_) {
-    const std::string key = entry.first.as<std::string>();
+    const std::string key = key_name(entry.first, path_, env_);
     fn(key, ConfigNode(entry.second, path_.empty() ? key : path_ + "." + key, env_));
   }
 }

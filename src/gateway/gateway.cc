@@ -196,14 +196,21 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
 
 net::awaitable<bool> Worker::within_ip_limit(RequestContext& ctx) {
   const auto& ip = ctx.config->limits.ip;
-  ctx.record.client_ip = limits::client_ip(ctx.in.client_ip, ctx.header("x-forwarded-for"), ip.trusted_proxies);
+  // Every X-Forwarded-For line, in order: a proxy may append its own line after the client's.
+  std::vector<std::string_view> forwarded_for;
+  const auto lines = ctx.in.message.equal_range("x-forwarded-for");
+  for (auto it = lines.first; it != lines.second; ++it) forwarded_for.emplace_back(it->value().data(), it->value().size());
+  // The access log keeps the real address; the limiter counts its network (IPv6: the /64).
+  ctx.record.client_ip = limits::client_ip(ctx.in.client_ip, forwarded_for, ip.trusted_proxies);
   if (!shared_->ip_limiter) co_return true;
+  const std::string key = limits::rate_limit_key(ctx.record.client_ip, ip.ipv4_prefix, ip.ipv6_prefix);
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now().time_since_epoch()).count();
-  const auto decision = shared_->ip_limiter->check_and_count(ctx.record.client_ip, now_ms);
+  const auto decision = shared_->ip_limiter->check_and_count(key, now_ms);
   if (decision.allowed) co_return true;
-  co_await send_error(ctx, router::ip_rate_limited(ctx.record.client_ip, decision.limit, shared_->ip_limiter->window(),
-                                                   decision.retry_after_seconds));
+  const ApiError error =
+      router::ip_rate_limited(key, decision.limit, shared_->ip_limiter->window(), decision.retry_after_seconds);
+  co_await send_error(ctx, error);
   co_return false;
 }
 

@@ -68,6 +68,16 @@ std::string IpAddress::to_string() const {
   return buf;
 }
 
+IpAddress IpAddress::masked(int prefix_bits) const {
+  IpAddress out = *this;
+  const int bits = std::clamp(prefix_bits, 0, family_bytes * 8);
+  for (int i = 0; i < family_bytes; ++i) {
+    const int keep = std::clamp(bits - i * 8, 0, 8);
+    out.bytes[static_cast<std::size_t>(i)] &= static_cast<std::uint8_t>(0xff00 >> keep);
+  }
+  return out;
+}
+
 std::optional<Cidr> Cidr::parse(std::string_view text) {
   text = trim(text);
   std::string_view address = text;
@@ -131,6 +141,29 @@ std::string client_ip(std::string_view peer_ip, std::optional<std::string_view> 
     if (!is_trusted(*ip, trusted_proxies)) break;
   }
   return last_reported.to_string();
+}
+
+std::string client_ip(std::string_view peer_ip, const std::vector<std::string_view>& xff_lines,
+                      const std::vector<Cidr>& trusted_proxies) {
+  std::string joined;
+  bool any = false;
+  for (const auto line : xff_lines) {
+    if (trim(line).empty()) continue;
+    if (any) joined.push_back(',');
+    joined.append(line);
+    any = true;
+  }
+  if (!any) return client_ip(peer_ip, std::nullopt, trusted_proxies);
+  return client_ip(peer_ip, std::string_view(joined), trusted_proxies);
+}
+
+std::string rate_limit_key(std::string_view client_ip, int ipv4_prefix, int ipv6_prefix) {
+  const auto ip = IpAddress::parse(client_ip);
+  if (!ip) return std::string(client_ip);
+  const int prefix =
+      std::clamp(ip->family_bytes == 4 ? ipv4_prefix : ipv6_prefix, 0, ip->family_bytes * 8);
+  if (prefix == ip->family_bytes * 8) return ip->to_string();
+  return ip->masked(prefix).to_string() + "/" + std::to_string(prefix);
 }
 
 }  // namespace aigw::limits

@@ -24,6 +24,8 @@ struct IpAddress {
   static std::optional<IpAddress> parse(std::string_view text);
   // Canonical text ("1.2.3.4", "2001:db8::1"): the key the per-IP limit counts under.
   std::string to_string() const;
+  // The address with every bit after the first `prefix_bits` cleared (the network it is in).
+  IpAddress masked(int prefix_bits) const;
   bool operator==(const IpAddress&) const = default;
 };
 
@@ -50,5 +52,20 @@ class Cidr {
 //  - Every entry trusted: the leftmost one.
 std::string client_ip(std::string_view peer_ip, std::optional<std::string_view> x_forwarded_for,
                       const std::vector<Cidr>& trusted_proxies);
+
+// The same from every X-Forwarded-For line of a request, in the order received. A proxy may
+// append its own line instead of extending the last one, so reading only the first line would
+// take the client's own (spoofed) line as the answer: the lines are one list, joined with
+// commas (HTTP's rule for repeated list headers) before the walk from the right. Blank lines
+// add nothing.
+std::string client_ip(std::string_view peer_ip,
+                      const std::vector<std::string_view>& x_forwarded_for_lines,
+                      const std::vector<Cidr>& trusted_proxies);
+
+// The key the per-IP limit counts a client under: its network with the given prefix lengths,
+// "2001:db8:1:2::/64" for IPv6 (one household or host usually holds a whole /64, so counting
+// single addresses would give it 2^64 buckets), the address itself when the prefix is the full
+// length ("198.51.100.7" with /32). Text that is not an address is its own key.
+std::string rate_limit_key(std::string_view client_ip, int ipv4_prefix, int ipv6_prefix);
 
 }  // namespace aigw::limits

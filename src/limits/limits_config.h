@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -19,6 +20,11 @@ struct IpLimitSettings {
   std::int64_t requests = 2000;  // per window; 0 turns the limit off
   std::chrono::milliseconds window{5 * 60 * 1000};
   std::vector<Cidr> trusted_proxies;
+  // Clients are counted per network: an IPv6 host usually holds a whole /64.
+  int ipv4_prefix = 32;
+  int ipv6_prefix = 64;
+  // The most client networks tracked at once; past it the least recently seen is forgotten.
+  std::size_t max_tracked = 100'000;
 };
 
 struct LimitsSettings {

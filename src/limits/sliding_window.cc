@@ -37,8 +37,9 @@ double wait_ms(std::int64_t previous, std::int64_t current, double f, std::int64
 
 }  // namespace
 
-SlidingWindowCounter::SlidingWindowCounter(std::chrono::milliseconds window)
-    : window_ms_(std::max<std::int64_t>(window.count(), 1)) {}
+SlidingWindowCounter::SlidingWindowCounter(std::chrono::milliseconds window, std::size_t max_keys)
+    : window_ms_(std::max<std::int64_t>(window.count(), 1)),
+      max_per_shard_(max_keys == 0 ? 0 : (max_keys + kShards - 1) / kShards) {}
 
 SlidingWindowCounter::Shard& SlidingWindowCounter::shard_for(std::string_view key) {
   return shards_[Hash{}(key) % kShards];
@@ -55,22 +56,19 @@ void SlidingWindowCounter::roll(Counter& c, std::int64_t now_ms) const {
   c.window_start = start;
 }
 
+void SlidingWindowCounter::erase_least_recent(Shard& shard) {
+  const std::string* key = shard.lru.back();
+  shard.lru.pop_back();
+  shard.counters.erase(shard.counters.find(*key));
+}
+
 void SlidingWindowCounter::sweep_some(Shard& shard, std::int64_t now_ms) const {
-  Map& m = shard.counters;
-  if (m.empty()) return;
-  for (std::size_t n = 0; n < kSweepBucketsPerCall; ++n) {
-    const std::size_t bucket = shard.sweep_bucket++ % m.bucket_count();
-    // Erasing invalidates the bucket's local iterators: find one expired key, erase, rescan.
-    for (bool erased = true; erased;) {
-      erased = false;
-      for (auto it = m.begin(bucket); it != m.end(bucket); ++it) {
-        if (now_ms - it->second.window_start >= 2 * window_ms_) {
-          m.erase(m.find(it->first));
-          erased = true;
-          break;
-        }
-      }
-    }
+  // The least recently used keys are at the back; the first one still in its windows ends the
+  // sweep (those before it were used later).
+  for (std::size_t n = 0; n < kSweepPerCall && !shard.lru.empty(); ++n) {
+    const auto it = shard.counters.find(*shard.lru.back());
+    if (now_ms - it->second.window_start < 2 * window_ms_) return;
+    erase_least_recent(shard);
   }
 }
 
@@ -90,9 +88,15 @@ SlidingWindowCounter::Counter& SlidingWindowCounter::counter(Shard& shard, std::
   sweep_some(shard, now_ms);
   auto it = shard.counters.find(key);
   if (it == shard.counters.end()) {
-    it =
-        shard.counters.emplace(std::string(key), Counter{window_start_of(now_ms, window_ms_), 0, 0})
-            .first;
+    // Full: the least recently used key makes room (expired ones went in the sweep above).
+    if (max_per_shard_ != 0 && shard.counters.size() >= max_per_shard_) erase_least_recent(shard);
+    it = shard.counters
+             .emplace(std::string(key), Counter{window_start_of(now_ms, window_ms_), 0, 0, {}})
+             .first;
+    shard.lru.push_front(&it->first);  // node-based map: the key's address is stable
+    it->second.lru = shard.lru.begin();
+  } else {
+    shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru);
   }
   roll(it->second, now_ms);
   return it->second;
@@ -181,7 +185,8 @@ std::size_t SlidingWindowCounter::tracked_keys() const {
   return n;
 }
 
-SlidingWindowLimiter::SlidingWindowLimiter(std::int64_t limit, std::chrono::milliseconds window)
-    : limit_(limit), counter_(window) {}
+SlidingWindowLimiter::SlidingWindowLimiter(std::int64_t limit, std::chrono::milliseconds window,
+                                           std::size_t max_keys)
+    : limit_(limit), counter_(window, max_keys) {}
 
 }  // namespace aigw::limits

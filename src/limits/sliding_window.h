@@ -18,11 +18,15 @@
 // becomes previous), so the wait until a request fits is solved in closed form (wait_ms in
 // the .cc), crossing into the next window when the current one alone is over the limit.
 //
-// Memory: one small entry per key seen in the last two windows. Expired keys are swept
-// incrementally: every call examines a couple of hash buckets of its shard (and every 16th
-// call of a thread those of another shard, if its lock is free) and drops the keys whose
-// counts have fully slid out, so the sweep keeps pace with insertions without ever walking a
-// whole map under a lock.
+// Memory: one small entry per key seen in the last two windows, and at most `max_keys` of
+// them. Each shard keeps its keys in order of last use (a list spliced on every access, O(1)).
+// Expired keys are swept incrementally from the least recently used end: every call drops the
+// expired keys there (and every 16th call of a thread does the same in another shard, if its
+// lock is free), so the sweep keeps pace with insertions without ever walking a whole map
+// under a lock. When a new key would pass the cap, the least recently used key of its shard
+// is dropped (an expired one if there is any: the least recently used are the first to
+// expire). A key under attack stays: every refused request uses it again, so flooding the
+// table with new keys evicts the quiet ones first.
 //
 // Threads: keys are spread over kShards maps, each with its own mutex (striped locking), so
 // concurrent requests for different keys rarely contend. Time is passed in (`now_ms`, any
@@ -33,6 +37,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <list>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -52,7 +57,9 @@ struct WindowDecision {
 // differ or change at run time (team limits set through the admin API).
 class SlidingWindowCounter {
  public:
-  explicit SlidingWindowCounter(std::chrono::milliseconds window);
+  // max_keys: the most keys kept (0 = no cap), spread over the shards (each keeps at most
+  // max_keys / kShards, rounded up).
+  explicit SlidingWindowCounter(std::chrono::milliseconds window, std::size_t max_keys = 0);
 
   // Counts `cost` when estimate + cost <= limit. limit <= 0 means off: allowed, nothing kept.
   WindowDecision check_and_count(std::string_view key, std::int64_t limit, std::int64_t now_ms,
@@ -68,12 +75,15 @@ class SlidingWindowCounter {
 
   std::chrono::milliseconds window() const { return std::chrono::milliseconds(window_ms_); }
   std::size_t tracked_keys() const;
+  static constexpr std::size_t kShards = 16;
 
  private:
+  using LruList = std::list<const std::string*>;  // most recently used first; keys of the map
   struct Counter {
     std::int64_t window_start = 0;
     std::int64_t current = 0;
     std::int64_t previous = 0;
+    LruList::iterator lru;
   };
   struct Hash {
     using is_transparent = void;
@@ -83,28 +93,31 @@ class SlidingWindowCounter {
   struct Shard {
     mutable std::mutex mutex;
     Map counters;
-    std::size_t sweep_bucket = 0;  // where the incremental sweep goes on
+    LruList lru;
   };
-  static constexpr std::size_t kShards = 16;
-  static constexpr std::size_t kSweepBucketsPerCall = 2;
+  // Expired keys dropped per call at most: bounds the time a call holds its shard's lock.
+  static constexpr std::size_t kSweepPerCall = 8;
 
   Shard& shard_for(std::string_view key);
   Counter& counter(Shard& shard, std::string_view key, std::int64_t now_ms);
   void roll(Counter& c, std::int64_t now_ms) const;
   void sweep_some(Shard& shard, std::int64_t now_ms) const;
+  static void erase_least_recent(Shard& shard);
   void sweep_elsewhere(std::int64_t now_ms);
   WindowDecision decide(const Counter& c, std::int64_t limit, std::int64_t now_ms,
                         std::int64_t cost) const;
 
   std::int64_t window_ms_;
+  std::size_t max_per_shard_;  // 0: no cap
   std::array<Shard, kShards> shards_;
 };
 
 // One fixed limit per window for every key: the per-IP limit (limits.ip).
 class SlidingWindowLimiter {
  public:
-  // limit <= 0 turns the limiter off (everything allowed).
-  SlidingWindowLimiter(std::int64_t limit, std::chrono::milliseconds window);
+  // limit <= 0 turns the limiter off (everything allowed). max_keys: SlidingWindowCounter's cap.
+  SlidingWindowLimiter(std::int64_t limit, std::chrono::milliseconds window,
+                       std::size_t max_keys = 0);
 
   // Counts the request when it is allowed. `now_ms`: any monotonic milliseconds.
   WindowDecision check_and_count(std::string_view key, std::int64_t now_ms) {

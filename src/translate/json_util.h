@@ -32,12 +32,29 @@ inline const json::array* arr(const json::object& o, std::string_view key) {
   return v && v->is_array() ? &v->as_array() : nullptr;
 }
 
+// Counts (tokens, indexes, top_k) beyond 2^53, JSON's exact-integer range, are no counts at all:
+// converting a larger double is undefined, a larger uint64 turns negative, and adding two
+// int64s near their limit overflows (total_tokens = input + output). Found by
+// fuzz/translate_fuzz.cc ("input_tokens": 1e93).
+inline constexpr std::int64_t kMaxJsonCount = std::int64_t{1} << 53;
+
 inline std::optional<std::int64_t> opt_int(const json::value* v) {
   if (!v) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return std::nullopt;
+  std::optional<std::int64_t> n;
+  if (v->is_int64()) {
+    n = v->as_int64();
+  } else if (v->is_uint64()) {
+    if (v->as_uint64() <= static_cast<std::uint64_t>(kMaxJsonCount)) {
+      n = static_cast<std::int64_t>(v->as_uint64());
+    }
+  } else if (v->is_double()) {
+    const double d = v->as_double();
+    if (d >= -static_cast<double>(kMaxJsonCount) && d <= static_cast<double>(kMaxJsonCount)) {
+      n = static_cast<std::int64_t>(d);
+    }
+  }
+  if (n && (*n > kMaxJsonCount || *n < -kMaxJsonCount)) return std::nullopt;
+  return n;
 }
 
 inline std::optional<std::int64_t> opt_int(const json::object& o, std::string_view key) {

@@ -99,6 +99,50 @@ TEST(ClientIpTest, CidrMatchesV4V6AndMappedAddresses) {
   EXPECT_EQ(Cidr::parse("fd00::/8")->to_string(), "fd00::/8");
 }
 
+// A trusted proxy that appends its own X-Forwarded-For line (instead of extending the client's)
+// must not let the client's line pick the bucket: the lines are one list, read from the right.
+TEST(ClientIpTest, SeveralForwardedForLinesAreOneListReadFromTheRight) {
+  const auto lb = proxies({"10.0.0.0/8"});
+  using Lines = std::vector<std::string_view>;
+  EXPECT_EQ(client_ip("10.1.2.3", Lines{"1.1.1.1", "198.51.100.7"}, lb), "198.51.100.7");
+  EXPECT_EQ(client_ip("10.1.2.3", Lines{"6.6.6.6, 7.7.7.7", "198.51.100.7, 10.9.9.9"}, lb),
+            "198.51.100.7");
+  // Blank lines add no hop; no line at all is no header.
+  EXPECT_EQ(client_ip("10.1.2.3", Lines{"1.1.1.1", "  ", "198.51.100.7", ""}, lb), "198.51.100.7");
+  EXPECT_EQ(client_ip("10.1.2.3", Lines{}, lb), "10.1.2.3");
+  EXPECT_EQ(client_ip("10.1.2.3", Lines{""}, lb), "10.1.2.3");
+  // From an untrusted peer no line counts.
+  EXPECT_EQ(client_ip("203.0.113.9", Lines{"1.1.1.1", "198.51.100.7"}, lb), "203.0.113.9");
+  // A junk line stops the walk as a junk entry does.
+  EXPECT_EQ(client_ip("10.1.2.3", Lines{"1.1.1.1", "unknown", "10.0.0.5"}, lb), "10.0.0.5");
+}
+
+TEST(ClientIpTest, RateLimitKeyIsTheNetworkOfTheConfiguredPrefix) {
+  EXPECT_EQ(rate_limit_key("198.51.100.7", 32, 64), "198.51.100.7");
+  EXPECT_EQ(rate_limit_key("198.51.100.7", 24, 64), "198.51.100.0/24");
+  EXPECT_EQ(rate_limit_key("198.51.100.7", 20, 64), "198.51.96.0/20");
+  // One /64: every address of a host (privacy addresses rotate) counts together.
+  EXPECT_EQ(rate_limit_key("2001:db8:1:2:aaaa::1", 32, 64), "2001:db8:1:2::/64");
+  EXPECT_EQ(rate_limit_key("2001:db8:1:2:ffff:ffff:ffff:ffff", 32, 64), "2001:db8:1:2::/64");
+  EXPECT_NE(rate_limit_key("2001:db8:1:3::1", 32, 64), "2001:db8:1:2::/64");
+  EXPECT_EQ(rate_limit_key("2001:db8:1:2:aaaa::1", 32, 56), "2001:db8:1::/56");
+  EXPECT_EQ(rate_limit_key("2001:db8:1:2:aaaa::1", 32, 60), "2001:db8:1::/60");
+  EXPECT_EQ(rate_limit_key("2001:db8:1:2:aaaa::1", 32, 128), "2001:db8:1:2:aaaa::1");
+  // IPv4-mapped addresses are IPv4 addresses and use the IPv4 prefix.
+  EXPECT_EQ(rate_limit_key("::ffff:198.51.100.7", 32, 64), "198.51.100.7");
+  EXPECT_EQ(rate_limit_key("unix-socket", 32, 64), "unix-socket");
+}
+
+TEST(ClientIpTest, MaskedClearsEveryBitAfterThePrefix) {
+  const auto ip = *IpAddress::parse("255.255.255.255");
+  EXPECT_EQ(ip.masked(0).to_string(), "0.0.0.0");
+  EXPECT_EQ(ip.masked(1).to_string(), "128.0.0.0");
+  EXPECT_EQ(ip.masked(9).to_string(), "255.128.0.0");
+  EXPECT_EQ(ip.masked(32).to_string(), "255.255.255.255");
+  EXPECT_EQ(ip.masked(99).to_string(), "255.255.255.255");
+  EXPECT_EQ(IpAddress::parse("ffff::ffff")->masked(4).to_string(), "f000::");
+}
+
 TEST(ClientIpTest, MalformedCidrsAreRejected) {
   for (const char* bad : {"10.0.0.0/33", "nope/8", "10.0.0.0/", "/8", "1.2.3.4:80", "[::1]",
                           "fd00::/129", "10.0.0.0/-1", "10.0.0.0/8x", "", "::ffff:10.0.0.0/8"}) {

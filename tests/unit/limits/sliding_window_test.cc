@@ -153,5 +153,53 @@ TEST(SlidingWindowTest, AddCountsUnconditionallyAndPeekCountsNothing) {
   EXPECT_DOUBLE_EQ(c.estimate("k", 1), 150.0);
 }
 
+// limits.ip.max_tracked: a flood of new addresses cannot grow the table past the cap.
+TEST(SlidingWindowTest, TrackedKeysNeverPassTheCap) {
+  SlidingWindowLimiter l(5, milliseconds(60'000), 160);
+  for (int i = 0; i < 10'000; ++i) {
+    EXPECT_TRUE(l.check_and_count("ip" + std::to_string(i), i).allowed);
+    ASSERT_LE(l.tracked_keys(), 160u) << i;
+  }
+  EXPECT_EQ(l.tracked_keys(), 160u);  // full, every shard at its share
+  // The cap is rounded up to a multiple of the shard count, never down to 0.
+  SlidingWindowLimiter tiny(5, milliseconds(60'000), 1);
+  for (int i = 0; i < 1'000; ++i) tiny.check_and_count("ip" + std::to_string(i), i);
+  EXPECT_LE(tiny.tracked_keys(), SlidingWindowCounter::kShards);
+}
+
+// When the table is full the least recently seen key goes: a client that keeps hammering (and
+// is refused) stays limited through a flood of new addresses; one that went quiet is forgotten.
+TEST(SlidingWindowTest, AtTheCapTheLeastRecentlySeenKeyIsEvicted) {
+  SlidingWindowLimiter l(5, milliseconds(60'000), 160);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(l.check_and_count("hammering", 0).allowed);
+    ASSERT_TRUE(l.check_and_count("quiet", 0).allowed);
+  }
+  for (int i = 0; i < 10'000; ++i) {
+    l.check_and_count("flood" + std::to_string(i), 1 + i / 1'000);
+    if (i % 4 == 0) {
+      EXPECT_FALSE(l.check_and_count("hammering", 1 + i / 1'000).allowed) << i;
+    }
+  }
+  EXPECT_FALSE(l.check_and_count("hammering", 20).allowed);  // still counted: still refused
+  EXPECT_TRUE(l.check_and_count("quiet", 20).allowed);       // evicted: starts afresh
+  EXPECT_LE(l.tracked_keys(), 160u);
+}
+
+// Keys whose windows have slid out are dropped before any live one: a full table of expired
+// keys makes room for new ones without forgetting a live count.
+TEST(SlidingWindowTest, AtTheCapExpiredKeysGoFirst) {
+  SlidingWindowLimiter l(2, milliseconds(1'000), 160);
+  for (int i = 0; i < 1'000; ++i) l.check_and_count("old" + std::to_string(i), 0);
+  ASSERT_EQ(l.tracked_keys(), 160u);
+  // Two windows later: the old keys have expired.
+  ASSERT_TRUE(l.check_and_count("live", 5'000).allowed);
+  ASSERT_TRUE(l.check_and_count("live", 5'000).allowed);
+  for (int i = 0; i < 100; ++i) l.check_and_count("new" + std::to_string(i), 5'100);
+  EXPECT_FALSE(l.check_and_count("live", 5'200).allowed);
+  EXPECT_LE(l.tracked_keys(), 160u);
+  EXPECT_GE(l.tracked_keys(), 101u);  // the live key and the new ones are all there
+}
+
 }  // namespace
 }  // namespace aigw::limits

@@ -1,0 +1,55 @@
+// libFuzzer target: the SSE parser reads provider bytes, which arrive split anywhere. Any bytes
+// must parse without a crash, and the events must not depend on where the bytes were cut: the
+// input is fed whole, then byte by byte, then in chunks whose sizes come from the input itself,
+// and the three event lists must be equal.
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "translate/sse_parser.h"
+
+namespace {
+
+using aigw::translate::SseEvent;
+using aigw::translate::SseParser;
+
+std::vector<SseEvent> parse_in_chunks(std::string_view input,
+                                      std::size_t (*next_size)(std::size_t)) {
+  SseParser parser;
+  std::vector<SseEvent> events;
+  std::size_t i = 0;
+  for (std::size_t n = 0; i < input.size(); ++n) {
+    const std::size_t size = std::min(next_size(n), input.size() - i);
+    parser.feed(input.substr(i, size), events);
+    i += size;
+  }
+  parser.finish(events);
+  return events;
+}
+
+bool same(const std::vector<SseEvent>& a, const std::vector<SseEvent>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].event != b[i].event || a[i].data != b[i].data) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const auto whole = parse_in_chunks(input, [](std::size_t) { return std::size_t{1} << 30; });
+  const auto bytes = parse_in_chunks(input, [](std::size_t) { return std::size_t{1}; });
+  // Uneven cuts (1, 2, 3, 5, 8, …, wrapping): a \r\n pair, a field name or a line end falls on
+  // a boundary somewhere.
+  const auto uneven = parse_in_chunks(input, [](std::size_t n) {
+    static constexpr std::size_t kSizes[] = {1, 2, 3, 5, 8, 13, 21, 34};
+    return kSizes[n % 8];
+  });
+  if (!same(whole, bytes) || !same(whole, uneven)) std::abort();
+  return 0;
+}
