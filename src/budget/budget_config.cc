@@ -117,6 +117,15 @@ BudgetSettings parse_budget_settings(const config::ConfigNode& root) {
   });
   s.state = parse_state_settings(root.child("state"));
   parse_prices(root.child("prices"), s.prices);
+  const config::ConfigNode budget = root.child("budget");
+  if (budget.defined()) {
+    budget.allow_keys({"default_reservation_tokens"});
+    s.default_reservation_tokens =
+        budget.integer("default_reservation_tokens", s.default_reservation_tokens);
+    if (s.default_reservation_tokens < 0 || s.default_reservation_tokens > 10'000'000) {
+      budget.child("default_reservation_tokens").fail("must be between 0 and 10000000");
+    }
+  }
   return s;
 }
 

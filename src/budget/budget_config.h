@@ -9,6 +9,7 @@
 //            synchronous: normal, wait_for_commit: true }
 //   prices:
 //     "openai/gpt-4o": { input: 2.5, output: 10, cached_input: 1.25 }  # USD per million tokens
+//   budget: { default_reservation_tokens: 4096 }
 //
 // `timezone` is a fixed UTC offset ("+02:00", "-05:00", "Z"); IANA names ("Europe/Berlin")
 // are refused with a message saying so (budget/period.h).
@@ -49,12 +50,16 @@ struct StateSettings {
 };
 
 struct BudgetSettings {
+  // The output a request that sets no max_tokens (max_completion_tokens, max_output_tokens,
+  // maxOutputTokens) is assumed to need when it is admitted: its reservation is its prompt
+  // estimate plus this (budget_tracker.h). 0 reserves the prompt only.
+  std::int64_t default_reservation_tokens = 4096;
   std::map<std::string, TeamSettings> teams;
   StateSettings state;
   PriceTable prices = PriceTable::builtin();  // with the `prices:` overrides applied
 };
 
-// Reads `teams`, `state` and `prices` from the config's top-level node.
+// Reads `teams`, `state`, `prices` and `budget` from the config's top-level node.
 BudgetSettings parse_budget_settings(const config::ConfigNode& root);
 
 TeamSettings parse_team(const std::string& name, const config::ConfigNode& node);

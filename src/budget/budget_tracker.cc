@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace aigw::budget {
 namespace {
@@ -34,6 +35,28 @@ std::string with_thousands(std::int64_t n) {
     out.append(digits, i, 3);
   }
   return out;
+}
+
+BudgetReservation& BudgetReservation::operator=(BudgetReservation&& other) noexcept {
+  if (this != &other) {
+    release();
+    take(other);
+  }
+  return *this;
+}
+
+void BudgetReservation::take(BudgetReservation& other) noexcept {
+  tracker_ = std::exchange(other.tracker_, nullptr);
+  team_ = std::move(other.team_);
+  tokens_ = std::exchange(other.tokens_, 0);
+  usd_ = std::exchange(other.usd_, 0.0);
+}
+
+void BudgetReservation::release() {
+  if (tracker_ == nullptr) return;
+  std::exchange(tracker_, nullptr)->release(team_, tokens_, usd_);
+  tokens_ = 0;
+  usd_ = 0;
 }
 
 BudgetTracker::BudgetTracker(UsageStore* store, BudgetPeriod default_period)
@@ -80,16 +103,22 @@ BudgetDecision BudgetTracker::decide(const Entry& e, TimePoint now) const {
   d.period = e.key;
   d.utc_offset = e.period.utc_offset();
   d.reset_at = e.end;
+  d.reserved_tokens = e.reserved_tokens;
+  d.reserved_usd = e.reserved_usd;
+  d.in_flight = e.in_flight;
   if (!e.budget) return d;
   d.has_budget = e.budget->tokens > 0 || e.budget->usd.has_value();
   d.budget_tokens = e.budget->tokens;
   d.budget_usd = e.budget->usd;
-  const bool tokens_out = d.budget_tokens > 0 && d.used_tokens >= d.budget_tokens;
-  const bool usd_out = d.budget_usd && d.used_usd >= *d.budget_usd;
+  const bool tokens_out =
+      d.budget_tokens > 0 && d.used_tokens + d.reserved_tokens >= d.budget_tokens;
+  const bool usd_out = d.budget_usd && d.used_usd + d.reserved_usd >= *d.budget_usd;
   if (!tokens_out && !usd_out) return d;
   d.allowed = false;
   d.exhausted_usd = !tokens_out;
-  d.retry_after_seconds = std::max<std::int64_t>(1, (e.end - now).count());
+  // Used up: until the reset. Filled only by requests in flight: they may release some soon.
+  const bool used_up = tokens_out ? d.used_tokens >= d.budget_tokens : d.used_usd >= *d.budget_usd;
+  d.retry_after_seconds = used_up ? std::max<std::int64_t>(1, (e.end - now).count()) : 1;
   return d;
 }
 
@@ -127,13 +156,51 @@ BudgetDecision BudgetTracker::check(std::string_view team, TimePoint now) {
   return decide(it->second, now);
 }
 
-Result<BudgetDecision> BudgetTracker::admit(std::string_view team, TimePoint now) {
-  BudgetDecision d = check(team, now);
-  if (!d.allowed) return budget_exceeded_error(team, d);
-  return d;
+Result<Admission> BudgetTracker::admit(std::string_view team, TimePoint now,
+                                       ReservationEstimate estimate) {
+  Admission a;
+  {
+    Shard& s = shard_for(team);
+    std::lock_guard lock(s.mutex);
+    Entry& e = entry(s, team);
+    roll(e, now);
+    a.decision = decide(e, now);
+    if (!a.decision.allowed) return budget_exceeded_error(team, a.decision);
+    // The decision (and the headers) describe the budget before this request's reservation.
+    e.reserved_tokens += std::max<std::int64_t>(0, estimate.tokens);
+    e.reserved_usd += std::max(0.0, estimate.usd);
+    ++e.in_flight;
+  }
+  a.reservation.tracker_ = this;
+  a.reservation.team_ = std::string(team);
+  a.reservation.tokens_ = std::max<std::int64_t>(0, estimate.tokens);
+  a.reservation.usd_ = std::max(0.0, estimate.usd);
+  return a;
+}
+
+void BudgetTracker::unreserve(Entry& e, std::int64_t tokens, double usd) {
+  e.reserved_tokens = std::max<std::int64_t>(0, e.reserved_tokens - tokens);
+  e.reserved_usd = std::max(0.0, e.reserved_usd - usd);
+  e.in_flight = std::max<std::int64_t>(0, e.in_flight - 1);
+  // Sums of doubles drift: nothing in flight means nothing reserved.
+  if (e.in_flight == 0) {
+    e.reserved_tokens = 0;
+    e.reserved_usd = 0;
+  }
+}
+
+void BudgetTracker::release(std::string_view team, std::int64_t tokens, double usd) {
+  Shard& s = shard_for(team);
+  std::lock_guard lock(s.mutex);
+  if (auto it = s.teams.find(team); it != s.teams.end()) unreserve(it->second, tokens, usd);
 }
 
 void BudgetTracker::settle(UsageRecord record) {
+  BudgetReservation none;
+  settle(std::move(record), none);
+}
+
+void BudgetTracker::settle(UsageRecord record, BudgetReservation& reservation) {
   {
     Shard& s = shard_for(record.team);
     std::lock_guard lock(s.mutex);
@@ -143,7 +210,12 @@ void BudgetTracker::settle(UsageRecord record) {
     e.usd += record.cost_usd;
     ++e.requests;
     record.period_key = e.key;
+    if (reservation.tracker_ == this && reservation.team_ == record.team) {
+      unreserve(e, reservation.tokens_, reservation.usd_);
+      reservation.tracker_ = nullptr;  // replaced by the usage: nothing left to release
+    }
   }
+  reservation.release();  // another team's (a caller's mistake): given back all the same
   if (store_ != nullptr) return store_->append(std::move(record));
   if (record.on_written) record.on_written(true);  // nothing to persist: settled
 }
@@ -163,16 +235,24 @@ void BudgetTracker::restore(const std::vector<PeriodTotal>& totals, TimePoint no
 
 ApiError budget_exceeded_error(std::string_view team, const BudgetDecision& d) {
   std::string used;
+  std::string in_flight;
   if (d.exhausted_usd) {
     used =
         "spent " + usd_text(d.used_usd) + " of its " + usd_text(d.budget_usd.value_or(0)) + " USD";
+    if (d.used_usd < d.budget_usd.value_or(0)) in_flight = usd_text(d.reserved_usd);
   } else {
     used = "used " + with_thousands(d.used_tokens) + " of its " + with_thousands(d.budget_tokens) +
            " tokens";
+    if (d.used_tokens < d.budget_tokens) in_flight = with_thousands(d.reserved_tokens);
   }
   std::string message = "team \"" + std::string(team) + "\" " + used + " for the " +
-                        std::string(period_kind_name(d.kind)) + " budget (" + d.period +
-                        "); it resets at " + format_time(d.reset_at, d.utc_offset);
+                        std::string(period_kind_name(d.kind)) + " budget (" + d.period + ")";
+  if (in_flight.empty()) {
+    message += "; it resets at " + format_time(d.reset_at, d.utc_offset);
+  } else {
+    message +=
+        " and its requests in flight have reserved " + in_flight + " more; retry when they finish";
+  }
   ApiError e{429, "budget_exceeded", std::move(message), d.retry_after_seconds, {}, {}};
   e.headers = budget_headers(d);
   return e;

@@ -1,19 +1,40 @@
 // Team budgets: tokens (and optionally USD) per daily/weekly/monthly period, checked before a
 // request is forwarded and settled with the provider's real usage after it.
 //
-// Hot path: check() is one hash lookup under a striped mutex and a comparison of `now` with
-// the period's end; nothing touches disk (settle() hands the record to the UsageStore queue).
+// Hot path: admit() and settle() are one hash lookup under a striped mutex and a comparison of
+// `now` with the period's end; nothing touches disk (settle() hands the record to the
+// UsageStore queue).
 //
 // Periods roll over on schedule: the first check or settle at or after a period's end starts
 // the next period from zero; `now` is passed in, so tests cross month, week and day ends. A
 // caller whose `now` is a little older than another thread's never rolls a period back.
 //
-// Overshoot bound: a check reserves nothing, so every request admitted while used < budget
-// is forwarded, and settlement adds its tokens afterwards. The budget can therefore be passed
-// by at most the tokens of the requests in flight at the moment it was crossed (each bounded
-// by its prompt plus max_tokens); the first request after they settle is refused. Usage is
-// counted in the period current when it settles (a request that straddles a reset counts in
-// the new period).
+// Reservations (what is in flight counts): admitting a request reserves its estimate — the
+// prompt estimate plus its output limit (max_tokens, or budget.default_reservation_tokens when
+// it sets none), and that estimate's price when the team has a USD budget. A request is
+// admitted only while
+//
+//     used + reserved (by the requests in flight, this one not included) < budget
+//
+// (tokens, and USD when set), checked and reserved under one lock. Its own reservation is not
+// compared with what is left, so a lone request asking for 32k output is admitted with 10
+// tokens left. Settling replaces the reservation with the real usage in one step; a request
+// that ends without usage releases it (BudgetReservation is RAII: every path, exceptions
+// included). Reservations belong to no period: one that straddles a reset is released from
+// the same in-flight count it was added to, and its usage counts in the period current when
+// it settles.
+//
+// Overshoot bound: let L be the last request admitted before the budget B is crossed. When it
+// was admitted, used + reserved < B; everything settled after that was either in `reserved`
+// or is L. So the final use is below
+//
+//     B + charge(L) + Σ over the requests in flight then of max(0, charge − reservation)
+//
+// i.e. at most ONE request's usage beyond the budget, however many run at once, as long as no
+// request uses more than it reserved. A request can use more only when its prompt estimate
+// is low (four bytes per token is an approximation) or it set no output limit and wrote more
+// than default_reservation_tokens; that excess is the only term that grows with concurrency.
+// (Before reservations the bound was the usage of every request in flight.)
 //
 // A team with no budget is still counted (GET /v1/budget shows its usage) in the default
 // period. Changing a team's period kind or offset at run time starts the new period's count
@@ -53,7 +74,10 @@ struct BudgetDecision {
   std::int64_t budget_tokens = 0;  // 0 = none
   double used_usd = 0;
   std::optional<double> budget_usd;
-  std::int64_t requests = 0;  // settled in this period
+  std::int64_t requests = 0;         // settled in this period
+  std::int64_t reserved_tokens = 0;  // held by requests in flight
+  double reserved_usd = 0;
+  std::int64_t in_flight = 0;  // requests holding a reservation
   PeriodKind kind = PeriodKind::kMonthly;
   std::string period;  // "2026-11", "2026-W48", "2026-11-24"
   std::chrono::minutes utc_offset{0};
@@ -63,6 +87,47 @@ struct BudgetDecision {
   std::int64_t remaining_tokens() const {
     return budget_tokens > 0 ? std::max<std::int64_t>(0, budget_tokens - used_tokens) : 0;
   }
+};
+
+class BudgetTracker;
+
+// What one admitted request holds against its team until it settles or ends. Move-only; the
+// destructor releases what was not settled.
+class BudgetReservation {
+ public:
+  BudgetReservation() = default;
+  BudgetReservation(BudgetReservation&& other) noexcept { take(other); }
+  BudgetReservation& operator=(BudgetReservation&& other) noexcept;
+  BudgetReservation(const BudgetReservation&) = delete;
+  BudgetReservation& operator=(const BudgetReservation&) = delete;
+  ~BudgetReservation() { release(); }
+
+  // Gives the reservation back without usage (the request ended without any).
+  void release();
+  bool active() const { return tracker_ != nullptr; }
+  std::int64_t tokens() const { return tokens_; }
+  double usd() const { return usd_; }
+
+ private:
+  friend class BudgetTracker;
+  void take(BudgetReservation& other) noexcept;
+
+  BudgetTracker* tracker_ = nullptr;
+  std::string team_;
+  std::int64_t tokens_ = 0;
+  double usd_ = 0;
+};
+
+// The estimate of a request admitted: prompt estimate + output limit, and its price.
+struct ReservationEstimate {
+  std::int64_t tokens = 0;
+  double usd = 0;
+};
+
+// admit(): the decision (for headers) and the reservation now held.
+struct Admission {
+  BudgetDecision decision;
+  BudgetReservation reservation;
 };
 
 class BudgetTracker {
@@ -76,14 +141,18 @@ class BudgetTracker {
   void clear_budget(std::string_view team);
   std::optional<TeamBudget> budget(std::string_view team) const;
 
-  // Before forwarding: denied when used >= budget (tokens, or USD when set).
+  // Would a request be admitted now: denied when used + reserved >= budget (tokens, or USD
+  // when set). Reserves nothing (GET /v1/budget, the admin API).
   BudgetDecision check(std::string_view team, TimePoint now);
-  // check() as a Result: the decision, or budget_exceeded_error() when denied.
-  Result<BudgetDecision> admit(std::string_view team, TimePoint now);
+  // Before forwarding: check() and, when allowed, reserve `estimate` in the same step; else
+  // budget_exceeded_error().
+  Result<Admission> admit(std::string_view team, TimePoint now, ReservationEstimate estimate);
 
   // After the response: adds the real usage to record.team's current period (at record.at),
-  // stamps record.period_key, and appends the record to the store.
+  // stamps record.period_key, and appends the record to the store. With a reservation: it is
+  // released in the same step (the usage replaces it); it must be the same team's.
   void settle(UsageRecord record);
+  void settle(UsageRecord record, BudgetReservation& reservation);
 
   // At start, before serving: sets each team's counts for its current period from the
   // store's committed totals (totals of other periods are ignored).
@@ -99,6 +168,10 @@ class BudgetTracker {
     std::int64_t tokens = 0;
     double usd = 0;
     std::int64_t requests = 0;
+    // In flight: not part of any period, never reset by a roll.
+    std::int64_t reserved_tokens = 0;
+    double reserved_usd = 0;
+    std::int64_t in_flight = 0;
   };
   struct Hash {
     using is_transparent = void;
@@ -114,6 +187,10 @@ class BudgetTracker {
   Entry& entry(Shard& shard, std::string_view team);
   void roll(Entry& e, TimePoint now) const;
   BudgetDecision decide(const Entry& e, TimePoint now) const;
+  friend class BudgetReservation;
+  void release(std::string_view team, std::int64_t tokens, double usd);
+  // Removes a reservation from its entry; the shard's lock is held.
+  static void unreserve(Entry& e, std::int64_t tokens, double usd);
 
   UsageStore* store_;
   BudgetPeriod default_period_;
@@ -122,7 +199,10 @@ class BudgetTracker {
 
 // 429 budget_exceeded, Retry-After = seconds to the reset, e.g.
 // `team "platform" used 5,000,123 of its 5,000,000 tokens for the monthly budget (2026-11);
-// it resets at 2026-12-01T00:00:00Z`.
+// it resets at 2026-12-01T00:00:00Z`. When the use alone is under the budget and only the
+// requests in flight fill it, Retry-After is 1 s and the message says so:
+// `team "platform" used 4,990,000 of its 5,000,000 tokens for the monthly budget (2026-11) and
+// its requests in flight have reserved 36,000 more; retry when they finish`.
 ApiError budget_exceeded_error(std::string_view team, const BudgetDecision& d);
 
 // x-aigw-budget-{limit,remaining}-tokens, x-aigw-budget-{limit,remaining}-usd, and

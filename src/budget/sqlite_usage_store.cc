@@ -3,8 +3,15 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -12,7 +19,11 @@
 namespace aigw::budget {
 namespace {
 
-constexpr const char* kSchema = R"sql(
+// Version 1: the tables as first shipped (CREATE IF NOT EXISTS: a no-op on a database that
+// has them). Later versions are migrations applied in order (kMigrations), in one transaction
+// with the version bump, so an old ledger is upgraded in place and a crash mid-way leaves it
+// as it was.
+constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS settled_requests (
   request_id TEXT PRIMARY KEY,
   settled_at INTEGER NOT NULL
@@ -37,22 +48,35 @@ CREATE TABLE IF NOT EXISTS admin_records (
   kind TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,
   PRIMARY KEY (kind, name)
 );
-PRAGMA user_version = 1;
 )sql";
+
+// migrations[i] takes a ledger from version i + 1 to i + 2.
+constexpr const char* kMigrations[] = {
+    // 2: charges the gateway estimated (a stream that broke off or whose caller left before the
+    // provider's usage came): how many requests, and how many of their tokens are estimates.
+    R"sql(
+ALTER TABLE usage_daily ADD COLUMN estimated_requests INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_daily ADD COLUMN estimated_tokens INTEGER NOT NULL DEFAULT 0;
+)sql",
+};
+constexpr int kSchemaVersion = 1 + static_cast<int>(std::size(kMigrations));
 
 constexpr const char* kInsertRequestId =
     "INSERT OR IGNORE INTO settled_requests (request_id, settled_at) VALUES (?1, ?2)";
 constexpr const char* kUpsertDaily = R"sql(
 INSERT INTO usage_daily (team, client, provider, model, day, input_tokens, output_tokens,
-                         cached_tokens, cost_usd, requests, unpriced_requests)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10)
+                         cached_tokens, cost_usd, requests, unpriced_requests,
+                         estimated_requests, estimated_tokens)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10, ?12, ?13)
 ON CONFLICT (team, client, provider, model, day) DO UPDATE SET
   input_tokens = input_tokens + excluded.input_tokens,
   output_tokens = output_tokens + excluded.output_tokens,
   cached_tokens = cached_tokens + excluded.cached_tokens,
   cost_usd = cost_usd + excluded.cost_usd,
   requests = requests + excluded.requests,
-  unpriced_requests = unpriced_requests + excluded.unpriced_requests
+  unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+  estimated_requests = estimated_requests + excluded.estimated_requests,
+  estimated_tokens = estimated_tokens + excluded.estimated_tokens
 )sql";
 constexpr const char* kUpsertBudget = R"sql(
 INSERT INTO budget_usage (team, period_key, tokens, cost_usd, requests) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -142,6 +166,56 @@ sqlite3* open_connection(const std::string& path, std::string& error) {
   return db;
 }
 
+// The schema at kSchemaVersion, creating or upgrading it; one writer at a time (IMMEDIATE).
+bool migrate(sqlite3* db, std::string& error) {
+  if (!exec(db, "BEGIN IMMEDIATE", error)) return false;
+  int version = 0;
+  {
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, nullptr) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+      version = sqlite3_column_int(q, 0);
+    }
+    sqlite3_finalize(q);
+  }
+  bool ok = true;
+  if (version < 1) {
+    ok = exec(db, kSchemaV1, error);
+    version = 1;
+  }
+  for (; ok && version < kSchemaVersion; ++version) {
+    ok = exec(db, kMigrations[version - 1], error);
+    if (!ok) error = "migrating the ledger to version " + std::to_string(version + 1) + ": " + error;
+  }
+  // A newer gateway's ledger is left as it is: its extra columns have defaults.
+  if (ok && version <= kSchemaVersion) {
+    ok = exec(db, ("PRAGMA user_version = " + std::to_string(version)).c_str(), error);
+  }
+  if (ok && exec(db, "COMMIT", error)) return true;
+  std::string ignored;
+  exec(db, "ROLLBACK", ignored);
+  return false;
+}
+
+// The ledger holds who used what: readable by the gateway's user only, whatever the umask.
+// SQLite gives the -wal and -shm files the database file's mode, so the file is created (or
+// tightened) with 0600 before SQLite opens it; files an older version left are tightened too.
+std::string make_private(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot create " + path + ": " + std::strerror(errno);
+  const bool ok = ::fchmod(fd, 0600) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) return "cannot make " + path + " private: " + std::strerror(saved);
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    const std::string side = path + suffix;
+    if (::chmod(side.c_str(), 0600) != 0 && errno != ENOENT) {
+      return "cannot make " + side + " private: " + std::strerror(errno);
+    }
+  }
+  return "";
+}
+
 std::string_view column_of(ReportField f) { return report_field_name(f); }
 
 std::string utc_day(TimePoint t) { return BudgetPeriod(PeriodKind::kDaily).period_key(t); }
@@ -155,14 +229,15 @@ Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) return store_error("cannot create " + parent.string() + ": " + ec.message());
 
-  std::string error;
+  std::string error = make_private(options.path);
+  if (!error.empty()) return store_error(error);
   sqlite3* writer = open_connection(options.path, error);
   if (!writer) return store_error(error);
   // No automatic checkpoints: SQLite would run them (and their fsyncs) inside a COMMIT that
   // answers are waiting for. The writer checkpoints after it has released them.
   const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=") +
                               (options.synchronous_full ? "FULL;" : "NORMAL;");
-  if (!exec(writer, pragmas.c_str(), error) || !exec(writer, kSchema, error)) {
+  if (!exec(writer, pragmas.c_str(), error) || !migrate(writer, error)) {
     sqlite3_close(writer);
     return store_error(options.path + ": " + error);
   }
@@ -289,6 +364,7 @@ namespace {
 // the same team, client and model a second, and each distinct row costs one upsert.
 struct DailySum {
   std::int64_t input = 0, output = 0, cached = 0, requests = 0, unpriced = 0;
+  std::int64_t estimated_requests = 0, estimated_tokens = 0;
   double cost = 0;
 };
 struct PeriodSum {
@@ -306,6 +382,8 @@ void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& pe
   d.cost += r.cost_usd;
   d.requests += 1;
   d.unpriced += r.priced ? 0 : 1;
+  d.estimated_requests += r.usage.estimated_tokens > 0 ? 1 : 0;
+  d.estimated_tokens += r.usage.estimated_tokens;
   if (r.period_key.empty()) return;
   PeriodSum& p = periods[{r.team, r.period_key}];
   p.tokens += budget_tokens_of(r.usage);
@@ -362,6 +440,8 @@ bool SqliteUsageStore::commit_batch(WriterStatements& st, const std::deque<Usage
     daily.real(9, d.cost);
     daily.integer(10, d.unpriced);
     daily.integer(11, d.requests);
+    daily.integer(12, d.estimated_requests);
+    daily.integer(13, d.estimated_tokens);
     ok = daily.run() == SQLITE_DONE;
   }
   for (auto it = period_sums.begin(); ok && it != period_sums.end(); ++it) {
@@ -431,7 +511,8 @@ Result<std::vector<ReportRow>> SqliteUsageStore::report(const ReportQuery& query
   for (ReportField f : query.group_by) sql += std::string(column_of(f)) + ", ";
   sql +=
       "SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(requests), "
-      "SUM(unpriced_requests), SUM(cost_usd), COUNT(*) FROM usage_daily "
+      "SUM(unpriced_requests), SUM(cost_usd), COUNT(*), SUM(estimated_requests), "
+      "SUM(estimated_tokens) FROM usage_daily "
       "WHERE (?1 = '' OR day >= ?1) AND (?2 = '' OR day <= ?2) "
       "AND (?3 = '' OR team = ?3) AND (?4 = '' OR client = ?4)";
   if (!groups.empty()) sql += " GROUP BY " + groups + " ORDER BY " + groups;
@@ -474,6 +555,8 @@ Result<std::vector<ReportRow>> SqliteUsageStore::report(const ReportQuery& query
     r.requests = q.column_int(n + 3);
     r.unpriced_requests = q.column_int(n + 4);
     r.cost_usd = q.column_real(n + 5);
+    r.estimated_requests = q.column_int(n + 7);
+    r.estimated_tokens = q.column_int(n + 8);
     rows.push_back(std::move(r));
   }
   return rows;

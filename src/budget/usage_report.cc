@@ -38,6 +38,8 @@ ReportRow totals_of(const std::vector<ReportRow>& rows) {
     t.requests += r.requests;
     t.unpriced_requests += r.unpriced_requests;
     t.cost_usd += r.cost_usd;
+    t.estimated_requests += r.estimated_requests;
+    t.estimated_tokens += r.estimated_tokens;
   }
   return t;
 }
@@ -50,6 +52,8 @@ boost::json::object metrics_json(const ReportRow& r) {
   o["requests"] = r.requests;
   o["unpriced_requests"] = r.unpriced_requests;
   o["cost_usd"] = r.cost_usd;
+  o["estimated_requests"] = r.estimated_requests;
+  o["estimated_tokens"] = r.estimated_tokens;
   return o;
 }
 
@@ -150,7 +154,9 @@ std::string render_report_csv(const std::vector<ReportRow>& rows,
     out += report_field_name(f);
     out += ',';
   }
-  out += "input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd\r\n";
+  out +=
+      "input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd,"
+      "estimated_requests,estimated_tokens\r\n";
   for (const auto& r : rows) {
     for (ReportField f : group_by) {
       append_csv_field(out, field_value(r, f));
@@ -160,7 +166,8 @@ std::string render_report_csv(const std::vector<ReportRow>& rows,
     std::snprintf(cost, sizeof cost, "%.6f", r.cost_usd);
     out += std::to_string(r.input_tokens) + "," + std::to_string(r.output_tokens) + "," +
            std::to_string(r.cached_tokens) + "," + std::to_string(r.requests) + "," +
-           std::to_string(r.unpriced_requests) + "," + cost + "\r\n";
+           std::to_string(r.unpriced_requests) + "," + cost + ",";
+    out += std::to_string(r.estimated_requests) + "," + std::to_string(r.estimated_tokens) + "\r\n";
   }
   return out;
 }

@@ -211,7 +211,7 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   // Keys owned by later parts (auth, teams, limits, state, routing) are accepted here and
   // validated by their own parsers.
   top.allow_keys({"listen", "server", "upstream", "providers", "log", "auth", "teams", "limits",
-                  "state", "prices", "routing", "admin", "metrics"});
+                  "state", "prices", "budget", "routing", "admin", "metrics"});
   if (top.has("listen")) parse_listen(top.str("listen"), top.child("listen"), config.server);
   parse_server(top.child("server"), config.server);
   parse_upstream(top.child("upstream"), config.upstream);

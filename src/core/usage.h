@@ -10,6 +10,9 @@ struct Usage {
   std::int64_t output_tokens = 0;  // completion tokens, including reasoning
   std::int64_t cached_tokens = 0;  // input tokens served from the provider's prompt cache
   bool known = false;              // false when the provider reported nothing
+  // How many of input + output are the gateway's estimate rather than the provider's count
+  // (a stream that broke off or whose caller left before the provider's final usage).
+  std::int64_t estimated_tokens = 0;
 };
 
 }  // namespace aigw

@@ -175,8 +175,12 @@ net::awaitable<void> Worker::serve_api(RequestContext& ctx, Endpoint endpoint) {
   }
   exchange.request.created = unix_now();
   exchange.request.request_id = ctx.record.request_id;
+  if (endpoint == Endpoint::kEmbeddings) {
+    exchange.request.estimated_input_tokens = translate::estimate_prompt_tokens(ctx.body);
+    exchange.request.max_output_tokens = 0;  // an embedding's output is not tokens
+  }
   // count_tokens costs nothing and Claude Code calls it often: no budget or rate check.
-  if (endpoint != Endpoint::kCountTokens && !co_await admit_usage(ctx)) co_return;
+  if (endpoint != Endpoint::kCountTokens && !co_await admit_usage(ctx, exchange.request)) co_return;
 
   if ((*provider)->api == ProviderApi::kMock) {
     const auto controls = providers::parse_mock_controls([&](std::string_view n) { return ctx.header(n); });
@@ -316,8 +320,8 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
   const auto& plan = exchange.plan;
   std::unique_ptr<translate::StreamConverter> converter =
       plan.translated()              ? translate::make_stream_converter(plan.provider, plan.caller, exchange.request)
-      : exchange.strip_usage_chunk ? translate::make_chat_usage_stripper()
-                                     : translate::make_usage_observer(plan.caller);
+      : exchange.strip_usage_chunk ? translate::make_chat_usage_stripper(exchange.request)
+                                     : translate::make_usage_observer(plan.caller, exchange.request);
   http::response<http::empty_body> header{http::status::ok, 11};
   for (const auto& [name, value] : answer.headers()) header.set(name, value);
   for (const auto& [name, value] : ctx.usage_headers) header.set(name, value);
@@ -325,7 +329,12 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
   header.set(http::field::cache_control, "no-cache");
   header.set("x-accel-buffering", "no");
   header.set("x-request-id", ctx.record.request_id);
-  if (!co_await ctx.out.begin_stream(std::move(header))) co_return;
+  // From here on the provider is at work: every way out charges what it consumed (consumed():
+  // the provider's counts, or estimates where they did not come), exactly once (settle_usage).
+  if (!co_await ctx.out.begin_stream(std::move(header))) {
+    ctx.record.error = "client went away before the stream began";
+    co_return co_await settle_usage(ctx, converter->consumed());
+  }
   std::string chunk;
   std::string out;
   for (;;) {
@@ -337,7 +346,7 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
       if (out.empty()) continue;  // an event split across reads: nothing complete yet
       if (!co_await ctx.out.send_chunk(out)) {
         ctx.record.error = "client went away mid-stream";
-        co_await settle_usage(ctx, converter->usage());  // the provider was paid for what it sent
+        co_await settle_usage(ctx, converter->consumed());  // the provider was paid for what it sent
         co_return;  // dropping `answer` closes the provider connection
       }
       continue;
@@ -358,7 +367,7 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
         out += router::render_stream_error(ctx.error_style, error);
       }
     }
-    co_await settle_usage(ctx, converter->usage());
+    co_await settle_usage(ctx, converter->consumed());
     if (!out.empty()) co_await ctx.out.send_chunk(out);
     co_await ctx.out.end_stream();
     co_return;

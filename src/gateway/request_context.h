@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "budget/budget_tracker.h"
 #include "config/config.h"
 #include "core/api_error.h"
 #include "core/endpoint.h"
@@ -40,6 +41,10 @@ struct RequestContext {
   limits::RateLimits client_limits;
   std::vector<std::pair<std::string, std::string>> usage_headers;
   bool settled = false;  // usage was charged (at most once)
+  // What admission reserved while the request is in flight: replaced by the usage when it
+  // settles, released when the request ends without usage (RAII: on every path).
+  budget::BudgetReservation budget_reservation;
+  limits::TokenReservation rate_reservation;
 
   std::optional<std::string_view> header(std::string_view name) const;
 };

@@ -37,6 +37,8 @@ json::object team_json(const std::string& name, const std::optional<budget::Team
                 {"tokens", d.used_tokens},
                 {"usd", d.used_usd},
                 {"requests", d.requests},
+                {"reserved_tokens", d.reserved_tokens},
+                {"in_flight", d.in_flight},
                 {"remaining_tokens", d.budget_tokens > 0 ? json::value(d.remaining_tokens()) : json::value(nullptr)},
                 {"resets_at", budget::format_time(d.reset_at)},
                 {"exhausted", !d.allowed}};

@@ -1,5 +1,6 @@
-// Usage on the request path: the budget and rate-limit checks before a request is forwarded,
-// the settlement of what the provider reported after it, and GET /v1/budget.
+// Usage on the request path: the budget and rate-limit checks before a request is forwarded
+// (each reserving the request's estimate while it is in flight), the settlement of what it
+// consumed after it, and GET /v1/budget.
 // Everything here reads and writes in-memory counters; the ledger is written by the store's
 // own thread (budget/sqlite_usage_store.h).
 #include <boost/asio.hpp>
@@ -50,6 +51,7 @@ std::string budget_status(const RequestContext& ctx, const budget::BudgetDecisio
       {"budget", d.has_budget ? json::value(std::move(budget)) : json::value(nullptr)},
       {"period", d.period},
       {"used", {{"tokens", d.used_tokens}, {"usd", d.used_usd}, {"requests", d.requests}}},
+      {"reserved", {{"tokens", d.reserved_tokens}, {"usd", d.reserved_usd}, {"requests", d.in_flight}}},
       {"remaining", std::move(remaining)},
       {"resets_at", budget::format_time(d.reset_at)},
       {"exhausted", !d.allowed},
@@ -68,34 +70,45 @@ void identify(RequestContext& ctx, const budget::TeamDirectory& teams) {
 // Settles a record and completes when the store has written it (or failed to, for now). The
 // store calls back on its own thread; the continuation is posted to the caller's executor.
 template <typename Token>
-auto async_settle(budget::BudgetTracker& budgets, budget::UsageRecord record, Token&& token) {
+auto async_settle(budget::BudgetTracker& budgets, budget::UsageRecord record, budget::BudgetReservation& reservation,
+                  Token&& token) {
   return net::async_initiate<Token, void(bool)>(
-      [&budgets](auto handler, budget::UsageRecord r) {
+      [&budgets, &reservation](auto handler, budget::UsageRecord r) {
         auto executor = net::get_associated_executor(handler);
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         r.on_written = [executor, shared](bool ok) {
           net::post(executor, [shared, ok]() mutable { std::move(*shared)(ok); });
         };
-        budgets.settle(std::move(r));
+        budgets.settle(std::move(r), reservation);
       },
       token, std::move(record));
 }
 
 }  // namespace
 
-net::awaitable<bool> Worker::admit_usage(RequestContext& ctx) {
+net::awaitable<bool> Worker::admit_usage(RequestContext& ctx, const translate::RequestContext& request) {
   identify(ctx, *shared_->teams);
-  const budget::BudgetDecision decision = shared_->budgets->check(ctx.team, wall_now());
-  ctx.usage_headers = budget::budget_headers(decision);
-  if (!decision.allowed) {
-    const ApiError error = budget::budget_exceeded_error(ctx.team, decision);
+  // The estimate held while the request is in flight: its prompt plus its output limit.
+  const auto& settings = ctx.config->budget;
+  Usage expected;
+  expected.input_tokens = request.estimated_input_tokens;
+  expected.output_tokens = request.max_output_tokens.value_or(settings.default_reservation_tokens);
+  const budget::ReservationEstimate estimate{
+      budget::budget_tokens_of(expected), settings.prices.cost(ctx.record.provider, ctx.record.model, expected).usd};
+  auto admission = shared_->budgets->admit(ctx.team, wall_now(), estimate);
+  if (!admission) {
+    const ApiError error = admission.take_error();
     co_await send_error(ctx, error);
     co_return false;
   }
+  ctx.usage_headers = budget::budget_headers(admission->decision);
+  ctx.budget_reservation = std::move(admission->reservation);
   const auto scopes = rate_scopes(ctx);
-  const limits::RateDecision rate = shared_->rate_limiter.check(scopes, steady_ms());
+  const limits::RateDecision rate =
+      shared_->rate_limiter.check(scopes, steady_ms(), estimate.tokens, &ctx.rate_reservation);
   for (auto& h : limits::rate_limit_headers(rate)) ctx.usage_headers.push_back(std::move(h));
   if (!rate.allowed) {
+    ctx.budget_reservation.release();
     const ApiError error = limits::rate_limited_error(rate);
     co_await send_error(ctx, error);
     co_return false;
@@ -120,14 +133,18 @@ net::awaitable<void> Worker::settle_usage(RequestContext& ctx, const Usage& usag
   record.cost_usd = cost.usd;
   record.priced = cost.priced;
   record.at = wall_now();
+  // The real tokens enter the window before the reservation leaves it: a check in between
+  // sees too much, never too little.
   shared_->rate_limiter.record_tokens(rate_scopes(ctx), budget::budget_tokens_of(usage), steady_ms());
-  // The counters change at once; the answer's end waits for the ledger row to be committed
-  // (unless state.wait_for_commit is off).
+  ctx.rate_reservation.release();
+  // The counters change at once (the usage replaces the reservation); the answer's end waits
+  // for the ledger row to be committed (unless state.wait_for_commit is off).
   if (!ctx.config->budget.state.wait_for_commit) {
-    shared_->budgets->settle(std::move(record));
+    shared_->budgets->settle(std::move(record), ctx.budget_reservation);
     co_return;
   }
-  const bool committed = co_await async_settle(*shared_->budgets, std::move(record), net::use_awaitable);
+  const bool committed =
+      co_await async_settle(*shared_->budgets, std::move(record), ctx.budget_reservation, net::use_awaitable);
   if (!committed) ctx.record.error = "usage kept in memory: the ledger could not be written yet";
 }
 

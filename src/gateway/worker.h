@@ -47,11 +47,13 @@ class Worker {
   // count_tokens on a provider that cannot count: an estimate, answered here.
   net::awaitable<void> serve_token_estimate(RequestContext& ctx);
 
-  // Usage (usage_gate.cc). Budget, then team and client rate limits; on refusal answers 429
-  // and returns false.
-  net::awaitable<bool> admit_usage(RequestContext& ctx);
-  // Charges what the provider reported to the team and client, once; completes when the
-  // ledger row is committed, so the answer ends only after its usage is durable.
+  // Usage (usage_gate.cc). Budget, then team and client rate limits, each reserving the
+  // request's estimate (prompt + output limit) in ctx until it settles or ends; on refusal
+  // answers 429 and returns false.
+  net::awaitable<bool> admit_usage(RequestContext& ctx, const translate::RequestContext& request);
+  // Charges what the request consumed to the team and client, once, in place of its
+  // reservation; completes when the ledger row is committed, so the answer ends only after
+  // its usage is durable.
   net::awaitable<void> settle_usage(RequestContext& ctx, const Usage& usage);
   net::awaitable<void> serve_budget(RequestContext& ctx);
   net::awaitable<void> serve_usage_admin(RequestContext& ctx);

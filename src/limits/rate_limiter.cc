@@ -2,6 +2,7 @@
 #include "limits/rate_limiter.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace aigw::limits {
 namespace {
@@ -25,15 +26,94 @@ RateLimiter::RateLimiter(std::chrono::milliseconds window)
     : team_{SlidingWindowCounter(window), SlidingWindowCounter(window)},
       client_{SlidingWindowCounter(window), SlidingWindowCounter(window)} {}
 
-RateDecision RateLimiter::check(std::span<const RateScope> scopes, std::int64_t now_ms) {
+TokenReservation& TokenReservation::operator=(TokenReservation&& other) noexcept {
+  if (this != &other) {
+    release();
+    take(other);
+  }
+  return *this;
+}
+
+void TokenReservation::take(TokenReservation& other) noexcept {
+  limiter_ = std::exchange(other.limiter_, nullptr);
+  tokens_ = std::exchange(other.tokens_, 0);
+  team_ = std::move(other.team_);
+  client_ = std::move(other.client_);
+  team_held_ = std::exchange(other.team_held_, false);
+  client_held_ = std::exchange(other.client_held_, false);
+}
+
+void TokenReservation::release() {
+  RateLimiter* limiter = std::exchange(limiter_, nullptr);
+  if (limiter == nullptr) return;
+  if (team_held_) limiter->unreserve(RateScopeKind::kTeam, team_, tokens_);
+  if (client_held_) limiter->unreserve(RateScopeKind::kClient, client_, tokens_);
+  team_held_ = client_held_ = false;
+  tokens_ = 0;
+}
+
+std::int64_t RateLimiter::reserved_locked(const InFlightShard& shard, std::string_view name) {
+  const auto it = shard.tokens.find(name);
+  return it == shard.tokens.end() ? 0 : it->second;
+}
+
+std::int64_t RateLimiter::reserved_tokens(RateScopeKind kind, std::string_view name) const {
+  const InFlightShard& shard = in_flight(kind)[Hash{}(name) % kInFlightShards];
+  std::lock_guard lock(shard.mutex);
+  return reserved_locked(shard, name);
+}
+
+void RateLimiter::unreserve(RateScopeKind kind, std::string_view name, std::int64_t tokens) {
+  InFlightShard& shard = shard_for(kind, name);
+  std::lock_guard lock(shard.mutex);
+  const auto it = shard.tokens.find(name);
+  if (it == shard.tokens.end()) return;
+  it->second -= tokens;
+  if (it->second <= 0) shard.tokens.erase(it);
+}
+
+RateDecision RateLimiter::check(std::span<const RateScope> scopes, std::int64_t now_ms,
+                                std::int64_t reserve_tokens, TokenReservation* reservation) {
+  if (reservation != nullptr) reservation->release();
+  // The in-flight stripes of the limited scopes, each locked once, in address order (no
+  // deadlock with another check), held until the request is counted and reserved.
+  constexpr std::size_t kMaxLocks = 8;
+  std::array<std::mutex*, kMaxLocks> locks{};
+  std::size_t n = 0;
+  for (const RateScope& s : scopes) {
+    if (!s.limits.any() || n == kMaxLocks) continue;
+    std::mutex* m = &shard_for(s.kind, s.name).mutex;
+    if (std::find(locks.begin(), locks.begin() + n, m) == locks.begin() + n) locks[n++] = m;
+  }
+  std::sort(locks.begin(), locks.begin() + n, std::less<>());
+  for (std::size_t i = 0; i < n; ++i) locks[i]->lock();
+  struct Unlock {
+    std::array<std::mutex*, kMaxLocks>& locks;
+    std::size_t n;
+    ~Unlock() {
+      for (std::size_t i = n; i > 0; --i) locks[i - 1]->unlock();
+    }
+  } unlock{locks, n};
+
   RateDecision out;
   for (const RateScope& s : scopes) {
     Counters& c = counters(s.kind);
     const WindowDecision req = c.requests.peek(s.name, s.limits.requests_per_minute, now_ms);
-    const WindowDecision tok = c.tokens.peek(s.name, s.limits.tokens_per_minute, now_ms);
+    WindowDecision tok;
+    if (const std::int64_t limit = s.limits.tokens_per_minute; limit > 0) {
+      const std::int64_t reserved = reserved_locked(shard_for(s.kind, s.name), s.name);
+      if (reserved >= limit) {
+        // Filled by requests in flight: they settle (or give their reservation back) soon.
+        tok = WindowDecision{false, limit, 0, 1, 0};
+      } else {
+        tok = c.tokens.peek(s.name, limit - reserved, now_ms);
+        tok.limit = limit;
+      }
+    }
     keep_tightest(out.requests, req);
     keep_tightest(out.tokens, tok);
-    for (const auto* d : {&req, &tok}) {
+    const WindowDecision* decisions[] = {&req, &tok};
+    for (const WindowDecision* d : decisions) {
       if (d->allowed || d->retry_after_seconds <= out.retry_after_seconds) continue;
       // Several limits may refuse: the caller must wait for the slowest.
       out.allowed = false;
@@ -51,6 +131,17 @@ RateDecision RateLimiter::check(std::span<const RateScope> scopes, std::int64_t 
     const std::int64_t limit = s.limits.requests_per_minute;
     if (limit <= 0) continue;
     keep_tightest(out.requests, counters(s.kind).requests.add(s.name, 1, now_ms, limit));
+  }
+  if (reservation == nullptr || reserve_tokens <= 0) return out;
+  for (const RateScope& s : scopes) {
+    if (s.limits.tokens_per_minute <= 0) continue;
+    const bool team = s.kind == RateScopeKind::kTeam;
+    if (team ? reservation->team_held_ : reservation->client_held_) continue;
+    shard_for(s.kind, s.name).tokens[std::string(s.name)] += reserve_tokens;
+    (team ? reservation->team_ : reservation->client_) = std::string(s.name);
+    (team ? reservation->team_held_ : reservation->client_held_) = true;
+    reservation->limiter_ = this;
+    reservation->tokens_ = reserve_tokens;
   }
   return out;
 }

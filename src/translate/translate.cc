@@ -112,8 +112,12 @@ std::unique_ptr<StreamEncoder> make_encoder(Dialect d, const RequestContext& ctx
 // Provider SSE -> events -> neutral events -> caller SSE, one upstream chunk at a time.
 class TranslatingStream final : public StreamConverter {
  public:
-  TranslatingStream(std::unique_ptr<StreamDecoder> decoder, std::unique_ptr<StreamEncoder> encoder)
-      : decoder_(std::move(decoder)), encoder_(std::move(encoder)) {}
+  TranslatingStream(Dialect provider, std::unique_ptr<StreamDecoder> decoder,
+                    std::unique_ptr<StreamEncoder> encoder, std::int64_t prompt_estimate)
+      : provider_(provider),
+        decoder_(std::move(decoder)),
+        encoder_(std::move(encoder)),
+        prompt_estimate_(prompt_estimate) {}
 
   void feed(std::string_view bytes, std::string& out) override {
     parser_.feed(bytes, sse_);
@@ -132,25 +136,63 @@ class TranslatingStream final : public StreamConverter {
 
   const Usage& usage() const override { return usage_; }
 
+  Usage consumed() const override {
+    return charged_usage(usage_, input_reported_, output_final_, prompt_estimate_, output_bytes_);
+  }
+
  private:
   void drain(std::string& out) {
     for (const auto& ev : sse_) {
       events_.clear();
       decoder_->decode(ev, events_);
       for (const auto& e : events_) {
-        if (e.usage.known) usage_ = ir::to_usage(e.usage);
+        tally(e);
         encoder_->encode(e, out);
       }
     }
     sse_.clear();
   }
 
+  // Which counts the provider gave, and the answer's bytes for what it did not. Anthropic
+  // counts the input in message_start and the output in message_delta; chat reports both in
+  // its last chunk; Gemini repeats running counts in every chunk, final in the finishing one.
+  void tally(const ir::StreamEvent& e) {
+    switch (e.kind) {
+      case ir::EventKind::kText:
+      case ir::EventKind::kThinking:
+      case ir::EventKind::kToolArgs:
+        output_bytes_ += static_cast<std::int64_t>(e.text.size());
+        break;
+      case ir::EventKind::kToolStart:
+        output_bytes_ += static_cast<std::int64_t>(e.name.size());
+        break;
+      case ir::EventKind::kFinish:
+        if (provider_ == Dialect::kGoogleGemini && usage_.known) output_final_ = true;
+        break;
+      default:
+        break;
+    }
+    if (!e.usage.known) return;
+    usage_ = ir::to_usage(e.usage);
+    input_reported_ = input_reported_ || e.usage.input > 0;
+    if (e.kind == ir::EventKind::kUsage && provider_ != Dialect::kGoogleGemini) {
+      output_final_ = true;
+      // Chat's one usage object is complete, a zero prompt included.
+      input_reported_ = input_reported_ || provider_ == Dialect::kOpenAiChat;
+    }
+  }
+
+  Dialect provider_;
   SseParser parser_;
   std::unique_ptr<StreamDecoder> decoder_;
   std::unique_ptr<StreamEncoder> encoder_;
   std::vector<SseEvent> sse_;
   std::vector<ir::StreamEvent> events_;
   Usage usage_;
+  std::int64_t prompt_estimate_ = 0;
+  std::int64_t output_bytes_ = 0;
+  bool input_reported_ = false;
+  bool output_final_ = false;
 };
 
 }  // namespace
@@ -181,8 +223,9 @@ RequestContext context_from_request(Dialect caller, const boost::json::object& b
   ctx.stream = bool_or(body, "stream");
   if (const auto* so = obj(body, "stream_options"))
     ctx.include_usage = bool_or(*so, "include_usage");
-  if (caller == Dialect::kAnthropicMessages)
-    ctx.estimated_input_tokens = estimate_input_tokens(body);
+  ctx.estimated_input_tokens = caller == Dialect::kAnthropicMessages ? estimate_input_tokens(body)
+                                                                     : estimate_prompt_tokens(body);
+  ctx.max_output_tokens = max_output_tokens(body);
   return ctx;
 }
 
@@ -257,9 +300,10 @@ Usage usage_from_response(Dialect dialect, const boost::json::object& body) {
 
 std::unique_ptr<StreamConverter> make_stream_converter(Dialect provider, Dialect caller,
                                                        const RequestContext& ctx) {
-  if (provider == caller) return make_usage_observer(provider);
+  if (provider == caller) return make_usage_observer(provider, ctx);
   if (!can_translate(caller, provider)) return nullptr;
-  return std::make_unique<TranslatingStream>(make_decoder(provider), make_encoder(caller, ctx));
+  return std::make_unique<TranslatingStream>(provider, make_decoder(provider),
+                                             make_encoder(caller, ctx), ctx.estimated_input_tokens);
 }
 
 }  // namespace aigw::translate

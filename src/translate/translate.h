@@ -27,13 +27,17 @@ bool can_translate(Dialect caller, Dialect provider);
 struct RequestContext {
   std::string model;  // the model the caller asked for (fallback for answers)
   bool stream = false;
-  bool include_usage = false;               // chat callers: stream_options.include_usage was set
-  std::int64_t estimated_input_tokens = 0;  // for message_start when the provider reports late
+  bool include_usage = false;  // chat callers: stream_options.include_usage was set
+  // The prompt's estimate (estimate_prompt_tokens, or estimate_input_tokens for Anthropic
+  // callers): message_start when the provider reports late, reservations, broken streams.
+  std::int64_t estimated_input_tokens = 0;
+  std::optional<std::int64_t> max_output_tokens;  // the caller's output limit, if it set one
   std::int64_t created = 0;  // unix seconds for `created` fields (the gateway's clock)
   std::string request_id;    // id fallback when the provider gives none
 };
 
-// Reads model, stream, include_usage and an input estimate from the caller's request body.
+// Reads model, stream, include_usage, the output limit and an input estimate from the caller's
+// request body.
 RequestContext context_from_request(Dialect caller, const boost::json::object& body);
 
 // Converts a request body from the caller's dialect to the provider's. Equal dialects return
@@ -64,8 +68,13 @@ class StreamConverter {
   virtual void finish(std::string& client_out) = 0;
   // The upstream broke: emits an error event in the caller's dialect (once).
   virtual void fail(std::string_view message, std::string& client_out) = 0;
-  // Tokens seen so far (input, output, cached); kept when the stream breaks.
+  // Tokens the provider reported so far (input, output, cached); kept when the stream breaks.
   virtual const Usage& usage() const = 0;
+  // What to charge for the stream as far as it went: the provider's counts where it reported
+  // them, estimates where it did not (charged_usage) — the prompt when no input count came,
+  // the output bytes seen so far when the final output count did not come (the caller left or
+  // the provider broke off first). Usage::estimated_tokens says how much is estimated.
+  virtual Usage consumed() const = 0;
 };
 
 // Null when the pair cannot be translated (see can_translate).
@@ -73,11 +82,12 @@ std::unique_ptr<StreamConverter> make_stream_converter(Dialect provider, Dialect
                                                        const RequestContext& ctx);
 
 // Passthrough streams (same dialect): bytes go out unchanged, usage is read on the way.
-std::unique_ptr<StreamConverter> make_usage_observer(Dialect dialect);
+std::unique_ptr<StreamConverter> make_usage_observer(Dialect dialect,
+                                                     const RequestContext& ctx = {});
 // A chat passthrough stream for which the gateway set stream_options.include_usage itself:
 // usage is read from the final usage-only chunk, which is then dropped (the caller did not
 // ask for it); every other event goes out as it came, re-framed as `data: …\n\n`.
-std::unique_ptr<StreamConverter> make_chat_usage_stripper();
+std::unique_ptr<StreamConverter> make_chat_usage_stripper(const RequestContext& ctx = {});
 
 // Usage of a whole answer in `dialect`.
 Usage usage_from_response(Dialect dialect, const boost::json::object& body);
@@ -86,5 +96,23 @@ Usage usage_from_response(Dialect dialect, const boost::json::object& body);
 // providers that cannot count: about four characters per token over system, messages and
 // tools, plus a small per-message overhead and a flat cost per image. Never exact.
 std::int64_t estimate_input_tokens(const boost::json::object& anthropic_request);
+
+// Estimates where the provider gave no count yet (token_estimate.cc). The rule: about four
+// bytes of text per token (rounded up), plus 3 tokens per request, 4 per message (or content
+// entry), 16 per tool definition and a flat 1,600 per image, audio clip or file.
+//
+// The prompt of a request in any dialect: the text of its messages / input / contents,
+// system prompt, instructions and tools (ids, roles and types are not counted).
+std::int64_t estimate_prompt_tokens(const boost::json::object& request);
+// The output limit the request sets: max_completion_tokens, max_output_tokens, max_tokens or
+// generationConfig.maxOutputTokens (Gemini); nullopt when none is set (or it is not positive).
+std::optional<std::int64_t> max_output_tokens(const boost::json::object& request);
+// Bytes of answer text (text, tool arguments, reasoning) as tokens: ceil(bytes / 4).
+std::int64_t tokens_for_bytes(std::int64_t bytes);
+// A stream's charge: `reported` as far as it goes; the prompt estimate replaces the input
+// unless `input_reported`; unless `output_final`, the output is the larger of the reported
+// count and tokens_for_bytes(output_bytes). estimated_tokens sums the replaced parts.
+Usage charged_usage(const Usage& reported, bool input_reported, bool output_final,
+                    std::int64_t prompt_estimate, std::int64_t output_bytes);
 
 }  // namespace aigw::translate

@@ -1,5 +1,7 @@
 // Passthrough streams: the bytes go to the client untouched while the usage counters are read
-// from the events that carry them (only those are parsed).
+// from the events that carry them, and the answer's text is measured for an estimate when the
+// provider's final counts never come (only events that carry either are parsed, each once,
+// into a stack buffer).
 #include "translate/dialects.h"
 #include "translate/json_util.h"
 
@@ -10,8 +12,10 @@ using namespace detail;
 
 class UsageObserver final : public StreamConverter {
  public:
-  UsageObserver(Dialect dialect, bool strip_usage_chunk)
-      : dialect_(dialect), strip_usage_chunk_(strip_usage_chunk) {}
+  UsageObserver(Dialect dialect, bool strip_usage_chunk, std::int64_t prompt_estimate)
+      : dialect_(dialect),
+        strip_usage_chunk_(strip_usage_chunk),
+        prompt_estimate_(prompt_estimate) {}
 
   void feed(std::string_view bytes, std::string& out) override {
     if (!strip_usage_chunk_) out.append(bytes);
@@ -43,43 +47,139 @@ class UsageObserver final : public StreamConverter {
 
   const Usage& usage() const override { return usage_; }
 
+  Usage consumed() const override {
+    return charged_usage(usage_, input_reported_, output_final_, prompt_estimate_, output_bytes_);
+  }
+
  private:
   // Stripping re-frames every event but the usage-only chunk the gateway asked for.
   void drain(std::string& out) {
     for (const auto& ev : events_) {
       const bool has_usage = ev.data.find("sage") != std::string::npos;
-      if (has_usage) on_usage_event(ev.data);
-      if (strip_usage_chunk_ && !(has_usage && is_usage_only_chunk(ev.data))) {
-        append_sse(out, ev.event, ev.data);
+      bool usage_only = false;
+      if (has_usage || carries_output(ev)) {
+        unsigned char buffer[4096];
+        json::monotonic_resource memory(buffer, sizeof buffer);
+        boost::system::error_code ec;
+        const json::value v = json::parse(ev.data, ec, &memory);
+        if (!ec && v.is_object()) {
+          const auto& o = v.get_object();
+          measure_output(ev, o);
+          if (has_usage) on_usage_event(o);
+          usage_only = has_usage && strip_usage_chunk_ && is_usage_only_chunk(o);
+        }
       }
+      if (strip_usage_chunk_ && !usage_only) append_sse(out, ev.event, ev.data);
     }
     events_.clear();
   }
 
+  // Events that may carry answer text: every chat and Gemini chunk; Anthropic's content
+  // blocks; Responses' *.delta events (their *.done and response.completed repeat the text).
+  bool carries_output(const SseEvent& ev) const {
+    switch (dialect_) {
+      case Dialect::kOpenAiChat:
+        return ev.data != "[DONE]";
+      case Dialect::kGoogleGemini:
+        return true;
+      case Dialect::kAnthropicMessages:
+        return ev.event.empty() ? ev.data.find("\"content_block_") != std::string::npos
+                                : ev.event.starts_with("content_block_");
+      case Dialect::kOpenAiResponses:
+        return ev.event.empty() ? ev.data.find(".delta\"") != std::string::npos
+                                : ev.event.ends_with(".delta");
+    }
+    return false;
+  }
+
+  void add_bytes(std::string_view s) { output_bytes_ += static_cast<std::int64_t>(s.size()); }
+
+  void measure_output(const SseEvent& ev, const json::object& o) {
+    switch (dialect_) {
+      case Dialect::kOpenAiChat: {
+        const auto* choices = arr(o, "choices");
+        if (!choices) return;
+        for (const auto& c : *choices) {
+          const auto* delta = c.is_object() ? obj(c.get_object(), "delta") : nullptr;
+          if (!delta) continue;
+          for (const char* key : {"content", "reasoning_content", "reasoning", "refusal"}) {
+            add_bytes(str(*delta, key));
+          }
+          const auto* calls = arr(*delta, "tool_calls");
+          if (!calls) continue;
+          for (const auto& call : *calls) {
+            const auto* fn = call.is_object() ? obj(call.get_object(), "function") : nullptr;
+            if (!fn) continue;
+            add_bytes(str(*fn, "name"));
+            add_bytes(str(*fn, "arguments"));
+          }
+        }
+        return;
+      }
+      case Dialect::kGoogleGemini: {
+        const auto* candidates = arr(o, "candidates");
+        if (!candidates || candidates->empty() || !candidates->front().is_object()) return;
+        const auto* content = obj(candidates->front().get_object(), "content");
+        const auto* parts = content ? arr(*content, "parts") : nullptr;
+        if (!parts) return;
+        for (const auto& p : *parts) {
+          if (!p.is_object()) continue;
+          add_bytes(str(p.get_object(), "text"));
+          if (const auto* call = obj(p.get_object(), "functionCall")) {
+            add_bytes(str(*call, "name"));
+            if (const auto* args = field(*call, "args")) {
+              output_bytes_ += static_cast<std::int64_t>(json::serialize(*args).size());
+            }
+          }
+        }
+        return;
+      }
+      case Dialect::kAnthropicMessages: {
+        if (const auto* d = obj(o, "delta")) {
+          for (const char* key : {"text", "thinking", "partial_json"}) add_bytes(str(*d, key));
+        }
+        if (const auto* b = obj(o, "content_block")) {
+          for (const char* key : {"text", "thinking", "name"}) add_bytes(str(*b, key));
+        }
+        return;
+      }
+      case Dialect::kOpenAiResponses:
+        if (ev.event.empty() || ev.event.ends_with(".delta")) add_bytes(str(o, "delta"));
+        return;
+    }
+  }
+
   // A chat chunk with usage and no choices: the one `include_usage` adds at the end.
-  static bool is_usage_only_chunk(std::string_view data) {
-    const json::value v = parse_or_null(data);
-    const auto* o = v.if_object();
-    if (!o || !obj(*o, "usage")) return false;
-    const auto* choices = o->if_contains("choices");
+  static bool is_usage_only_chunk(const json::object& o) {
+    if (!obj(o, "usage")) return false;
+    const auto* choices = o.if_contains("choices");
     return !choices || (choices->is_array() && choices->as_array().empty());
   }
 
-  void on_usage_event(std::string_view data) {
-    const json::value v = parse_or_null(data);
-    if (!v.is_object()) return;
-    const auto& o = v.as_object();
+  // Chat and Responses report once, complete, at the end; Gemini repeats running counts,
+  // final in the chunk that finishes; Anthropic merges (below).
+  void on_usage_event(const json::object& o) {
     switch (dialect_) {
       case Dialect::kOpenAiChat:
-        if (const auto* u = obj(o, "usage")) usage_ = ir::to_usage(read_chat_usage(*u));
+        if (const auto* u = obj(o, "usage")) {
+          usage_ = ir::to_usage(read_chat_usage(*u));
+          input_reported_ = output_final_ = true;
+        }
         break;
       case Dialect::kGoogleGemini:
-        if (const auto* u = obj(o, "usageMetadata")) usage_ = ir::to_usage(read_gemini_usage(*u));
+        if (const auto* u = obj(o, "usageMetadata")) {
+          usage_ = ir::to_usage(read_gemini_usage(*u));
+          input_reported_ = input_reported_ || usage_.input_tokens > 0;
+          output_final_ = output_final_ || finishes(o);
+        }
         break;
       case Dialect::kOpenAiResponses:
         if (const auto* r = obj(o, "response")) {
           // response.created carries "usage": null; only a real count replaces ours.
-          if (const Usage u = usage_from_response(dialect_, *r); u.known) usage_ = u;
+          if (const Usage u = usage_from_response(dialect_, *r); u.known) {
+            usage_ = u;
+            input_reported_ = output_final_ = true;
+          }
         }
         break;
       case Dialect::kAnthropicMessages:
@@ -88,11 +188,20 @@ class UsageObserver final : public StreamConverter {
     }
   }
 
+  static bool finishes(const json::object& gemini_chunk) {
+    const auto* candidates = arr(gemini_chunk, "candidates");
+    if (!candidates || candidates->empty() || !candidates->front().is_object()) return false;
+    return !str(candidates->front().get_object(), "finishReason").empty();
+  }
+
   // Input arrives in message_start, output in message_delta: later counters overwrite.
   void merge_anthropic(const json::object& o) {
     const json::object* u = obj(o, "usage");
+    const bool start = obj(o, "message") != nullptr;  // message_start; message_delta at the end
     if (const auto* m = obj(o, "message")) u = obj(*m, "usage");
     if (!u) return;
+    if (start) input_reported_ = input_reported_ || u->contains("input_tokens");
+    if (!start) output_final_ = output_final_ || u->contains("output_tokens");
     for (const char* key : {"input_tokens", "cache_read_input_tokens",
                             "cache_creation_input_tokens", "output_tokens"}) {
       if (const auto n = opt_int(*u, key)) anthropic_[key] = *n;
@@ -102,21 +211,25 @@ class UsageObserver final : public StreamConverter {
 
   Dialect dialect_;
   bool strip_usage_chunk_;
+  std::int64_t prompt_estimate_;
   SseParser parser_;
   std::vector<SseEvent> events_;
   json::object anthropic_;
   Usage usage_;
+  std::int64_t output_bytes_ = 0;
+  bool input_reported_ = false;
+  bool output_final_ = false;
   bool failed_ = false;
 };
 
 }  // namespace
 
-std::unique_ptr<StreamConverter> make_usage_observer(Dialect dialect) {
-  return std::make_unique<UsageObserver>(dialect, false);
+std::unique_ptr<StreamConverter> make_usage_observer(Dialect dialect, const RequestContext& ctx) {
+  return std::make_unique<UsageObserver>(dialect, false, ctx.estimated_input_tokens);
 }
 
-std::unique_ptr<StreamConverter> make_chat_usage_stripper() {
-  return std::make_unique<UsageObserver>(Dialect::kOpenAiChat, true);
+std::unique_ptr<StreamConverter> make_chat_usage_stripper(const RequestContext& ctx) {
+  return std::make_unique<UsageObserver>(Dialect::kOpenAiChat, true, ctx.estimated_input_tokens);
 }
 
 }  // namespace aigw::translate

@@ -372,7 +372,8 @@ TEST(AdminCliTest, TeamsBudgetsLimitsAndUsageThroughTheCli) {
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   // RFC 4180: CRLF line ends.
   EXPECT_EQ(csv.out.substr(0, csv.out.find("\r\n")),
-            "team,model,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd");
+            "team,model,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd,"
+            "estimated_requests,estimated_tokens");
   EXPECT_NE(csv.out.find("\r\nops,mock-gpt,16,24,0,2,2,"), std::string::npos) << csv.out;
   const auto bad = run_script(env, aigw + " admin usage --from yesterday");
   EXPECT_NE(bad.exit_code, 0);

@@ -532,8 +532,9 @@ TEST_F(BudgetAuthTest, AdminNeedsItsScopeAndARaisedBudgetServesAgainAndSurvivesA
   ASSERT_EQ(csv.status, 200) << csv.body;
   EXPECT_EQ(csv.header("content-type").rfind("text/csv", 0), 0u) << csv.header("content-type");
   EXPECT_EQ(csv.body,
-            "team,model,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd\r\n"
-            "alpha,gpt-4o,30,15,0,3,0,0.000225\r\n");
+            "team,model,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd,"
+            "estimated_requests,estimated_tokens\r\n"
+            "alpha,gpt-4o,30,15,0,3,0,0.000225,0,0\r\n");
   EXPECT_EQ(http_request(gw->port(), "GET", "/admin/usage?format=csv", bearer(alpha)).status, 403);
 }
 

@@ -53,6 +53,14 @@ net::awaitable<bool> wait_on_timer(net::steady_timer& timer, std::chrono::millis
   co_return !ec;
 }
 
+// Waits until `gate` opens (none: at once); false when the wait was cancelled.
+net::awaitable<bool> wait_for_gate(net::steady_timer& timer, const std::shared_ptr<Gate>& gate) {
+  while (gate && !gate->is_open()) {
+    if (!co_await wait_on_timer(timer, std::chrono::milliseconds(2))) co_return false;
+  }
+  co_return true;
+}
+
 }  // namespace
 
 std::string UpstreamRequest::header(std::string_view name) const {
@@ -86,7 +94,8 @@ Reply Reply::sse(std::vector<std::string> events, std::chrono::milliseconds gap,
   r.status = status;
   r.headers = {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}};
   for (std::size_t i = 0; i < events.size(); ++i) {
-    r.chunks.push_back({i == 0 ? std::chrono::milliseconds(0) : gap, std::move(events[i])});
+    r.chunks.push_back(
+        {i == 0 ? std::chrono::milliseconds(0) : gap, std::move(events[i]), nullptr});
   }
   return r;
 }
@@ -234,6 +243,7 @@ net::awaitable<void> FakeUpstream::Impl::serve_requests(Stream& stream, tcp::soc
     const std::size_t index = record(std::move(rec));
 
     if (!co_await wait_on_timer(timer, reply.delay)) co_return;
+    if (!co_await wait_for_gate(timer, reply.gate)) co_return;
 
     switch (reply.kind) {
       case Reply::Kind::kCloseBeforeAnswer:
@@ -273,6 +283,7 @@ net::awaitable<void> FakeUpstream::Impl::serve_requests(Stream& stream, tcp::soc
         if (hec) co_return;
         for (const auto& chunk : reply.chunks) {
           if (!co_await wait_on_timer(timer, chunk.delay)) co_return;
+          if (!co_await wait_for_gate(timer, chunk.gate)) co_return;
           if (chunk.data.empty()) continue;  // an empty chunk would end the body
           last_write(index);
           auto [ec, n] =

@@ -2,6 +2,7 @@
 // with its own io_context thread, answering each request as the test's handler scripts it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -35,10 +36,23 @@ struct UpstreamRequest {
   std::string query() const;  // after '?', "" when none
 };
 
-// One piece of a streamed answer, written after waiting `delay`.
+// Holds answers (or the rest of a stream) until the test opens it, from any thread: the test
+// orders "the gateway has these requests in flight" before "the provider answers" without a
+// sleep. A closed gate is polled every 2 ms by the fake provider's thread.
+class Gate {
+ public:
+  void open() { open_.store(true); }
+  bool is_open() const { return open_.load(); }
+
+ private:
+  std::atomic<bool> open_{false};
+};
+
+// One piece of a streamed answer, written after waiting `delay` (and for `gate`, when set).
 struct StreamChunk {
   std::chrono::milliseconds delay{0};
   std::string data;
+  std::shared_ptr<Gate> gate;
 };
 
 // How the fake provider answers one request.
@@ -58,6 +72,7 @@ struct Reply {
   bool close_mid_stream = false;       // stream: close after the chunks, without the last chunk
   bool close_after = false;            // answer with Connection: close and close
   bool drop_after = false;             // answer as if keeping the connection alive, then close it
+  std::shared_ptr<Gate> gate;          // when set: no byte of answer before it opens
 
   // A whole JSON answer (content-type application/json unless `headers` names one).
   static Reply json(int status, std::string body, Headers headers = {});

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <thread>
 
@@ -87,7 +88,7 @@ TEST(BudgetTrackerTest, ExhaustedBudgetIsRefusedNamingTeamPeriodUseAndReset) {
   EXPECT_EQ(d.reset_at, at(2026, 12, 1));
   EXPECT_EQ(d.retry_after_seconds, (at(2026, 12, 1) - now).count());
 
-  const Result<BudgetDecision> admitted = t.admit("platform", now);
+  const Result<Admission> admitted = t.admit("platform", now, {});
   ASSERT_FALSE(admitted.ok());
   const ApiError& e = admitted.error();
   EXPECT_EQ(e.status, 429);
@@ -111,7 +112,7 @@ TEST(BudgetTrackerTest, UsdBudgetRefusesOnceSpent) {
   t.settle(used("platform", 10, 10, at(2026, 11, 24), 150.0));
   EXPECT_TRUE(t.check("platform", at(2026, 11, 24)).allowed);
   t.settle(used("platform", 10, 10, at(2026, 11, 24, 1), 50.13));
-  const auto r = t.admit("platform", at(2026, 11, 24, 2));
+  const auto r = t.admit("platform", at(2026, 11, 24, 2), {});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message,
             "team \"platform\" spent $200.13 of its $200.00 USD for the monthly budget (2026-11); "
@@ -255,17 +256,162 @@ TEST(BudgetTrackerTest, ConcurrentSettlesFromManyThreadsLoseNothing) {
   EXPECT_EQ(requests, kThreads * kPerThread);
 }
 
-TEST(BudgetTrackerTest, OvershootIsBoundedByTheRequestsInFlight) {
+TEST(BudgetTrackerTest, ALoneRequestIsAdmittedWhateverItsReservationAndTheNextOneSeesIt) {
   BudgetTracker t;
   t.set_budget("platform", tokens(1'000));
-  t.settle(used("platform", 900, 0, at(2026, 11, 24)));
-  // Eight requests are admitted before any of them settles (they all see 900 < 1,000).
-  constexpr int kInFlight = 8;
-  for (int i = 0; i < kInFlight; ++i) ASSERT_TRUE(t.check("platform", at(2026, 11, 24, 1)).allowed);
-  for (int i = 0; i < kInFlight; ++i) t.settle(used("platform", 100, 0, at(2026, 11, 24, 2, i)));
+  t.settle(used("platform", 990, 0, at(2026, 11, 24)));
+  const TimePoint now = at(2026, 11, 24, 1);
+  // 10 tokens left; an agent asks for 32k: its own reservation is not compared with that.
+  auto first = t.admit("platform", now, {32'000 + 50, 0});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->decision.reserved_tokens, 0);  // the state it was admitted on
+  EXPECT_EQ(first->reservation.tokens(), 32'050);
+  EXPECT_EQ(t.check("platform", now).reserved_tokens, 32'050);
+  EXPECT_EQ(t.check("platform", now).in_flight, 1);
+
+  // The next one sees 990 used + 32,050 reserved: refused, briefly (not until the reset).
+  const auto second = t.admit("platform", now, {100, 0});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().retry_after, 1);
+  EXPECT_EQ(second.error().message,
+            "team \"platform\" used 990 of its 1,000 tokens for the monthly budget (2026-11) and "
+            "its requests in flight have reserved 32,050 more; retry when they finish");
+
+  // Ended without usage (a provider error): the reservation goes back.
+  first->reservation.release();
+  EXPECT_EQ(t.check("platform", now).reserved_tokens, 0);
+  EXPECT_EQ(t.check("platform", now).in_flight, 0);
+  EXPECT_TRUE(t.admit("platform", now, {100, 0}).ok());  // and its destructor released it too
+  EXPECT_EQ(t.check("platform", now).reserved_tokens, 0);
+}
+
+TEST(BudgetTrackerTest, SettlingReplacesTheReservationWithTheUsageOnce) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000));
+  auto a = t.admit("platform", at(2026, 11, 24), {600, 0});
+  ASSERT_TRUE(a.ok());
+  t.settle(used("platform", 100, 20, at(2026, 11, 24, 1)), a->reservation);
+  EXPECT_FALSE(a->reservation.active());
+  a->reservation.release();  // nothing left: no double release
+  BudgetDecision d = t.check("platform", at(2026, 11, 24, 1));
+  EXPECT_EQ(d.used_tokens, 120);
+  EXPECT_EQ(d.reserved_tokens, 0);
+  EXPECT_EQ(d.in_flight, 0);
+  EXPECT_EQ(d.requests, 1);
+}
+
+TEST(BudgetTrackerTest, MovedReservationsAreReleasedOnceByTheirLastOwner) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000));
+  {
+    BudgetReservation outer;
+    {
+      auto a = t.admit("platform", at(2026, 11, 24), {300, 0});
+      ASSERT_TRUE(a.ok());
+      outer = std::move(a->reservation);
+    }  // the moved-from one releases nothing
+    EXPECT_EQ(t.check("platform", at(2026, 11, 24)).reserved_tokens, 300);
+  }
+  EXPECT_EQ(t.check("platform", at(2026, 11, 24)).reserved_tokens, 0);
+}
+
+TEST(BudgetTrackerTest, UsdReservationsCountAgainstAUsdBudget) {
+  BudgetTracker t;
+  t.set_budget("platform", TeamBudget{0, 10.0, BudgetPeriod(PeriodKind::kMonthly)});
+  t.settle(used("platform", 10, 10, at(2026, 11, 24), 9.0));
+  auto a = t.admit("platform", at(2026, 11, 24), {1'000, 1.5});
+  ASSERT_TRUE(a.ok());
+  const auto b = t.admit("platform", at(2026, 11, 24), {1'000, 0.01});
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().message,
+            "team \"platform\" spent $9.00 of its $10.00 USD for the monthly budget (2026-11) and "
+            "its requests in flight have reserved $1.50 more; retry when they finish");
+}
+
+TEST(BudgetTrackerTest, AReservationStraddlingAResetIsReleasedAndItsUsageCountsInTheNewPeriod) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000, PeriodKind::kDaily));
+  auto a = t.admit("platform", at(2026, 11, 24, 23, 59), {500, 0});
+  ASSERT_TRUE(a.ok());
+  t.settle(used("platform", 40, 2, at(2026, 11, 25, 0, 1)), a->reservation);
+  const BudgetDecision d = t.check("platform", at(2026, 11, 25, 0, 2));
+  EXPECT_EQ(d.period, "2026-11-25");
+  EXPECT_EQ(d.used_tokens, 42);
+  EXPECT_EQ(d.reserved_tokens, 0);
+}
+
+// The bound of budget_tracker.h: with one token left, however many requests arrive at once,
+// one is admitted; the use ends below budget + that one request's usage.
+TEST(BudgetTrackerTest, ConcurrentAdmissionsWithOneTokenLeftAdmitOneRequest) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000));
+  t.settle(used("platform", 999, 0, at(2026, 11, 24)));
+  constexpr int kThreads = 64;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<Admission> admitted(kThreads);
+  std::vector<char> ok(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (!go.load()) std::this_thread::yield();
+      auto a = t.admit("platform", at(2026, 11, 24, 1), {3 + 4 + 25 + 64, 0});
+      if (!a.ok()) return;
+      ok[static_cast<std::size_t>(i)] = 1;
+      admitted[static_cast<std::size_t>(i)] = std::move(*a);
+    });
+  }
+  while (ready.load() < kThreads) std::this_thread::yield();
+  go = true;
+  for (auto& th : threads) th.join();
+  int passed = 0;
+  for (int i = 0; i < kThreads; ++i) {
+    if (!ok[static_cast<std::size_t>(i)]) continue;
+    ++passed;
+    t.settle(used("platform", 30, 60, at(2026, 11, 24, 2)),
+             admitted[static_cast<std::size_t>(i)].reservation);
+  }
+  EXPECT_EQ(passed, 1);
   const BudgetDecision d = t.check("platform", at(2026, 11, 24, 3));
-  EXPECT_FALSE(d.allowed);  // the next one is refused
-  EXPECT_LE(d.used_tokens - 1'000, kInFlight * 100);
+  EXPECT_EQ(d.used_tokens, 999 + 90);
+  EXPECT_EQ(d.reserved_tokens, 0);
+  EXPECT_FALSE(d.allowed);
+}
+
+// Many threads admitting and settling in a loop, each using at most what it reserved: the
+// budget is never passed by more than one request's usage, and nothing stays reserved.
+TEST(BudgetTrackerTest, UnderConcurrencyTheOvershootStaysBelowOneRequest) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(100'000));
+  constexpr int kThreads = 8;
+  constexpr std::int64_t kReserve = 700;
+  std::atomic<std::int64_t> largest{0};
+  std::vector<std::thread> threads;
+  for (int th = 0; th < kThreads; ++th) {
+    threads.emplace_back([&, th] {
+      for (int i = 0;; ++i) {
+        auto a = t.admit("platform", at(2026, 11, 24, 1), {kReserve, 0});
+        if (!a.ok()) {
+          if (a.error().retry_after > 1) return;  // used up: until the reset
+          std::this_thread::yield();              // filled by others in flight: they settle soon
+          continue;
+        }
+        const std::int64_t in = 100 + (i * 7 + th) % 300;
+        const std::int64_t out = (i * 13 + th) % 300;
+        std::int64_t seen = largest.load();
+        while (in + out > seen && !largest.compare_exchange_weak(seen, in + out)) {
+        }
+        t.settle(used("platform", in, out, at(2026, 11, 24, 1)), a->reservation);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const BudgetDecision d = t.check("platform", at(2026, 11, 24, 2));
+  EXPECT_GE(d.used_tokens, 100'000);
+  EXPECT_LT(d.used_tokens, 100'000 + largest.load());
+  EXPECT_EQ(d.reserved_tokens, 0);
+  EXPECT_EQ(d.in_flight, 0);
 }
 
 TEST(BudgetTrackerTest, ThousandsSeparators) {

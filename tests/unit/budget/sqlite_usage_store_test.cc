@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -296,6 +298,102 @@ TEST(SqliteStoreTest, AdminRecordsPersistAcrossARestart) {
   EXPECT_EQ(teams->front().name, "platform");
   EXPECT_EQ(teams->front().value, R"({"tokens":2})");
   EXPECT_EQ(teams->front().updated_at, at(2026, 11, 25));
+}
+
+TEST(SqliteStoreTest, EstimatedChargesAreCountedApartInTheReport) {
+  TempDir dir;
+  auto store = open_store(dir.file("aigw.db"));
+  ASSERT_TRUE(store);
+  store->append(record("", "platform", "ci", "gpt-4o", 100, 10, at(2026, 11, 24)));
+  UsageRecord estimated = record("", "platform", "ci", "gpt-4o", 107, 5, at(2026, 11, 24));
+  estimated.usage.estimated_tokens = 112;
+  store->append(estimated);
+  ASSERT_FALSE(store->flush());
+  const ReportRow t = total(*store);
+  EXPECT_EQ(t.requests, 2);
+  EXPECT_EQ(t.input_tokens, 207);
+  EXPECT_EQ(t.estimated_requests, 1);
+  EXPECT_EQ(t.estimated_tokens, 112);
+}
+
+// A ledger written by the first version (user_version 1, no estimate columns) is upgraded in
+// place at open, keeping its rows.
+TEST(SqliteStoreTest, AVersionOneLedgerIsMigratedKeepingItsRows) {
+  TempDir dir;
+  const std::string path = dir.file("aigw.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v1 = R"sql(
+CREATE TABLE settled_requests (request_id TEXT PRIMARY KEY, settled_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX settled_requests_at ON settled_requests(settled_at);
+CREATE TABLE usage_daily (
+  team TEXT NOT NULL, client TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
+  day TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens INTEGER NOT NULL DEFAULT 0, cost_usd REAL NOT NULL DEFAULT 0,
+  requests INTEGER NOT NULL DEFAULT 0, unpriced_requests INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (team, client, provider, model, day));
+CREATE INDEX usage_daily_day ON usage_daily(day);
+CREATE TABLE budget_usage (team TEXT NOT NULL, period_key TEXT NOT NULL,
+  tokens INTEGER NOT NULL DEFAULT 0, cost_usd REAL NOT NULL DEFAULT 0,
+  requests INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (team, period_key));
+CREATE TABLE admin_records (kind TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL, PRIMARY KEY (kind, name));
+INSERT INTO usage_daily VALUES ('platform', 'ci', 'openai', 'gpt-4o', '2026-11-24', 50, 5, 0, 0.5, 3, 0);
+INSERT INTO budget_usage VALUES ('platform', '2026-11', 55, 0.5, 3);
+PRAGMA user_version = 1;
+)sql";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = open_store(path);
+  ASSERT_TRUE(store);
+  UsageRecord estimated = record("", "platform", "ci", "gpt-4o", 10, 2, at(2026, 11, 24));
+  estimated.usage.estimated_tokens = 12;
+  store->append(estimated);
+  ASSERT_FALSE(store->flush());
+  const ReportRow t = total(*store);
+  EXPECT_EQ(t.requests, 4);
+  EXPECT_EQ(t.input_tokens, 60);
+  EXPECT_EQ(t.estimated_requests, 1);
+  EXPECT_EQ(t.estimated_tokens, 12);
+  const auto totals = store->period_totals();
+  ASSERT_TRUE(totals.ok());
+  ASSERT_EQ(totals->size(), 1u);
+  EXPECT_EQ(totals->front().tokens, 55 + 12);
+  store.reset();
+  // Opening again finds version 2: nothing to migrate, nothing lost.
+  store = open_store(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(total(*store).estimated_tokens, 12);
+}
+
+// The ledger says who used what: 0600 whatever the umask, its -wal and -shm files included.
+TEST(SqliteStoreTest, TheLedgerFilesArePrivateUnderUmask022) {
+  TempDir dir;
+  const std::string path = dir.file("aigw.db");
+  const mode_t old = ::umask(022);
+  auto store = open_store(path);
+  ::umask(old);
+  ASSERT_TRUE(store);
+  store->append(record("", "platform", "ci", "gpt-4o", 1, 1, at(2026, 11, 24)));
+  ASSERT_FALSE(store->flush());
+  for (const std::string& f : {path, path + "-wal", path + "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(f.c_str(), &st), 0) << f;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << f;
+  }
+  store.reset();
+  // A ledger an older version left readable is tightened at open.
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  const mode_t again = ::umask(022);
+  store = open_store(path);
+  ::umask(again);
+  ASSERT_TRUE(store);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST(SqliteStoreTest, AnUnusablePathIsAnErrorValue) {

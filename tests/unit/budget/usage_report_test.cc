@@ -49,11 +49,12 @@ TEST(BudgetReportTest, CsvQuotesFieldsAndDefusesFormulas) {
   const std::string csv = render_report_csv(rows(), {ReportField::kTeam, ReportField::kModel});
   EXPECT_EQ(csv,
             "team,model,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,"
-            "cost_usd\r\n"
-            "platform,gpt-4o,100,10,5,2,0,0.250000\r\n"
-            "'=cmd|' /C calc'!A0,\"odd, \"\"quoted\"\" model\",1,0,0,1,1,0.000000\r\n");
+            "cost_usd,estimated_requests,estimated_tokens\r\n"
+            "platform,gpt-4o,100,10,5,2,0,0.250000,0,0\r\n"
+            "'=cmd|' /C calc'!A0,\"odd, \"\"quoted\"\" model\",1,0,0,1,1,0.000000,0,0\r\n");
   EXPECT_EQ(render_report_csv({}, {ReportField::kDay}),
-            "day,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd\r\n");
+            "day,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd,"
+            "estimated_requests,estimated_tokens\r\n");
 }
 
 TEST(BudgetReportTest, GroupByParsesKnownFieldsOnly) {

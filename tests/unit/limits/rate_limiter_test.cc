@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include "config/config_node.h"
 #include "limits/limits_config.h"
@@ -54,6 +56,75 @@ TEST(RateLimiterTest, TokensAreCountedAfterTheResponseAndStopTheNextRequest) {
   EXPECT_EQ(d.retry_after_seconds, 60 + 20);
   EXPECT_NE(rate_limited_error(d).message.find("1000 tokens per minute"), std::string::npos);
   EXPECT_TRUE(l.check(s, 200 + 80'000).allowed);
+}
+
+TEST(RateLimiterTest, TokensReservedByRequestsInFlightCountUntilReleased) {
+  RateLimiter l;
+  const RateScope s[] = {team("platform", 0, 1'000), client("ci-bot", 0, 5'000)};
+  TokenReservation first;
+  TokenReservation second;
+  // A lone request is admitted whatever it reserves; the next one sees it.
+  ASSERT_TRUE(l.check(s, 0, 600, &first).allowed);
+  EXPECT_EQ(l.reserved_tokens(RateScopeKind::kTeam, "platform"), 600);
+  EXPECT_EQ(l.reserved_tokens(RateScopeKind::kClient, "ci-bot"), 600);
+  const RateDecision d = l.check(s, 1, 600, &second);
+  ASSERT_TRUE(d.allowed);  // 600 reserved < 1,000
+  EXPECT_EQ(d.tokens.remaining, 400);
+  TokenReservation third;
+  const RateDecision refused = l.check(s, 2, 600, &third);
+  ASSERT_FALSE(refused.allowed);  // 1,200 reserved: full
+  EXPECT_TRUE(refused.denied_on_tokens);
+  EXPECT_EQ(refused.retry_after_seconds, 1);
+  EXPECT_FALSE(third.active());
+  // Settling: the real tokens enter the window, the reservation leaves.
+  l.record_tokens(s, 100, 3);
+  first.release();
+  second.release();
+  EXPECT_EQ(l.reserved_tokens(RateScopeKind::kTeam, "platform"), 0);
+  EXPECT_EQ(l.reserved_tokens(RateScopeKind::kClient, "ci-bot"), 0);
+  EXPECT_TRUE(l.check(s, 4, 600, &third).allowed);
+  { TokenReservation gone = std::move(third); }  // released by its destructor
+  EXPECT_EQ(l.reserved_tokens(RateScopeKind::kTeam, "platform"), 0);
+}
+
+TEST(RateLimiterTest, ConcurrentChecksDoNotPassOnTheSameRoom) {
+  RateLimiter l;
+  const RateScope s[] = {team("platform", 0, 1'000)};
+  constexpr int kThreads = 32;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::atomic<int> passed{0};
+  std::vector<TokenReservation> held(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      ++ready;
+      while (!go.load()) std::this_thread::yield();
+      if (l.check(s, 0, 400, &held[static_cast<std::size_t>(i)]).allowed) ++passed;
+    });
+  }
+  while (ready.load() < kThreads) std::this_thread::yield();
+  go = true;
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(passed.load(), 3);  // 0, 400 and 800 reserved are under 1,000; 1,200 is not
+  EXPECT_EQ(l.reserved_tokens(RateScopeKind::kTeam, "platform"), 1'200);
+  held.clear();
+  EXPECT_EQ(l.reserved_tokens(RateScopeKind::kTeam, "platform"), 0);
+}
+
+TEST(RateLimiterTest, ConcurrentRequestCountsAreExact) {
+  RateLimiter l;
+  const RateScope s[] = {team("platform", 10), client("ci-bot", 1'000)};
+  constexpr int kThreads = 32;
+  std::atomic<int> passed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      if (l.check(s, 0).allowed) ++passed;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(passed.load(), 10);
 }
 
 TEST(RateLimiterTest, ARefusalByTheClientLimitDoesNotUseUpTheTeamsQuota) {
