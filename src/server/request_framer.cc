@@ -70,9 +70,9 @@ RequestFramer::Step RequestFramer::scan_head() {
       if (i + 1 >= n) break;  // the LF may come with the next read
       if (d[i + 1] != '\n') return fail(RequestProblem::kMalformed, "CR without LF");
       if (i == line_start_) {
+        if (i + 2 > header_limit_) return fail(RequestProblem::kHeadersTooLarge, "");
         head_end_ = i + 2;
         scanned_ = head_end_;
-        if (head_end_ > header_limit_) return fail(RequestProblem::kHeadersTooLarge, "");
         return Step::kDone;
       }
       i += 2;
@@ -184,7 +184,8 @@ RequestFramer::Step RequestFramer::check_framing(const http::request<http::strin
 }
 
 void RequestFramer::salvage_head() {
-  if (head_done_ || parser_->is_header_done() || buffer_.size() == 0) return;
+  // A parser that already saw the head (head_end_ is set just before) keeps what it read.
+  if (head_end_ != 0 || buffer_.size() == 0) return;
   beast::error_code ec;
   parser_->put(buffer_.data(), ec);  // whatever it makes of the request line is enough
 }

@@ -123,12 +123,28 @@ std::int64_t estimate_prompt_tokens(const boost::json::object& request) {
 }
 
 std::optional<std::int64_t> max_output_tokens(const boost::json::object& request) {
+  // Read without trusting the caller: a double such as 1e300 or an int64 near its maximum
+  // must not overflow the sums it enters (a wrapped reservation would be a free request).
+  constexpr std::int64_t kLargest = 1'000'000'000;
+  const auto limit = [](const json::value* v) -> std::optional<std::int64_t> {
+    if (!v) return std::nullopt;
+    double n = 0;
+    if (v->is_int64()) {
+      n = static_cast<double>(v->get_int64());
+    } else if (v->is_uint64()) {
+      n = static_cast<double>(v->get_uint64());
+    } else if (v->is_double()) {
+      n = v->get_double();
+    } else {
+      return std::nullopt;
+    }
+    if (!(n >= 1)) return std::nullopt;  // also NaN
+    return n >= static_cast<double>(kLargest) ? kLargest : static_cast<std::int64_t>(n);
+  };
   for (std::string_view name : {"max_completion_tokens", "max_output_tokens", "max_tokens"}) {
-    if (const auto n = opt_int(request, name); n && *n > 0) return *n;
+    if (const auto n = limit(field(request, name))) return n;
   }
-  if (const auto* g = obj(request, "generationConfig")) {
-    if (const auto n = opt_int(*g, "maxOutputTokens"); n && *n > 0) return *n;
-  }
+  if (const auto* g = obj(request, "generationConfig")) return limit(field(*g, "maxOutputTokens"));
   return std::nullopt;
 }
 

@@ -105,7 +105,8 @@ std::int64_t estimate_input_tokens(const boost::json::object& anthropic_request)
 // system prompt, instructions and tools (ids, roles and types are not counted).
 std::int64_t estimate_prompt_tokens(const boost::json::object& request);
 // The output limit the request sets: max_completion_tokens, max_output_tokens, max_tokens or
-// generationConfig.maxOutputTokens (Gemini); nullopt when none is set (or it is not positive).
+// generationConfig.maxOutputTokens (Gemini); nullopt when none is set (or it is not positive);
+// at most 1,000,000,000 (a larger one is read as that).
 std::optional<std::int64_t> max_output_tokens(const boost::json::object& request);
 // Bytes of answer text (text, tool arguments, reasoning) as tokens: ceil(bytes / 4).
 std::int64_t tokens_for_bytes(std::int64_t bytes);

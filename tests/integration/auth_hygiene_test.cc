@@ -241,13 +241,13 @@ std::string costly_hash(int iterations) {
 }
 
 TEST(AuthHygieneTest, SecretChecksRunOffTheIoThreadOnABoundedPool) {
-  // One I/O thread; one check at a time and one waiting; every check costs 1.5M PBKDF2
+  // One I/O thread; one check at a time and one waiting; every check costs 800k PBKDF2
   // iterations (the decoy matches the dearest stored hash), seconds each.
   AigwProcess gw(
       "server: { threads: 1 }\nauth:\n  builtin_issuer: { keys_dir: ./keys, secret_check_threads: "
       "1, "
       "secret_check_queue: 1 }\n  clients:\n    - { client_id: slow, client_secret_hash: \"" +
-      costly_hash(1'500'000) + "\" }\n");
+      costly_hash(800'000) + "\" }\n");
   constexpr int kRequests = 6;
   std::vector<HttpResponse> answers(kRequests);
   std::atomic<int> done{0};

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cerrno>
+#include <cstdio>
 #include <thread>
 
 #include "support/aigw_process.h"

@@ -56,6 +56,11 @@ TEST(TokenEstimateTest, OutputLimitInEachDialectsWords) {
   EXPECT_EQ(max_output_tokens(parse(R"({"generationConfig":{"maxOutputTokens":12}})")), 12);
   EXPECT_EQ(max_output_tokens(parse(R"({"max_tokens":0})")), std::nullopt);
   EXPECT_EQ(max_output_tokens(parse(R"({})")), std::nullopt);
+  // Hostile values cannot overflow the reservation they enter.
+  EXPECT_EQ(max_output_tokens(parse(R"({"max_tokens":9223372036854775807})")), 1'000'000'000);
+  EXPECT_EQ(max_output_tokens(parse(R"({"max_tokens":1e300})")), 1'000'000'000);
+  EXPECT_EQ(max_output_tokens(parse(R"({"max_tokens":18446744073709551615})")), 1'000'000'000);
+  EXPECT_EQ(max_output_tokens(parse(R"({"max_tokens":-5})")), std::nullopt);
   const auto ctx = context_from_request(
       Dialect::kOpenAiChat,
       parse(R"({"messages":[{"role":"user","content":"abcd"}],"max_tokens":9})"));
