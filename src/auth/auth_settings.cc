@@ -19,6 +19,14 @@ void check_jwks_url(const std::string& url, const config::ConfigNode& node) {
       parsed->host().empty()) {
     node.fail("must be an http(s) URL");
   }
+  // Boost.URL 1.81 reads "127.0.0.1.evil.example" as the IPv4 host 127.0.0.1: the host must be
+  // the whole authority as written (up to a port), or the URL is refused.
+  const std::string_view rest = std::string_view(url).substr(url.find("://") + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const std::string_view written = authority.starts_with('[')
+                                       ? authority.substr(0, authority.find(']') + 1)
+                                       : authority.substr(0, authority.find(':'));
+  if (written != parsed->encoded_host()) node.fail("must be an http(s) URL with a plain host");
   if (parsed->scheme() == "http" && !is_loopback_host(parsed->host())) {
     node.fail("must be https (plain http is accepted only for localhost, 127.0.0.0/8 and ::1)");
   }

@@ -5,6 +5,8 @@
 // a body is read.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <cctype>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -88,8 +90,13 @@ std::vector<int> statuses(const std::string& raw) {
   std::vector<int> out;
   std::size_t pos = 0;
   while ((pos = raw.find("HTTP/1.", pos)) != std::string::npos) {
-    if ((pos == 0 || raw[pos - 1] == '\n') && pos + 12 <= raw.size())
-      out.push_back(std::stoi(raw.substr(pos + 9, 3)));
+    // A status line: at the start, after a header block, or right after the previous answer's
+    // body (a JSON body ends without a line break).
+    const bool shaped = pos + 12 <= raw.size() && raw[pos + 8] == ' ' &&
+                        std::isdigit(static_cast<unsigned char>(raw[pos + 9])) &&
+                        std::isdigit(static_cast<unsigned char>(raw[pos + 10])) &&
+                        std::isdigit(static_cast<unsigned char>(raw[pos + 11]));
+    if (shaped) out.push_back(std::stoi(raw.substr(pos + 9, 3)));
     pos += 7;
   }
   return out;

@@ -36,7 +36,7 @@ Reply scripted(const UpstreamRequest& req) {
   if (fault == "hang") return Reply::hang();
   if (fault == "hang-between-chunks") {
     Reply r = Reply::sse({openai_delta_event("a"), openai_delta_event("b")});
-    r.chunks.push_back({3s, openai_done_event()});
+    r.chunks.push_back({3s, openai_done_event(), nullptr});
     return r;
   }
   if (fault == "trickle") {
@@ -44,7 +44,7 @@ Reply scripted(const UpstreamRequest& req) {
     r.kind = Reply::Kind::kStream;
     r.headers = {{"Content-Type", "application/json"}};
     for (const char ch : openai_chat_answer("slow", 7, 3))
-      r.chunks.push_back({2ms, std::string(1, ch)});
+      r.chunks.push_back({2ms, std::string(1, ch), nullptr});
     return r;
   }
   if (fault == "reset-mid-stream")

@@ -53,12 +53,15 @@ net::awaitable<bool> wait_on_timer(net::steady_timer& timer, std::chrono::millis
   co_return !ec;
 }
 
-// Waits until `gate` opens (none: at once); false when the wait was cancelled.
-net::awaitable<bool> wait_for_gate(net::steady_timer& timer, const std::shared_ptr<Gate>& gate) {
-  while (gate && !gate->is_open()) {
-    if (!co_await wait_on_timer(timer, std::chrono::milliseconds(2))) co_return false;
+// Waits until `gate` opens (none: at once); false when the wait was cancelled. (The gate is
+// taken by value and the loop has no condition: GCC 12 built the `while (gate && …)` form with
+// a const& parameter into a coroutine that trapped on entry, SIGILL.)
+net::awaitable<bool> wait_for_gate(net::steady_timer& timer, std::shared_ptr<Gate> gate) {
+  for (;;) {
+    if (!gate || gate->is_open()) co_return true;
+    const bool waited = co_await wait_on_timer(timer, std::chrono::milliseconds(2));
+    if (!waited) co_return false;
   }
-  co_return true;
 }
 
 }  // namespace

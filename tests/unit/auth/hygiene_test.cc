@@ -46,6 +46,12 @@ std::string with_jwks_url(const std::string& url, const std::string& more = "") 
          " }\n";
 }
 
+TEST(HygieneSettingsTest, AHostThatOnlyStartsLikeALoopbackAddressIsRefused) {
+  // Boost.URL 1.81 parses this host as 127.0.0.1.
+  EXPECT_NE(error_of(with_jwks_url("http://127.0.0.1.evil.example/jwks")).find("jwks_url (line 3): must be"),
+            std::string::npos);
+}
+
 TEST(HygieneSettingsTest, PlainHttpJwksOnlyForLoopbackHosts) {
   for (const char* url :
        {"http://127.0.0.1:9000/jwks", "http://127.8.9.10/jwks", "http://localhost/jwks",
@@ -54,7 +60,7 @@ TEST(HygieneSettingsTest, PlainHttpJwksOnlyForLoopbackHosts) {
   }
   for (const char* url : {"http://idp.example/jwks", "http://10.0.0.1/jwks",
                           "http://128.0.0.1/jwks", "http://localhost.evil.example/jwks",
-                          "http://127.0.0.1.evil.example/jwks", "http://[::2]/jwks"}) {
+                          "http://[::2]/jwks"}) {
     EXPECT_NE(error_of(with_jwks_url(url))
                   .find("jwks_url (line 3): must be https (plain http is accepted only for "
                         "localhost, 127.0.0.0/8 and ::1)"),
@@ -185,9 +191,14 @@ TEST(BoundedPoolTest, RefusesWhenThreadsAndQueueAreFullAndRunsEverythingItAccept
     ++ran;
   }));
   first_started.get_future().wait();            // the only thread is busy
-  ASSERT_TRUE(pool.try_post([&] { ++ran; }));   // waits
+  std::promise<void> second_ran;
+  ASSERT_TRUE(pool.try_post([&] {  // waits
+    ++ran;
+    second_ran.set_value();
+  }));
   EXPECT_FALSE(pool.try_post([&] { ++ran; }));  // one running + one waiting: full
   release.set_value();
+  second_ran.get_future().wait();  // what was accepted runs (stop() would drop a waiting job)
   pool.stop();
   EXPECT_EQ(ran.load(), 2);
   EXPECT_FALSE(pool.try_post([] {}));  // stopped
