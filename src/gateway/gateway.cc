@@ -94,6 +94,10 @@ net::awaitable<void> send_body(RequestContext& ctx, int status, std::string body
   res.set(http::field::content_type, content_type);
   res.set("x-request-id", ctx.record.request_id);
   res.body() = std::move(body);
+  // A whole answer ends the request: what it reserved and did not settle goes back before the
+  // caller can see the answer, so the caller's next request never meets it still reserved.
+  ctx.budget_reservation.release();
+  ctx.rate_reservation.release();
   co_await ctx.out.send(std::move(res));
 }
 
