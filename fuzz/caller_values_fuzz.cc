@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(!has_any(url->host_header, kRequestLineBreakers) &&
             !has_any(url->host_header, "%@/?#"));
     const std::vector<aigw::config::AllowedHost> allowed = {{true, "llm.internal", "8443", {}}};
-    if (router::custom_host_allowed(*url, "openai", allowed)) {
+    if (router::custom_host_allowed(url.value(), "openai", allowed)) {
       require(url->tls && url->host == "llm.internal" && url->port == "8443");
     }
   }
