@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "auth/keys.h"
+#include "core/snapshot.h"
 
 namespace aigw::auth {
 
@@ -49,7 +50,7 @@ class KeySet {
   using Map = std::map<std::string, std::shared_ptr<const PublicKey>, std::less<>>;
   static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
 
-  std::atomic<std::shared_ptr<const Map>> keys_{std::make_shared<const Map>()};
+  Snapshot<Map> keys_{std::make_shared<const Map>()};
   std::atomic<std::int64_t> last_refresh_ms_{kNever};
   std::int64_t min_interval_ms_;
 };

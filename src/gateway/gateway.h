@@ -14,6 +14,7 @@
 #include "budget/team_directory.h"
 #include "budget/usage_store.h"
 #include "config/config.h"
+#include "core/snapshot.h"
 #include "limits/rate_limiter.h"
 #include "limits/sliding_window.h"
 #include "observability/access_log.h"
@@ -27,7 +28,7 @@ namespace net = boost::asio;
 // State shared by every worker thread: the config (an immutable snapshot, swapped whole on
 // SIGHUP), the access log, counters.
 struct GatewayShared {
-  std::atomic<std::shared_ptr<const config::Config>> config;
+  Snapshot<config::Config> config;
   observability::AccessLog* access_log = nullptr;
   std::shared_ptr<net::ssl::context> tls;
   std::shared_ptr<auth::AuthService> auth;  // built at start; null when auth is off

@@ -102,11 +102,13 @@ TEST(ConnectionsTest, OverMaxConnectionsNewOnesAreClosedAndOldOnesServed) {
 // Out of descriptors (the open-file limit lowered from outside with prlimit): connections
 // already open are served, and once descriptors are free again new ones are accepted.
 TEST(ConnectionsTest, OutOfDescriptorsTheGatewayKeepsServingAndRecovers) {
-  // Open finding: under ASan+UBSan the gateway stops with a UBSan report ("member access within
-  // address … which does not point to an object of type 'error_category'", invalid vptr) some
-  // time after its descriptors run out; the open connection is served meanwhile. Skipped until
-  // that is understood (docs/security.md, "HTTP framing and connections").
-  GTEST_SKIP() << "UBSan report under descriptor exhaustion, under investigation";
+#if AIGW_UBSAN_VPTR
+  // UBSan's vptr check probes memory by writing it into a pipe (IsAccessibleMemoryRange in
+  // libubsan calls pipe()); out of descriptors the probe fails and UBSan reports every virtual
+  // call as "invalid vptr" and stops the process. Not a gateway bug: the test runs in builds
+  // without UBSan (`make tsan`, release).
+  GTEST_SKIP() << "UBSan's vptr check cannot run without free descriptors (runs under make tsan)";
+#endif
   AigwProcess gw("");
   HttpConnection open(gw.port(), 10s);
   ASSERT_EQ(open.request("GET", "/").status, 200);
