@@ -10,7 +10,7 @@ export CCACHE_NOHASHDIR := 1
 export CCACHE_SLOPPINESS := pch_defines,time_macros,include_file_mtime,include_file_ctime
 CMAKE_FLAGS ?=
 
-.PHONY: run test deps release asan unit integration bench fuzz tsan clean format
+.PHONY: run test deps release asan unit integration bench fuzz tsan clean format format-check
 
 deps:
 	@bash scripts/install-deps.sh
@@ -64,8 +64,15 @@ tsan: deps
 	  rc=$$?; if compgen -G '$(TSAN_DIR)/reports/tsan.*' >/dev/null; then \
 	    cat $(TSAN_DIR)/reports/tsan.*; echo "tsan: reports in $(TSAN_DIR)/reports" >&2; exit 1; fi; exit $$rc
 
+# Every C++ file of the repository as .clang-format says: `make format` applies it, `make
+# format-check` (part of CI) fails on any file that differs and names it.
 format:
+	@bash scripts/install-deps.sh --format
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+format-check:
+	@bash scripts/install-deps.sh --format
+	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf build

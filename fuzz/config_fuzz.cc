@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "config/config.h"
-#include "config/config_node.h"
+#include "core/config_node.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string yaml(reinterpret_cast<const char*>(data), size);

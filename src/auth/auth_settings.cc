@@ -6,7 +6,7 @@
 #include <set>
 
 #include "auth/client_secret.h"
-#include "config/config_node.h"
+#include "core/config_node.h"
 
 namespace aigw::auth {
 namespace {

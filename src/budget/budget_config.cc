@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "config/config_node.h"
+#include "core/config_node.h"
 #include "limits/limits_config.h"
 
 namespace aigw::budget {

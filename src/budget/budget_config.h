@@ -19,17 +19,25 @@
 #include <optional>
 #include <string>
 
-#include "budget/budget_tracker.h"
+#include "budget/period.h"
 #include "budget/price_table.h"
 #include "budget/sqlite_usage_store.h"
 #include "core/duration.h"
-#include "limits/rate_limiter.h"
+#include "limits/limits_config.h"
 
 namespace aigw::config {
 class ConfigNode;
 }
 
 namespace aigw::budget {
+
+// A team's budget per period (teams.NAME.budget).
+struct TeamBudget {
+  std::int64_t tokens = 0;    // per period; 0 = no token budget
+  std::optional<double> usd;  // per period; nullopt = no USD budget
+  BudgetPeriod period;
+  bool operator==(const TeamBudget&) const = default;
+};
 
 struct TeamSettings {
   std::string name;

@@ -52,19 +52,13 @@
 #include <utility>
 #include <vector>
 
+#include "budget/budget_config.h"
 #include "budget/period.h"
 #include "budget/usage_store.h"
 #include "core/api_error.h"
 #include "core/result.h"
 
 namespace aigw::budget {
-
-struct TeamBudget {
-  std::int64_t tokens = 0;    // per period; 0 = no token budget
-  std::optional<double> usd;  // per period; nullopt = no USD budget
-  BudgetPeriod period;
-  bool operator==(const TeamBudget&) const = default;
-};
 
 struct BudgetDecision {
   bool allowed = true;

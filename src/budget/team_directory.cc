@@ -82,14 +82,20 @@ std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSet
 }
 
 StoreStatus TeamDirectory::put(const TeamSettings& team, TimePoint now) {
-  std::unique_lock lock(mutex_);
+  // Admin writes take turns on their own mutex; the one every API request reads under is
+  // held only to apply the change in memory, never across the store's disk write.
+  std::lock_guard writing(write_mutex_);
   if (store_) {
-    const auto it = file_json_.find(team.name);
-    const auto file = it == file_json_.end() ? std::nullopt : std::optional<std::string>(it->second);
+    std::optional<std::string> file;
+    {
+      std::shared_lock lock(mutex_);
+      if (const auto it = file_json_.find(team.name); it != file_json_.end()) file = it->second;
+    }
     if (auto error = store_->put_admin_record(kTeamRecord, team.name, admin_record(file, team), now)) {
       return error;
     }
   }
+  std::unique_lock lock(mutex_);
   apply(team);
   return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -32,7 +33,8 @@ class TeamDirectory {
   // The file's teams, then the stored admin changes that still apply. Returns notices for
   // the log (e.g. an admin change dropped because the file changed).
   std::vector<std::string> load(const std::map<std::string, TeamSettings>& file_teams);
-  // Admin API: creates or replaces a team's settings and persists the change.
+  // Admin API: creates or replaces a team's settings and persists the change. Waits on disk:
+  // call it off the I/O threads.
   StoreStatus put(const TeamSettings& team, TimePoint now);
 
   std::vector<TeamSettings> list() const;
@@ -45,7 +47,8 @@ class TeamDirectory {
 
   BudgetTracker& budgets_;
   UsageStore* store_;
-  mutable std::shared_mutex mutex_;
+  mutable std::shared_mutex mutex_;  // the request path reads under it (shared)
+  std::mutex write_mutex_;            // admin writes, one at a time, across the store write
   std::map<std::string, TeamSettings, std::less<>> teams_;
   std::map<std::string, std::string, std::less<>> file_json_;  // team → its file entry as JSON
 };

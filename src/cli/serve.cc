@@ -91,7 +91,7 @@ bool open_usage_state(const config::Config& cfg, gateway::GatewayShared& shared)
     std::fprintf(stderr, "aigw: cannot read the usage totals: %s\n", totals.error().message.c_str());
     return false;
   }
-  shared.budgets->restore(*totals, budget::to_seconds(std::chrono::system_clock::now()));
+  shared.budgets->restore(*totals, budget::to_seconds(shared.clock->wall()));
   return true;
 }
 

@@ -208,10 +208,10 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   config.source = source;
   const ConfigNode top(root, "", &env);
   if (!top.defined()) return config;
-  // Keys owned by later parts (auth, teams, limits, state, routing) are accepted here and
-  // validated by their own parsers.
+  // Every section a part reads; each part validates its own. A key not listed (a typo, or a
+  // section of a later version such as `routing` or `metrics`) stops start-up.
   top.allow_keys({"listen", "server", "upstream", "providers", "log", "auth", "teams", "limits",
-                  "state", "prices", "budget", "routing", "admin", "metrics"});
+                  "state", "prices", "budget"});
   if (top.has("listen")) parse_listen(top.str("listen"), top.child("listen"), config.server);
   parse_server(top.child("server"), config.server);
   parse_upstream(top.child("upstream"), config.upstream);

@@ -5,7 +5,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
 
-#include "gateway/worker.h"
+#include "gateway/handlers.h"
+#include "translate/error_body.h"
 #include "router/gateway_errors.h"
 
 namespace aigw::gateway {
@@ -19,7 +20,7 @@ struct AdminReply {
 };
 
 AdminReply reply_error(int status, const std::string& message) {
-  return {status, json::serialize(json::object{{"error", {{"message", message}, {"type", "invalid_request_error"}}}})};
+  return {status, json::serialize(translate::openai_error_body(message, "invalid_request_error"))};
 }
 
 json::object client_json(const auth::ClientRecord& c) {
@@ -80,48 +81,15 @@ AdminReply admin(auth::AuthService& auth, std::string_view method, std::string_v
   return reply_error(404, "no admin route for " + std::string(method) + " " + std::string(path));
 }
 
-bool is_loopback_peer(std::string_view ip) {
-  if (ip.starts_with("::ffff:")) ip.remove_prefix(7);  // an IPv4 peer on a dual-stack socket
-  return ip == "::1" || (ip.starts_with("127.") && auth::is_loopback_host(ip));
-}
-
-// Why an admin call is refused while auth is off, or nullopt when it may go on. The loopback
-// opt-in is for a single-user machine; a request that names a proxy hop (X-Forwarded-For,
-// Forwarded) came from elsewhere through a local proxy and is refused too.
-// `auth_in_force` is what was built at start: a reload cannot turn auth on, so the config
-// snapshot's `enabled` is not what decides.
-std::optional<ApiError> admin_without_auth(const RequestContext& ctx, bool auth_in_force) {
-  const auto& settings = ctx.config->auth;
-  if (auth_in_force) return std::nullopt;
-  const bool proxied =
-      ctx.header("x-forwarded-for").has_value() || ctx.header("forwarded").has_value();
-  if (settings.admin_without_auth == auth::AdminWithoutAuth::kLoopback &&
-      is_loopback_peer(ctx.in.client_ip) && !proxied) {
-    return std::nullopt;
-  }
-  std::string message =
-      "the admin API needs authentication: enable auth (auth.enabled: true) and call it with a "
-      "token carrying " +
-      settings.admin_scope;
-  if (settings.admin_without_auth == auth::AdminWithoutAuth::kLoopback) {
-    message += " (auth.admin_without_auth: loopback admits only direct connections from this host)";
-  }
-  return ApiError{403, "permission_error", std::move(message), {}, {}, {}};
-}
-
 }  // namespace
 
-net::awaitable<void> Worker::serve_admin(RequestContext& ctx) {
-  const bool auth_in_force = shared_->auth && shared_->auth->enabled();
-  if (const auto refused = admin_without_auth(ctx, auth_in_force)) {
-    co_return co_await send_error(ctx, *refused);
-  }
+net::awaitable<void> AdminHandler::serve(RequestContext& ctx) {
   const std::string_view path = ctx.record.path;
   if (path == "/admin/usage" || path == "/admin/teams" || path.starts_with("/admin/teams/")) {
-    co_return co_await serve_usage_admin(ctx);
+    co_return co_await serve_usage(ctx);
   }
-  if (!shared_->auth) co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
-  const AdminReply r = admin(*shared_->auth, ctx.record.method, ctx.record.path, ctx.in.message.body());
+  if (!parts_.shared->auth) co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
+  const AdminReply r = admin(*parts_.shared->auth, ctx.record.method, ctx.record.path, ctx.in.message.body());
   co_await send_body(ctx, r.status, r.body);
 }
 

@@ -12,16 +12,6 @@
 namespace aigw::gateway {
 namespace {
 
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-ApiError auth_error(const auth::AuthFailure& f) {
-  ApiError e{f.status, f.status == 403 ? "permission_error" : "authentication_error", f.message, {}, {}, {}};
-  e.headers.emplace_back("WWW-Authenticate", f.www_authenticate());
-  return e;
-}
-
 // RFC 6749 §5.2-style, with the code RFC 6749 §4.1.2.1 has for an overloaded server.
 auth::IssuerResponse token_endpoint_busy() {
   auth::IssuerResponse r;
@@ -37,16 +27,17 @@ auth::IssuerResponse token_endpoint_busy() {
 // Runs the grant (secret check and signing) on the bounded secret-check pool and resumes the
 // calling coroutine on its own executor with the answer; nullopt when the pool is full.
 net::awaitable<std::optional<auth::IssuerResponse>> check_on_pool(auth::AuthService& service,
+                                                                  std::shared_ptr<const Clock> clock,
                                                                   auth::TokenGrant grant) {
   using Result = std::optional<auth::IssuerResponse>;
-  auto initiate = [&service, grant = std::move(grant)](auto handler) mutable {
+  auto initiate = [&service, clock = std::move(clock), grant = std::move(grant)](auto handler) mutable {
     auto executor = net::get_associated_executor(handler);
     // The pool's jobs are std::function (copyable); the handler is move-only.
     auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
     auth::TokenIssuer* issuer = service.issuer();
     const bool queued =
-        service.secret_checks()->try_post([issuer, grant, executor, shared_handler] {
-          Result answer = issuer->grant(grant, unix_seconds());
+        service.secret_checks()->try_post([issuer, clock, grant, executor, shared_handler] {
+          Result answer = issuer->grant(grant, clock->unix_seconds());
           net::post(executor, [shared_handler, answer = std::move(answer)]() mutable {
             (*shared_handler)(std::move(answer));
           });
@@ -125,50 +116,40 @@ bool has_jwks_url(const auth::Verifier& verifier) {
 
 }  // namespace
 
-net::awaitable<bool> Worker::authenticate(RequestContext& ctx, std::string_view scope) {
-  auto& service = shared_->auth;
-  if (!service || !service->enabled()) co_return true;
-  auto& verifier = service->verifier();
-  if (service->claim_jwks_refresher() && has_jwks_url(verifier)) {
-    auto client =
-        std::make_shared<upstream::UpstreamClient>(io_, shared_->tls, ctx.config->upstream);
+net::awaitable<std::optional<ApiError>> Worker::authenticate(RequestContext& ctx, std::string_view scope,
+                                                             bool admin_route) {
+  auth::AuthService* service = shared_->auth.get();
+  const bool auth_in_force = service != nullptr && service->enabled();
+  if (!auth_in_force && admin_route) {
+    const bool proxied = ctx.header("x-forwarded-for").has_value() || ctx.header("forwarded").has_value();
+    co_return gate::check_admin_without_auth(ctx.config->auth, false, ctx.in.client_ip, proxied);
+  }
+  if (!auth_in_force) co_return std::nullopt;
+  if (service->claim_jwks_refresher() && has_jwks_url(service->verifier())) {
+    auto client = std::make_shared<upstream::UpstreamClient>(io_, shared_->tls, ctx.config->upstream);
     net::co_spawn(io_, refresh_keys_periodically(shared_, std::move(client)), net::detached);
   }
-  const auto token = auth::extract_token(ctx.header("authorization"), ctx.header("x-api-key"));
-  if (const auto* missing = std::get_if<auth::AuthFailure>(&token)) {
-    co_await send_error(ctx, auth_error(*missing));
-    co_return false;
+  const gate::Credentials credentials{ctx.header("authorization"), ctx.header("x-api-key")};
+  const auto& clock = *shared_->clock;
+  gate::AuthDecision decision = gate::check_authentication(service, credentials, scope, clock.unix_seconds(), true);
+  if (const auto* refresh = std::get_if<gate::RefreshKeys>(&decision)) {
+    // The IdP may have rotated its keys: fetch its JWKS again and look once more.
+    co_await refresh_jwks(*refresh->issuer);
+    decision = gate::check_authentication(service, credentials, scope, clock.unix_seconds(), false);
   }
-  const std::string_view bearer = std::get<std::string_view>(token);
-  auto result = verifier.verify_cached(bearer, unix_seconds());
-  if (const auto* f = std::get_if<auth::AuthFailure>(&result); f && f->unknown_kid) {
-    // The IdP may have rotated its keys: fetch its JWKS again (rate-limited) and retry once.
-    const auth::TrustedIssuer* issuer = verifier.find_issuer(f->issuer);
-    if (issuer && !issuer->jwks_url.empty() && issuer->keys->claim_refresh(unix_seconds() * 1000)) {
-      co_await refresh_jwks(*issuer);
-      result = verifier.verify_cached(bearer, unix_seconds());
-    }
-  }
-  if (const auto* f = std::get_if<auth::AuthFailure>(&result)) {
-    co_await send_error(ctx, auth_error(*f));
-    co_return false;
-  }
-  const auto& principal = std::get<auth::Principal>(result);
+  if (auto* refused = std::get_if<ApiError>(&decision)) co_return std::move(*refused);
+  const auto& principal = std::get<auth::Principal>(decision);
   ctx.record.client_id = principal.client_id;
   ctx.record.team = principal.team;
-  if (const auto denied = verifier.require_scope(principal, scope)) {
-    co_await send_error(ctx, auth_error(*denied));
-    co_return false;
-  }
-  co_return true;
+  co_return std::nullopt;
 }
 
 net::awaitable<void> Worker::refresh_jwks(const auth::TrustedIssuer& issuer) {
   co_await fetch_issuer_keys(upstream_, issuer, *shared_->access_log, false);
 }
 
-net::awaitable<void> Worker::serve_token(RequestContext& ctx) {
-  auth::TokenIssuer* issuer = shared_->auth ? shared_->auth->issuer() : nullptr;
+net::awaitable<void> IssuerHandler::serve_token(RequestContext& ctx) {
+  auth::TokenIssuer* issuer = parts_.shared->auth ? parts_.shared->auth->issuer() : nullptr;
   if (!issuer) co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
   const auto content_type = ctx.header("content-type").value_or("");
   auto step =
@@ -177,11 +158,11 @@ net::awaitable<void> Worker::serve_token(RequestContext& ctx) {
   if (auto* refused = std::get_if<auth::IssuerResponse>(&step)) {
     answer = std::move(*refused);
   } else if (issuer->secret_known_good(std::get<auth::TokenGrant>(step))) {
-    answer = issuer->grant(std::get<auth::TokenGrant>(step), unix_seconds());  // no PBKDF2: cheap
+    answer = issuer->grant(std::get<auth::TokenGrant>(step), parts_.shared->clock->unix_seconds());  // no PBKDF2: cheap
   } else {
     // PBKDF2 costs tens of milliseconds by design: on the secret-check pool, never on this
     // thread, where it would stall every connection the thread serves.
-    answer = co_await check_on_pool(*shared_->auth, std::move(std::get<auth::TokenGrant>(step)));
+    answer = co_await check_on_pool(*parts_.shared->auth, parts_.shared->clock, std::move(std::get<auth::TokenGrant>(step)));
   }
   if (!answer) answer = token_endpoint_busy();
   if (answer->status != 200)
@@ -189,14 +170,14 @@ net::awaitable<void> Worker::serve_token(RequestContext& ctx) {
   co_await send_body(ctx, answer->status, answer->body, answer->headers);
 }
 
-net::awaitable<void> Worker::serve_discovery(RequestContext& ctx, bool jwks) {
-  auth::TokenIssuer* issuer = shared_->auth ? shared_->auth->issuer() : nullptr;
+net::awaitable<void> IssuerHandler::serve_discovery(RequestContext& ctx, bool jwks) {
+  auth::TokenIssuer* issuer = parts_.shared->auth ? parts_.shared->auth->issuer() : nullptr;
   if (!issuer) co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
   if (jwks) co_return co_await send_body(ctx, 200, issuer->jwks_document(), cacheable_headers());
   // From the configuration, never from Host or X-Forwarded-Proto: a caller must not be able to
   // point the endpoints another client discovers at a server of its choosing.
   co_await send_body(ctx, 200,
-                     issuer->openid_configuration(shared_->auth->settings().discovery_base()));
+                     issuer->openid_configuration(parts_.shared->auth->settings().discovery_base()));
 }
 
 }  // namespace aigw::gateway

@@ -25,10 +25,6 @@ bool acceptable_request_id(std::string_view id) {
   return true;
 }
 
-double millis_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
-}
-
 // GET /v1/providers: what check-health.sh --providers probes. Never includes keys or URLs.
 std::string providers_list(const config::Config& config) {
   json::array data;
@@ -42,9 +38,6 @@ std::string providers_list(const config::Config& config) {
   return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
-// The token endpoint reads its form before any authentication: a small cap.
-constexpr std::uint64_t kTokenBodyLimit = 64 * 1024;
-
 // The answer to a request the server could not read (server/request_framer.h).
 ApiError request_problem(const server::IncomingRequest& in, const config::ServerConfig& server_config) {
   switch (in.problem) {
@@ -57,24 +50,16 @@ ApiError request_problem(const server::IncomingRequest& in, const config::Server
   return router::malformed_request(in.problem_detail);
 }
 
-// Reads the request body (header first: called after the IP limit and authentication); on
-// failure answers the request and returns false.
-net::awaitable<bool> body_arrived(RequestContext& ctx, std::uint64_t limit = 0) {
-  const server::BodyStatus status = co_await ctx.in.read_body(limit);
-  if (status == server::BodyStatus::kOk) co_return true;
-  const std::uint64_t effective = limit == 0 ? ctx.in.max_body_bytes : std::min(limit, ctx.in.max_body_bytes);
-  ApiError error;
+// The refusal for a body that did not arrive whole; nullopt when the client left.
+std::optional<ApiError> body_refusal(server::BodyStatus status, std::uint64_t limit, const config::ServerConfig& server_config) {
   switch (status) {
-    case server::BodyStatus::kTooLarge: error = router::body_too_large(effective); break;
-    case server::BodyStatus::kTimeout: error = router::request_timeout(ctx.config->server.request_timeout); break;
-    case server::BodyStatus::kMalformed: error = router::malformed_request("unreadable chunked body"); break;
+    case server::BodyStatus::kTooLarge: return router::body_too_large(limit);
+    case server::BodyStatus::kTimeout: return router::request_timeout(server_config.request_timeout);
+    case server::BodyStatus::kMalformed: return router::malformed_request("unreadable chunked body");
     case server::BodyStatus::kClosed:
-    case server::BodyStatus::kOk:
-      ctx.record.error = "the client closed the connection before the body arrived";
-      co_return false;
+    case server::BodyStatus::kOk: break;
   }
-  co_await send_error(ctx, error);
-  co_return false;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -89,15 +74,14 @@ net::awaitable<void> send_body(RequestContext& ctx, int status, std::string body
                                const std::vector<std::pair<std::string, std::string>>& headers,
                                std::string_view content_type) {
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
-  for (const auto& [name, value] : ctx.usage_headers) res.set(name, value);
+  for (const auto& [name, value] : ctx.charge.headers) res.set(name, value);
   for (const auto& [name, value] : headers) res.set(name, value);
   res.set(http::field::content_type, content_type);
   res.set("x-request-id", ctx.record.request_id);
   res.body() = std::move(body);
   // A whole answer ends the request: what it reserved and did not settle goes back before the
   // caller can see the answer, so the caller's next request never meets it still reserved.
-  ctx.budget_reservation.release();
-  ctx.rate_reservation.release();
+  ctx.charge.release();
   co_await ctx.out.send(std::move(res));
 }
 
@@ -108,8 +92,14 @@ net::awaitable<void> send_error(RequestContext& ctx, const ApiError& error) {
 }
 
 Worker::Worker(net::io_context& io, std::shared_ptr<GatewayShared> shared)
-    : io_(io), shared_(std::move(shared)), upstream_(io, shared_->tls, shared_->config.load()->upstream),
-      random_(std::random_device{}()) {}
+    : io_(io),
+      shared_(std::move(shared)),
+      upstream_(io, shared_->tls, shared_->config.load()->upstream),
+      random_(std::random_device{}()),
+      api_({io, shared_, upstream_}),
+      budget_({io, shared_, upstream_}),
+      admin_({io, shared_, upstream_}),
+      issuer_({io, shared_, upstream_}) {}
 
 std::string Worker::new_request_id() {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -150,71 +140,94 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
   ctx.record.bytes_in = in.bytes_in;
   ctx.record.status = out.status();
   ctx.record.bytes_out = out.bytes_out();
-  ctx.record.latency_ms = millis_since(in.started);
+  ctx.record.latency_ms = shared_->clock->millis_since(in.started);
   if (ctx.config->log.access_log) shared_->access_log->write(ctx.record);
 }
 
+// The request path. Every request is routed, passes its route's gate (gate.h: the checks in
+// order, each a decision without I/O) and reaches its handler; every refusal on the way is an
+// ApiError rendered in the caller's dialect by send_error.
 net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
-  auto& in = ctx.in;
   const auto route = router::match_route(ctx.record.method, ctx.record.path);
   if (route.kind == router::RouteKind::kApi) ctx.error_style = endpoint_error_style(route.endpoint);
-  if (in.problem != server::RequestProblem::kNone) {
+  if (ctx.in.problem != server::RequestProblem::kNone) {
     // Not even a request line: no route to take the format from.
-    if (in.message.method_string().empty()) ctx.error_style = ErrorStyle::kPlain;
-    const ApiError problem = request_problem(in, ctx.config->server);
+    if (ctx.in.message.method_string().empty()) ctx.error_style = ErrorStyle::kPlain;
+    const ApiError problem = request_problem(ctx.in, ctx.config->server);
     co_return co_await send_error(ctx, problem);
   }
-  // Header first: the IP limit and authentication run before the body is read, so a refused
-  // caller cannot make the gateway buffer (or wait for) a large body.
-  if (route.kind != router::RouteKind::kHealth && !co_await within_ip_limit(ctx)) co_return;
+  if (!co_await pass_gate(ctx, route)) co_return;
   switch (route.kind) {
-    case router::RouteKind::kHealth:
-      co_return co_await send_body(ctx, 200, std::string(kHealthBody));
-    case router::RouteKind::kApi:
-      if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
-      if (!co_await body_arrived(ctx)) co_return;
-      co_return co_await serve_api(ctx, route.endpoint);
-    case router::RouteKind::kBudget:
-      if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
-      co_return co_await serve_budget(ctx);
-    case router::RouteKind::kProviders:
-      if (!co_await authenticate(ctx, ctx.config->auth.scope)) co_return;
-      co_return co_await send_body(ctx, 200, providers_list(*ctx.config));
-    case router::RouteKind::kAdmin:
-      if (!co_await authenticate(ctx, ctx.config->auth.admin_scope)) co_return;
-      if (!co_await body_arrived(ctx)) co_return;
-      co_return co_await serve_admin(ctx);
-    case router::RouteKind::kOAuthToken:
-      if (!co_await body_arrived(ctx, kTokenBodyLimit)) co_return;
-      co_return co_await serve_token(ctx);
-    case router::RouteKind::kJwks:
-      co_return co_await serve_discovery(ctx, true);
-    case router::RouteKind::kOpenIdConfig:
-      co_return co_await serve_discovery(ctx, false);
-    case router::RouteKind::kMethodNotAllowed:
-      co_return co_await send_error(ctx, router::method_not_allowed(ctx.record.method, ctx.record.path, route.allowed_methods));
-    default:
-      co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
+    case router::RouteKind::kHealth: co_return co_await send_body(ctx, 200, std::string(kHealthBody));
+    case router::RouteKind::kApi: co_return co_await api_.serve(ctx, route.endpoint);
+    case router::RouteKind::kBudget: co_return co_await budget_.serve(ctx);
+    case router::RouteKind::kProviders: co_return co_await send_body(ctx, 200, providers_list(*ctx.config));
+    case router::RouteKind::kAdmin: co_return co_await admin_.serve(ctx);
+    case router::RouteKind::kOAuthToken: co_return co_await issuer_.serve_token(ctx);
+    case router::RouteKind::kJwks: co_return co_await issuer_.serve_discovery(ctx, true);
+    case router::RouteKind::kOpenIdConfig: co_return co_await issuer_.serve_discovery(ctx, false);
+    case router::RouteKind::kMethodNotAllowed: {
+      const ApiError error = router::method_not_allowed(ctx.record.method, ctx.record.path, route.allowed_methods);
+      co_return co_await send_error(ctx, error);
+    }
+    case router::RouteKind::kNotFound: break;
   }
+  co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
 }
 
-net::awaitable<bool> Worker::within_ip_limit(RequestContext& ctx) {
+net::awaitable<bool> Worker::pass_gate(RequestContext& ctx, const router::Route& route) {
+  const auto& config = *ctx.config;
+  for (const gate::Check check : gate::checks_for(route)) {
+    std::optional<ApiError> refusal;
+    switch (check) {
+      case gate::Check::kIpWindow: refusal = ip_window(ctx); break;
+      case gate::Check::kAuthentication: refusal = co_await authenticate(ctx, config.auth.scope); break;
+      case gate::Check::kAdminAuthentication: refusal = co_await authenticate(ctx, config.auth.admin_scope, true); break;
+      case gate::Check::kBody:
+        if (!co_await read_body(ctx, 0)) co_return false;
+        break;
+      case gate::Check::kTokenBody:
+        if (!co_await read_body(ctx, gate::kTokenBodyLimit)) co_return false;
+        break;
+      case gate::Check::kAdmission:
+        refusal = gate::check_admission(shared_->in_flight, config.server.max_in_flight, config.server.overload_retry_after,
+                                  ctx.in_flight);
+        break;
+      case gate::Check::kRequest: refusal = api_.read_request(ctx, route.endpoint); break;
+      case gate::Check::kBudget:
+      case gate::Check::kRateLimits: refusal = reserve_usage(*shared_, ctx, check); break;
+    }
+    if (refusal) {
+      co_await send_error(ctx, *refusal);
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+std::optional<ApiError> Worker::ip_window(RequestContext& ctx) {
   const auto& ip = ctx.config->limits.ip;
   // Every X-Forwarded-For line, in order: a proxy may append its own line after the client's.
   std::vector<std::string_view> forwarded_for;
   const auto lines = ctx.in.message.equal_range("x-forwarded-for");
   for (auto it = lines.first; it != lines.second; ++it) forwarded_for.emplace_back(it->value().data(), it->value().size());
-  // The access log keeps the real address; the limiter counts its network (IPv6: the /64).
+  // The access log keeps the real address; the window counts its network (IPv6: the /64).
   ctx.record.client_ip = limits::client_ip(ctx.in.client_ip, forwarded_for, ip.trusted_proxies);
-  if (!shared_->ip_limiter) co_return true;
-  const std::string key = limits::rate_limit_key(ctx.record.client_ip, ip.ipv4_prefix, ip.ipv6_prefix);
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now().time_since_epoch()).count();
-  const auto decision = shared_->ip_limiter->check_and_count(key, now_ms);
-  if (decision.allowed) co_return true;
-  const ApiError error =
-      router::ip_rate_limited(key, decision.limit, shared_->ip_limiter->window(), decision.retry_after_seconds);
-  co_await send_error(ctx, error);
+  return gate::check_ip_window(shared_->ip_limiter.get(), ip, ctx.record.client_ip, shared_->clock->steady_ms());
+}
+
+// Reads the request body (after the IP window and authentication: a refused caller cannot
+// make the gateway buffer or wait for a large body); on failure answers and returns false.
+net::awaitable<bool> Worker::read_body(RequestContext& ctx, std::uint64_t limit) {
+  const server::BodyStatus status = co_await ctx.in.read_body(limit);
+  if (status == server::BodyStatus::kOk) co_return true;
+  const std::uint64_t effective = limit == 0 ? ctx.in.max_body_bytes : std::min(limit, ctx.in.max_body_bytes);
+  const auto refusal = body_refusal(status, effective, ctx.config->server);
+  if (!refusal) {
+    ctx.record.error = "the client closed the connection before the body arrived";
+    co_return false;
+  }
+  co_await send_error(ctx, *refusal);
   co_return false;
 }
 

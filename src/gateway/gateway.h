@@ -14,6 +14,7 @@
 #include "budget/team_directory.h"
 #include "budget/usage_store.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/snapshot.h"
 #include "limits/rate_limiter.h"
 #include "limits/sliding_window.h"
@@ -29,6 +30,7 @@ namespace net = boost::asio;
 // SIGHUP), the access log, counters.
 struct GatewayShared {
   Snapshot<config::Config> config;
+  std::shared_ptr<const Clock> clock = std::make_shared<Clock>();  // every part's time
   observability::AccessLog* access_log = nullptr;
   std::shared_ptr<net::ssl::context> tls;
   std::shared_ptr<auth::AuthService> auth;  // built at start; null when auth is off

@@ -82,7 +82,7 @@ class MockPlayback final : public ProviderAnswer {
 class LimitedAnswer final : public ProviderAnswer {
  public:
   LimitedAnswer(std::unique_ptr<ProviderAnswer> inner, const AnswerLimits& limits)
-      : inner_(std::move(inner)), limits_(limits), deadline_(std::chrono::steady_clock::now() + limits.max_duration) {}
+      : inner_(std::move(inner)), limits_(limits), deadline_(limits.clock->steady() + limits.max_duration) {}
   int status() const override { return inner_->status(); }
   bool is_event_stream() const override { return inner_->is_event_stream(); }
   std::vector<std::pair<std::string, std::string>> headers() const override { return inner_->headers(); }
@@ -96,7 +96,7 @@ class LimitedAnswer final : public ProviderAnswer {
       co_return fail("the answer exceeded upstream.max_stream_bytes (" + std::to_string(limits_.max_bytes) +
                      " bytes)");
     }
-    if (std::chrono::steady_clock::now() > deadline_) {
+    if (limits_.clock->steady() > deadline_) {
       co_return fail("the answer exceeded upstream.max_stream_duration (" +
                      std::to_string(limits_.max_duration.count() / 1000) + "s)");
     }

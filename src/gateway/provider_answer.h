@@ -2,6 +2,8 @@
 // response) or from the in-process mock: a status, headers, and a body read piece by piece.
 #pragma once
 
+#include "core/clock.h"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -42,6 +44,7 @@ std::unique_ptr<ProviderAnswer> play_mock(net::io_context& io, providers::MockAn
 struct AnswerLimits {
   std::uint64_t max_bytes = 0;
   std::chrono::milliseconds max_duration{0};
+  std::shared_ptr<const Clock> clock;  // the gateway's (GatewayShared::clock)
 };
 // Fails the answer's reads (kTooLarge, naming the setting) once it has given more than
 // max_bytes or is read after max_duration from now. A silent provider is the read timeout's.

@@ -4,7 +4,6 @@
 #include <boost/json.hpp>
 
 #include "gateway/worker.h"
-#include "observability/answer_usage.h"
 #include "router/dialect_plan.h"
 #include "translate/translate.h"
 #include "router/gateway_errors.h"
@@ -19,18 +18,6 @@ namespace {
 
 namespace json = boost::json;
 using Kind = upstream::UpstreamFailure::Kind;
-
-// Counts a request in flight for as long as it is served.
-class InFlight {
- public:
-  explicit InFlight(std::atomic<std::uint64_t>& counter) : counter_(counter), value_(++counter) {}
-  ~InFlight() { --counter_; }
-  std::uint64_t value() const { return value_; }
-
- private:
-  std::atomic<std::uint64_t>& counter_;
-  std::uint64_t value_;
-};
 
 ApiError failure_error(const config::ProviderConfig& provider, const upstream::UpstreamFailure& f,
                        std::chrono::milliseconds read_timeout) {
@@ -52,8 +39,8 @@ void note_where(RequestContext& ctx, const upstream::UpstreamFailure& f) {
   if (!f.where.empty()) ctx.record.error += " (" + f.where + ")";
 }
 
-AnswerLimits answer_limits(const config::Config& c) {
-  return {c.upstream.max_stream_bytes, c.upstream.max_stream_duration};
+AnswerLimits answer_limits(const config::Config& c, std::shared_ptr<const Clock> clock) {
+  return {c.upstream.max_stream_bytes, c.upstream.max_stream_duration, std::move(clock)};
 }
 
 std::chrono::milliseconds read_timeout_of(const config::ProviderConfig& p, const config::Config& c) {
@@ -127,11 +114,6 @@ std::string token_estimate_body(const json::object& anthropic_request) {
 }
 std::vector<std::pair<std::string, std::string>> estimate_headers() { return {{"x-aigw-token-count", "estimate"}}; }
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // GET /v1/models: the configured models of one provider, or of all when `only` is empty.
 std::string models_list(const config::Config& config, std::string_view only) {
   json::array data;
@@ -146,66 +128,72 @@ std::string models_list(const config::Config& config, std::string_view only) {
 
 }  // namespace
 
-net::awaitable<void> Worker::serve_api(RequestContext& ctx, Endpoint endpoint) {
+// The gate's request step: the provider (x-portkey-provider), the JSON body, the model, the
+// dialects, and the usage estimate admission reserves. No I/O.
+std::optional<ApiError> ApiHandler::read_request(RequestContext& ctx, Endpoint endpoint) {
   const auto& config = *ctx.config;
-  InFlight in_flight(shared_->in_flight);
-  if (in_flight.value() > config.server.max_in_flight) {
-    co_return co_await send_error(ctx, router::overloaded(config.server.overload_retry_after));
-  }
-  if (endpoint == Endpoint::kModels) co_return co_await serve_models(ctx);
   auto provider = router::select_provider(config, ctx.header("x-portkey-provider"), endpoint, ctx.record.path);
-  if (!provider) co_return co_await send_error(ctx, provider.error());
-  ctx.record.provider = (*provider)->name;
+  if (!provider) return provider.take_error();
+  ctx.provider = *provider;
+  ctx.record.provider = ctx.provider->name;
 
   boost::system::error_code ec;
   json::value body = json::parse(ctx.in.message.body(), ec);
-  if (ec || !body.is_object()) {
-    const ApiError error = router::invalid_json(ec ? ec.message() : "expected a JSON object");
-    co_return co_await send_error(ctx, error);
-  }
+  if (ec || !body.is_object()) return router::invalid_json(ec ? ec.message() : "expected a JSON object");
   ctx.body = std::move(body.as_object());
-  if (auto bad = router::check_body_model(ctx.body)) co_return co_await send_error(ctx, *bad);
+  if (auto bad = router::check_body_model(ctx.body)) return std::move(*bad);
   if (const auto* m = ctx.body.if_contains("model"); m && m->is_string()) ctx.record.model = m->as_string();
   if (const auto* s = ctx.body.if_contains("stream"); s && s->is_bool()) ctx.record.stream = s->as_bool();
 
-  Exchange exchange;
-  exchange.plan = *router::plan_dialects(endpoint, **provider);  // select_provider checked it
+  auto& exchange = ctx.exchange;
+  exchange.plan = *router::plan_dialects(endpoint, *ctx.provider);  // select_provider checked it
   if (const auto caller = router::caller_dialect(endpoint)) {
     exchange.request = translate::context_from_request(*caller, ctx.body);
   }
-  exchange.request.created = unix_now();
+  exchange.request.created = parts_.shared->clock->unix_seconds();
   exchange.request.request_id = ctx.record.request_id;
   if (endpoint == Endpoint::kEmbeddings) {
     exchange.request.estimated_input_tokens = translate::estimate_prompt_tokens(ctx.body);
     exchange.request.max_output_tokens = 0;  // an embedding's output is not tokens
   }
-  // count_tokens costs nothing and Claude Code calls it often: no budget or rate check.
-  if (endpoint != Endpoint::kCountTokens && !co_await admit_usage(ctx, exchange.request)) co_return;
-
-  if ((*provider)->api == ProviderApi::kMock) {
-    const auto controls = providers::parse_mock_controls([&](std::string_view n) { return ctx.header(n); });
-    if (controls.latency_ms > 0) {
-      net::steady_timer timer(io_, std::chrono::milliseconds(controls.latency_ms));
-      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
-    }
-    ask_for_stream_usage(ctx.body, exchange);
-    auto answer =
-        limit_answer(play_mock(io_, providers::mock_answer(endpoint, ctx.body, controls), controls), answer_limits(config));
-    ctx.record.upstream_latency_ms = 0.0;
-    co_return co_await relay(ctx, **provider, exchange, *answer);
-  }
-  if (endpoint == Endpoint::kCountTokens && exchange.plan.translated()) co_return co_await serve_token_estimate(ctx);
-  co_await proxy(ctx, endpoint, **provider, std::move(exchange));
+  // What admission reserves while the request is in flight: its prompt plus its output limit.
+  Usage expected;
+  expected.input_tokens = exchange.request.estimated_input_tokens;
+  expected.output_tokens = exchange.request.max_output_tokens.value_or(config.budget.default_reservation_tokens);
+  ctx.estimate = {budget::budget_tokens_of(expected),
+                  config.budget.prices.cost(ctx.record.provider, ctx.record.model, expected).usd};
+  return std::nullopt;
 }
 
-net::awaitable<void> Worker::serve_token_estimate(RequestContext& ctx) {
+net::awaitable<void> ApiHandler::serve(RequestContext& ctx, Endpoint endpoint) {
+  if (endpoint == Endpoint::kModels) co_return co_await serve_models(ctx);
+  const auto& provider = *ctx.provider;
+  if (provider.api == ProviderApi::kMock) {
+    const auto controls = providers::parse_mock_controls([&](std::string_view n) { return ctx.header(n); });
+    if (controls.latency_ms > 0) {
+      net::steady_timer timer(parts_.io, std::chrono::milliseconds(controls.latency_ms));
+      boost::system::error_code ec;
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+    ask_for_stream_usage(ctx.body, ctx.exchange);
+    auto answer = limit_answer(play_mock(parts_.io, providers::mock_answer(endpoint, ctx.body, controls), controls),
+                               answer_limits(*ctx.config, parts_.shared->clock));
+    ctx.record.upstream_latency_ms = 0.0;
+    co_return co_await relay(ctx, provider, ctx.exchange, *answer);
+  }
+  if (endpoint == Endpoint::kCountTokens && ctx.exchange.plan.translated()) co_return co_await serve_token_estimate(ctx);
+  co_await proxy(ctx, endpoint);
+}
+
+net::awaitable<void> ApiHandler::serve_token_estimate(RequestContext& ctx) {
   std::string body = token_estimate_body(ctx.body);
   co_await send_body(ctx, 200, std::move(body), estimate_headers());
 }
 
-net::awaitable<void> Worker::proxy(RequestContext& ctx, Endpoint endpoint, const config::ProviderConfig& provider,
-                                   Exchange exchange) {
+net::awaitable<void> ApiHandler::proxy(RequestContext& ctx, Endpoint endpoint) {
   const auto& config = *ctx.config;
+  const auto& provider = *ctx.provider;
+  auto& exchange = ctx.exchange;
   const auto& plan = exchange.plan;
   std::string_view query = router::split_target(std::string_view(ctx.in.message.target().data(), ctx.in.message.target().size())).query;
   std::string path(endpoint_upstream_path(endpoint));
@@ -233,21 +221,21 @@ net::awaitable<void> Worker::proxy(RequestContext& ctx, Endpoint endpoint, const
   request.connect_timeout = provider.connect_timeout.count() > 0 ? provider.connect_timeout : config.upstream.connect_timeout;
   request.read_timeout = read_timeout_of(provider, config);
 
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = parts_.shared->clock->steady();
   const auto read_timeout = request.read_timeout;
-  auto outcome = co_await upstream_.send(std::move(request));
-  ctx.record.upstream_latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  auto outcome = co_await parts_.upstream.send(std::move(request));
+  ctx.record.upstream_latency_ms = parts_.shared->clock->millis_since(started);
   if (!outcome.response) {
     const ApiError error = failure_error(provider, outcome.failure, read_timeout);
     co_await send_error(ctx, error);
     note_where(ctx, outcome.failure);
     co_return;
   }
-  auto answer = limit_answer(wrap_upstream(std::move(outcome.response)), answer_limits(config));
+  auto answer = limit_answer(wrap_upstream(std::move(outcome.response)), answer_limits(config, parts_.shared->clock));
   co_await relay(ctx, provider, exchange, *answer);
 }
 
-net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderConfig& provider,
+net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::ProviderConfig& provider,
                                    const Exchange& exchange, ProviderAnswer& answer) {
   const int status = answer.status();
   if (status == 401 || status == 403) {
@@ -273,8 +261,10 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
     content_type = h.second;
     return true;
   });
+  const std::int64_t prompt_estimate = exchange.request.estimated_input_tokens;
   if (!exchange.plan.translated()) {
-    co_await settle_usage(ctx, observability::usage_from_json(body));
+    const Usage reported = translate::usage_of_answer(exchange.plan.provider, body);
+    co_await settle_usage(*parts_.shared, ctx, translate::charge_for_answer(reported, prompt_estimate, body.size()));
     co_return co_await send_body(ctx, status, std::move(body), headers, content_type);
   }
   boost::system::error_code ec;
@@ -286,14 +276,14 @@ net::awaitable<void> Worker::relay(RequestContext& ctx, const config::ProviderCo
   Usage usage;
   auto converted = translate::convert_response(exchange.plan.provider, exchange.plan.caller, parsed.as_object(),
                                                usage, exchange.request);
-  co_await settle_usage(ctx, usage);
+  co_await settle_usage(*parts_.shared, ctx, translate::charge_for_answer(usage, prompt_estimate, body.size()));
   if (!converted) co_return co_await send_error(ctx, converted.error());
   co_await send_body(ctx, status, json::serialize(*converted), {}, "application/json");
 }
 
 // A provider's own error (4xx/5xx other than its key being refused): passed through as it is,
 // or rendered in the caller's dialect when the dialects differ; its Retry-After is kept.
-net::awaitable<void> Worker::relay_error(RequestContext& ctx, const Exchange& exchange, ProviderAnswer& answer,
+net::awaitable<void> ApiHandler::relay_error(RequestContext& ctx, const Exchange& exchange, ProviderAnswer& answer,
                                          std::string body) {
   const int status = answer.status();
   ctx.record.error = "provider answered " + std::to_string(status);
@@ -315,7 +305,7 @@ net::awaitable<void> Worker::relay_error(RequestContext& ctx, const Exchange& ex
   ctx.record.error = "provider answered " + std::to_string(status) + ": " + error.message;
 }
 
-net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
+net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
                                           const Exchange& exchange, ProviderAnswer& answer) {
   const auto& plan = exchange.plan;
   std::unique_ptr<translate::StreamConverter> converter =
@@ -324,7 +314,7 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
                                      : translate::make_usage_observer(plan.caller, exchange.request);
   http::response<http::empty_body> header{http::status::ok, 11};
   for (const auto& [name, value] : answer.headers()) header.set(name, value);
-  for (const auto& [name, value] : ctx.usage_headers) header.set(name, value);
+  for (const auto& [name, value] : ctx.charge.headers) header.set(name, value);
   header.set(http::field::content_type, "text/event-stream; charset=utf-8");
   header.set(http::field::cache_control, "no-cache");
   header.set("x-accel-buffering", "no");
@@ -333,7 +323,7 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
   // the provider's counts, or estimates where they did not come), exactly once (settle_usage).
   if (!co_await ctx.out.begin_stream(std::move(header))) {
     ctx.record.error = "client went away before the stream began";
-    co_return co_await settle_usage(ctx, converter->consumed());
+    co_return co_await settle_usage(*parts_.shared, ctx, converter->consumed());
   }
   std::string chunk;
   std::string out;
@@ -343,18 +333,23 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
     const auto r = co_await answer.read_some(chunk);
     if (r == ProviderAnswer::Read::kData) {
       converter->feed(chunk, out);
-      if (out.empty()) continue;  // an event split across reads: nothing complete yet
-      if (!co_await ctx.out.send_chunk(out)) {
-        ctx.record.error = "client went away mid-stream";
-        co_await settle_usage(ctx, converter->consumed());  // the provider was paid for what it sent
-        co_return;  // dropping `answer` closes the provider connection
+      if (!converter->broken()) {
+        if (out.empty()) continue;  // an event split across reads: nothing complete yet
+        if (!co_await ctx.out.send_chunk(out)) {
+          ctx.record.error = "client went away mid-stream";
+          co_await settle_usage(*parts_.shared, ctx, converter->consumed());  // the provider was paid for what it sent
+          co_return;  // dropping `answer` closes the provider connection
+        }
+        continue;
       }
-      continue;
     }
     if (r == ProviderAnswer::Read::kEnd) {
       converter->finish(out);
     } else {
-      const auto failure = answer.failure();
+      // A read failure, or an event too large to follow (the stream would go on without it).
+      const auto failure = converter->broken()
+                               ? upstream::UpstreamFailure{Kind::kProtocol, "an event exceeded the SSE event limit", {}}
+                               : answer.failure();
       // Named first: a temporary of ?: inside co_await is destroyed twice by GCC 12.
       const ApiError error = failure.kind == Kind::kTimeout
                                  ? router::provider_timeout(provider.name, read_timeout_of(provider, *ctx.config))
@@ -367,14 +362,14 @@ net::awaitable<void> Worker::relay_stream(RequestContext& ctx, const config::Pro
         out += router::render_stream_error(ctx.error_style, error);
       }
     }
-    co_await settle_usage(ctx, converter->consumed());
+    co_await settle_usage(*parts_.shared, ctx, converter->consumed());
     if (!out.empty()) co_await ctx.out.send_chunk(out);
     co_await ctx.out.end_stream();
     co_return;
   }
 }
 
-net::awaitable<void> Worker::serve_models(RequestContext& ctx) {
+net::awaitable<void> ApiHandler::serve_models(RequestContext& ctx) {
   const auto& config = *ctx.config;
   const auto name = ctx.header("x-portkey-provider");
   if (!name) co_return co_await send_body(ctx, 200, models_list(config, {}));
@@ -386,7 +381,9 @@ net::awaitable<void> Worker::serve_models(RequestContext& ctx) {
   ctx.record.provider = provider.name;
   // An OpenAI-style provider with no models configured is asked for its own list.
   if (provider.models.empty() && provider.api == ProviderApi::kOpenAi) {
-    co_return co_await proxy(ctx, Endpoint::kModels, provider, Exchange{});
+    ctx.provider = &provider;
+    ctx.exchange = Exchange{};
+    co_return co_await proxy(ctx, Endpoint::kModels);
   }
   co_await send_body(ctx, 200, models_list(config, provider.name));
 }

@@ -9,6 +9,9 @@
 #include <string_view>
 
 #include "budget/budget_tracker.h"
+#include "gate/gate.h"
+#include "router/dialect_plan.h"
+#include "translate/translate.h"
 #include "config/config.h"
 #include "core/api_error.h"
 #include "core/endpoint.h"
@@ -20,6 +23,13 @@ namespace aigw::gateway {
 
 namespace net = boost::asio;
 namespace http = boost::beast::http;
+
+// One request on its way to a provider: the dialects, and what the answer's converters need.
+struct Exchange {
+  router::DialectPlan plan;
+  translate::RequestContext request;  // model, stream, include_usage, … of the caller's body
+  bool strip_usage_chunk = false;     // the gateway asked a chat stream for usage itself
+};
 
 struct RequestContext {
   RequestContext(std::shared_ptr<const config::Config> snapshot, server::IncomingRequest& request,
@@ -33,18 +43,13 @@ struct RequestContext {
   ErrorStyle error_style = ErrorStyle::kOpenAi;
   boost::json::object body;  // the parsed JSON body of POST requests
 
-  // Usage accounting (gateway/usage_gate.cc): whom the request is charged to, the limits in
-  // force for it, and the budget and rate-limit headers every answer carries.
-  std::string team;    // the token's team, else kDefaultTeam
-  std::string client;  // the token's client id, else the client IP
-  limits::RateLimits team_limits;
-  limits::RateLimits client_limits;
-  std::vector<std::pair<std::string, std::string>> usage_headers;
-  bool settled = false;  // usage was charged (at most once)
-  // What admission reserved while the request is in flight: replaced by the usage when it
-  // settles, released when the request ends without usage (RAII: on every path).
-  budget::BudgetReservation budget_reservation;
-  limits::TokenReservation rate_reservation;
+  // What the gate (gate.h) learnt and holds: the in-flight slot, whom the request is charged
+  // to with its reservations, and (API requests) the provider, the exchange and the estimate.
+  gate::InFlightSlot in_flight;
+  gate::Charge charge;
+  const config::ProviderConfig* provider = nullptr;
+  Exchange exchange;
+  budget::ReservationEstimate estimate;
 
   std::optional<std::string_view> header(std::string_view name) const;
 };

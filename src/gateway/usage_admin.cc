@@ -14,15 +14,13 @@
 
 #include "budget/team_settings_json.h"
 #include "budget/usage_report.h"
-#include "gateway/worker.h"
+#include "gateway/handlers.h"
 #include "router/gateway_errors.h"
 
 namespace aigw::gateway {
 namespace {
 
 namespace json = boost::json;
-
-budget::TimePoint wall_now() { return budget::to_seconds(std::chrono::system_clock::now()); }
 
 ApiError not_found(std::string message) { return {404, "not_found_error", std::move(message), {}, {}, {}}; }
 
@@ -94,11 +92,11 @@ struct TeamReply {
 // The /admin/teams routes: plain (not a coroutine) and without I/O beyond the store's small
 // admin write.
 Result<TeamReply> team_admin(budget::TeamDirectory& teams, budget::BudgetTracker& budgets, const std::string& method,
-                             const std::string& path, std::string_view body) {
+                             const std::string& path, std::string_view body, budget::TimePoint now) {
   constexpr std::string_view kTeams = "/admin/teams";
   if (path == kTeams && method == "GET") {
     json::array data;
-    for (const auto& t : teams.list()) data.push_back(team_json(t.name, t, budgets.check(t.name, wall_now())));
+    for (const auto& t : teams.list()) data.push_back(team_json(t.name, t, budgets.check(t.name, now)));
     return TeamReply{200, json::serialize(json::object{{"data", std::move(data)}})};
   }
   std::string name = path.size() > kTeams.size() + 1 ? path.substr(kTeams.size() + 1) : "";
@@ -112,7 +110,7 @@ Result<TeamReply> team_admin(budget::TeamDirectory& teams, budget::BudgetTracker
   }
   const auto current = teams.find(name);
   if (part.empty() && method == "GET") {
-    return TeamReply{200, json::serialize(team_json(name, current, budgets.check(name, wall_now())))};
+    return TeamReply{200, json::serialize(team_json(name, current, budgets.check(name, now)))};
   }
   if (method != "PUT" && method != "POST") {
     return router::method_not_allowed(method, path, part.empty() ? "GET, PUT, POST" : "PUT, POST");
@@ -120,9 +118,17 @@ Result<TeamReply> team_admin(budget::TeamDirectory& teams, budget::BudgetTracker
   auto settings = part.empty() ? budget::parse_team_settings_json(name, body)
                                : merged_settings(name, current, part, body);
   if (!settings) return settings.take_error();
-  if (auto error = teams.put(*settings, wall_now())) return *error;
+  if (auto error = teams.put(*settings, now)) return *error;
   return TeamReply{current ? 200 : 201,
-                   json::serialize(team_json(name, *settings, budgets.check(name, wall_now())))};
+                   json::serialize(team_json(name, *settings, budgets.check(name, now)))};
+}
+
+// The team routes on the blocking pool: a PUT waits for the store's disk write. A function,
+// not a capturing lambda (see run_report).
+net::awaitable<std::optional<Result<TeamReply>>> run_team_admin(budget::TeamDirectory* teams, budget::BudgetTracker* budgets,
+                                                 std::string method, std::string path, std::string body,
+                                                 budget::TimePoint now) {
+  co_return team_admin(*teams, *budgets, method, path, body, now);
 }
 
 using ReportRows = Result<std::vector<budget::ReportRow>>;
@@ -138,13 +144,18 @@ net::awaitable<std::optional<ReportRows>> run_report(budget::UsageStore* store, 
 
 }  // namespace
 
-net::awaitable<void> Worker::serve_usage_admin(RequestContext& ctx) {
+net::awaitable<void> AdminHandler::serve_usage(RequestContext& ctx) {
   const boost::urls::url_view url(std::string_view(ctx.in.message.target().data(), ctx.in.message.target().size()));
   const std::string path = url.path();
   if (path != "/admin/usage") {
-    auto reply = team_admin(*shared_->teams, *shared_->budgets, ctx.record.method, path, ctx.in.message.body());
-    if (!reply) co_return co_await send_error(ctx, reply.error());
-    co_return co_await send_body(ctx, reply->status, std::move(reply->body));
+    const budget::TimePoint now = budget::to_seconds(parts_.shared->clock->wall());
+    std::optional<Result<TeamReply>> reply = co_await net::co_spawn(
+        parts_.shared->blocking_pool,
+        run_team_admin(parts_.shared->teams.get(), parts_.shared->budgets.get(), ctx.record.method, path,
+                       std::string(ctx.in.message.body()), now),
+        net::use_awaitable);
+    if (!*reply) co_return co_await send_error(ctx, reply->error());
+    co_return co_await send_body(ctx, (*reply)->status, std::move((*reply)->body));
   }
   if (ctx.record.method != "GET") {
     const ApiError error = router::method_not_allowed(ctx.record.method, path, "GET");
@@ -153,10 +164,10 @@ net::awaitable<void> Worker::serve_usage_admin(RequestContext& ctx) {
   bool csv = false;
   auto query = report_query(url.params(), csv);
   if (!query) co_return co_await send_error(ctx, query.error());
-  budget::UsageStore* store = shared_->store.get();
+  budget::UsageStore* store = parts_.shared->store.get();
   // The report waits for the ledger's queue to commit: on the pool, never on this worker.
   std::optional<ReportRows> rows =
-      co_await net::co_spawn(shared_->blocking_pool, run_report(store, *query), net::use_awaitable);
+      co_await net::co_spawn(parts_.shared->blocking_pool, run_report(store, *query), net::use_awaitable);
   if (!(*rows)) co_return co_await send_error(ctx, rows->error());
   if (csv) co_return co_await send_body(ctx, 200, budget::render_report_csv(**rows, query->group_by), {}, csv_type());
   co_await send_body(ctx, 200, budget::render_report_json(**rows, query->group_by));

@@ -1,34 +1,17 @@
-// Usage on the request path: the budget and rate-limit checks before a request is forwarded
-// (each reserving the request's estimate while it is in flight), the settlement of what it
-// consumed after it, and GET /v1/budget.
+// Usage on the request path: the gate's budget and rate-limit steps (gate.h decides; here the
+// request's charge is filled in), the settlement of what it consumed, and GET /v1/budget.
 // Everything here reads and writes in-memory counters; the ledger is written by the store's
 // own thread (budget/sqlite_usage_store.h).
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
 
-#include "gateway/worker.h"
+#include "gateway/handlers.h"
 
 namespace aigw::gateway {
 namespace {
 
 namespace json = boost::json;
-
-// Requests whose token names no team are charged to this one.
-constexpr std::string_view kDefaultTeam = "default";
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-budget::TimePoint wall_now() { return budget::to_seconds(std::chrono::system_clock::now()); }
-
-std::array<limits::RateScope, 2> rate_scopes(const RequestContext& ctx) {
-  return {limits::RateScope{limits::RateScopeKind::kTeam, ctx.team, ctx.team_limits},
-          limits::RateScope{limits::RateScopeKind::kClient, ctx.client, ctx.client_limits}};
-}
 
 json::object limits_json(const limits::RateLimits& l) {
   return {{"requests_per_minute", l.requests_per_minute}, {"tokens_per_minute", l.tokens_per_minute}};
@@ -46,8 +29,8 @@ std::string budget_status(const RequestContext& ctx, const budget::BudgetDecisio
                          {"usd", d.budget_usd ? json::value(std::max(0.0, *d.budget_usd - d.used_usd))
                                               : json::value(nullptr)}};
   return json::serialize(json::object{
-      {"team", ctx.team},
-      {"client_id", ctx.client},
+      {"team", ctx.charge.team},
+      {"client_id", ctx.charge.client},
       {"budget", d.has_budget ? json::value(std::move(budget)) : json::value(nullptr)},
       {"period", d.period},
       {"used", {{"tokens", d.used_tokens}, {"usd", d.used_usd}, {"requests", d.requests}}},
@@ -55,16 +38,16 @@ std::string budget_status(const RequestContext& ctx, const budget::BudgetDecisio
       {"remaining", std::move(remaining)},
       {"resets_at", budget::format_time(d.reset_at)},
       {"exhausted", !d.allowed},
-      {"limits", {{"team", limits_json(ctx.team_limits)}, {"client", limits_json(ctx.client_limits)}}}});
+      {"limits", {{"team", limits_json(ctx.charge.team_limits)}, {"client", limits_json(ctx.charge.client_limits)}}}});
 }
 
-// Fills in whom the request is charged to and the limits in force for them.
-void identify(RequestContext& ctx, const budget::TeamDirectory& teams) {
-  ctx.team = ctx.record.team.empty() ? std::string(kDefaultTeam) : ctx.record.team;
-  ctx.client = ctx.record.client_id.empty() ? ctx.record.client_ip : ctx.record.client_id;
+// Whom the request is charged to: the token's team and client, else the default team and
+// the caller's network (as the IP window counts it: an IPv6 client is its /64).
+void identify_caller(RequestContext& ctx, const budget::TeamDirectory& teams) {
   const auto& limits = ctx.config->limits;
-  ctx.team_limits = teams.limits_of(ctx.team, limits.team);
-  ctx.client_limits = limits.client;
+  const std::string network =
+      limits::rate_limit_key(ctx.record.client_ip, limits.ip.ipv4_prefix, limits.ip.ipv6_prefix);
+  gate::identify(ctx.charge, ctx.record.team, ctx.record.client_id, network, limits, teams);
 }
 
 // Settles a record and completes when the store has written it (or failed to, for now). The
@@ -86,72 +69,54 @@ auto async_settle(budget::BudgetTracker& budgets, budget::UsageRecord record, bu
 
 }  // namespace
 
-net::awaitable<bool> Worker::admit_usage(RequestContext& ctx, const translate::RequestContext& request) {
-  identify(ctx, *shared_->teams);
-  // The estimate held while the request is in flight: its prompt plus its output limit.
-  const auto& settings = ctx.config->budget;
-  Usage expected;
-  expected.input_tokens = request.estimated_input_tokens;
-  expected.output_tokens = request.max_output_tokens.value_or(settings.default_reservation_tokens);
-  const budget::ReservationEstimate estimate{
-      budget::budget_tokens_of(expected), settings.prices.cost(ctx.record.provider, ctx.record.model, expected).usd};
-  auto admission = shared_->budgets->admit(ctx.team, wall_now(), estimate);
-  if (!admission) {
-    const ApiError error = admission.take_error();
-    co_await send_error(ctx, error);
-    co_return false;
+std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx, gate::Check check) {
+  const auto& clock = *shared.clock;
+  if (check == gate::Check::kBudget) {
+    identify_caller(ctx, *shared.teams);
+    return gate::check_budget(*shared.budgets, ctx.charge, budget::to_seconds(clock.wall()), ctx.estimate);
   }
-  ctx.usage_headers = budget::budget_headers(admission->decision);
-  ctx.budget_reservation = std::move(admission->reservation);
-  const auto scopes = rate_scopes(ctx);
-  const limits::RateDecision rate =
-      shared_->rate_limiter.check(scopes, steady_ms(), estimate.tokens, &ctx.rate_reservation);
-  for (auto& h : limits::rate_limit_headers(rate)) ctx.usage_headers.push_back(std::move(h));
-  if (!rate.allowed) {
-    ctx.budget_reservation.release();
-    const ApiError error = limits::rate_limited_error(rate);
-    co_await send_error(ctx, error);
-    co_return false;
-  }
-  co_return true;
+  return gate::check_rate_limits(shared.rate_limiter, ctx.charge, clock.steady_ms(), ctx.estimate.tokens);
 }
 
-net::awaitable<void> Worker::settle_usage(RequestContext& ctx, const Usage& usage) {
+net::awaitable<void> settle_usage(GatewayShared& shared, RequestContext& ctx, const Usage& usage) {
   ctx.record.usage = usage;
-  if (ctx.settled || !usage.known || ctx.team.empty()) co_return;
-  ctx.settled = true;
+  auto& charge = ctx.charge;
+  if (charge.settled || !usage.known || charge.team.empty()) co_return;
+  charge.settled = true;
   budget::UsageRecord record;
   // No request id: nothing re-appends a settled record and a batch commits whole or not at
   // all, so there is no replay to de-duplicate, and an id row would cost a B-tree insert and
   // ~90 bytes of disk per request.
-  record.team = ctx.team;
-  record.client = ctx.client;
+  record.team = charge.team;
+  record.client = charge.client;
   record.provider = ctx.record.provider;
   record.model = ctx.record.model;
   record.usage = usage;
   const budget::Cost cost = ctx.config->budget.prices.cost(record.provider, record.model, usage);
   record.cost_usd = cost.usd;
   record.priced = cost.priced;
-  record.at = wall_now();
+  const auto& clock = *shared.clock;
+  record.at = budget::to_seconds(clock.wall());
   // The real tokens enter the window before the reservation leaves it: a check in between
   // sees too much, never too little.
-  shared_->rate_limiter.record_tokens(rate_scopes(ctx), budget::budget_tokens_of(usage), steady_ms());
-  ctx.rate_reservation.release();
+  shared.rate_limiter.record_tokens(charge.rate_scopes(), budget::budget_tokens_of(usage), clock.steady_ms());
+  charge.rate_reservation.release();
   // The counters change at once (the usage replaces the reservation); the answer's end waits
   // for the ledger row to be committed (unless state.wait_for_commit is off).
   if (!ctx.config->budget.state.wait_for_commit) {
-    shared_->budgets->settle(std::move(record), ctx.budget_reservation);
+    shared.budgets->settle(std::move(record), charge.budget_reservation);
     co_return;
   }
   const bool committed =
-      co_await async_settle(*shared_->budgets, std::move(record), ctx.budget_reservation, net::use_awaitable);
+      co_await async_settle(*shared.budgets, std::move(record), charge.budget_reservation, net::use_awaitable);
   if (!committed) ctx.record.error = "usage kept in memory: the ledger could not be written yet";
 }
 
-net::awaitable<void> Worker::serve_budget(RequestContext& ctx) {
-  identify(ctx, *shared_->teams);
-  const budget::BudgetDecision d = shared_->budgets->check(ctx.team, wall_now());
-  ctx.usage_headers = budget::budget_headers(d);
+net::awaitable<void> BudgetHandler::serve(RequestContext& ctx) {
+  identify_caller(ctx, *parts_.shared->teams);
+  const budget::BudgetDecision d =
+      parts_.shared->budgets->check(ctx.charge.team, budget::to_seconds(parts_.shared->clock->wall()));
+  ctx.charge.headers = budget::budget_headers(d);
   co_await send_body(ctx, 200, budget_status(ctx, d));
 }
 

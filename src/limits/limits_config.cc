@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "config/config_node.h"
+#include "core/config_node.h"
 
 namespace aigw::limits {
 namespace {

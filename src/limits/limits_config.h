@@ -8,13 +8,20 @@
 #include <vector>
 
 #include "limits/client_ip.h"
-#include "limits/rate_limiter.h"
 
 namespace aigw::config {
 class ConfigNode;
 }
 
 namespace aigw::limits {
+
+// A team's or a client's per-minute limits (limits.team, limits.client, teams.NAME.limits).
+struct RateLimits {
+  std::int64_t requests_per_minute = 0;  // 0 = off
+  std::int64_t tokens_per_minute = 0;    // 0 = off
+  bool any() const { return requests_per_minute > 0 || tokens_per_minute > 0; }
+  bool operator==(const RateLimits&) const = default;
+};
 
 struct IpLimitSettings {
   std::int64_t requests = 2000;  // per window; 0 turns the limit off

@@ -31,16 +31,10 @@
 #include <vector>
 
 #include "core/api_error.h"
+#include "limits/limits_config.h"
 #include "limits/sliding_window.h"
 
 namespace aigw::limits {
-
-struct RateLimits {
-  std::int64_t requests_per_minute = 0;  // 0 = off
-  std::int64_t tokens_per_minute = 0;    // 0 = off
-  bool any() const { return requests_per_minute > 0 || tokens_per_minute > 0; }
-  bool operator==(const RateLimits&) const = default;
-};
 
 enum class RateScopeKind { kTeam, kClient };
 

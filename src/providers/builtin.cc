@@ -5,7 +5,6 @@
 namespace aigw::providers {
 namespace {
 
-using config::KeyStyle;
 
 constexpr std::array kBuiltins = {
     BuiltinProvider{"mock", ProviderApi::kMock, "", KeyStyle::kNone, "", "mock-gpt"},

@@ -5,7 +5,7 @@
 #include <span>
 #include <string_view>
 
-#include "config/config.h"
+#include "providers/provider_settings.h"
 
 namespace aigw::providers {
 
@@ -13,7 +13,7 @@ struct BuiltinProvider {
   std::string_view name;
   ProviderApi api;
   std::string_view base_url;  // empty when it has no universal default (azure-openai)
-  config::KeyStyle key_style;
+  KeyStyle key_style;
   std::string_view key_env;   // environment variable holding its key, if any
   std::string_view probe_model;  // a small model for health probes (max_tokens: 1)
 };

@@ -1,4 +1,6 @@
 #include "providers/mock.h"
+#include "translate/error_body.h"
+#include "translate/neutral.h"
 
 #include <boost/json.hpp>
 
@@ -61,140 +63,55 @@ std::string reply_text(const json::object& request, const MockControls& c) {
          std::string(str_field(request, "model", "mock")) + ".";
 }
 
-std::string sse(std::string_view event, const json::value& data) {
-  std::string out;
-  if (!event.empty()) out += "event: " + std::string(event) + "\n";
-  out += "data: " + json::serialize(data) + "\n\n";
-  return out;
+// Every mock answer claims this creation time: answers are deterministic.
+constexpr std::int64_t kMockCreated = 1700000000;
+
+translate::Dialect dialect_of(Endpoint endpoint) {
+  switch (endpoint) {
+    case Endpoint::kResponses: return translate::Dialect::kOpenAiResponses;
+    case Endpoint::kMessages: return translate::Dialect::kAnthropicMessages;
+    default: return translate::Dialect::kOpenAiChat;
+  }
 }
 
-void answer_chat(const json::object& req, const std::string& text, MockAnswer& a) {
-  const std::string model(str_field(req, "model", "mock-gpt"));
-  const std::string id = "chatcmpl-mock" + std::to_string(text.size());
-  json::object usage{{"prompt_tokens", a.usage.input_tokens},
-                     {"completion_tokens", a.usage.output_tokens},
-                     {"total_tokens", a.usage.input_tokens + a.usage.output_tokens}};
+// A text answer built in the neutral form and written by translate/'s own writers and stream
+// encoders, so the mock speaks each dialect exactly as a translated provider does.
+void answer_text(Endpoint endpoint, const json::object& req, const std::string& text, MockAnswer& a) {
+  namespace ir = translate::ir;
+  const translate::Dialect dialect = dialect_of(endpoint);
+  translate::RequestContext ctx = translate::context_from_request(dialect, req);
+  const bool anthropic = dialect == translate::Dialect::kAnthropicMessages;
+  if (ctx.model.empty()) ctx.model = anthropic ? "mock-claude" : "mock-gpt";
+  const std::string_view prefix = anthropic ? "msg_mock"
+                                  : dialect == translate::Dialect::kOpenAiResponses ? "resp_mock"
+                                                                                    : "chatcmpl-mock";
+  const std::string id = std::string(prefix) + std::to_string(text.size());
+  ctx.request_id = id;
+  ctx.created = kMockCreated;
+  ir::TokenUsage usage;
+  usage.known = true;
+  usage.input = a.usage.input_tokens;
+  usage.output = a.usage.output_tokens;
   if (!a.stream) {
-    a.body = json::serialize(json::object{
-        {"id", id}, {"object", "chat.completion"}, {"created", 1700000000}, {"model", model},
-        {"choices", json::array{json::object{
-                        {"index", 0},
-                        {"message", {{"role", "assistant"}, {"content", text}}},
-                        {"logprobs", nullptr},
-                        {"finish_reason", "stop"}}}},
-        {"usage", usage}});
+    ir::Response response;
+    response.id = id;
+    response.model = ctx.model;
+    ir::Part part;
+    part.text = text;
+    response.content.push_back(std::move(part));
+    response.usage = usage;
+    a.body = json::serialize(translate::write_answer(dialect, response, ctx));
     return;
   }
-  auto chunk = [&](json::object delta, json::value finish) {
-    return sse("", json::object{{"id", id}, {"object", "chat.completion.chunk"},
-                                {"created", 1700000000}, {"model", model},
-                                {"choices", json::array{json::object{{"index", 0},
-                                                                     {"delta", std::move(delta)},
-                                                                     {"logprobs", nullptr},
-                                                                     {"finish_reason", finish}}}}});
-  };
-  a.events.push_back(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
-  for (const auto& p : pieces(text)) a.events.push_back(chunk({{"content", p}}, nullptr));
-  a.events.push_back(chunk({}, "stop"));
-  const auto* opts = req.if_contains("stream_options");
-  if (opts && opts->is_object() && opts->as_object().if_contains("include_usage") &&
-      opts->as_object().at("include_usage") == true) {
-    a.events.push_back(sse("", json::object{{"id", id}, {"object", "chat.completion.chunk"},
-                                            {"created", 1700000000}, {"model", model},
-                                            {"choices", json::array{}}, {"usage", usage}}));
-  }
-  a.events.push_back("data: [DONE]\n\n");
-}
-
-void answer_responses(const json::object& req, const std::string& text, MockAnswer& a) {
-  const std::string model(str_field(req, "model", "mock-gpt"));
-  const std::string id = "resp_mock" + std::to_string(text.size());
-  const std::string msg_id = "msg_mock" + std::to_string(text.size());
-  json::object usage{{"input_tokens", a.usage.input_tokens},
-                     {"input_tokens_details", {{"cached_tokens", 0}}},
-                     {"output_tokens", a.usage.output_tokens},
-                     {"output_tokens_details", {{"reasoning_tokens", 0}}},
-                     {"total_tokens", a.usage.input_tokens + a.usage.output_tokens}};
-  json::object part{{"type", "output_text"}, {"text", text}, {"annotations", json::array{}}};
-  json::object item{{"id", msg_id}, {"type", "message"}, {"status", "completed"},
-                    {"role", "assistant"}, {"content", json::array{part}}};
-  auto response = [&](std::string_view status, bool done) {
-    json::object r{{"id", id}, {"object", "response"}, {"created_at", 1700000000},
-                   {"status", status}, {"model", model},
-                   {"output", done ? json::array{item} : json::array{}},
-                   {"usage", done ? json::value(usage) : json::value(nullptr)}};
-    return r;
-  };
-  if (!a.stream) {
-    a.body = json::serialize(response("completed", true));
-    return;
-  }
-  int seq = 0;
-  auto event = [&](std::string_view type, json::object data) {
-    data["type"] = type;
-    data["sequence_number"] = seq++;
-    a.events.push_back(sse(type, data));
-  };
-  event("response.created", {{"response", response("in_progress", false)}});
-  event("response.in_progress", {{"response", response("in_progress", false)}});
-  json::object empty_item = item;
-  empty_item["status"] = "in_progress";
-  empty_item["content"] = json::array{};
-  event("response.output_item.added", {{"output_index", 0}, {"item", empty_item}});
-  event("response.content_part.added",
-        {{"item_id", msg_id}, {"output_index", 0}, {"content_index", 0},
-         {"part", {{"type", "output_text"}, {"text", ""}, {"annotations", json::array{}}}}});
-  for (const auto& p : pieces(text)) {
-    event("response.output_text.delta",
-          {{"item_id", msg_id}, {"output_index", 0}, {"content_index", 0}, {"delta", p}});
-  }
-  event("response.output_text.done",
-        {{"item_id", msg_id}, {"output_index", 0}, {"content_index", 0}, {"text", text}});
-  event("response.content_part.done",
-        {{"item_id", msg_id}, {"output_index", 0}, {"content_index", 0}, {"part", part}});
-  event("response.output_item.done", {{"output_index", 0}, {"item", item}});
-  event("response.completed", {{"response", response("completed", true)}});
-}
-
-void answer_messages(const json::object& req, const std::string& text, MockAnswer& a) {
-  const std::string model(str_field(req, "model", "mock-claude"));
-  const std::string id = "msg_mock" + std::to_string(text.size());
-  json::object usage{{"input_tokens", a.usage.input_tokens},
-                     {"cache_creation_input_tokens", 0},
-                     {"cache_read_input_tokens", 0},
-                     {"output_tokens", a.usage.output_tokens}};
-  if (!a.stream) {
-    a.body = json::serialize(json::object{
-        {"id", id}, {"type", "message"}, {"role", "assistant"}, {"model", model},
-        {"content", json::array{json::object{{"type", "text"}, {"text", text}}}},
-        {"stop_reason", "end_turn"}, {"stop_sequence", nullptr}, {"usage", usage}});
-    return;
-  }
-  json::object start_usage = usage;
-  start_usage["output_tokens"] = 1;
-  a.events.push_back(sse("message_start",
-                         json::object{{"type", "message_start"},
-                                      {"message", {{"id", id}, {"type", "message"},
-                                                   {"role", "assistant"}, {"model", model},
-                                                   {"content", json::array{}},
-                                                   {"stop_reason", nullptr},
-                                                   {"stop_sequence", nullptr},
-                                                   {"usage", start_usage}}}}));
-  a.events.push_back(sse("content_block_start",
-                         json::object{{"type", "content_block_start"}, {"index", 0},
-                                      {"content_block", {{"type", "text"}, {"text", ""}}}}));
-  a.events.push_back(sse("ping", json::object{{"type", "ping"}}));
-  for (const auto& p : pieces(text)) {
-    a.events.push_back(sse("content_block_delta",
-                           json::object{{"type", "content_block_delta"}, {"index", 0},
-                                        {"delta", {{"type", "text_delta"}, {"text", p}}}}));
-  }
-  a.events.push_back(sse("content_block_stop", json::object{{"type", "content_block_stop"}, {"index", 0}}));
-  a.events.push_back(sse("message_delta",
-                         json::object{{"type", "message_delta"},
-                                      {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
-                                      {"usage", {{"output_tokens", a.usage.output_tokens}}}}));
-  a.events.push_back(sse("message_stop", json::object{{"type", "message_stop"}}));
+  ir::TokenUsage at_start = usage;  // what a provider knows when it starts: the prompt
+  at_start.output = 0;
+  std::vector<ir::StreamEvent> events;
+  events.push_back(ir::StreamEvent::of(ir::EventKind::kStart).with_id(id).with_model(ctx.model).with_usage(at_start));
+  for (const auto& p : pieces(text)) events.push_back(ir::StreamEvent::of(ir::EventKind::kText).with_text(p));
+  events.push_back(ir::StreamEvent::of(ir::EventKind::kUsage).with_usage(usage));
+  events.push_back(ir::StreamEvent::of(ir::EventKind::kFinish).with_stop(ir::StopReason::kEndTurn));
+  events.push_back(ir::StreamEvent::of(ir::EventKind::kDone));
+  a.events = translate::write_stream_events(dialect, events, ctx);
 }
 
 MockAnswer too_large(Endpoint endpoint, const std::string& what);
@@ -245,11 +162,9 @@ void answer_embeddings(Endpoint endpoint, const json::object& req, MockAnswer& a
 MockAnswer error_answer(Endpoint endpoint, int status, const std::string& type, const std::string& message) {
   MockAnswer a;
   a.status = status;
-  if (endpoint_api(endpoint) == ProviderApi::kAnthropic) {
-    a.body = json::serialize(json::object{{"type", "error"}, {"error", {{"type", type}, {"message", message}}}});
-  } else {
-    a.body = json::serialize(json::object{{"error", {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}});
-  }
+  a.body = json::serialize(endpoint_api(endpoint) == ProviderApi::kAnthropic
+                               ? translate::anthropic_error_body(type, message)
+                               : translate::openai_error_body(message, type));
   return a;
 }
 
@@ -296,11 +211,7 @@ MockAnswer mock_answer(Endpoint endpoint, const json::object& request, const Moc
   a.usage = {input_tokens(endpoint, request), static_cast<std::int64_t>(pieces(text).size()), 0, true};
   a.stream = wants_stream(request);
   if (a.stream) a.headers = {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}};
-  switch (endpoint) {
-    case Endpoint::kResponses: answer_responses(request, text, a); break;
-    case Endpoint::kMessages: answer_messages(request, text, a); break;
-    default: answer_chat(request, text, a); break;
-  }
+  answer_text(endpoint, request, text, a);
   return a;
 }
 

@@ -33,7 +33,7 @@ Result<const config::ProviderConfig*> select_provider(const config::Config& conf
   return &p;
 }
 
-Result<UpstreamTarget> build_upstream_target(const config::ProviderConfig& provider,
+Result<upstream::UpstreamTarget> build_upstream_target(const config::ProviderConfig& provider,
                                              std::string_view upstream_path, std::string_view query,
                                              std::optional<std::string_view> custom_host,
                                              const std::vector<config::AllowedHost>& allowed_custom_hosts) {
@@ -49,7 +49,7 @@ Result<UpstreamTarget> build_upstream_target(const config::ProviderConfig& provi
   if (auto bad = check_query(query)) return std::move(*bad);
   const config::BaseUrl& base = custom ? *custom : provider.base;
   if (base.host.empty()) return provider_unreachable(provider.name, "no base_url configured");
-  UpstreamTarget t;
+  upstream::UpstreamTarget t;
   t.tls = base.tls;
   t.host = base.host;
   t.port = base.port;

@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
+#include "upstream/upstream_target.h"
 
 namespace aigw::router {
 
@@ -18,19 +19,10 @@ Result<const config::ProviderConfig*> select_provider(const config::Config& conf
                                                       std::optional<std::string_view> header,
                                                       Endpoint endpoint, std::string_view path);
 
-struct UpstreamTarget {
-  bool tls = false;
-  std::string host;         // for DNS, SNI and certificate checks
-  std::string port;         // "443", "80" or explicit
-  std::string target;       // path + query sent on the request line
-  std::string host_header;  // Host: value (host[:port])
-  std::string pool_key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
-};
-
 // Builds the URL: base_url (or the custom host) + the endpoint's path + the caller's query. The
 // custom host and the query are checked by router/caller_values.h; a custom host must be
 // allowed for this provider's key.
-Result<UpstreamTarget> build_upstream_target(const config::ProviderConfig& provider,
+Result<upstream::UpstreamTarget> build_upstream_target(const config::ProviderConfig& provider,
                                              std::string_view upstream_path, std::string_view query,
                                              std::optional<std::string_view> custom_host,
                                              const std::vector<config::AllowedHost>& allowed_custom_hosts);

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "translate/dialects.h"
+#include "translate/error_body.h"
 #include "translate/json_util.h"
 
 namespace aigw::translate::detail {
@@ -133,19 +134,13 @@ class AnthropicDecoder final : public StreamDecoder {
   std::map<int, int> tools_;  // block index -> tool call position
 };
 
-class AnthropicEncoder final : public StreamEncoder {
+class AnthropicEncoder final : public EncoderSkeleton {
  public:
-  explicit AnthropicEncoder(const RequestContext& ctx)
-      : ctx_(ctx), id_(ctx.request_id), model_(ctx.model) {}
+  explicit AnthropicEncoder(const RequestContext& ctx) : EncoderSkeleton(ctx, ctx.request_id) {}
 
-  void encode(const ir::StreamEvent& ev, std::string& out) override {
-    if (closed_) return;
+ private:
+  void on_event(const ir::StreamEvent& ev, std::string& out) override {
     switch (ev.kind) {
-      case ir::EventKind::kStart:
-        if (!ev.id.empty()) id_ = ev.id;
-        if (!ev.model.empty()) model_ = ev.model;
-        if (ev.usage.known) usage_ = ev.usage;
-        return ensure_started(out);
       case ir::EventKind::kText:
         return delta(ev, {{"type", "text_delta"}, {"text", ev.text}}, out);
       case ir::EventKind::kThinking:
@@ -157,31 +152,23 @@ class AnthropicEncoder final : public StreamEncoder {
         return void(block_index(ev, out));
       case ir::EventKind::kToolArgs:
         return delta(ev, {{"type", "input_json_delta"}, {"partial_json", ev.text}}, out);
-      case ir::EventKind::kUsage:
-        usage_ = ev.usage;
-        return;
       case ir::EventKind::kFinish:
         stop_ = ev.stop;
         stop_sequence_ = ev.stop_sequence;
         finished_ = true;
         return close_block(out);
-      case ir::EventKind::kError:
-        return fail(ev.id, ev.text, out);
       case ir::EventKind::kDone:
         return close(out);
+      case ir::EventKind::kStart:
+      case ir::EventKind::kUsage:
+      case ir::EventKind::kError:
+        return;  // the skeleton's
     }
   }
 
-  void fail(std::string_view type, std::string_view message, std::string& out) override {
-    if (closed_) return;
-    closed_ = true;
-    json::object err{
-        {"type", "error"},
-        {"error", {{"type", type.empty() ? "api_error" : type}, {"message", message}}}};
-    append_sse(out, "error", json::serialize(err));
+  void write_error(std::string_view type, std::string_view message, std::string& out) override {
+    append_sse(out, "error", json::serialize(anthropic_error_body(type, message)));
   }
-
-  bool closed() const override { return closed_; }
 
  private:
   void write(std::string& out, std::string_view type, const json::object& data) {
@@ -190,7 +177,7 @@ class AnthropicEncoder final : public StreamEncoder {
 
   // message_start goes out exactly once and always carries usage: the provider's input count
   // when it reported one, otherwise the gateway's estimate (message_delta brings the real one).
-  void ensure_started(std::string& out) {
+  void ensure_started(std::string& out) override {
     if (started_) return;
     started_ = true;
     ir::TokenUsage u = usage_;
@@ -294,10 +281,6 @@ class AnthropicEncoder final : public StreamEncoder {
     closed_ = true;
   }
 
-  RequestContext ctx_;
-  std::string id_;
-  std::string model_;
-  ir::TokenUsage usage_;
   ir::StopReason stop_ = ir::StopReason::kEndTurn;
   std::string stop_sequence_;
   std::map<int, int> blocks_;  // block_key -> block index
@@ -307,7 +290,6 @@ class AnthropicEncoder final : public StreamEncoder {
   bool started_ = false;
   bool finished_ = false;
   bool has_tools_ = false;
-  bool closed_ = false;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "translate/dialects.h"
+#include "translate/error_body.h"
 #include "translate/json_util.h"
 
 namespace aigw::translate::detail {
@@ -107,19 +108,13 @@ class ChatDecoder final : public StreamDecoder {
   std::vector<std::string> tools_;
 };
 
-class ChatEncoder final : public StreamEncoder {
+class ChatEncoder final : public EncoderSkeleton {
  public:
-  explicit ChatEncoder(const RequestContext& ctx)
-      : ctx_(ctx), id_(ctx.request_id), model_(ctx.model) {}
+  explicit ChatEncoder(const RequestContext& ctx) : EncoderSkeleton(ctx, ctx.request_id) {}
 
-  void encode(const ir::StreamEvent& ev, std::string& out) override {
-    if (closed_) return;
+ private:
+  void on_event(const ir::StreamEvent& ev, std::string& out) override {
     switch (ev.kind) {
-      case ir::EventKind::kStart:
-        if (!ev.id.empty()) id_ = ev.id;
-        if (!ev.model.empty()) model_ = ev.model;
-        if (ev.usage.known) usage_ = ev.usage;
-        return ensure_started(out);
       case ir::EventKind::kText:
         return delta(out, {{"content", ev.text}});
       case ir::EventKind::kThinking:
@@ -137,34 +132,24 @@ class ChatEncoder final : public StreamEncoder {
         return delta(out, {{"tool_calls",
                             json::array{json::object{{"index", ev.tool_index},
                                                      {"function", {{"arguments", ev.text}}}}}}});
-      case ir::EventKind::kUsage:
-        usage_ = ev.usage;
-        return;
       case ir::EventKind::kFinish:
         return finish_chunk(chat_finish_reason(ev.stop), out);
-      case ir::EventKind::kError:
-        return fail(ev.id, ev.text, out);
       case ir::EventKind::kDone:
         return close(out);
       case ir::EventKind::kSignature:
       case ir::EventKind::kRedactedThinking:
         return;  // no chat counterpart
+      case ir::EventKind::kStart:
+      case ir::EventKind::kUsage:
+      case ir::EventKind::kError:
+        return;  // the skeleton's
     }
   }
 
-  void fail(std::string_view type, std::string_view message, std::string& out) override {
-    if (closed_) return;
-    closed_ = true;
-    json::object err{{"message", message},
-                     {"type", type.empty() ? "api_error" : type},
-                     {"param", nullptr},
-                     {"code", nullptr}};
-    append_sse(out, {}, json::serialize(json::object{{"error", std::move(err)}}));
+  void write_error(std::string_view type, std::string_view message, std::string& out) override {
+    append_sse(out, {}, json::serialize(openai_error_body(message, type)));
   }
 
-  bool closed() const override { return closed_; }
-
- private:
   json::object chunk(json::object delta, json::value finish_reason) const {
     json::object choice{{"index", 0},
                         {"delta", std::move(delta)},
@@ -180,7 +165,7 @@ class ChatEncoder final : public StreamEncoder {
   void write(std::string& out, const json::object& c) { append_sse(out, {}, json::serialize(c)); }
 
   // The first chunk carries the role, as OpenAI's does (clients key the message on it).
-  void ensure_started(std::string& out) {
+  void ensure_started(std::string& out) override {
     if (started_) return;
     started_ = true;
     write(out, chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
@@ -213,14 +198,9 @@ class ChatEncoder final : public StreamEncoder {
     closed_ = true;
   }
 
-  RequestContext ctx_;
-  std::string id_;
-  std::string model_;
-  ir::TokenUsage usage_;
   bool started_ = false;
   bool finished_ = false;
   bool has_tools_ = false;
-  bool closed_ = false;
 };
 
 }  // namespace

@@ -82,4 +82,28 @@ std::string effort_for_budget(std::int64_t budget) {
   return "high";
 }
 
+void EncoderSkeleton::encode(const ir::StreamEvent& ev, std::string& out) {
+  if (closed_) return;
+  switch (ev.kind) {
+    case ir::EventKind::kStart:
+      if (!ev.id.empty()) adopt_id(ev.id);
+      if (!ev.model.empty()) model_ = ev.model;
+      if (ev.usage.known) usage_ = ev.usage;
+      return ensure_started(out);
+    case ir::EventKind::kUsage:
+      usage_ = ev.usage;
+      return;
+    case ir::EventKind::kError:
+      return fail(ev.id, ev.text, out);
+    default:
+      return on_event(ev, out);
+  }
+}
+
+void EncoderSkeleton::fail(std::string_view type, std::string_view message, std::string& out) {
+  if (closed_) return;
+  write_error(type, message, out);
+  closed_ = true;
+}
+
 }  // namespace aigw::translate::detail

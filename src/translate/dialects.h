@@ -83,6 +83,31 @@ class StreamEncoder {
   virtual bool closed() const = 0;
 };
 
+// The skeleton every stream encoder shares: nothing is written after the stream closed; the
+// answer's id, model and usage are taken from the events; usage updates are kept for the end;
+// an error is written once and closes the stream. Each dialect writes the rest (on_event:
+// content, finish and done; ensure_started: its opening events; write_error).
+class EncoderSkeleton : public StreamEncoder {
+ public:
+  void encode(const ir::StreamEvent& event, std::string& out) final;
+  void fail(std::string_view type, std::string_view message, std::string& out) final;
+  bool closed() const final { return closed_; }
+
+ protected:
+  EncoderSkeleton(const RequestContext& ctx, std::string id) : ctx_(ctx), id_(std::move(id)), model_(ctx.model) {}
+  virtual void ensure_started(std::string& out) = 0;
+  virtual void on_event(const ir::StreamEvent& event, std::string& out) = 0;
+  virtual void write_error(std::string_view type, std::string_view message, std::string& out) = 0;
+  // The provider's id for the answer (Responses keeps the first, in its own form).
+  virtual void adopt_id(std::string_view provider_id) { id_.assign(provider_id); }
+
+  RequestContext ctx_;
+  std::string id_;
+  std::string model_;
+  ir::TokenUsage usage_;
+  bool closed_ = false;
+};
+
 std::unique_ptr<StreamDecoder> make_chat_decoder();
 std::unique_ptr<StreamDecoder> make_anthropic_decoder();
 std::unique_ptr<StreamDecoder> make_gemini_decoder();

@@ -1,6 +1,7 @@
 // Provider errors rendered in the caller's dialect: the status is kept (SDKs retry on it), the
 // message is the provider's, the type is the caller's word for the same kind of failure.
 #include "translate/dialects.h"
+#include "translate/error_body.h"
 #include "translate/json_util.h"
 
 namespace aigw::translate {
@@ -140,17 +141,12 @@ ApiError convert_error(Dialect provider, Dialect caller, int status, std::string
   out.message = e.message;
   if (caller == Dialect::kAnthropicMessages) {
     out.type.assign(anthropic_type(kind));
-    out.literal_body = json::serialize(
-        json::object{{"type", "error"}, {"error", {{"type", out.type}, {"message", out.message}}}});
+    out.literal_body = json::serialize(anthropic_error_body(out.type, out.message));
     return out;
   }
   out.type.assign(openai_type(kind));
   std::string code = provider == Dialect::kOpenAiChat ? e.code : std::string(openai_code(kind));
-  json::object err{{"message", out.message},
-                   {"type", out.type},
-                   {"param", nullptr},
-                   {"code", code.empty() ? json::value(nullptr) : json::value(code)}};
-  out.literal_body = json::serialize(json::object{{"error", std::move(err)}});
+  out.literal_body = json::serialize(openai_error_body(out.message, out.type, code));
   return out;
 }
 

@@ -22,19 +22,18 @@ struct Item {
   bool summary_open = false;
 };
 
-class ResponsesEncoder final : public StreamEncoder {
+class ResponsesEncoder final : public EncoderSkeleton {
  public:
-  explicit ResponsesEncoder(const RequestContext& ctx)
-      : ctx_(ctx), id_(responses_id({}, ctx)), model_(ctx.model) {}
+  explicit ResponsesEncoder(const RequestContext& ctx) : EncoderSkeleton(ctx, responses_id({}, ctx)) {}
 
-  void encode(const ir::StreamEvent& ev, std::string& out) override {
-    if (closed_) return;
+ private:
+  // The id the caller saw in response.created stays the answer's id.
+  void adopt_id(std::string_view provider_id) override {
+    if (!started_) id_ = responses_id(provider_id, ctx_);
+  }
+
+  void on_event(const ir::StreamEvent& ev, std::string& out) override {
     switch (ev.kind) {
-      case ir::EventKind::kStart:
-        if (!started_ && !ev.id.empty()) id_ = responses_id(ev.id, ctx_);
-        if (!ev.model.empty()) model_ = ev.model;
-        if (ev.usage.known) usage_ = ev.usage;
-        return ensure_started(out);
       case ir::EventKind::kText:
         return on_text(ev, out);
       case ir::EventKind::kThinking:
@@ -47,23 +46,20 @@ class ResponsesEncoder final : public StreamEncoder {
         return void(item_for(ev, ItemKind::kFunctionCall, out));
       case ir::EventKind::kToolArgs:
         return on_args(ev, out);
-      case ir::EventKind::kUsage:
-        usage_ = ev.usage;
-        return;
       case ir::EventKind::kFinish:
         stop_ = ev.stop;
         return close_item(out);
-      case ir::EventKind::kError:
-        return fail(ev.id, ev.text, out);
       case ir::EventKind::kDone:
         return complete(out);
+      case ir::EventKind::kStart:
+      case ir::EventKind::kUsage:
+      case ir::EventKind::kError:
+        return;  // the skeleton's
     }
   }
 
-  void fail(std::string_view type, std::string_view message, std::string& out) override {
-    if (closed_) return;
+  void write_error(std::string_view type, std::string_view message, std::string& out) override {
     ensure_started(out);
-    closed_ = true;
     json::object response = snapshot("failed");
     response["error"] = {
         {"code", type == "rate_limit_error" ? "rate_limit_exceeded" : "server_error"},
@@ -71,9 +67,6 @@ class ResponsesEncoder final : public StreamEncoder {
     emit(out, "response.failed", {{"response", std::move(response)}});
   }
 
-  bool closed() const override { return closed_; }
-
- private:
   void emit(std::string& out, std::string_view type, json::object fields) {
     json::object data{{"type", type}, {"sequence_number", seq_++}};
     for (auto& kv : fields) data.emplace(kv.key(), std::move(kv.value()));
@@ -89,7 +82,7 @@ class ResponsesEncoder final : public StreamEncoder {
     return r;
   }
 
-  void ensure_started(std::string& out) {
+  void ensure_started(std::string& out) override {
     if (started_) return;
     started_ = true;
     emit(out, "response.created", {{"response", snapshot("in_progress")}});
@@ -264,10 +257,6 @@ class ResponsesEncoder final : public StreamEncoder {
     closed_ = true;
   }
 
-  RequestContext ctx_;
-  std::string id_;
-  std::string model_;
-  ir::TokenUsage usage_;
   ir::StopReason stop_ = ir::StopReason::kEndTurn;
   std::map<int, json::value> output_;  // finished items by output_index
   int next_output_index_ = 0;
@@ -278,7 +267,6 @@ class ResponsesEncoder final : public StreamEncoder {
   std::map<int, Item> closed_items_;  // late deltas of a closed item (see item_for)
   std::int64_t seq_ = 0;
   bool started_ = false;
-  bool closed_ = false;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The public converters: each pairs the caller's reader/writer with the provider's through the
 // neutral form, so every (caller, provider) cell is one reader plus one writer.
 #include "translate/translate.h"
+#include "translate/neutral.h"
 
 #include "core/text.h"
 
@@ -129,6 +130,8 @@ class TranslatingStream final : public StreamConverter {
     drain(out);
     encoder_->encode(ir::StreamEvent::of(ir::EventKind::kDone), out);
   }
+
+  bool broken() const override { return parser_.overflowed(); }
 
   void fail(std::string_view message, std::string& out) override {
     encoder_->fail("api_error", message, out);
@@ -304,6 +307,25 @@ std::unique_ptr<StreamConverter> make_stream_converter(Dialect provider, Dialect
   if (!can_translate(caller, provider)) return nullptr;
   return std::make_unique<TranslatingStream>(provider, make_decoder(provider),
                                              make_encoder(caller, ctx), ctx.estimated_input_tokens);
+}
+
+boost::json::object write_answer(Dialect dialect, const ir::Response& response, const RequestContext& ctx) {
+  return write_response(dialect, response, ctx);
+}
+
+std::vector<std::string> write_stream_events(Dialect dialect, const std::vector<ir::StreamEvent>& events,
+                                             const RequestContext& ctx) {
+  auto encoder = make_encoder(dialect, ctx);
+  if (!encoder) return {};
+  std::string out;
+  for (const auto& ev : events) encoder->encode(ev, out);
+  std::vector<std::string> framed;
+  std::size_t start = 0;
+  for (std::size_t end = out.find("\n\n"); end != std::string::npos; end = out.find("\n\n", start)) {
+    framed.push_back(out.substr(start, end + 2 - start));
+    start = end + 2;
+  }
+  return framed;
 }
 
 }  // namespace aigw::translate

@@ -75,6 +75,9 @@ class StreamConverter {
   // the output bytes seen so far when the final output count did not come (the caller left or
   // the provider broke off first). Usage::estimated_tokens says how much is estimated.
   virtual Usage consumed() const = 0;
+  // True once the provider's stream cannot be followed: an event outgrew the SSE parser's
+  // limit and was dropped (translated streams only; a passthrough stream's bytes went out).
+  virtual bool broken() const { return false; }
 };
 
 // Null when the pair cannot be translated (see can_translate).
@@ -89,8 +92,14 @@ std::unique_ptr<StreamConverter> make_usage_observer(Dialect dialect,
 // ask for it); every other event goes out as it came, re-framed as `data: …\n\n`.
 std::unique_ptr<StreamConverter> make_chat_usage_stripper(const RequestContext& ctx = {});
 
-// Usage of a whole answer in `dialect`.
+// Usage of a whole answer in `dialect` (parsed, or as bytes: only its usage object is parsed).
+// The one reader of usage: translated answers, passthrough answers and streams all use the
+// dialect's readers behind these.
 Usage usage_from_response(Dialect dialect, const boost::json::object& body);
+Usage usage_of_answer(Dialect dialect, std::string_view body);
+// What a whole answer is charged: `reported` when the provider counted; else (a 200 without
+// usage) the prompt estimate plus the answer's bytes as output, marked estimated.
+Usage charge_for_answer(const Usage& reported, std::int64_t prompt_estimate, std::size_t answer_bytes);
 
 // An ESTIMATE of an Anthropic request's input tokens for /v1/messages/count_tokens on
 // providers that cannot count: about four characters per token over system, messages and

@@ -3,6 +3,7 @@
 // provider's final counts never come (only events that carry either are parsed, each once,
 // into a stack buffer).
 #include "translate/dialects.h"
+#include "translate/error_body.h"
 #include "translate/json_util.h"
 
 namespace aigw::translate {
@@ -32,17 +33,14 @@ class UsageObserver final : public StreamConverter {
     if (failed_) return;
     failed_ = true;
     if (dialect_ == Dialect::kAnthropicMessages) {
-      json::object err{{"type", "error"}, {"error", {{"type", "api_error"}, {"message", message}}}};
-      return append_sse(out, "error", json::serialize(err));
+      return append_sse(out, "error", json::serialize(anthropic_error_body("api_error", message)));
     }
     if (dialect_ == Dialect::kOpenAiResponses) {
       json::object err{
           {"type", "error"}, {"code", "api_error"}, {"message", message}, {"param", nullptr}};
       return append_sse(out, "error", json::serialize(err));
     }
-    json::object err{
-        {"message", message}, {"type", "api_error"}, {"param", nullptr}, {"code", nullptr}};
-    append_sse(out, {}, json::serialize(json::object{{"error", std::move(err)}}));
+    append_sse(out, {}, json::serialize(openai_error_body(message, "api_error")));
   }
 
   const Usage& usage() const override { return usage_; }

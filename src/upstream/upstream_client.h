@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "router/upstream_target.h"
+#include "upstream/upstream_target.h"
 
 namespace aigw::upstream {
 
@@ -36,7 +36,7 @@ struct UpstreamFailure {
 };
 
 struct UpstreamRequest {
-  router::UpstreamTarget target;
+  UpstreamTarget target;
   http::verb method = http::verb::post;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <future>
 #include <thread>
 
@@ -16,6 +17,32 @@ namespace aigw::testing {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Waits until the gateway holds `n` requests in flight (GET /v1/budget's reserved.requests:
+// admitted, not yet settled), so a test signals the gateway once a request is inside it
+// rather than after a guessed sleep.
+bool wait_for_in_flight(std::uint16_t port, std::int64_t n, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto r = http_request(port, "GET", "/v1/budget");
+    if (r.status == 200) {
+      const auto budget = boost::json::parse(r.body).as_object();
+      if (budget.at("reserved").as_object().at("requests").to_number<std::int64_t>() >= n) return true;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+// Waits until the listener is closed: the drain has begun.
+bool wait_for_listener_closed(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (connection_refused(port)) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
 
 TEST(DrainTest, SigtermLetsTheStreamInFlightFinishRefusesNewConnectionsAndExitsZero) {
   FakeUpstream openai([](const UpstreamRequest&) {
@@ -53,7 +80,7 @@ TEST(DrainTest, SigintDrainsLikeSigterm) {
     return http_request(gw.port(), "POST", "/v1/chat/completions",
                         with_provider("mock", {{"x-aigw-mock-latency-ms", "800"}}), "{}");
   });
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(wait_for_in_flight(gw.port(), 1, 5s));
   gw.send_signal(SIGINT);
   const auto r = slow.get();
   EXPECT_EQ(r.status, 200) << r.error;
@@ -81,12 +108,14 @@ TEST(DrainTest, RequestArrivingOnAnOpenConnectionIsServedWithConnectionClose) {
     return busy.request("POST", "/v1/chat/completions",
                         with_provider("mock", {{"x-aigw-mock-latency-ms", "1000"}}), "{}");
   });
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(wait_for_in_flight(gw.port(), 1, 5s));
   // The first bytes of a request are on their way when the drain begins…
   ASSERT_TRUE(arriving.send_raw("GET / HTTP/1.1\r\nHost: x\r\n"));
+  // (The one pause left: the gateway must have read the partial head, which it does not
+  // announce; a later read would find it all the same.)
   std::this_thread::sleep_for(100ms);
   gw.send_signal(SIGTERM);
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(wait_for_listener_closed(gw.port(), 5s));
   // …and the rest after: it is still served, with Connection: close.
   ASSERT_TRUE(arriving.send_raw("Accept: */*\r\n\r\n"));
   const auto r = arriving.read_response();

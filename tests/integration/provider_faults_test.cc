@@ -129,13 +129,18 @@ TEST_F(ProviderFaultsTest, MalformedSseIsRelayedOrSkippedButNeverCrashes) {
   EXPECT_EQ(http_request(gw_.port(), "GET", "/").status, 200);
 }
 
-TEST_F(ProviderFaultsTest, InvalidJsonWithA200IsPassedThroughOrRefusedWhenTranslating) {
+// A 200 passed through reached the caller: with no usage to read, it is charged an estimate
+// (the prompt's plus the answer's bytes), never nothing. A translated one cannot be converted
+// and is refused, and costs nothing.
+TEST_F(ProviderFaultsTest, InvalidJsonWithA200IsPassedThroughAndEstimatedOrRefusedWhenTranslating) {
   const auto passthrough = post("invalid-json-200");
   EXPECT_EQ(passthrough.status, 200);  // the caller's own dialect: its bytes, unchanged
+  const std::int64_t estimated = used_tokens(gw_.port());
+  EXPECT_GT(estimated, 0);
   const auto translated =
       post("invalid-json-200", kMessages, "/v1/messages", "openai-as-anthropic-caller");
   EXPECT_TRUE(is_anthropic_error(translated, 502, "not a JSON object")) << translated.body;
-  expect_healthy(0);
+  expect_healthy(estimated);
 }
 
 TEST_F(ProviderFaultsTest, ClientsThatLeaveAtEveryStageCostTheGatewayNothing) {

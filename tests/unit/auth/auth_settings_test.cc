@@ -7,7 +7,7 @@
 #include <map>
 
 #include "auth/client_secret.h"
-#include "config/config_node.h"
+#include "core/config_node.h"
 
 namespace aigw::auth {
 namespace {

@@ -15,7 +15,7 @@
 #include "auth/key_set.h"
 #include "auth/verifier.h"
 #include "auth_test_support.h"
-#include "config/config_node.h"
+#include "core/config_node.h"
 
 namespace aigw::auth {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "config/config_node.h"
+#include "core/config_node.h"
 
 namespace aigw::budget {
 namespace {

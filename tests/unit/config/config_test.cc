@@ -89,6 +89,15 @@ TEST(ConfigTest, UnknownKeyIsNamedWithItsLine) {
   EXPECT_NE(error.find("unknown key"), std::string::npos) << error;
 }
 
+// A section no part reads would be silently ignored: it stops start-up like any typo.
+TEST(ConfigTest, ATopLevelSectionNothingReadsIsRefused) {
+  for (const char* section : {"routing", "admin", "metrics", "teamz"}) {
+    const auto error = load_error(std::string(section) + ":\n  anything: 1\n");
+    EXPECT_NE(error.find("unknown key"), std::string::npos) << section << ": " << error;
+    EXPECT_NE(error.find(section), std::string::npos) << error;
+  }
+}
+
 TEST(ConfigTest, CustomProviderWithoutDialectIsRejected) {
   const auto error = load_error("providers:\n  local:\n    base_url: http://x/v1\n");
   EXPECT_NE(error.find("providers.local"), std::string::npos) << error;

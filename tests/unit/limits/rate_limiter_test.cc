@@ -7,7 +7,7 @@
 #include <map>
 #include <thread>
 
-#include "config/config_node.h"
+#include "core/config_node.h"
 #include "limits/limits_config.h"
 
 namespace aigw::limits {

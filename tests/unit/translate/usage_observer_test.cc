@@ -2,6 +2,7 @@
 // whole or split anywhere; the chat stripper drops only the usage chunk the gateway asked for.
 #include <gtest/gtest.h>
 
+#include "translate/sse_parser.h"
 #include "translate/translate.h"
 
 namespace aigw::translate {
@@ -86,6 +87,21 @@ TEST(ChatUsageStripperTest, AChunkWithChoicesAndUsageIsKept) {
           out);
   EXPECT_NE(out.find("finish_reason"), std::string::npos);
   EXPECT_EQ(s->usage().output_tokens, 2);
+}
+
+// An event too large for the SSE parser is dropped whole; a translated stream cannot go on
+// without it (it may hold the text or the usage), so the converter says it is broken.
+TEST(StreamConverterTest, ATranslatedStreamWithAnOversizedEventIsBroken) {
+  auto c = make_stream_converter(Dialect::kAnthropicMessages, Dialect::kOpenAiChat, {});
+  ASSERT_TRUE(c);
+  std::string out;
+  c->feed(kAnthropicStream.substr(0, kAnthropicStream.find("event: content_block_delta")), out);
+  EXPECT_FALSE(c->broken());
+  const std::string huge = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\"" +
+                           std::string(SseParser::kDefaultMaxEventBytes + 1, 'x');
+  c->feed(huge, out);
+  EXPECT_TRUE(c->broken());
+  EXPECT_FALSE(make_usage_observer(Dialect::kAnthropicMessages)->broken());  // passthrough: never
 }
 
 }  // namespace

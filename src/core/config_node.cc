@@ -1,4 +1,4 @@
-#include "config/config_node.h"
+#include "core/config_node.h"
 
 #include <cstdlib>
 

@@ -1,24 +1,10 @@
-// Usage read from whole answers, and the access log line.
+// The access log line.
 #include <gtest/gtest.h>
 
 #include "observability/access_log.h"
-#include "observability/answer_usage.h"
 
 namespace aigw::observability {
 namespace {
-
-TEST(AnswerUsageTest, GeminiMetadataCountsThoughtsAsOutput) {
-  const Usage g = usage_from_json(R"({"candidates":[],"usageMetadata":{"promptTokenCount":7,"candidatesTokenCount":5,"thoughtsTokenCount":2}})");
-  EXPECT_EQ(g.input_tokens, 7);
-  EXPECT_EQ(g.output_tokens, 7);
-}
-
-TEST(AnswerUsageTest, UsageKeyInsideAStringIsNotMistakenForTheUsageObject) {
-  const Usage u = usage_from_json(
-      R"({"choices":[{"message":{"content":"\"usage\": {\"prompt_tokens\": 999}"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}})");
-  EXPECT_EQ(u.input_tokens, 3);
-  EXPECT_EQ(u.output_tokens, 4);
-}
 
 TEST(AccessLogTest, RecordIsOneJsonLineWithPlainMillis) {
   AccessRecord r;

@@ -1,5 +1,7 @@
 // A YAML node that knows its own path: every config part reads its keys through this, so an
 // error always names the key and the line (e.g. "providers.openai.base_url (line 4): ...").
+// In core/ (not config/) so that each part parses its own section without depending on the
+// config/ that assembles them: the dependencies point one way, config/ -> parts -> core/.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
