@@ -118,10 +118,11 @@ class ChatEncoder final : public StreamEncoder {
       case ir::EventKind::kStart:
         if (!ev.id.empty()) id_ = ev.id;
         if (!ev.model.empty()) model_ = ev.model;
+        text_prefix_.clear();
         if (ev.usage.known) usage_ = ev.usage;
         return ensure_started(out);
       case ir::EventKind::kText:
-        return delta(out, {{"content", ev.text}});
+        return text_delta(ev.text, out);
       case ir::EventKind::kThinking:
         // Not in OpenAI's schema; the field compatible clients read reasoning from.
         return delta(out, {{"reasoning_content", ev.text}});
@@ -186,6 +187,24 @@ class ChatEncoder final : public StreamEncoder {
     write(out, chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
   }
 
+  // The most frequent chunk, written without building it as a JSON object: the same bytes as
+  // write(out, chunk({{"content", text}}, nullptr)).
+  void text_delta(std::string_view text, std::string& out) {
+    ensure_started(out);
+    if (text_prefix_.empty()) {
+      const std::string whole = json::serialize(chunk({{"content", ""}}, nullptr));
+      const std::string_view marker = R"("content":"")";
+      const auto at = whole.find(marker);
+      text_prefix_ = whole.substr(0, at + marker.size() - 2);
+      text_suffix_ = whole.substr(at + marker.size());
+    }
+    out.append("data: ");
+    out.append(text_prefix_);
+    out.append(json::serialize(json::string_view(text.data(), text.size())));
+    out.append(text_suffix_);
+    out.append("\n\n");
+  }
+
   void delta(std::string& out, json::object d) {
     ensure_started(out);
     write(out, chunk(std::move(d), nullptr));
@@ -221,6 +240,8 @@ class ChatEncoder final : public StreamEncoder {
   bool finished_ = false;
   bool has_tools_ = false;
   bool closed_ = false;
+  std::string text_prefix_;  // a text chunk up to the content's value, once id and model are known
+  std::string text_suffix_;  // and after it
 };
 
 }  // namespace
