@@ -8,6 +8,12 @@
 #   aigw+budget  the same with a team budget, team and client rate limits (all far above
 #             the load, so every check runs and none refuses)
 #   aigw+log  aigw with the access log on (its stdout to /dev/null)
+# and the streaming table: the origin also serves a fixed 200-chunk SSE answer in two dialects,
+#   passthrough  an OpenAI chat stream (usage at the end: the caller asks stream_options.include_usage)
+#                proxied by nginx, and by aigw to a chat caller from an openai-dialect provider
+#   translated   an Anthropic Messages stream proxied by nginx, and by aigw to the same chat
+#                caller from an anthropic-dialect provider (aigw translates every event)
+#   (aigw+stream: the aigw+budget configuration, its own process so the RSS figures stay apart)
 #
 # Each at 1 connection (1 wrk thread) and 64 connections (2 threads): requests/s, p50, p99 and
 # the CPU the server under test spent per request; aigw's idle and peak RSS; the ratios against
@@ -22,6 +28,9 @@
 #   TOKEN           a bearer token to send instead of asking the built-in issuer
 #   BENCH_WAIT_FOR_COMMIT  true (default) or false: state.wait_for_commit of every aigw
 #   AIGW_BIN        an aigw binary to use as is (default: `make release`, build/release/aigw)
+#   BENCH_TABLES    all (default), json (the fixed-JSON table only) or stream (streaming only)
+#   BENCH_PERF      a directory: `perf record -g` each aigw target's measured runs at 1 connection
+#                   into DIR/perf-KEY-ROUND.data (needs perf; skews the numbers of those runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,12 +39,22 @@ WARMUP=${BENCH_WARMUP:-2s}
 ROUNDS=${BENCH_ROUNDS:-1}
 AUTH=${BENCH_AUTH:-token}
 WAIT_FOR_COMMIT=${BENCH_WAIT_FOR_COMMIT:-true}
+TABLES=${BENCH_TABLES:-all}
+PERF_DIR=${BENCH_PERF:-}
 die() { echo "bench: $*" >&2; exit 1; }
 case "$AUTH" in token|off) ;; *) die "BENCH_AUTH must be token or off" ;; esac
+case "$TABLES" in all|json|stream) ;; *) die "BENCH_TABLES must be all, json or stream" ;; esac
+json_table=false; stream_table=false
+[[ "$TABLES" != stream ]] && json_table=true
+[[ "$TABLES" != json ]] && stream_table=true
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive number"
 for tool in wrk nginx curl python3; do
   command -v $tool >/dev/null || die "$tool is missing (make bench installs wrk and nginx-light)"
 done
+if [[ -n "$PERF_DIR" ]]; then
+  command -v perf >/dev/null || die "BENCH_PERF needs perf (Debian: linux-perf)"
+  mkdir -p "$PERF_DIR" && PERF_DIR=$(realpath "$PERF_DIR")
+fi
 
 if [[ -n "${AIGW_BIN:-}" ]]; then
   aigw_bin=$(realpath "$AIGW_BIN")
@@ -89,6 +108,48 @@ wait_http() {  # PORT PID: until GET / answers (true), or the process died / 10 
 answer_id=chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG
 answer='{"id":"'$answer_id'","object":"chat.completion","created":1741570283,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today? Ask me about your code, a design question or an error message.","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":19,"completion_tokens":24,"total_tokens":43,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_f9f4fb6dbf"}'
 
+# The streamed answers: 200 content deltas each, one event per `data:` line and blank line, as
+# static files under $work/www/stream/ (too long for an nginx `return`). openai: a chat stream
+# with `stream_options.include_usage` (usage in a last chunk, then [DONE]); anthropic: a
+# Messages stream, message_start … content_block_delta ×200 … message_delta with usage,
+# message_stop. The origin serves them to POST (405 turned into a GET of the same file).
+STREAM_DELTAS=200
+mkdir -p "$work/www/stream/openai/v1/chat" "$work/www/stream/anthropic/v1"
+python3 - "$work/www/stream" "$STREAM_DELTAS" <<'PY'
+import json, sys
+root, n = sys.argv[1], int(sys.argv[2])
+words = [" token%d" % i for i in range(n)]
+dump = lambda o: json.dumps(o, separators=(",", ":"))
+head = {"id": "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG", "object": "chat.completion.chunk", "created": 1741570283,
+        "model": "gpt-4o-2024-08-06", "service_tier": "default", "system_fingerprint": "fp_f9f4fb6dbf"}
+chunk = lambda delta, finish=None: dict(head, choices=[{"index": 0, "delta": delta, "logprobs": None,
+                                                        "finish_reason": finish}], usage=None)
+events = [chunk({"role": "assistant", "content": "", "refusal": None})]
+events += [chunk({"content": w}) for w in words]
+events.append(chunk({}, "stop"))
+events.append(dict(head, choices=[], usage={"prompt_tokens": 19, "completion_tokens": n, "total_tokens": 19 + n,
+                                            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                                            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                                                          "accepted_prediction_tokens": 0,
+                                                                          "rejected_prediction_tokens": 0}}))
+with open(f"{root}/openai/v1/chat/completions", "w") as f:
+    f.write("".join(f"data: {dump(e)}\n\n" for e in events) + "data: [DONE]\n\n")
+msg = {"id": "msg_01XFDUDYJgAACzvnptvVoYEL", "type": "message", "role": "assistant", "model": "claude-sonnet-4-20250514",
+       "content": [], "stop_reason": None, "stop_sequence": None,
+       "usage": {"input_tokens": 19, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}}
+events = [("message_start", {"type": "message_start", "message": msg}),
+          ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+          ("ping", {"type": "ping"})]
+events += [("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": w}})
+           for w in words]
+events += [("content_block_stop", {"type": "content_block_stop", "index": 0}),
+           ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                              "usage": {"output_tokens": n}}),
+           ("message_stop", {"type": "message_stop"})]
+with open(f"{root}/anthropic/v1/messages", "w") as f:
+    f.write("".join(f"event: {e}\ndata: {dump(d)}\n\n" for e, d in events))
+PY
+
 start_nginx() {  # NAME WORKERS HTTP-BLOCK-BODY -> the master's pid in $nginx_pid
   local d=$work/$1
   mkdir -p "$d"
@@ -118,12 +179,15 @@ CONF
 declare -A PORT PID TOKEN_OF IDLE_KB
 PORT[direct]=$(free_port)
 start_nginx origin 1 "server { listen 127.0.0.1:${PORT[direct]};
-    location / { default_type application/json; return 200 '$answer'; } }" "${PORT[direct]}"
+    location / { default_type application/json; return 200 '$answer'; }
+    location /stream/ { root $work/www; default_type text/event-stream; error_page 405 =200 \$uri; } }" "${PORT[direct]}"
 PID[direct]=$nginx_pid
 PORT[nginx]=$(free_port)
 start_nginx proxy "$(nproc)" "upstream origin { server 127.0.0.1:${PORT[direct]}; keepalive 64; keepalive_requests 1000000; }
   server { listen 127.0.0.1:${PORT[nginx]};
-    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }" "${PORT[nginx]}"
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+    location /stream/ { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\";
+      proxy_buffering off; proxy_buffer_size 16k; proxy_buffers 4 16k; } }" "${PORT[nginx]}"
 PID[nginx]=$nginx_pid
 
 # --- aigw ------------------------------------------------------------------------------
@@ -140,6 +204,8 @@ start_aigw() {  # NAME ACCESS_LOG(true|false) [budget]
     [[ "${3:-}" == budget ]] || echo "limits: { ip: { requests: 0 } }"
     echo "providers:"
     echo "  bench: { dialect: openai, base_url: http://127.0.0.1:${PORT[direct]}/v1, api_key: sk-bench }"
+    echo "  bench-sse: { dialect: openai, base_url: http://127.0.0.1:${PORT[direct]}/stream/openai/v1, api_key: sk-bench }"
+    echo "  bench-anthropic: { dialect: anthropic, base_url: http://127.0.0.1:${PORT[direct]}/stream/anthropic/v1, api_key: sk-bench }"
     if [[ "$AUTH" == off ]]; then
       echo "auth: { enabled: false }"
     else
@@ -180,28 +246,87 @@ start_aigw() {  # NAME ACCESS_LOG(true|false) [budget]
     fi
   fi
 }
-start_aigw aigw false
-start_aigw aigw+budget false budget
-start_aigw aigw+log true
+aigws=()
+$json_table && aigws+=(aigw aigw+budget aigw+log)
+$stream_table && aigws+=(aigw+stream)
+for name in "${aigws[@]}"; do
+  case $name in
+    aigw+log) start_aigw "$name" true ;;
+    aigw+budget|aigw+stream) start_aigw "$name" false budget ;;
+    *) start_aigw "$name" false ;;
+  esac
+done
 sleep 1   # let start-up settle before the idle figure
-for name in aigw aigw+budget aigw+log; do IDLE_KB[$name]=$(awk '/^VmRSS/{print $2}' "/proc/${PID[$name]}/status"); done
+for name in "${aigws[@]}"; do IDLE_KB[$name]=$(awk '/^VmRSS/{print $2}' "/proc/${PID[$name]}/status"); done
+
+# What each measured target is: KEY -> the server (its port, pid and token), the URL path, the
+# wrk script and the provider asked for. The JSON targets are named after their server.
+declare -A SERVER URLPATH SCRIPT PROVIDER
+json_keys=() stream_keys=()
+if $json_table; then
+  for name in direct nginx aigw aigw+budget aigw+log; do
+    SERVER[$name]=$name URLPATH[$name]=/v1/chat/completions SCRIPT[$name]=bench/post.lua PROVIDER[$name]=bench
+    json_keys+=("$name")
+  done
+fi
+if $stream_table; then
+  SERVER[pass-nginx]=nginx URLPATH[pass-nginx]=/stream/openai/v1/chat/completions
+  SERVER[pass-aigw]=aigw+stream URLPATH[pass-aigw]=/v1/chat/completions PROVIDER[pass-aigw]=bench-sse
+  SERVER[trans-nginx]=nginx URLPATH[trans-nginx]=/stream/anthropic/v1/messages
+  SERVER[trans-aigw]=aigw+stream URLPATH[trans-aigw]=/v1/chat/completions PROVIDER[trans-aigw]=bench-anthropic
+  for key in pass-nginx pass-aigw trans-nginx trans-aigw; do
+    SCRIPT[$key]=bench/stream.lua
+    stream_keys+=("$key")
+  done
+fi
 
 # One request through each target before loading it: anything but 200 with the origin's answer
 # means there is nothing to measure.
-check_target() {  # NAME
-  local auth=() status f=$work/check-$1.json
-  [[ -n "${TOKEN_OF[$1]:-}" ]] && auth=(-H "Authorization: Bearer ${TOKEN_OF[$1]}")
-  status=$(curl -s -o "$f" -w '%{http_code}' --max-time 5 \
-    -H 'Content-Type: application/json' -H 'x-portkey-provider: bench' "${auth[@]}" \
-    --data '{"model":"gpt-4o","messages":[{"role":"user","content":"Say hello."}]}' \
-    "http://127.0.0.1:${PORT[$1]}/v1/chat/completions") || status=000
-  if [[ "$status" != 200 ]] || ! grep -q "$answer_id" "$f"; then
-    echo "--- $1 answered HTTP $status:" >&2; head -c 600 "$f" >&2 2>/dev/null || true; echo >&2
-    if [[ -f "$work/$1/stderr" ]]; then echo "--- $1 stderr:" >&2; tail -n 20 "$work/$1/stderr" >&2; fi
-    die "$1 does not proxy the chat completion"
-  fi
+request() {  # KEY FILE BODY -> the HTTP status
+  local auth=() server=${SERVER[$1]}
+  [[ -n "${TOKEN_OF[$server]:-}" ]] && auth=(-H "Authorization: Bearer ${TOKEN_OF[$server]}")
+  curl -s -o "$2" -w '%{http_code}' --max-time 5 \
+    -H 'Content-Type: application/json' -H "x-portkey-provider: ${PROVIDER[$1]:-bench}" "${auth[@]}" \
+    --data "$3" "http://127.0.0.1:${PORT[$server]}${URLPATH[$1]}" || echo 000
 }
-for name in direct nginx aigw aigw+budget aigw+log; do check_target "$name"; done
+refuse() {  # KEY STATUS FILE WHAT
+  local server=${SERVER[$1]}
+  echo "--- $1 answered HTTP $2:" >&2; head -c 600 "$3" >&2 2>/dev/null || true; echo >&2
+  if [[ -f "$work/$server/stderr" ]]; then echo "--- $server stderr:" >&2; tail -n 20 "$work/$server/stderr" >&2; fi
+  die "$1 does not proxy $4"
+}
+check_target() {  # KEY
+  local status f=$work/check-$1.json
+  status=$(request "$1" "$f" '{"model":"gpt-4o","messages":[{"role":"user","content":"Say hello."}]}')
+  if [[ "$status" != 200 ]] || ! grep -q "$answer_id" "$f"; then refuse "$1" "$status" "$f" "the chat completion"; fi
+}
+# A stream must arrive whole: the passthrough and nginx byte for byte as the origin sent it;
+# the translated one as a chat stream with all the deltas, the usage and [DONE].
+check_stream() {  # KEY
+  local status f=$work/check-$1.sse origin
+  status=$(request "$1" "$f" "$(lua_body)")
+  case $1 in
+    trans-aigw)
+      [[ "$status" == 200 ]] && python3 - "$f" "$STREAM_DELTAS" <<'PY' && return 0
+import json, sys
+events = [l[6:] for l in open(sys.argv[1]).read().split("\n\n") if l.startswith("data: ")]
+chunks = [json.loads(e) for e in events[:-1]]
+text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c.get("choices"))
+usage = [c["usage"] for c in chunks if c.get("usage")]
+n = int(sys.argv[2])
+sys.exit(0 if events[-1] == "[DONE]" and text == "".join(" token%d" % i for i in range(n))
+         and usage and usage[-1]["completion_tokens"] == n else 1)
+PY
+      ;;
+    pass-*) origin=$work/www/stream/openai/v1/chat/completions ;;
+    trans-*) origin=$work/www/stream/anthropic/v1/messages ;;
+  esac
+  [[ "$status" == 200 && -n "${origin:-}" ]] && cmp -s "$f" "$origin" && return 0
+  refuse "$1" "$status" "$f" "the whole stream"
+}
+lua_body() { sed -n "s/^local body = '\(.*\)'$/\1/p" bench/stream.lua; }
+for key in "${json_keys[@]}"; do check_target "$key"; done
+for key in "${stream_keys[@]}"; do check_stream "$key"; done
 
 # --- measurement -------------------------------------------------------------------------
 # CPU time (clock ticks, user + system) of a process and its children (nginx's workers).
@@ -216,7 +341,7 @@ cpu_ticks() {
 # "server-ticks all-our-servers-ticks machine-busy-ticks machine-total-ticks"; with `times`
 # (the CPU of this script's finished children: wrk) this tells how much of the machine other
 # processes took during a run.
-snapshot() {  # NAME
+snapshot() {  # SERVER
   local p all=0
   for p in "${PID[@]}"; do all=$((all + $(cpu_ticks "$p"))); done
   # busy: user, nice, system and steal; not irq and softirq, where loopback traffic is counted
@@ -224,23 +349,30 @@ snapshot() {  # NAME
   echo "$(cpu_ticks "${PID[$1]}") $all $(awk '/^cpu /{print $2+$3+$4+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)"
 }
 
-measure() {  # NAME CONNS THREADS ROUND -> $work/wrk-NAME-CONNS-ROUND.txt, with "before"/"after" lines
-  local url="http://127.0.0.1:${PORT[$1]}/v1/chat/completions" f="$work/wrk-$1-$2-$4.txt" before
-  BENCH_TOKEN=${TOKEN_OF[$1]:-} wrk -t"$3" -c"$2" -d"$WARMUP" -s bench/post.lua "$url" >/dev/null ||
-    die "wrk warm-up against $1 failed"
+measure() {  # KEY CONNS THREADS ROUND -> $work/wrk-KEY-CONNS-ROUND.txt, with "before"/"after" lines
+  local server=${SERVER[$1]} f="$work/wrk-$1-$2-$4.txt" before perf_pid=
+  local url="http://127.0.0.1:${PORT[$server]}${URLPATH[$1]}"
+  export BENCH_TOKEN=${TOKEN_OF[$server]:-} BENCH_PROVIDER=${PROVIDER[$1]:-bench}
+  wrk -t"$3" -c"$2" -d"$WARMUP" -s "${SCRIPT[$1]}" "$url" >/dev/null || die "wrk warm-up against $1 failed"
   times >"$work/times0"
-  before=$(snapshot "$1")
-  BENCH_TOKEN=${TOKEN_OF[$1]:-} wrk -t"$3" -c"$2" -d"$DURATION" --timeout 5s --latency -s bench/post.lua "$url" >"$f" ||
+  before=$(snapshot "$server")
+  if [[ -n "$PERF_DIR" && "$2" == 1 && "$server" == aigw* ]]; then
+    perf record -q -F 1999 -g -o "$PERF_DIR/perf-$1-$4.data" -p "${PID[$server]}" >/dev/null 2>&1 &
+    perf_pid=$!
+    pids+=("$perf_pid")
+  fi
+  wrk -t"$3" -c"$2" -d"$DURATION" --timeout 5s --latency -s "${SCRIPT[$1]}" "$url" >"$f" ||
     { cat "$f" >&2; die "wrk against $1 failed"; }
-  echo "after $(snapshot "$1")" >>"$f"
+  if [[ -n "$perf_pid" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+  echo "after $(snapshot "$server")" >>"$f"
   times >"$work/times1"
   echo "before $before" >>"$f"
   echo "times0 $(tail -1 "$work/times0")" >>"$f"
   echo "times1 $(tail -1 "$work/times1")" >>"$f"
-  if ! kill -0 "${PID[$1]}" 2>/dev/null; then
+  if ! kill -0 "${PID[$server]}" 2>/dev/null; then
     cat "$f" >&2
-    if [[ -f "$work/$1/stderr" ]]; then echo "--- $1 stderr:" >&2; tail -n 30 "$work/$1/stderr" >&2; fi
-    die "$1 died under load"
+    if [[ -f "$work/$server/stderr" ]]; then echo "--- $server stderr:" >&2; tail -n 30 "$work/$server/stderr" >&2; fi
+    die "$server died under load"
   fi
 }
 
@@ -248,11 +380,11 @@ measure() {  # NAME CONNS THREADS ROUND -> $work/wrk-NAME-CONNS-ROUND.txt, with 
 for round in $(seq "$ROUNDS"); do
   for c in "1 1" "64 2"; do
     set -- $c
-    for name in direct nginx aigw aigw+budget aigw+log; do measure "$name" "$1" "$2" "$round"; done
+    for key in "${json_keys[@]}" "${stream_keys[@]}"; do measure "$key" "$1" "$2" "$round"; done
   done
 done
 declare -A PEAK_KB
-for name in aigw aigw+budget aigw+log; do PEAK_KB[$name]=$(awk '/^VmHWM/{print $2}' "/proc/${PID[$name]}/status"); done
+for name in "${aigws[@]}"; do PEAK_KB[$name]=$(awk '/^VmHWM/{print $2}' "/proc/${PID[$name]}/status"); done
 
 # --- report ------------------------------------------------------------------------------
 src_state=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
@@ -266,13 +398,16 @@ echo "aigw: ${aigw_bin#"$PWD/"}, built $(date -u -r "$aigw_bin" +%Y-%m-%dT%H:%MZ
 echo "$ROUNDS round(s) of $DURATION after $WARMUP warm-up; aigw auth: $([[ $AUTH == off ]] && echo off || echo 'on (bearer token)'), state.wait_for_commit: $WAIT_FOR_COMMIT."
 echo "wrk, the origin (1 worker), the nginx proxy ($(nproc) workers) and aigw (one thread per core)"
 echo "share the cores: read the ratios, not the absolute numbers."
-echo
-python3 - "$work" "$(getconf CLK_TCK)" "$busy" "${IDLE_KB[aigw]}" "${PEAK_KB[aigw]}" \
-  "${IDLE_KB[aigw+log]}" "${PEAK_KB[aigw+log]}" "${IDLE_KB[aigw+budget]}" "${PEAK_KB[aigw+budget]}" <<'PY'
+rss=()
+for name in "${aigws[@]}"; do rss+=("$name=${IDLE_KB[$name]}/${PEAK_KB[$name]}"); done
+python3 - "$work" "$(getconf CLK_TCK)" "$busy" "${json_keys[*]}" "${stream_keys[*]}" "$STREAM_DELTAS" "${rss[@]}" <<'PY'
 import glob, os, re, statistics, sys
 work, tck, busy = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-idle = {"aigw": int(sys.argv[4]) / 1024, "aigw+log": int(sys.argv[6]) / 1024, "aigw+budget": int(sys.argv[8]) / 1024}
-peak = {"aigw": int(sys.argv[5]) / 1024, "aigw+log": int(sys.argv[7]) / 1024, "aigw+budget": int(sys.argv[9]) / 1024}
+json_keys, stream_keys, deltas = sys.argv[4].split(), sys.argv[5].split(), int(sys.argv[6])
+idle, peak = {}, {}
+for arg in sys.argv[7:]:
+    name, kb = arg.split("=")
+    idle[name], peak[name] = (int(x) / 1024 for x in kb.split("/"))
 
 def parse(path):
     t = open(path).read()
@@ -290,38 +425,66 @@ def parse(path):
                 bad=int(bad.group(1)) if bad else 0, sock=sum(map(int, sock.groups())) if sock else 0,
                 cpu=server / tck * 1e6 / max(n, 1), other=max(0.0, 100 * (busy - ours - wrk) / max(total, 1)))
 
-names = ["direct", "nginx", "aigw", "aigw+budget", "aigw+log"]
 R = {}
-for name in names:
+for name in json_keys + stream_keys:
     for c in (1, 64):
         runs = [parse(f) for f in sorted(glob.glob(f"{work}/wrk-{name}-{c}-*.txt"))]
         R[name, c] = {k: (sum if k in ("bad", "sock") else max if k == "other" else statistics.median)([r[k] for r in runs])
                       for k in runs[0]}
 
-print("| target | conns | req/s | p50 (µs) | p99 (µs) | non-2xx | socket errors | server CPU µs/req | others' CPU % |")
-print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
-for name in names:
-    for c in (1, 64):
-        r = R[name, c]
-        print(f"| {name} | {c} | {r['rps']:.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['bad']} | {r['sock']} | {r['cpu']:.1f} | {r['other']:.0f} |")
-
 met = lambda ok: "met" if ok else "**missed**"
-gw = ["nginx", "aigw", "aigw+budget", "aigw+log"]
-row = lambda label, f, target="–", verdict="": print(f"| {label} | " + " | ".join(f(n) for n in gw) + f" | {target} | {verdict} |")
-print()
-print("| measure | nginx | aigw | aigw+budget | aigw+log | target | aigw |")
-print("|---|--:|--:|--:|--:|--:|---|")
-ratio = lambda n: R[n, 64]["rps"] / R["nginx", 64]["rps"]
-row("req/s at 64 conns ÷ nginx's", lambda n: f"{ratio(n):.2f}", "≥ 0.90", met(ratio("aigw") >= 0.9))
-added = lambda n, k="p50": R[n, 1][k] - R["direct", 1][k]
-row("added p50 at 1 conn over direct (µs)", lambda n: f"{added(n):.0f}", "≤ 50", met(added("aigw") <= 50))
-row("added p99 at 1 conn over direct (µs)", lambda n: f"{added(n, 'p99'):.0f}")
-row("server CPU µs/req at 64 conns ÷ nginx's", lambda n: f"{R[n, 64]['cpu'] / R['nginx', 64]['cpu']:.2f}")
-row("idle RSS (MiB)", lambda n: f"{idle[n]:.1f}" if n in idle else "", "≤ 20", met(idle["aigw"] <= 20))
-row("peak RSS, VmHWM after the load (MiB)", lambda n: f"{peak[n]:.1f}" if n in peak else "")
+header = "| target | conns | req/s | p50 (µs) | p99 (µs) | non-2xx | socket errors | server CPU µs/req | others' CPU % |"
+line = lambda label, r, c: print(f"| {label} | {c} | {r['rps']:.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['bad']} | {r['sock']} | {r['cpu']:.1f} | {r['other']:.0f} |")
+if json_keys:
+    print()
+    print("### Fixed JSON answer")
+    print()
+    print(header)
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for name in json_keys:
+        for c in (1, 64):
+            line(name, R[name, c], c)
+
+    gw = ["nginx", "aigw", "aigw+budget", "aigw+log"]
+    row = lambda label, f, target="–", verdict="": print(f"| {label} | " + " | ".join(f(n) for n in gw) + f" | {target} | {verdict} |")
+    print()
+    print("| measure | nginx | aigw | aigw+budget | aigw+log | target | aigw |")
+    print("|---|--:|--:|--:|--:|--:|---|")
+    ratio = lambda n: R[n, 64]["rps"] / R["nginx", 64]["rps"]
+    row("req/s at 64 conns ÷ nginx's", lambda n: f"{ratio(n):.2f}", "≥ 0.90", met(ratio("aigw") >= 0.9))
+    added = lambda n, k="p50": R[n, 1][k] - R["direct", 1][k]
+    row("added p50 at 1 conn over direct (µs)", lambda n: f"{added(n):.0f}", "≤ 50", met(added("aigw") <= 50))
+    row("added p99 at 1 conn over direct (µs)", lambda n: f"{added(n, 'p99'):.0f}")
+    row("server CPU µs/req at 64 conns ÷ nginx's", lambda n: f"{R[n, 64]['cpu'] / R['nginx', 64]['cpu']:.2f}")
+    row("idle RSS (MiB)", lambda n: f"{idle[n]:.1f}" if n in idle else "", "≤ 20", met(idle["aigw"] <= 20))
+    row("peak RSS, VmHWM after the load (MiB)", lambda n: f"{peak[n]:.1f}" if n in peak else "")
+
+if stream_keys:
+    label = {"pass-nginx": "passthrough: nginx", "pass-aigw": "passthrough: aigw",
+             "trans-nginx": "translated: nginx", "trans-aigw": "translated: aigw"}
+    print()
+    print(f"### Streamed answer ({deltas} SSE deltas; aigw+stream: auth, team budget and limits)")
+    print()
+    print(header)
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for name in stream_keys:
+        for c in (1, 64):
+            line(label[name], R[name, c], c)
+    print()
+    print("| measure | passthrough | translated |")
+    print("|---|--:|--:|")
+    ratio = {k: R[f"{k}-aigw", 64]["rps"] / R[f"{k}-nginx", 64]["rps"] for k in ("pass", "trans")}
+    print(f"| req/s at 64 conns ÷ nginx's | {ratio['pass']:.2f} (target ≥ 0.90: {met(ratio['pass'] >= 0.9)}) "
+          f"| {ratio['trans']:.2f} (target ≥ 0.50: {met(ratio['trans'] >= 0.5)}) |")
+    print("| p50 at 1 conn, nginx → aigw (µs) | " + " | ".join(
+        f"{R[f'{k}-nginx', 1]['p50']:.0f} → {R[f'{k}-aigw', 1]['p50']:.0f}" for k in ("pass", "trans")) + " |")
+    print("| server CPU µs/req at 64 conns ÷ nginx's | " + " | ".join(
+        f"{R[f'{k}-aigw', 64]['cpu'] / R[f'{k}-nginx', 64]['cpu']:.2f}" for k in ("pass", "trans")) + " |")
+    if "aigw+stream" in idle:
+        print(f"| aigw+stream RSS idle / peak (MiB) | {idle['aigw+stream']:.1f} / {peak['aigw+stream']:.1f} | |")
 
 notes = [f"{n} at {c} conn(s): {R[n, c]['bad']} non-2xx responses, {R[n, c]['sock']} socket errors"
-         for n in names for c in (1, 64) if R[n, c]["bad"] or R[n, c]["sock"]]
+         for n in json_keys + stream_keys for c in (1, 64) if R[n, c]["bad"] or R[n, c]["sock"]]
 if busy >= 20:
     notes.append(f"the machine was {busy}% busy before the run: other work skews these numbers")
 other = max(r["other"] for r in R.values())

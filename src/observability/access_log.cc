@@ -1,40 +1,111 @@
 #include "observability/access_log.h"
 
-#include <boost/json.hpp>
-
+#include <charconv>
 #include <chrono>
 #include <ctime>
+#include <string_view>
 
 namespace aigw::observability {
 namespace {
 
-namespace json = boost::json;
+// The line is built by appending to one string: no JSON tree, no printf. Strings are escaped
+// as Boost.JSON writes them (", \\, the short escapes, \u00XX for other control characters).
+void append_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // start of the run of characters that need no escape
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + plain, i - plain);
+    plain = i + 1;
+    out += '\\';
+    switch (c) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case '\b': out += 'b'; break;
+      case '\t': out += 't'; break;
+      case '\n': out += 'n'; break;
+      case '\f': out += 'f'; break;
+      case '\r': out += 'r'; break;
+      default:
+        out += "u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(text.data() + plain, text.size() - plain);
+  out += '"';
+}
 
-std::string iso_time(std::int64_t unix_millis) {
+void append_key(std::string& out, std::string_view key) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+}
+
+template <typename Int>
+void append_int(std::string& out, Int value) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+
+// Milliseconds with three decimals (2.987, never 2.987E0).
+void append_millis(std::string& out, std::string_view key, double ms) {
+  append_key(out, key);
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, ms, std::chars_format::fixed, 3);
+  out.append(buf, r.ec == std::errc() ? r.ptr : buf);
+}
+
+void append_2(char*& p, int v) {
+  *p++ = static_cast<char>('0' + v / 10 % 10);
+  *p++ = static_cast<char>('0' + v % 10);
+}
+
+// 2026-12-01T12:34:56.789Z
+void append_iso_time(std::string& out, std::int64_t unix_millis) {
   const std::time_t seconds = unix_millis / 1000;
   std::tm tm{};
   gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_millis % 1000));
-  return buf;
-}
-
-// Boost.JSON prints doubles in exponent form ("2.987E0"); log readers expect 2.987.
-void append_millis(std::string& json_object, std::string_view key, double ms) {
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, ",\"%.*s\":%.3f", static_cast<int>(key.size()), key.data(), ms);
-  json_object.insert(json_object.size() - 1, buf, static_cast<std::size_t>(n));
+  char buf[32];
+  char* p = buf;
+  const int year = tm.tm_year + 1900;
+  append_2(p, year / 100);
+  append_2(p, year);
+  *p++ = '-';
+  append_2(p, tm.tm_mon + 1);
+  *p++ = '-';
+  append_2(p, tm.tm_mday);
+  *p++ = 'T';
+  append_2(p, tm.tm_hour);
+  *p++ = ':';
+  append_2(p, tm.tm_min);
+  *p++ = ':';
+  append_2(p, tm.tm_sec);
+  *p++ = '.';
+  const int millis = static_cast<int>(unix_millis % 1000);
+  *p++ = static_cast<char>('0' + millis / 100);
+  append_2(p, millis);
+  *p++ = 'Z';
+  out += '"';
+  out.append(buf, p);
+  out += '"';
 }
 
 // A caller-influenced text kept to a size a log line can afford (the path comes straight from
 // the request line; errors may quote what the caller sent).
-json::string capped(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return json::string(text);
+void append_capped(std::string& out, std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return append_string(out, text);
   while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;  // whole UTF-8
-  json::string out(text.substr(0, limit));
-  out.append("…");
-  return out;
+  std::string cut(text.substr(0, limit));
+  cut += "…";
+  append_string(out, cut);
+}
+
+void append_field(std::string& out, std::string_view key, std::string_view text) {
+  append_key(out, key);
+  append_string(out, text);
 }
 
 constexpr std::size_t kMaxLoggedPath = 512;
@@ -43,30 +114,42 @@ constexpr std::size_t kMaxLoggedError = 2048;
 }  // namespace
 
 std::string format_access_record(const AccessRecord& r, std::int64_t unix_millis) {
-  json::object o;
-  o["type"] = "access";
-  o["time"] = iso_time(unix_millis);
-  o["request_id"] = r.request_id;
-  o["method"] = r.method;
-  o["path"] = capped(r.path, kMaxLoggedPath);
-  if (!r.provider.empty()) o["provider"] = r.provider;
-  if (!r.model.empty()) o["model"] = r.model;
-  if (!r.client_id.empty()) o["client_id"] = r.client_id;
-  if (!r.team.empty()) o["team"] = r.team;
-  if (!r.client_ip.empty()) o["client_ip"] = r.client_ip;
-  o["status"] = r.status;
-  o["stream"] = r.stream;
-  o["bytes_in"] = r.bytes_in;
-  o["bytes_out"] = r.bytes_out;
+  std::string line;
+  line.reserve(384 + r.path.size() + r.error.size());
+  line += "{\"type\":\"access\",\"time\":";
+  append_iso_time(line, unix_millis);
+  append_field(line, "request_id", r.request_id);
+  append_field(line, "method", r.method);
+  append_key(line, "path");
+  append_capped(line, r.path, kMaxLoggedPath);
+  if (!r.provider.empty()) append_field(line, "provider", r.provider);
+  if (!r.model.empty()) append_field(line, "model", r.model);
+  if (!r.client_id.empty()) append_field(line, "client_id", r.client_id);
+  if (!r.team.empty()) append_field(line, "team", r.team);
+  if (!r.client_ip.empty()) append_field(line, "client_ip", r.client_ip);
+  append_key(line, "status");
+  append_int(line, r.status);
+  append_key(line, "stream");
+  line += r.stream ? "true" : "false";
+  append_key(line, "bytes_in");
+  append_int(line, r.bytes_in);
+  append_key(line, "bytes_out");
+  append_int(line, r.bytes_out);
   if (r.usage.known) {
-    o["input_tokens"] = r.usage.input_tokens;
-    o["output_tokens"] = r.usage.output_tokens;
-    o["cached_tokens"] = r.usage.cached_tokens;
+    append_key(line, "input_tokens");
+    append_int(line, r.usage.input_tokens);
+    append_key(line, "output_tokens");
+    append_int(line, r.usage.output_tokens);
+    append_key(line, "cached_tokens");
+    append_int(line, r.usage.cached_tokens);
   }
-  if (!r.error.empty()) o["error"] = capped(r.error, kMaxLoggedError);
-  std::string line = json::serialize(o);
+  if (!r.error.empty()) {
+    append_key(line, "error");
+    append_capped(line, r.error, kMaxLoggedError);
+  }
   append_millis(line, "latency_ms", r.latency_ms);
   if (r.upstream_latency_ms) append_millis(line, "upstream_latency_ms", *r.upstream_latency_ms);
+  line += '}';
   return line;
 }
 
@@ -93,34 +176,48 @@ void AccessLog::write(const AccessRecord& record) {
 
 void AccessLog::write_line(std::string line) {
   if (out_ == nullptr) return;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     pending_ += line;
     pending_ += '\n';
+    wake = idle_;
   }
-  wake_.notify_one();
+  // While lines keep coming the writer is not woken for each (a futex wake and a thread switch
+  // per request): it looks again within kBatchWindow by itself.
+  if (wake) wake_.notify_one();
 }
 
 void AccessLog::flush() {
   std::unique_lock lock(mutex_);
+  ++flush_waiters_;
+  wake_.notify_one();
   drained_.wait(lock, [this] { return pending_.empty() && !writing_; });
+  --flush_waiters_;
 }
 
 void AccessLog::run() {
+  constexpr auto kBatchWindow = std::chrono::milliseconds(5);
   std::string batch;
   std::unique_lock lock(mutex_);
   for (;;) {
+    idle_ = true;
     wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    idle_ = false;
     if (pending_.empty() && stopping_) break;
-    batch.swap(pending_);
-    writing_ = true;
-    lock.unlock();
-    std::fwrite(batch.data(), 1, batch.size(), out_);
-    std::fflush(out_);
-    batch.clear();
-    lock.lock();
-    writing_ = false;
-    drained_.notify_all();
+    while (!pending_.empty()) {
+      batch.swap(pending_);
+      writing_ = true;
+      lock.unlock();
+      std::fwrite(batch.data(), 1, batch.size(), out_);
+      std::fflush(out_);
+      batch.clear();
+      lock.lock();
+      writing_ = false;
+      drained_.notify_all();
+      // More lines are likely under load: gather them for a moment instead of being woken.
+      wake_.wait_for(lock, kBatchWindow, [this] { return stopping_ || flush_waiters_ > 0; });
+    }
   }
 }
 

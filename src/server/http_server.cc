@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <cerrno>
+#include <charconv>
 #include <climits>
 #include <condition_variable>
 #include <cstdio>
@@ -40,6 +41,38 @@ void raise_open_file_limit() {
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
   limit.rlim_cur = limit.rlim_max;
   setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+constexpr std::string_view kCrlf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
+// The status line and the fields, as Beast's serializer writes them (a field is stored as
+// "name: value"), and the blank line.
+void serialize_head(const http::response_header<>& head, std::string& out) {
+  const unsigned version = head.version();
+  const unsigned code = head.result_int();
+  const auto reason_set = head.reason();
+  const std::string_view reason = reason_set.empty()
+                                      ? std::string_view(http::obsolete_reason(head.result()))
+                                      : std::string_view(reason_set.data(), reason_set.size());
+  out.clear();
+  const char status_line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10), '.',
+                              static_cast<char>('0' + version % 10), ' ',
+                              static_cast<char>('0' + code / 100 % 10),
+                              static_cast<char>('0' + code / 10 % 10),
+                              static_cast<char>('0' + code % 10), ' '};
+  out.append(status_line, sizeof status_line);
+  out.append(reason);
+  out.append(kCrlf);
+  for (const auto& field : head) {
+    const auto name = field.name_string();
+    const auto value = field.value();
+    out.append(name.data(), name.size());
+    out.append(": ");
+    out.append(value.data(), value.size());
+    out.append(kCrlf);
+  }
+  out.append(kCrlf);
 }
 
 // One connection's reading side: the framer over its bytes, and the request's deadline.
@@ -213,14 +246,24 @@ void ResponseWriter::settle_keep_alive() {
   if (keep_alive_ && body_ != nullptr && !body_->body_settled()) keep_alive_ = false;
 }
 
-template <typename Op>
-net::awaitable<bool> ResponseWriter::timed_write(Op op) {
+template <typename Buffers>
+net::awaitable<bool> ResponseWriter::write_all(const Buffers& buffers) {
   if (failed_) co_return false;
   beast::error_code ec;
-  stream_.expires_after(write_timeout_);
-  const std::size_t n = co_await op(net::redirect_error(net::use_awaitable, ec));
-  stream_.expires_never();
-  bytes_out_ += n;
+  auto& socket = stream_.socket();
+  std::size_t written = 0;
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  if (!ec) written = socket.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+  bytes_out_ += written;
+  if (!ec && written < net::buffer_size(buffers)) {
+    beast::buffers_suffix<Buffers> rest(buffers);
+    rest.consume(written);
+    stream_.expires_after(write_timeout_);
+    bytes_out_ +=
+        co_await net::async_write(stream_, rest, net::redirect_error(net::use_awaitable, ec));
+    stream_.expires_never();
+  }
   if (ec) failed_ = true;
   co_return !ec;
 }
@@ -231,14 +274,14 @@ net::awaitable<bool> ResponseWriter::send(http::response<http::string_body> resp
   settle_keep_alive();
   response.keep_alive(keep_alive_);
   response.prepare_payload();
+  serialize_head(response.base(), head_);
   bool ok = false;
-  if (head_request_) {
-    http::response_serializer<http::string_body> sr{response};
-    ok = co_await timed_write(
-        [&](auto token) { return http::async_write_header(stream_, sr, token); });
+  if (head_request_ || response.body().empty()) {
+    const net::const_buffer head = net::buffer(head_);
+    ok = co_await write_all(head);
   } else {
-    ok = co_await timed_write(
-        [&](auto token) { return http::async_write(stream_, response, token); });
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(response.body())};
+    ok = co_await write_all(buffers);
   }
   finished_ = true;
   co_return ok;
@@ -250,22 +293,27 @@ net::awaitable<bool> ResponseWriter::begin_stream(http::response<http::empty_bod
   settle_keep_alive();
   header.keep_alive(keep_alive_);
   header.chunked(true);
-  http::response_serializer<http::empty_body> sr{header};
-  co_return co_await timed_write(
-      [&](auto token) { return http::async_write_header(stream_, sr, token); });
+  serialize_head(header.base(), head_);
+  const net::const_buffer head = net::buffer(head_);
+  co_return co_await write_all(head);
 }
 
 net::awaitable<bool> ResponseWriter::send_chunk(std::string_view data) {
   if (data.empty()) co_return !failed_;
-  co_return co_await timed_write([&](auto token) {
-    return net::async_write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())),
-                            token);
-  });
+  // chunk-size (hex) CRLF, the data, CRLF: one write of three pieces
+  char* const line = chunk_size_line_.data();
+  char* end = std::to_chars(line, line + chunk_size_line_.size() - 2, data.size(), 16).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  const std::array<net::const_buffer, 3> buffers{
+      net::buffer(line, static_cast<std::size_t>(end - line)), net::buffer(data.data(), data.size()),
+      net::buffer(kCrlf.data(), kCrlf.size())};
+  co_return co_await write_all(buffers);
 }
 
 net::awaitable<bool> ResponseWriter::end_stream() {
-  const bool ok = co_await timed_write(
-      [&](auto token) { return net::async_write(stream_, http::make_chunk_last(), token); });
+  const net::const_buffer last = net::buffer(kLastChunk.data(), kLastChunk.size());
+  const bool ok = co_await write_all(last);
   finished_ = true;
   co_return ok;
 }

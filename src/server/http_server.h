@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -85,8 +86,11 @@ class ResponseWriter {
   std::uint64_t bytes_out() const { return bytes_out_; }
 
  private:
-  template <typename Op>
-  net::awaitable<bool> timed_write(Op op);
+  // Writes all of `buffers`: straight to the socket first (no timer, no trip through the
+  // scheduler when the kernel takes it all, the usual case), then what is left asynchronously
+  // within write_timeout.
+  template <typename Buffers>
+  net::awaitable<bool> write_all(const Buffers& buffers);
   void settle_keep_alive();
 
   beast::tcp_stream& stream_;
@@ -99,6 +103,8 @@ class ResponseWriter {
   bool failed_ = false;
   int status_ = 0;
   std::uint64_t bytes_out_ = 0;
+  std::string head_;                      // the answer's head, serialized
+  std::array<char, 20> chunk_size_line_;  // a chunk's size in hex and CRLF
 };
 
 using Handler = std::function<net::awaitable<void>(IncomingRequest&, ResponseWriter&)>;

@@ -13,8 +13,13 @@ namespace {
 class AnthropicDecoder final : public StreamDecoder {
  public:
   void decode(const SseEvent& ev, std::vector<ir::StreamEvent>& out) override {
-    const json::value v = parse_or_null(ev.data);
-    if (!v.is_object()) return;
+    // Parsed into a stack buffer (events are small; a larger one spills to the heap): what the
+    // neutral events keep is copied out of it.
+    unsigned char buffer[4096];
+    json::monotonic_resource memory(buffer, sizeof buffer);
+    boost::system::error_code ec;
+    const json::value v = json::parse(ev.data, ec, &memory);
+    if (ec || !v.is_object()) return;
     const auto& o = v.as_object();
     const auto type = str(o, "type", ev.event);
     if (type == "message_start") return on_message_start(o, out);

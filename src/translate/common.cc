@@ -89,6 +89,7 @@ void EncoderSkeleton::encode(const ir::StreamEvent& ev, std::string& out) {
       if (!ev.id.empty()) adopt_id(ev.id);
       if (!ev.model.empty()) model_ = ev.model;
       if (ev.usage.known) usage_ = ev.usage;
+      identity_changed();
       return ensure_started(out);
     case ir::EventKind::kUsage:
       usage_ = ev.usage;

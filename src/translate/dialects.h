@@ -100,6 +100,8 @@ class EncoderSkeleton : public StreamEncoder {
   virtual void write_error(std::string_view type, std::string_view message, std::string& out) = 0;
   // The provider's id for the answer (Responses keeps the first, in its own form).
   virtual void adopt_id(std::string_view provider_id) { id_.assign(provider_id); }
+  // A start event may have changed the id or the model: forget what was built from them.
+  virtual void identity_changed() {}
 
   RequestContext ctx_;
   std::string id_;

@@ -7,6 +7,8 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
+
 namespace aigw::upstream {
 namespace {
 
@@ -53,6 +55,32 @@ bool parse_buffered(http::response_parser<http::string_body>& parser, beast::fla
     if (used == 0) return true;
   }
   return true;
+}
+
+// "METHOD target HTTP/1.1", the fields (Beast stores each as "name: value") and the blank line,
+// as Beast's serializer writes them.
+std::string serialize_head(const http::request_header<>& head) {
+  const auto method = head.method_string();
+  const auto target = head.target();
+  std::string out;
+  out.reserve(256);
+  out.append(method.data(), method.size());
+  out += ' ';
+  out.append(target.data(), target.size());
+  const unsigned version = head.version();
+  const char tail[] = {' ', 'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10), '.',
+                       static_cast<char>('0' + version % 10), '\r', '\n'};
+  out.append(tail, sizeof tail);
+  for (const auto& field : head) {
+    const auto name = field.name_string();
+    const auto value = field.value();
+    out.append(name.data(), name.size());
+    out += ": ";
+    out.append(value.data(), value.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
 }
 
 }  // namespace
@@ -246,7 +274,10 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
   for (const auto& [name, value] : request.headers) message.set(name, value);
   message.body() = std::move(request.body);
   message.keep_alive(true);
-  if (request.method != http::verb::get || !request.body.empty()) message.prepare_payload();
+  if (request.method != http::verb::get || !message.body().empty()) message.prepare_payload();
+  // Serialized once (a retry sends the same bytes); written in one go with the body.
+  const std::string head = serialize_head(message.base());
+  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(message.body())};
 
   // A pooled connection the provider closed in the meantime fails on first use; then one
   // fresh connection is tried, since the provider cannot have acted on the request.
@@ -260,9 +291,22 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
     const bool retryable = conn->reused && attempt == 0;
     beast::error_code ec;
     conn->lowest().expires_after(request.read_timeout);
-    co_await conn->with_stream([&](auto& s) {
-      return http::async_write(s, message, net::redirect_error(net::use_awaitable, ec));
-    });
+    // Plain connections: straight to the socket first, which takes the whole request unless
+    // the kernel's buffer is full; the rest (and TLS) asynchronously, within the timeout.
+    std::size_t written = 0;
+    if (conn->plain) {
+      auto& socket = conn->plain->socket();
+      if (!socket.non_blocking()) socket.non_blocking(true, ec);
+      if (!ec) written = socket.write_some(wire, ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    }
+    if (!ec && written < net::buffer_size(wire)) {
+      beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(wire);
+      rest.consume(written);
+      co_await conn->with_stream([&](auto& s) {
+        return net::async_write(s, rest, net::redirect_error(net::use_awaitable, ec));
+      });
+    }
     if (ec) {
       if (retryable) continue;
       outcome.failure = {Kind::kClosed, "writing the request failed: " + ec.message()};
