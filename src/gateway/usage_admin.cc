@@ -131,7 +131,7 @@ std::string_view csv_type() { return "text/csv; charset=utf-8"; }
 
 // Runs on the blocking pool. A function, not a capturing lambda: a lambda coroutine's
 // captures die with the lambda, before the coroutine is done with them.
-net::awaitable<std::optional<ReportRows>> run_report(budget::UsageStore* store, budget::ReportQuery query) {
+net::awaitable<std::optional<ReportRows>> run_report(state::UsageStore* store, budget::ReportQuery query) {
   if (auto error = store->flush()) co_return ReportRows(*error);
   co_return store->report(query);
 }
@@ -153,7 +153,7 @@ net::awaitable<void> Worker::serve_usage_admin(RequestContext& ctx) {
   bool csv = false;
   auto query = report_query(url.params(), csv);
   if (!query) co_return co_await send_error(ctx, query.error());
-  budget::UsageStore* store = shared_->store.get();
+  state::UsageStore* store = shared_->store.get();
   // The report waits for the ledger's queue to commit: on the pool, never on this worker.
   std::optional<ReportRows> rows =
       co_await net::co_spawn(shared_->blocking_pool, run_report(store, *query), net::use_awaitable);

@@ -1,8 +1,9 @@
 // Usage on the request path: the budget and rate-limit checks before a request is forwarded
 // (each reserving the request's estimate while it is in flight), the settlement of what it
 // consumed after it, and GET /v1/budget.
-// Everything here reads and writes in-memory counters; the ledger is written by the store's
-// own thread (budget/sqlite_usage_store.h).
+// Everything here reads and writes in-memory counters, plus one write(2) per settled answer
+// to this thread's usage journal; the ledger is written by the store's own thread
+// (state/usage_journal.h, state/sqlite_usage_store.h).
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
@@ -67,23 +68,6 @@ void identify(RequestContext& ctx, const budget::TeamDirectory& teams) {
   ctx.client_limits = limits.client;
 }
 
-// Settles a record and completes when the store has written it (or failed to, for now). The
-// store calls back on its own thread; the continuation is posted to the caller's executor.
-template <typename Token>
-auto async_settle(budget::BudgetTracker& budgets, budget::UsageRecord record, budget::BudgetReservation& reservation,
-                  Token&& token) {
-  return net::async_initiate<Token, void(bool)>(
-      [&budgets, &reservation](auto handler, budget::UsageRecord r) {
-        auto executor = net::get_associated_executor(handler);
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        r.on_written = [executor, shared](bool ok) {
-          net::post(executor, [shared, ok]() mutable { std::move(*shared)(ok); });
-        };
-        budgets.settle(std::move(r), reservation);
-      },
-      token, std::move(record));
-}
-
 }  // namespace
 
 net::awaitable<bool> Worker::admit_usage(RequestContext& ctx, const translate::RequestContext& request) {
@@ -120,7 +104,7 @@ net::awaitable<void> Worker::settle_usage(RequestContext& ctx, const Usage& usag
   ctx.record.usage = usage;
   if (ctx.settled || !usage.known || ctx.team.empty()) co_return;
   ctx.settled = true;
-  budget::UsageRecord record;
+  state::UsageRecord record;
   // No request id: nothing re-appends a settled record and a batch commits whole or not at
   // all, so there is no replay to de-duplicate, and an id row would cost a B-tree insert and
   // ~90 bytes of disk per request.
@@ -137,15 +121,15 @@ net::awaitable<void> Worker::settle_usage(RequestContext& ctx, const Usage& usag
   // sees too much, never too little.
   shared_->rate_limiter.record_tokens(rate_scopes(ctx), budget::budget_tokens_of(usage), steady_ms());
   ctx.rate_reservation.release();
-  // The counters change at once (the usage replaces the reservation); the answer's end waits
-  // for the ledger row to be committed (unless state.wait_for_commit is off).
-  if (!ctx.config->budget.state.wait_for_commit) {
-    shared_->budgets->settle(std::move(record), ctx.budget_reservation);
-    co_return;
+  // The counters change at once (the usage replaces the reservation); the record goes to this
+  // thread's journal before the answer's end is sent (unless state.wait_for_commit is off:
+  // then to the store's queue, committed on the next tick).
+  if (!journal_ && shared_->store) journal_ = shared_->store->open_journal();
+  state::UsageJournal* journal = ctx.config->budget.state.wait_for_commit ? journal_.get() : nullptr;
+  if (const auto error = shared_->budgets->settle(std::move(record), ctx.budget_reservation, journal)) {
+    ctx.record.error = "usage kept in memory: " + error->message;
   }
-  const bool committed =
-      co_await async_settle(*shared_->budgets, std::move(record), ctx.budget_reservation, net::use_awaitable);
-  if (!committed) ctx.record.error = "usage kept in memory: the ledger could not be written yet";
+  co_return;
 }
 
 net::awaitable<void> Worker::serve_budget(RequestContext& ctx) {

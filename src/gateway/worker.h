@@ -52,8 +52,8 @@ class Worker {
   // answers 429 and returns false.
   net::awaitable<bool> admit_usage(RequestContext& ctx, const translate::RequestContext& request);
   // Charges what the request consumed to the team and client, once, in place of its
-  // reservation; completes when the ledger row is committed, so the answer ends only after
-  // its usage is durable.
+  // reservation, and writes it to this thread's usage journal (state.wait_for_commit), so the
+  // answer ends only after its usage is durable.
   net::awaitable<void> settle_usage(RequestContext& ctx, const Usage& usage);
   net::awaitable<void> serve_budget(RequestContext& ctx);
   net::awaitable<void> serve_usage_admin(RequestContext& ctx);
@@ -63,6 +63,8 @@ class Worker {
   std::shared_ptr<GatewayShared> shared_;
   upstream::UpstreamClient upstream_;
   std::mt19937_64 random_;
+  // This thread's usage journal (state/usage_journal.h); null without a store.
+  std::unique_ptr<state::UsageJournal> journal_;
 };
 
 }  // namespace aigw::gateway
