@@ -59,7 +59,7 @@ void BudgetReservation::release() {
   usd_ = 0;
 }
 
-BudgetTracker::BudgetTracker(UsageStore* store, BudgetPeriod default_period)
+BudgetTracker::BudgetTracker(state::UsageStore* store, BudgetPeriod default_period)
     : store_(store), default_period_(default_period) {}
 
 BudgetTracker::Shard& BudgetTracker::shard_for(std::string_view team) const {
@@ -195,12 +195,13 @@ void BudgetTracker::release(std::string_view team, std::int64_t tokens, double u
   if (auto it = s.teams.find(team); it != s.teams.end()) unreserve(it->second, tokens, usd);
 }
 
-void BudgetTracker::settle(UsageRecord record) {
+state::StoreStatus BudgetTracker::settle(state::UsageRecord record) {
   BudgetReservation none;
-  settle(std::move(record), none);
+  return settle(std::move(record), none);
 }
 
-void BudgetTracker::settle(UsageRecord record, BudgetReservation& reservation) {
+state::StoreStatus BudgetTracker::settle(state::UsageRecord record, BudgetReservation& reservation,
+                                         state::UsageJournal* journal) {
   {
     Shard& s = shard_for(record.team);
     std::lock_guard lock(s.mutex);
@@ -216,12 +217,19 @@ void BudgetTracker::settle(UsageRecord record, BudgetReservation& reservation) {
     }
   }
   reservation.release();  // another team's (a caller's mistake): given back all the same
-  if (store_ != nullptr) return store_->append(std::move(record));
-  if (record.on_written) record.on_written(true);  // nothing to persist: settled
+  if (store_ == nullptr) return std::nullopt;  // nothing to persist
+  if (journal != nullptr) {
+    auto error = journal->append(record);
+    if (!error) return std::nullopt;
+    store_->append(std::move(record));  // not durable yet, but counted on the next tick
+    return error;
+  }
+  store_->append(std::move(record));
+  return std::nullopt;
 }
 
-void BudgetTracker::restore(const std::vector<PeriodTotal>& totals, TimePoint now) {
-  for (const PeriodTotal& t : totals) {
+void BudgetTracker::restore(const std::vector<state::PeriodTotal>& totals, TimePoint now) {
+  for (const state::PeriodTotal& t : totals) {
     Shard& s = shard_for(t.team);
     std::lock_guard lock(s.mutex);
     Entry& e = entry(s, t.team);

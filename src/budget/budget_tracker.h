@@ -3,7 +3,7 @@
 //
 // Hot path: admit() and settle() are one hash lookup under a striped mutex and a comparison of
 // `now` with the period's end; nothing touches disk (settle() hands the record to the
-// UsageStore queue).
+// state::UsageStore queue).
 //
 // Periods roll over on schedule: the first check or settle at or after a period's end starts
 // the next period from zero; `now` is passed in, so tests cross month, week and day ends. A
@@ -54,11 +54,16 @@
 
 #include "budget/budget_config.h"
 #include "budget/period.h"
-#include "budget/usage_store.h"
 #include "core/api_error.h"
 #include "core/result.h"
+#include "state/usage_store.h"
 
 namespace aigw::budget {
+
+// What settle() takes, and what a record counts against a budget (input + output tokens, as
+// the ledger counts it): state/usage_store.h.
+using state::budget_tokens_of;
+using state::UsageRecord;
 
 struct BudgetDecision {
   bool allowed = true;
@@ -128,7 +133,7 @@ class BudgetTracker {
  public:
   // `store` (may be null: nothing persisted) receives every settled record; it must outlive
   // the tracker. `default_period`: the period of teams without a budget.
-  explicit BudgetTracker(UsageStore* store = nullptr, BudgetPeriod default_period = BudgetPeriod());
+  explicit BudgetTracker(state::UsageStore* store = nullptr, BudgetPeriod default_period = BudgetPeriod());
 
   // Config at start and the admin API at run time; the team's counts are kept.
   void set_budget(std::string_view team, const TeamBudget& budget);
@@ -143,14 +148,17 @@ class BudgetTracker {
   Result<Admission> admit(std::string_view team, TimePoint now, ReservationEstimate estimate);
 
   // After the response: adds the real usage to record.team's current period (at record.at),
-  // stamps record.period_key, and appends the record to the store. With a reservation: it is
-  // released in the same step (the usage replaces it); it must be the same team's.
-  void settle(UsageRecord record);
-  void settle(UsageRecord record, BudgetReservation& reservation);
+  // stamps record.period_key, and hands the record on: to `journal` when given (durable when
+  // this returns; on its error the record is queued in the store instead and the error
+  // returned), else to the store's queue. With a reservation: it is released in the same step
+  // (the usage replaces it); it must be the same team's.
+  state::StoreStatus settle(state::UsageRecord record);
+  state::StoreStatus settle(state::UsageRecord record, BudgetReservation& reservation,
+                            state::UsageJournal* journal = nullptr);
 
   // At start, before serving: sets each team's counts for its current period from the
   // store's committed totals (totals of other periods are ignored).
-  void restore(const std::vector<PeriodTotal>& totals, TimePoint now);
+  void restore(const std::vector<state::PeriodTotal>& totals, TimePoint now);
 
  private:
   struct Entry {
@@ -186,7 +194,7 @@ class BudgetTracker {
   // Removes a reservation from its entry; the shard's lock is held.
   static void unreserve(Entry& e, std::int64_t tokens, double usd);
 
-  UsageStore* store_;
+  state::UsageStore* store_;
   BudgetPeriod default_period_;
   mutable std::array<Shard, kShards> shards_;
 };

@@ -24,7 +24,7 @@ std::string admin_record(const std::optional<std::string>& file_json, const Team
 
 }  // namespace
 
-TeamDirectory::TeamDirectory(BudgetTracker& budgets, UsageStore* store)
+TeamDirectory::TeamDirectory(BudgetTracker& budgets, state::UsageStore* store)
     : budgets_(budgets), store_(store) {}
 
 void TeamDirectory::apply(const TeamSettings& team) {
@@ -35,7 +35,7 @@ void TeamDirectory::apply(const TeamSettings& team) {
 
 std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSettings>& file_teams) {
   std::vector<std::string> notices;
-  std::vector<AdminRecord> records;
+  std::vector<state::AdminRecord> records;
   if (store_) {
     auto stored = store_->admin_records(kTeamRecord);
     if (stored) records = std::move(*stored);
@@ -81,7 +81,7 @@ std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSet
   return notices;
 }
 
-StoreStatus TeamDirectory::put(const TeamSettings& team, TimePoint now) {
+state::StoreStatus TeamDirectory::put(const TeamSettings& team, TimePoint now) {
   // Admin writes take turns on their own mutex; the one every API request reads under is
   // held only to apply the change in memory, never across the store's disk write.
   std::lock_guard writing(write_mutex_);

@@ -19,8 +19,8 @@
 
 #include "budget/budget_config.h"
 #include "budget/budget_tracker.h"
-#include "budget/usage_store.h"
 #include "limits/rate_limiter.h"
+#include "state/usage_store.h"
 
 namespace aigw::budget {
 
@@ -28,14 +28,14 @@ class TeamDirectory {
  public:
   // `budgets` receives every team's budget; `store` (may be null) keeps the admin changes.
   // Both must outlive the directory.
-  TeamDirectory(BudgetTracker& budgets, UsageStore* store);
+  TeamDirectory(BudgetTracker& budgets, state::UsageStore* store);
 
   // The file's teams, then the stored admin changes that still apply. Returns notices for
   // the log (e.g. an admin change dropped because the file changed).
   std::vector<std::string> load(const std::map<std::string, TeamSettings>& file_teams);
   // Admin API: creates or replaces a team's settings and persists the change. Waits on disk:
   // call it off the I/O threads.
-  StoreStatus put(const TeamSettings& team, TimePoint now);
+  state::StoreStatus put(const TeamSettings& team, TimePoint now);
 
   std::vector<TeamSettings> list() const;
   std::optional<TeamSettings> find(std::string_view name) const;
@@ -46,7 +46,7 @@ class TeamDirectory {
   void apply(const TeamSettings& team);  // under the unique lock
 
   BudgetTracker& budgets_;
-  UsageStore* store_;
+  state::UsageStore* store_;
   mutable std::shared_mutex mutex_;  // the request path reads under it (shared)
   std::mutex write_mutex_;            // admin writes, one at a time, across the store write
   std::map<std::string, TeamSettings, std::less<>> teams_;

@@ -8,11 +8,11 @@
 #include <thread>
 
 #include "auth/auth_service.h"
-#include "budget/sqlite_usage_store.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "observability/access_log.h"
 #include "server/http_server.h"
+#include "state/sqlite_usage_store.h"
 #include "upstream/upstream_client.h"
 
 namespace aigw::cli {
@@ -76,7 +76,7 @@ void reload(const ServeOptions& options, gateway::GatewayShared& shared, observa
 
 // The ledger, the team budgets restored from it, and the teams in force (file + admin).
 bool open_usage_state(const config::Config& cfg, gateway::GatewayShared& shared) {
-  auto store = budget::SqliteUsageStore::open(budget::sqlite_options(cfg.budget.state));
+  auto store = state::SqliteUsageStore::open(state::sqlite_options(cfg.budget.state));
   if (!store) {
     std::fprintf(stderr, "aigw: cannot open the state store %s: %s\n", cfg.budget.state.path.c_str(),
                  store.error().message.c_str());

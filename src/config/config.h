@@ -14,6 +14,8 @@
 #include "core/config_node.h"
 #include "limits/limits_config.h"
 #include "providers/provider_settings.h"
+#include "server/server_settings.h"
+#include "upstream/upstream_settings.h"
 #include "core/duration.h"
 #include "core/endpoint.h"
 
@@ -24,39 +26,10 @@ using providers::BaseUrl;
 using providers::KeyStyle;
 using providers::ProviderConfig;
 
-struct ServerConfig {
-  std::string host = "0.0.0.0";
-  std::uint16_t port = 8787;
-  int threads = 0;  // 0: one per core
-  std::uint64_t max_header_bytes = 16 * 1024;
-  std::uint64_t max_body_bytes = 10 * 1024 * 1024;
-  Millis idle_timeout{60'000};     // keep-alive connection with no request
-  Millis request_timeout{30'000};  // a whole request must arrive within this (slow clients)
-  Millis drain_timeout{30'000};    // SIGTERM: how long in-flight work may finish
-  std::uint64_t max_in_flight = 1024;  // requests being served at once, over it: 503
-  long overload_retry_after = 1;       // seconds, on the 503
-  std::uint64_t max_connections = 10'000;  // open client connections; over it new ones are closed
-};
-
-// An entry of upstream.allowed_custom_hosts: which x-portkey-custom-host may receive requests,
-// matched on scheme, host as written and port (docs/configuration.md).
-struct AllowedHost {
-  bool tls = true;
-  std::string host;                    // lower case; "*.corp.example" matches any subdomain
-  std::string port;                    // explicit or the scheme's default
-  std::vector<std::string> providers;  // whose keys may go there; empty: any provider
-};
-
-struct UpstreamConfig {
-  Millis connect_timeout{10'000};
-  Millis read_timeout{300'000};  // longest silence from a provider (first byte or between chunks)
-  std::string ca_file;           // extra CA bundle (PEM) trusted besides the system's
-  std::vector<AllowedHost> allowed_custom_hosts;
-  std::uint64_t max_idle_per_host = 64;
-  std::uint64_t max_response_bytes = 64 * 1024 * 1024;  // a whole (non-stream) answer
-  std::uint64_t max_stream_bytes = 256 * 1024 * 1024;   // one streamed answer
-  Millis max_stream_duration{3'600'000};                // one answer, first byte to last
-};
+// The listener's and the upstream client's settings are their parts' own types.
+using server::ServerConfig;
+using upstream::AllowedHost;
+using upstream::UpstreamConfig;
 
 struct LogConfig {
   bool access_log = true;

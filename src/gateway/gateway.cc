@@ -96,10 +96,10 @@ Worker::Worker(net::io_context& io, std::shared_ptr<GatewayShared> shared)
       shared_(std::move(shared)),
       upstream_(io, shared_->tls, shared_->config.load()->upstream),
       random_(std::random_device{}()),
-      api_({io, shared_, upstream_}),
-      budget_({io, shared_, upstream_}),
-      admin_({io, shared_, upstream_}),
-      issuer_({io, shared_, upstream_}) {}
+      api_({io, shared_, upstream_, journal_}),
+      budget_({io, shared_, upstream_, journal_}),
+      admin_({io, shared_, upstream_, journal_}),
+      issuer_({io, shared_, upstream_, journal_}) {}
 
 std::string Worker::new_request_id() {
   static constexpr char kHex[] = "0123456789abcdef";

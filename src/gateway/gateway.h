@@ -12,7 +12,6 @@
 #include "auth/auth_service.h"
 #include "budget/budget_tracker.h"
 #include "budget/team_directory.h"
-#include "budget/usage_store.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/snapshot.h"
@@ -20,6 +19,7 @@
 #include "limits/sliding_window.h"
 #include "observability/access_log.h"
 #include "server/http_server.h"
+#include "state/usage_store.h"
 #include "upstream/upstream_client.h"
 
 namespace aigw::gateway {
@@ -38,7 +38,7 @@ struct GatewayShared {
   std::atomic<std::uint64_t> in_flight{0};
   // Usage: the ledger (declared first: the tracker and the directory point into it), team
   // budgets, the teams in force, and the team/client rate limits.
-  std::unique_ptr<budget::UsageStore> store;  // null: nothing persisted
+  std::unique_ptr<state::UsageStore> store;  // null: nothing persisted
   std::unique_ptr<budget::BudgetTracker> budgets;
   std::unique_ptr<budget::TeamDirectory> teams;
   limits::RateLimiter rate_limiter;

@@ -9,6 +9,7 @@
 #include "gateway/gateway.h"
 #include "gateway/provider_answer.h"
 #include "gateway/request_context.h"
+#include "state/usage_journal.h"
 
 namespace aigw::gateway {
 
@@ -17,6 +18,7 @@ struct HandlerParts {
   net::io_context& io;
   std::shared_ptr<GatewayShared> shared;
   upstream::UpstreamClient& upstream;
+  std::unique_ptr<state::UsageJournal>& journal;  // this thread's, opened on the first settle
 };
 
 // The provider endpoints: the request read (the gate's `request` step), then the mock or the
@@ -80,7 +82,9 @@ class IssuerHandler {
 // charge, then the check that reserves the request's estimate.
 std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx, gate::Check check);
 // Charges what the request consumed to the team and client, once, in place of its
-// reservation; completes when the ledger row is durable.
-net::awaitable<void> settle_usage(GatewayShared& shared, RequestContext& ctx, const Usage& usage);
+// reservation, and appends the record to this thread's usage journal (one write(2)), so the
+// answer's end goes out only once its usage is durable against a kill -9.
+void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal, RequestContext& ctx,
+                  const Usage& usage);
 
 }  // namespace aigw::gateway

@@ -264,7 +264,7 @@ net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::Provid
   const std::int64_t prompt_estimate = exchange.request.estimated_input_tokens;
   if (!exchange.plan.translated()) {
     const Usage reported = translate::usage_of_answer(exchange.plan.provider, body);
-    co_await settle_usage(*parts_.shared, ctx, translate::charge_for_answer(reported, prompt_estimate, body.size()));
+    settle_usage(*parts_.shared, parts_.journal, ctx, translate::charge_for_answer(reported, prompt_estimate, body.size()));
     co_return co_await send_body(ctx, status, std::move(body), headers, content_type);
   }
   boost::system::error_code ec;
@@ -276,7 +276,7 @@ net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::Provid
   Usage usage;
   auto converted = translate::convert_response(exchange.plan.provider, exchange.plan.caller, parsed.as_object(),
                                                usage, exchange.request);
-  co_await settle_usage(*parts_.shared, ctx, translate::charge_for_answer(usage, prompt_estimate, body.size()));
+  settle_usage(*parts_.shared, parts_.journal, ctx, translate::charge_for_answer(usage, prompt_estimate, body.size()));
   if (!converted) co_return co_await send_error(ctx, converted.error());
   co_await send_body(ctx, status, json::serialize(*converted), {}, "application/json");
 }
@@ -323,7 +323,8 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx, const config:
   // the provider's counts, or estimates where they did not come), exactly once (settle_usage).
   if (!co_await ctx.out.begin_stream(std::move(header))) {
     ctx.record.error = "client went away before the stream began";
-    co_return co_await settle_usage(*parts_.shared, ctx, converter->consumed());
+    settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
+    co_return;
   }
   std::string chunk;
   std::string out;
@@ -337,7 +338,7 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx, const config:
         if (out.empty()) continue;  // an event split across reads: nothing complete yet
         if (!co_await ctx.out.send_chunk(out)) {
           ctx.record.error = "client went away mid-stream";
-          co_await settle_usage(*parts_.shared, ctx, converter->consumed());  // the provider was paid for what it sent
+          settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());  // the provider was paid for what it sent
           co_return;  // dropping `answer` closes the provider connection
         }
         continue;
@@ -362,7 +363,7 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx, const config:
         out += router::render_stream_error(ctx.error_style, error);
       }
     }
-    co_await settle_usage(*parts_.shared, ctx, converter->consumed());
+    settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
     if (!out.empty()) co_await ctx.out.send_chunk(out);
     co_await ctx.out.end_stream();
     co_return;

@@ -137,7 +137,7 @@ std::string_view csv_type() { return "text/csv; charset=utf-8"; }
 
 // Runs on the blocking pool. A function, not a capturing lambda: a lambda coroutine's
 // captures die with the lambda, before the coroutine is done with them.
-net::awaitable<std::optional<ReportRows>> run_report(budget::UsageStore* store, budget::ReportQuery query) {
+net::awaitable<std::optional<ReportRows>> run_report(state::UsageStore* store, budget::ReportQuery query) {
   if (auto error = store->flush()) co_return ReportRows(*error);
   co_return store->report(query);
 }
@@ -164,7 +164,7 @@ net::awaitable<void> AdminHandler::serve_usage(RequestContext& ctx) {
   bool csv = false;
   auto query = report_query(url.params(), csv);
   if (!query) co_return co_await send_error(ctx, query.error());
-  budget::UsageStore* store = parts_.shared->store.get();
+  state::UsageStore* store = parts_.shared->store.get();
   // The report waits for the ledger's queue to commit: on the pool, never on this worker.
   std::optional<ReportRows> rows =
       co_await net::co_spawn(parts_.shared->blocking_pool, run_report(store, *query), net::use_awaitable);

@@ -1,7 +1,8 @@
 // Usage on the request path: the gate's budget and rate-limit steps (gate.h decides; here the
 // request's charge is filled in), the settlement of what it consumed, and GET /v1/budget.
-// Everything here reads and writes in-memory counters; the ledger is written by the store's
-// own thread (budget/sqlite_usage_store.h).
+// Everything here reads and writes in-memory counters, plus one write(2) per settled answer
+// to this thread's usage journal; the ledger is written by the store's own thread
+// (state/usage_journal.h, state/sqlite_usage_store.h).
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
@@ -50,23 +51,6 @@ void identify_caller(RequestContext& ctx, const budget::TeamDirectory& teams) {
   gate::identify(ctx.charge, ctx.record.team, ctx.record.client_id, network, limits, teams);
 }
 
-// Settles a record and completes when the store has written it (or failed to, for now). The
-// store calls back on its own thread; the continuation is posted to the caller's executor.
-template <typename Token>
-auto async_settle(budget::BudgetTracker& budgets, budget::UsageRecord record, budget::BudgetReservation& reservation,
-                  Token&& token) {
-  return net::async_initiate<Token, void(bool)>(
-      [&budgets, &reservation](auto handler, budget::UsageRecord r) {
-        auto executor = net::get_associated_executor(handler);
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        r.on_written = [executor, shared](bool ok) {
-          net::post(executor, [shared, ok]() mutable { std::move(*shared)(ok); });
-        };
-        budgets.settle(std::move(r), reservation);
-      },
-      token, std::move(record));
-}
-
 }  // namespace
 
 std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx, gate::Check check) {
@@ -78,12 +62,13 @@ std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx
   return gate::check_rate_limits(shared.rate_limiter, ctx.charge, clock.steady_ms(), ctx.estimate.tokens);
 }
 
-net::awaitable<void> settle_usage(GatewayShared& shared, RequestContext& ctx, const Usage& usage) {
+void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal, RequestContext& ctx,
+                  const Usage& usage) {
   ctx.record.usage = usage;
   auto& charge = ctx.charge;
-  if (charge.settled || !usage.known || charge.team.empty()) co_return;
+  if (charge.settled || !usage.known || charge.team.empty()) return;
   charge.settled = true;
-  budget::UsageRecord record;
+  state::UsageRecord record;
   // No request id: nothing re-appends a settled record and a batch commits whole or not at
   // all, so there is no replay to de-duplicate, and an id row would cost a B-tree insert and
   // ~90 bytes of disk per request.
@@ -101,15 +86,14 @@ net::awaitable<void> settle_usage(GatewayShared& shared, RequestContext& ctx, co
   // sees too much, never too little.
   shared.rate_limiter.record_tokens(charge.rate_scopes(), budget::budget_tokens_of(usage), clock.steady_ms());
   charge.rate_reservation.release();
-  // The counters change at once (the usage replaces the reservation); the answer's end waits
-  // for the ledger row to be committed (unless state.wait_for_commit is off).
-  if (!ctx.config->budget.state.wait_for_commit) {
-    shared.budgets->settle(std::move(record), charge.budget_reservation);
-    co_return;
+  // The counters change at once (the usage replaces the reservation); the record goes to this
+  // thread's journal before the answer's end is sent (unless state.wait_for_commit is off:
+  // then to the store's queue, committed on the next tick).
+  if (!journal && shared.store) journal = shared.store->open_journal();
+  state::UsageJournal* to = ctx.config->budget.state.wait_for_commit ? journal.get() : nullptr;
+  if (const auto error = shared.budgets->settle(std::move(record), charge.budget_reservation, to)) {
+    ctx.record.error = "usage kept in memory: " + error->message;
   }
-  const bool committed =
-      co_await async_settle(*shared.budgets, std::move(record), charge.budget_reservation, net::use_awaitable);
-  if (!committed) ctx.record.error = "usage kept in memory: the ledger could not be written yet";
 }
 
 net::awaitable<void> BudgetHandler::serve(RequestContext& ctx) {

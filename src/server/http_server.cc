@@ -78,7 +78,7 @@ void serialize_head(const http::response_header<>& head, std::string& out) {
 // One connection's reading side: the framer over its bytes, and the request's deadline.
 class Connection final : public BodySource {
  public:
-  Connection(beast::tcp_stream& stream, const config::ServerConfig& config)
+  Connection(beast::tcp_stream& stream, const ServerConfig& config)
       : stream_(stream),
         config_(config),
         framer_(config.max_header_bytes),
@@ -203,7 +203,7 @@ class Connection final : public BodySource {
   }
 
   beast::tcp_stream& stream_;
-  const config::ServerConfig& config_;
+  const ServerConfig& config_;
   RequestFramer framer_;
   net::steady_timer timer_;
   std::chrono::steady_clock::time_point started_;
@@ -327,7 +327,7 @@ void ResponseWriter::abort() {
 
 // ---- HttpServer -------------------------------------------------------------------------
 
-HttpServer::HttpServer(const config::ServerConfig& config, HandlerFactory factory)
+HttpServer::HttpServer(const ServerConfig& config, HandlerFactory factory)
     : config_(config), factory_(std::move(factory)) {
   int threads =
       config_.threads > 0 ? config_.threads : static_cast<int>(std::thread::hardware_concurrency());

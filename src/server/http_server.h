@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.h"
+#include "server/server_settings.h"
 #include "server/request_framer.h"
 
 namespace aigw::server {
@@ -113,7 +113,7 @@ using HandlerFactory = std::function<Handler(net::io_context&)>;
 
 class HttpServer {
  public:
-  HttpServer(const config::ServerConfig& config, HandlerFactory factory);
+  HttpServer(const ServerConfig& config, HandlerFactory factory);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -135,7 +135,7 @@ class HttpServer {
   net::awaitable<void> session(Worker& worker, beast::tcp_stream stream, std::string client_ip);
   void drain_worker(Worker& worker);
 
-  config::ServerConfig config_;
+  ServerConfig config_;
   HandlerFactory factory_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::uint16_t port_ = 0;

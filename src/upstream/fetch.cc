@@ -44,7 +44,7 @@ net::awaitable<FetchResult> fetch(UpstreamClient& client, const FetchRequest& re
   co_return result;
 }
 
-FetchResult fetch_blocking(const config::UpstreamConfig& config, const FetchRequest& request) {
+FetchResult fetch_blocking(const UpstreamConfig& config, const FetchRequest& request) {
   net::io_context io;
   UpstreamClient client(io, make_tls_context(config), config);
   FetchResult result;

@@ -33,6 +33,6 @@ struct FetchRequest {
 
 net::awaitable<FetchResult> fetch(UpstreamClient& client, const FetchRequest& request);
 // Runs one fetch on its own io_context (for the CLI; never on the request path).
-FetchResult fetch_blocking(const config::UpstreamConfig& config, const FetchRequest& request);
+FetchResult fetch_blocking(const UpstreamConfig& config, const FetchRequest& request);
 
 }  // namespace aigw::upstream

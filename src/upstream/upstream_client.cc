@@ -211,7 +211,7 @@ net::awaitable<bool> UpstreamResponse::read_all(std::string& out, std::uint64_t 
 
 // ---- UpstreamClient ---------------------------------------------------------------------
 
-std::shared_ptr<net::ssl::context> make_tls_context(const config::UpstreamConfig& config) {
+std::shared_ptr<net::ssl::context> make_tls_context(const UpstreamConfig& config) {
   auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
   ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
                    net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
@@ -222,7 +222,7 @@ std::shared_ptr<net::ssl::context> make_tls_context(const config::UpstreamConfig
 }
 
 UpstreamClient::UpstreamClient(net::io_context& io, std::shared_ptr<net::ssl::context> tls,
-                               const config::UpstreamConfig& config)
+                               const UpstreamConfig& config)
     : io_(io), tls_(std::move(tls)), pool_(config.max_idle_per_host) {}
 
 UpstreamClient::~UpstreamClient() = default;

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "config/config.h"
+#include "upstream/upstream_settings.h"
 #include "upstream/upstream_target.h"
 
 namespace aigw::upstream {
@@ -88,12 +88,12 @@ class ConnectionPool {
 };
 
 // Builds the process-wide TLS client context: system CAs plus an optional extra bundle.
-std::shared_ptr<net::ssl::context> make_tls_context(const config::UpstreamConfig& config);
+std::shared_ptr<net::ssl::context> make_tls_context(const UpstreamConfig& config);
 
 class UpstreamClient {
  public:
   UpstreamClient(net::io_context& io, std::shared_ptr<net::ssl::context> tls,
-                 const config::UpstreamConfig& config);
+                 const UpstreamConfig& config);
   ~UpstreamClient();
 
   struct Outcome {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -110,8 +111,7 @@ Ledger ledger_of(const AigwProcess& gw) {
 class LedgerDurabilityTest : public ::testing::Test {
  protected:
   std::string yaml() const {
-    return providers_yaml(&openai_) +
-           "state: { path: ./data/aigw.db, flush_interval: 100ms }\n"
+    return providers_yaml(&openai_) + "state: { path: ./data/aigw.db, flush_interval: " + flush_interval_ + " }\n" +
            "limits: { ip: { requests: 0 } }\n"  // the default 2000 per minute would stop the load
            "teams:\n  default: { budget: { tokens: 1000000000, period: daily } }\n";
   }
@@ -133,6 +133,7 @@ class LedgerDurabilityTest : public ::testing::Test {
     std::int64_t answered = 0;        // complete answers the clients received
     std::int64_t answered_late = 0;   // … of them within 200 ms before the kill (still queued
                                       // when the ledger committed every 100 ms, before ad03fa8)
+    std::uintmax_t journal_bytes = 0;  // in the usage journals when aigw was killed
     Ledger ledger;
   };
   // Load, SIGKILL after `load_for`, restart on the same state dir.
@@ -151,6 +152,7 @@ class LedgerDurabilityTest : public ::testing::Test {
       k.answered_late = k.answered - load.completed_before(killed_at - 200ms);
     }
     k.served = static_cast<std::int64_t>(openai_.requests().size());
+    k.journal_bytes = journal_bytes();
     AigwProcess again(yaml(), in_state());
     k.ledger = ledger_of(again);
     std::fprintf(stderr,
@@ -162,13 +164,25 @@ class LedgerDurabilityTest : public ::testing::Test {
     return k;
   }
 
+  // What the usage journals (state/usage_journal.h) hold, not yet deleted.
+  std::uintmax_t journal_bytes() const {
+    std::uintmax_t n = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(state_.path() + "/data/aigw.db.journal", ec)) {
+      n += e.file_size(ec);
+    }
+    return n;
+  }
+
+  std::string flush_interval_ = "100ms";
   TempDir state_;
   FakeUpstream openai_{[](const UpstreamRequest&) { return Reply::json(200, openai_chat_answer("ok", kIn, kOut)); }};
 };
 
-// An answered request's usage is committed before its answer ends (budget/sqlite_usage_store.h):
-// after a kill -9 under load, every request whose answer a client received completely is in
-// the ledger, and none is counted twice (at most what the provider served).
+// An answered request's usage is in its thread's journal before its answer ends
+// (state/usage_journal.h): after a kill -9 under load, every request whose answer a client
+// received completely is in the ledger, and none is counted twice (at most what the provider
+// served).
 TEST_F(LedgerDurabilityTest, KillNineLosesNoAnsweredRequestAndCountsNothingTwice) {
   const auto k = kill_nine_under_load(1000ms);
   ASSERT_GT(k.answered, 20) << "too little load to mean anything";
@@ -177,6 +191,25 @@ TEST_F(LedgerDurabilityTest, KillNineLosesNoAnsweredRequestAndCountsNothingTwice
                                            << " answered requests are missing from the ledger";
   EXPECT_LE(k.ledger.requests, k.served) << "a request was counted twice";
   expect_consistent(k.ledger);
+}
+
+// The ledger consumes the journals every 10 s, so at the kill every answer's usage is only in
+// the journals: the restart replays them before serving, exactly once, and deletes them.
+TEST_F(LedgerDurabilityTest, KillNineWithUnconsumedJournalsReplaysThemExactlyOnce) {
+  flush_interval_ = "10s";
+  const auto k = kill_nine_under_load(1000ms);
+  ASSERT_GT(k.answered, 20) << "too little load to mean anything";
+  EXPECT_GT(k.journal_bytes, 0u) << "nothing was left in the journals: the test would prove nothing";
+  EXPECT_GE(k.ledger.requests, k.answered) << (k.answered - k.ledger.requests)
+                                           << " answered requests are missing from the ledger";
+  EXPECT_LE(k.ledger.requests, k.served) << "a request was counted twice";
+  expect_consistent(k.ledger);
+  EXPECT_EQ(journal_bytes(), 0u) << "the replayed journals were not deleted";
+  // A second restart finds nothing more to replay.
+  AigwProcess again(yaml(), in_state());
+  const Ledger l = ledger_of(again);
+  EXPECT_EQ(l.requests, k.ledger.requests);
+  expect_consistent(l);
 }
 
 // SIGTERM drains: every answered request is in the ledger, and every one the provider served.
@@ -193,6 +226,7 @@ TEST_F(LedgerDurabilityTest, CleanStopUnderLoadLosesNothing) {
   }
   const auto served = static_cast<std::int64_t>(openai_.requests().size());
   ASSERT_GT(answered, 20) << "too little load to mean anything";
+  EXPECT_EQ(journal_bytes(), 0u) << "a clean stop consumes and deletes the journals";
   AigwProcess again(yaml(), in_state());
   const Ledger l = ledger_of(again);
   EXPECT_GE(l.requests, answered) << "answered requests lost on a clean stop";

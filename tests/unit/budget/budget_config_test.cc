@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/config_node.h"
+#include "state/sqlite_usage_store.h"
 
 namespace aigw::budget {
 namespace {
@@ -69,7 +70,7 @@ TEST(BudgetConfigTest, DefaultsWithoutTheSections) {
   EXPECT_EQ(s.state.path, "./data/aigw.db");
   EXPECT_EQ(s.state.flush_interval, std::chrono::milliseconds(100));
   EXPECT_GT(s.prices.size(), 10u);
-  const SqliteStoreOptions o = sqlite_options(s.state);
+  const state::SqliteStoreOptions o = state::sqlite_options(s.state);
   EXPECT_EQ(o.path, "./data/aigw.db");
   EXPECT_EQ(o.batch_rows, 1000u);
 }

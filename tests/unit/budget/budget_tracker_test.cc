@@ -10,6 +10,12 @@
 namespace aigw::budget {
 namespace {
 
+using state::AdminRecord;
+using state::PeriodTotal;
+using state::StoreStatus;
+using state::UsageRecord;
+using state::UsageStore;
+
 using namespace std::chrono;
 
 TimePoint at(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0) {
@@ -23,6 +29,7 @@ class RecordingStore : public UsageStore {
     std::lock_guard lock(mutex);
     records.push_back(std::move(r));
   }
+  std::unique_ptr<state::UsageJournal> open_journal() override { return nullptr; }
   StoreStatus flush() override { return std::nullopt; }
   Result<std::vector<PeriodTotal>> period_totals() override { return std::vector<PeriodTotal>{}; }
   Result<std::vector<ReportRow>> report(const ReportQuery&) override {

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "budget/sqlite_usage_store.h"
+#include "state/sqlite_usage_store.h"
 
 namespace aigw::budget {
 namespace {
@@ -25,10 +25,10 @@ class TeamDirectoryTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  std::unique_ptr<SqliteUsageStore> open_store() {
-    SqliteStoreOptions o;
+  std::unique_ptr<state::SqliteUsageStore> open_store() {
+    state::SqliteStoreOptions o;
     o.path = (dir_ / "aigw.db").string();
-    auto s = SqliteUsageStore::open(o);
+    auto s = state::SqliteUsageStore::open(o);
     EXPECT_TRUE(s.ok());
     return std::move(*s);
   }

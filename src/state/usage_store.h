@@ -1,28 +1,35 @@
-// The `state` interface (DESIGN.md) as far as issue 4 needs it: the usage ledger (settled
-// requests, aggregated per team/client/provider/model/day), per-team period totals to restore
-// budget counters at start, admin records set at run time, and usage reports.
-// The SQLite implementation is sqlite_usage_store.h; a Redis one can follow behind the same
-// interface.
+// The `state` interface (DESIGN.md): the usage ledger (settled requests, aggregated per
+// team/client/provider/model/day), per-team period totals to restore budget counters at start,
+// admin records set at run time, and usage reports. The SQLite implementation is
+// sqlite_usage_store.h; a Redis one can plug in behind the same interface.
 //
-// Contract: append() never waits for disk or network (the request path calls it); rows are
-// written later in batches that commit whole or not at all. A row that carries a request id is
-// counted at most once however often it is appended (for callers that may replay); the
+// Contract: nothing the request path calls waits for the store's own writes. A settled record
+// reaches the store one of two ways:
+//   - UsageJournal::append (the gateway's way): durable when it returns — one write(2) to the
+//     calling thread's journal, plus an fdatasync with `synchronous: full` — and consumed into
+//     the ledger in the background, each journal byte exactly once (usage_journal.h);
+//   - UsageStore::append: queued in memory, committed on the next flush tick (a kill -9 loses
+//     what is still queued).
+// Rows are written in batches that commit whole or not at all. A row that carries a request id
+// is counted at most once however often it is appended (for callers that may replay); the
 // gateway's own rows carry none: it never appends a settled record twice.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "budget/period.h"
 #include "budget/usage_report.h"
 #include "core/result.h"
 #include "core/usage.h"
 
-namespace aigw::budget {
+namespace aigw::state {
+
+using TimePoint = std::chrono::sys_seconds;  // the same type as budget::TimePoint
 
 // One settled request: what the provider reported, what it cost, whom it is charged to.
 struct UsageRecord {
@@ -37,11 +44,6 @@ struct UsageRecord {
   TimePoint at{};      // when it was settled; its ledger day is the UTC day of this
   // The budget period it was counted in (e.g. "2026-11"); BudgetTracker::settle fills it in.
   std::string period_key;
-  // When set: called once, on the store's thread, after the batch holding this row was
-  // committed (true) or failed to commit (false; the row stays queued and is retried). Such a
-  // row is committed at once rather than at the next flush tick: the gateway holds the end of
-  // an answer until its usage is in the ledger, so a crash never loses an answered request.
-  std::function<void(bool committed)> on_written;
 };
 
 // What a team used in one budget period, as committed.
@@ -64,17 +66,30 @@ struct AdminRecord {
 // No value to return: nullopt on success, else what went wrong.
 using StoreStatus = std::optional<ApiError>;
 
+// Where one thread writes the usage of its answers so that it is durable before the answer
+// ends, without waiting for the store. Not thread-safe: one per I/O thread.
+class UsageJournal {
+ public:
+  virtual ~UsageJournal() = default;
+  // Durable when it returns (a kill -9 loses nothing; a power loss: as `synchronous` says).
+  // On error nothing usable was written and the record is not in the store.
+  virtual StoreStatus append(const UsageRecord& record) = 0;
+};
+
 class UsageStore {
  public:
   virtual ~UsageStore() = default;
 
   // Queues a record; returns at once.
   virtual void append(UsageRecord record) = 0;
-  // Commits everything appended before the call (shutdown, tests, before a report).
+  // A journal for the calling thread (each I/O thread holds its own); the store must outlive
+  // it. What it holds is in the ledger after the next flush tick, or after a restart.
+  virtual std::unique_ptr<UsageJournal> open_journal() = 0;
+  // Commits everything appended or journaled before the call (shutdown, tests, reports).
   virtual StoreStatus flush() = 0;
 
   virtual Result<std::vector<PeriodTotal>> period_totals() = 0;
-  virtual Result<std::vector<ReportRow>> report(const ReportQuery& query) = 0;
+  virtual Result<std::vector<budget::ReportRow>> report(const budget::ReportQuery& query) = 0;
 
   virtual StoreStatus put_admin_record(std::string_view kind, std::string_view name,
                                        std::string_view value, TimePoint now) = 0;
@@ -85,4 +100,4 @@ class UsageStore {
 // The tokens a record counts against a budget: input (including cached) plus output.
 inline std::int64_t budget_tokens_of(const Usage& u) { return u.input_tokens + u.output_tokens; }
 
-}  // namespace aigw::budget
+}  // namespace aigw::state

@@ -1,5 +1,5 @@
 // SQLite ledger: schema, the batching writer thread, idempotent upserts and the report queries.
-#include "budget/sqlite_usage_store.h"
+#include "state/sqlite_usage_store.h"
 
 #include <sqlite3.h>
 
@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iterator>
@@ -16,8 +17,14 @@
 #include <tuple>
 #include <utility>
 
-namespace aigw::budget {
+#include "budget/period.h"
+
+namespace aigw::state {
 namespace {
+
+using budget::ReportField;
+using budget::ReportQuery;
+using budget::ReportRow;
 
 // Version 1: the tables as first shipped (CREATE IF NOT EXISTS: a no-op on a database that
 // has them). Later versions are migrations applied in order (kMigrations), in one transaction
@@ -58,6 +65,14 @@ constexpr const char* kMigrations[] = {
 ALTER TABLE usage_daily ADD COLUMN estimated_requests INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE usage_daily ADD COLUMN estimated_tokens INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: how far each usage journal segment is in the ledger (usage_journal.h), written in the
+    // same transaction as the rows read from it.
+    R"sql(
+CREATE TABLE IF NOT EXISTS journal_progress (
+  segment TEXT PRIMARY KEY,
+  consumed INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 constexpr int kSchemaVersion = 1 + static_cast<int>(std::size(kMigrations));
 
@@ -83,6 +98,11 @@ INSERT INTO budget_usage (team, period_key, tokens, cost_usd, requests) VALUES (
 ON CONFLICT (team, period_key) DO UPDATE SET
   tokens = tokens + excluded.tokens, cost_usd = cost_usd + excluded.cost_usd,
   requests = requests + excluded.requests
+)sql";
+
+constexpr const char* kUpsertProgress = R"sql(
+INSERT INTO journal_progress (segment, consumed) VALUES (?1, ?2)
+ON CONFLICT (segment) DO UPDATE SET consumed = excluded.consumed
 )sql";
 
 ApiError store_error(std::string message) {
@@ -138,9 +158,13 @@ struct SqliteUsageStore::WriterStatements {
         commit(db, "COMMIT", SQLITE_PREPARE_PERSISTENT),
         insert_id(db, kInsertRequestId, SQLITE_PREPARE_PERSISTENT),
         daily(db, kUpsertDaily, SQLITE_PREPARE_PERSISTENT),
-        budget(db, kUpsertBudget, SQLITE_PREPARE_PERSISTENT) {}
-  bool ok() const { return begin.ok() && commit.ok() && insert_id.ok() && daily.ok() && budget.ok(); }
-  Statement begin, commit, insert_id, daily, budget;
+        budget(db, kUpsertBudget, SQLITE_PREPARE_PERSISTENT),
+        progress(db, kUpsertProgress, SQLITE_PREPARE_PERSISTENT),
+        forget(db, "DELETE FROM journal_progress WHERE segment = ?1", SQLITE_PREPARE_PERSISTENT) {}
+  bool ok() const {
+    return begin.ok() && commit.ok() && insert_id.ok() && daily.ok() && budget.ok() && progress.ok() && forget.ok();
+  }
+  Statement begin, commit, insert_id, daily, budget, progress, forget;
 };
 
 namespace {
@@ -216,11 +240,20 @@ std::string make_private(const std::string& path) {
   return "";
 }
 
-std::string_view column_of(ReportField f) { return report_field_name(f); }
+std::string_view column_of(ReportField f) { return budget::report_field_name(f); }
 
-std::string utc_day(TimePoint t) { return BudgetPeriod(PeriodKind::kDaily).period_key(t); }
+std::string utc_day(TimePoint t) { return budget::BudgetPeriod(budget::PeriodKind::kDaily).period_key(t); }
 
 }  // namespace
+
+SqliteStoreOptions sqlite_options(const StateSettings& state) {
+  SqliteStoreOptions o;
+  o.path = state.path;
+  o.flush_interval = state.flush_interval;
+  o.batch_rows = state.batch_rows;
+  o.synchronous_full = state.synchronous_full;
+  return o;
+}
 
 Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
     const SqliteStoreOptions& options) {
@@ -247,7 +280,50 @@ Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
     sqlite3_close(writer);
     return store_error(error);
   }
-  return std::unique_ptr<SqliteUsageStore>(new SqliteUsageStore(options, writer, reader));
+  std::unique_ptr<SqliteUsageStore> store(new SqliteUsageStore(options, writer, reader));
+  // How far each journal segment is in the ledger; new segments are numbered above these.
+  std::uint64_t highest = 0;
+  {
+    Statement q(writer, "SELECT segment, consumed FROM journal_progress");
+    if (!q.ok()) return store_error(db_error(writer, "reading journal_progress"));
+    while (q.next_row()) {
+      const std::string segment = q.column_text(0);
+      store->consumed_[segment] = static_cast<std::uint64_t>(q.column_int(1));
+      highest = std::max(highest, JournalDirectory::segment_number(segment).value_or(0));
+    }
+  }
+  JournalDirectory::Options journal;
+  journal.path = options.path + ".journal";
+  journal.segment_bytes = options.journal_segment_bytes;
+  journal.sync = options.synchronous_full;
+  // A copy, not the store: a writer may outlive the store.
+  journal.log = [log = options.log](const std::string& line) {
+    if (log) return log(line);
+    std::fprintf(stderr, "aigw: %s\n", line.c_str());
+  };
+  auto journals = JournalDirectory::open(journal, highest);
+  if (!journals) return journals.error();
+  store->journals_ = std::move(*journals);
+  // Replays what an earlier run left in its journals, before anything is served.
+  if (!store->consume_journals(error)) return store_error("replaying the usage journals: " + error);
+  // Progress rows of segments deleted just before a crash: their files are gone.
+  {
+    std::lock_guard write(store->write_mutex_);
+    std::map<std::string, bool> present;
+    for (const auto& s : store->journals_->segments()) present[s.name] = true;
+    for (auto it = store->consumed_.begin(); it != store->consumed_.end();) {
+      if (present.count(it->first) != 0) {
+        ++it;
+        continue;
+      }
+      Statement& forget = store->statements().forget;
+      forget.text(1, it->first);
+      forget.run();
+      it = store->consumed_.erase(it);
+    }
+  }
+  store->writer_thread_ = std::thread([s = store.get()] { s->writer_loop(); });
+  return store;
 }
 
 SqliteUsageStore::SqliteUsageStore(SqliteStoreOptions options, sqlite3* writer, sqlite3* reader)
@@ -259,7 +335,6 @@ SqliteUsageStore::SqliteUsageStore(SqliteStoreOptions options, sqlite3* writer, 
         return SQLITE_OK;
       },
       this);
-  writer_thread_ = std::thread([this] { writer_loop(); });
 }
 
 void SqliteUsageStore::checkpoint_if_due() {
@@ -276,64 +351,64 @@ SqliteUsageStore::~SqliteUsageStore() {
     stopping_ = true;
   }
   wake_writer_.notify_all();
-  writer_thread_.join();
+  if (writer_thread_.joinable()) writer_thread_.join();
+  statements_.reset();
   sqlite3_close(reader_);
   sqlite3_close(writer_);
 }
 
 void SqliteUsageStore::append(UsageRecord record) {
-  std::function<void(bool)> dropped_callback;
   {
     std::lock_guard lock(queue_mutex_);
-    const bool waited_for = static_cast<bool>(record.on_written);
-    urgent_ = urgent_ || waited_for;
     queue_.push_back(std::move(record));
     ++enqueued_seq_;
     ++stats_.appended;
     if (queue_.size() > options_.max_queue_rows) {
-      dropped_callback = std::move(queue_.front().on_written);
       queue_.pop_front();
       ++done_seq_;
       ++stats_.dropped;
     }
-    if (!waited_for && queue_.size() < options_.batch_rows) return;
+    if (queue_.size() < options_.batch_rows) return;
   }
-  if (dropped_callback) dropped_callback(false);
   wake_writer_.notify_one();
 }
 
+std::unique_ptr<UsageJournal> SqliteUsageStore::open_journal() { return journals_->writer(); }
+
+SqliteUsageStore::WriterStatements& SqliteUsageStore::statements() {
+  if (!statements_ || !statements_->ok()) statements_ = std::make_unique<WriterStatements>(writer_);
+  return *statements_;
+}
+
+void SqliteUsageStore::log(const std::string& line) const {
+  if (options_.log) return options_.log(line);
+  std::fprintf(stderr, "aigw: %s\n", line.c_str());
+}
+
 void SqliteUsageStore::writer_loop() {
-  std::optional<WriterStatements> statements;  // prepared on first use, under write_mutex_
   std::unique_lock lock(queue_mutex_);
   for (;;) {
     wake_writer_.wait_for(lock, options_.flush_interval, [&] {
-      return stopping_ || urgent_ || queue_.size() >= options_.batch_rows ||
-             flush_requested_seq_ > done_seq_;
+      return stopping_ || queue_.size() >= options_.batch_rows || flush_requested_seq_ > done_seq_ ||
+             journal_requested_ > journal_done_;
     });
-    if (queue_.empty()) {
-      if (stopping_) return;
-      continue;
-    }
+    const bool stopping = stopping_;
+    const std::uint64_t journal_target = journal_requested_;
     std::deque<UsageRecord> batch;
     batch.swap(queue_);
-    urgent_ = false;
     lock.unlock();
     std::string error;
     std::uint64_t written = 0;
     std::uint64_t duplicates = 0;
-    bool ok = false;
-    {
+    bool ok = true;
+    if (!batch.empty()) {
       std::lock_guard write(write_mutex_);
-      if (!statements || !statements->ok()) statements.emplace(writer_);
-      ok = commit_batch(*statements, batch, error, written, duplicates);
+      ok = commit_batch(statements(), batch, {}, error, written, duplicates);
       if (ok) prune_request_ids(batch.back().at);
     }
-    for (auto& r : batch) {
-      if (!r.on_written) continue;
-      r.on_written(ok);  // once: a retried row is not waited for again
-      r.on_written = nullptr;
-    }
-    if (ok) checkpoint_if_due();  // after the answers waiting for this batch were released
+    std::string journal_error;
+    const bool journal_ok = consume_journals(journal_error);
+    checkpoint_if_due();
     lock.lock();
     if (ok) {
       done_seq_ += batch.size();
@@ -350,12 +425,105 @@ void SqliteUsageStore::writer_loop() {
         ++stats_.dropped;
       }
     }
+    if (journal_ok) {
+      journal_done_ = journal_target;
+    } else {
+      ++stats_.failed_commits;
+      stats_.last_error = journal_error;
+    }
     batch_done_.notify_all();
-    if (!ok) {
-      if (stopping_) return;  // shutting down on a broken disk: the rows cannot be saved
-      wake_writer_.wait_for(lock, options_.flush_interval, [&] { return stopping_; });
+    // Shutting down: once everything is written, or on a broken disk (what is queued cannot
+    // be saved; what is journaled is replayed at the next start).
+    if (stopping && (queue_.empty() || !ok)) return;
+    if (!ok || !journal_ok) wake_writer_.wait_for(lock, options_.flush_interval, [&] { return stopping_; });
+  }
+}
+
+bool SqliteUsageStore::consume_journals(std::string& error) {
+  std::deque<UsageRecord> batch;
+  Progress progress;
+  std::vector<std::string> finished;  // sealed and consumed to the end: deleted after the commit
+  const auto commit = [&]() -> bool {
+    if (batch.empty() && progress.empty()) return true;
+    std::uint64_t written = 0;
+    std::uint64_t duplicates = 0;
+    {
+      std::lock_guard write(write_mutex_);
+      if (!commit_batch(statements(), batch, progress, error, written, duplicates)) return false;
+    }
+    for (const auto& [segment, offset] : progress) consumed_[segment] = offset;
+    {
+      std::lock_guard lock(queue_mutex_);
+      stats_.committed += written;
+      stats_.duplicates += duplicates;
+      stats_.journaled += batch.size();
+    }
+    batch.clear();
+    progress.clear();
+    return true;
+  };
+  for (const auto& segment : journals_->segments()) {
+    const std::uint64_t offset = consumed_[segment.name];
+    const std::string path = journals_->file(segment.name);
+    std::string bytes;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT && segment.sealed) finished.push_back(segment.name);  // never created
+      continue;
+    }
+    char buffer[64 * 1024];
+    for (off_t at = static_cast<off_t>(offset);;) {
+      const ssize_t n = ::pread(fd, buffer, sizeof buffer, at);
+      if (n <= 0) break;
+      bytes.append(buffer, static_cast<std::size_t>(n));
+      at += n;
+    }
+    ::close(fd);
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+      JournalScan scan = scan_journal(std::string_view(bytes).substr(pos), segment.sealed,
+                                      options_.batch_rows - std::min(batch.size(), options_.batch_rows - 1));
+      if (scan.skipped_bytes > 0) {
+        log("usage journal " + segment.name + ": skipped " + std::to_string(scan.skipped_bytes) +
+            " damaged or torn bytes at offset " + std::to_string(offset + pos) + " (" +
+            std::to_string(scan.damaged_frames) + " records with a wrong checksum)");
+        std::lock_guard lock(queue_mutex_);
+        stats_.journal_skipped_bytes += scan.skipped_bytes;
+      }
+      if (scan.consumed == 0) break;
+      pos += scan.consumed;
+      for (auto& r : scan.records) batch.push_back(std::move(r));
+      if (!progress.empty() && progress.back().first == segment.name) {
+        progress.back().second = offset + pos;
+      } else {
+        progress.emplace_back(segment.name, offset + pos);
+      }
+      if (batch.size() >= options_.batch_rows && !commit()) return false;
+    }
+    if (segment.sealed && pos == bytes.size()) finished.push_back(segment.name);
+  }
+  if (!commit()) return false;
+  if (finished.empty()) return true;
+  // The files first, made durable, then their progress rows: a crash in between leaves rows
+  // without files (dropped at the next open), never a file without its row.
+  for (const auto& name : finished) {
+    if (::unlink(journals_->file(name).c_str()) != 0 && errno != ENOENT) {
+      log("usage journal " + name + ": cannot delete it: " + std::strerror(errno));
     }
   }
+  if (const int dir = ::open(journals_->path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  std::lock_guard write(write_mutex_);
+  for (const auto& name : finished) {
+    Statement& forget = statements().forget;
+    forget.text(1, name);
+    forget.run();
+    consumed_.erase(name);
+    journals_->forget(name);
+  }
+  return true;
 }
 
 namespace {
@@ -394,7 +562,8 @@ void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& pe
 }  // namespace
 
 bool SqliteUsageStore::commit_batch(WriterStatements& st, const std::deque<UsageRecord>& batch,
-                                    std::string& error, std::uint64_t& written, std::uint64_t& duplicates) {
+                                    const Progress& progress, std::string& error, std::uint64_t& written,
+                                    std::uint64_t& duplicates) {
   if (!st.ok()) {
     error = db_error(writer_, "preparing the ledger's statements");
     return false;
@@ -452,6 +621,11 @@ bool SqliteUsageStore::commit_batch(WriterStatements& st, const std::deque<Usage
     budget.integer(5, it->second.requests);
     ok = budget.run() == SQLITE_DONE;
   }
+  for (auto it = progress.begin(); ok && it != progress.end(); ++it) {
+    st.progress.text(1, it->first);
+    st.progress.integer(2, static_cast<std::int64_t>(it->second));
+    ok = st.progress.run() == SQLITE_DONE;
+  }
   if (ok && st.commit.run() == SQLITE_DONE) return true;
   if (error.empty()) error = sqlite3_errmsg(writer_);
   std::string ignored;
@@ -474,13 +648,13 @@ void SqliteUsageStore::prune_request_ids(TimePoint now) {
 StoreStatus SqliteUsageStore::flush() {
   std::unique_lock lock(queue_mutex_);
   const std::uint64_t target = enqueued_seq_;
-  if (done_seq_ >= target) return std::nullopt;
+  const std::uint64_t journal_target = ++journal_requested_;
   flush_requested_seq_ = std::max(flush_requested_seq_, target);
   const std::uint64_t failures_before = stats_.failed_commits;
   wake_writer_.notify_one();
-  batch_done_.wait(lock,
-                   [&] { return done_seq_ >= target || stats_.failed_commits != failures_before; });
-  if (done_seq_ >= target) return std::nullopt;
+  const auto done = [&] { return done_seq_ >= target && journal_done_ >= journal_target; };
+  batch_done_.wait(lock, [&] { return done() || stats_.failed_commits != failures_before; });
+  if (done()) return std::nullopt;
   return store_error("writing the usage ledger failed (kept queued, retrying): " +
                      stats_.last_error);
 }
@@ -603,4 +777,4 @@ Result<std::vector<AdminRecord>> SqliteUsageStore::admin_records(std::string_vie
   return out;
 }
 
-}  // namespace aigw::budget
+}  // namespace aigw::state

@@ -1,5 +1,5 @@
 // The SQLite ledger: batched writes, de-duplication, restart, kill -9, reports, admin records.
-#include "budget/sqlite_usage_store.h"
+#include "state/sqlite_usage_store.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -14,8 +14,17 @@
 
 #include "budget/budget_tracker.h"
 
-namespace aigw::budget {
+namespace aigw::state {
 namespace {
+
+using budget::BudgetPeriod;
+using budget::BudgetTracker;
+using budget::PeriodKind;
+using budget::ReportField;
+using budget::ReportQuery;
+using budget::ReportRow;
+using budget::TeamBudget;
+using budget::BudgetDecision;
 
 using namespace std::chrono;
 namespace fs = std::filesystem;
@@ -409,4 +418,4 @@ TEST(SqliteStoreTest, AnUnusablePathIsAnErrorValue) {
 }
 
 }  // namespace
-}  // namespace aigw::budget
+}  // namespace aigw::state
