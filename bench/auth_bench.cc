@@ -15,10 +15,13 @@ struct Fixture {
   explicit Fixture(const char* alg) : key(*SigningKey::generate(alg)) {
     auto keys = std::make_shared<KeySet>();
     keys->replace({{key.kid(), key.public_key()}});
-    verifier = std::make_unique<Verifier>(std::vector<TrustedIssuer>{{"https://idp", keys, "", "team", "", {}}},
-                                          VerifierOptions{});
-    token = key.sign_jwt({{"iss", "https://idp"}, {"client_id", "bench"}, {"team", "t"},
-                          {"scope", "https://gateway.internal/invoke"}, {"exp", kNow + 3600}});
+    verifier = std::make_unique<Verifier>(
+        std::vector<TrustedIssuer>{{"https://idp", keys, "", "team", "", {}}}, VerifierOptions{});
+    token = key.sign_jwt({{"iss", "https://idp"},
+                          {"client_id", "bench"},
+                          {"team", "t"},
+                          {"scope", "https://gateway.internal/invoke"},
+                          {"exp", kNow + 3600}});
   }
   SigningKey key;
   std::unique_ptr<Verifier> verifier;

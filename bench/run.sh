@@ -26,7 +26,8 @@
 #   BENCH_AUTH      token (default): auth on, a real token from aigw's built-in issuer;
 #                   off: `auth: { enabled: false }` (no token checks)
 #   TOKEN           a bearer token to send instead of asking the built-in issuer
-#   BENCH_WAIT_FOR_COMMIT  true (default) or false: state.wait_for_commit of every aigw
+#   BENCH_WAIT_FOR_COMMIT  true (default) or false: state.wait_for_commit of every aigw (true: each
+#                   answer's usage is written to its thread's journal before the answer ends)
 #   AIGW_BIN        an aigw binary to use as is (default: `make release`, build/release/aigw)
 #   BENCH_TABLES    all (default), json (the fixed-JSON table only) or stream (streaming only)
 #   BENCH_PERF      a directory: `perf record -g` each aigw target's measured runs at 1 connection

@@ -1,9 +1,8 @@
 #include "auth/auth_service.h"
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <stdexcept>
-
-#include <boost/json.hpp>
 
 #include "auth/client_secret.h"
 #include "auth/private_file.h"
@@ -35,9 +34,11 @@ ClientSettings demo_client(const AuthSettings& s, std::vector<std::string>& noti
     secret = random_token(24);
     write_private_file(file.string(), secret);
   }
-  notices.push_back("demo client \"demo\" (team demo): get a token with\n"
-                    "  GATEWAY_TOKEN_ENDPOINT=http://localhost:8787/oauth2/token GATEWAY_CLIENT_ID=demo \\\n"
-                    "  GATEWAY_CLIENT_SECRET=$(cat " + file.string() + ") ./scripts/get-gateway-token.sh");
+  notices.push_back(
+      "demo client \"demo\" (team demo): get a token with\n"
+      "  GATEWAY_TOKEN_ENDPOINT=http://localhost:8787/oauth2/token GATEWAY_CLIENT_ID=demo \\\n"
+      "  GATEWAY_CLIENT_SECRET=$(cat " +
+      file.string() + ") ./scripts/get-gateway-token.sh");
   // Admin too, but only in tokens that ask for it (scope=...): agents get the invoke scope.
   return {"demo", "demo", hash_secret(secret), {s.scope, s.admin_scope}};
 }
@@ -71,7 +72,8 @@ std::vector<ClientRecord> load_runtime_clients(const std::string& path) {
 
 }  // namespace
 
-std::shared_ptr<AuthService> AuthService::create(const AuthSettings& settings, std::vector<std::string>& notices) {
+std::shared_ptr<AuthService> AuthService::create(const AuthSettings& settings,
+                                                 std::vector<std::string>& notices) {
   auto service = std::shared_ptr<AuthService>(new AuthService());
   service->settings_ = settings;
   std::vector<TrustedIssuer> trusted;
@@ -131,11 +133,18 @@ void AuthService::save_runtime_clients() const {
   write_private_file(clients_file_, boost::json::serialize(list));
 }
 
-std::variant<std::string, std::string> AuthService::add_client(const std::string& id, const std::string& team,
+std::variant<std::string, std::string> AuthService::add_client(const std::string& id,
+                                                               const std::string& team,
                                                                std::vector<std::string> scopes) {
-  if (!issuer_) return std::variant<std::string, std::string>(std::in_place_index<1>, "the built-in issuer is off");
-  if (id.empty() || id.size() > 128) return std::variant<std::string, std::string>(std::in_place_index<1>, "client_id must be 1 to 128 characters");
-  if (issuer_->find_client(id)) return std::variant<std::string, std::string>(std::in_place_index<1>, "client \"" + id + "\" exists");
+  if (!issuer_)
+    return std::variant<std::string, std::string>(std::in_place_index<1>,
+                                                  "the built-in issuer is off");
+  if (id.empty() || id.size() > 128)
+    return std::variant<std::string, std::string>(std::in_place_index<1>,
+                                                  "client_id must be 1 to 128 characters");
+  if (issuer_->find_client(id))
+    return std::variant<std::string, std::string>(std::in_place_index<1>,
+                                                  "client \"" + id + "\" exists");
   if (scopes.empty()) scopes = {settings_.scope};
   const std::string secret = random_token(24);
   issuer_->put_client({id, team, hash_secret(secret), std::move(scopes), false, random_token(9)});
@@ -145,9 +154,13 @@ std::variant<std::string, std::string> AuthService::add_client(const std::string
 
 std::variant<std::string, std::string> AuthService::rotate_client_secret(const std::string& id) {
   auto client = issuer_ ? issuer_->find_client(id) : std::nullopt;
-  if (!client) return std::variant<std::string, std::string>(std::in_place_index<1>, "no client \"" + id + "\"");
+  if (!client)
+    return std::variant<std::string, std::string>(std::in_place_index<1>,
+                                                  "no client \"" + id + "\"");
   if (client->from_config) {
-    return std::variant<std::string, std::string>(std::in_place_index<1>, "client \"" + id + "\" is declared in the config file: change its secret there");
+    return std::variant<std::string, std::string>(
+        std::in_place_index<1>,
+        "client \"" + id + "\" is declared in the config file: change its secret there");
   }
   const std::string secret = random_token(24);
   client->secret_hash = hash_secret(secret);
@@ -160,7 +173,8 @@ std::variant<std::string, std::string> AuthService::rotate_client_secret(const s
 std::optional<std::string> AuthService::remove_client(const std::string& id) {
   auto client = issuer_ ? issuer_->find_client(id) : std::nullopt;
   if (!client) return "no client \"" + id + "\"";
-  if (client->from_config) return "client \"" + id + "\" is declared in the config file: remove it there";
+  if (client->from_config)
+    return "client \"" + id + "\" is declared in the config file: remove it there";
   issuer_->remove_client(id);
   save_runtime_clients();
   return std::nullopt;

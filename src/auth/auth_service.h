@@ -20,7 +20,8 @@ class AuthService {
  public:
   // Loads keys (creating the built-in issuer's on first start) and static JWKS files.
   // Throws std::runtime_error naming what is wrong. `notices` gets lines for the operator.
-  static std::shared_ptr<AuthService> create(const AuthSettings& settings, std::vector<std::string>& notices);
+  static std::shared_ptr<AuthService> create(const AuthSettings& settings,
+                                             std::vector<std::string>& notices);
 
   const AuthSettings& settings() const { return settings_; }
   bool enabled() const { return settings_.enabled; }

@@ -39,7 +39,8 @@ IssuerSettings parse_issuer(const config::ConfigNode& node) {
   s.issuer = node.required_str("issuer");
   s.jwks_url = node.str("jwks_url");
   s.jwks_file = node.str("jwks_file");
-  if (s.jwks_url.empty() == s.jwks_file.empty()) node.fail("needs exactly one of jwks_url and jwks_file");
+  if (s.jwks_url.empty() == s.jwks_file.empty())
+    node.fail("needs exactly one of jwks_url and jwks_file");
   if (!s.jwks_url.empty()) check_jwks_url(s.jwks_url, node.child("jwks_url"));
   s.team_claim = node.str("team_claim", s.team_claim);
   if (s.team_claim.empty()) node.child("team_claim").fail("must not be empty");
@@ -56,14 +57,17 @@ ClientSettings parse_client(const config::ConfigNode& node, const std::string& d
   const std::string secret = node.str("client_secret");
   const std::string hash = node.str("client_secret_hash");
   if (!hash.empty()) {
-    if (!looks_like_secret_hash(hash)) node.child("client_secret_hash").fail("expected pbkdf2-sha256$<iterations>$<salt>$<hash> (see `aigw admin hash-secret`)");
+    if (!looks_like_secret_hash(hash))
+      node.child("client_secret_hash")
+          .fail("expected pbkdf2-sha256$<iterations>$<salt>$<hash> (see `aigw admin hash-secret`)");
     c.secret_hash = hash;
   } else if (!secret.empty()) {
     // Kept only as a hash in memory; a plaintext secret should come from ${ENV}. The same
     // iterations as every other hash, so no client answers faster than an unknown one.
     c.secret_hash = hash_secret(secret);
   } else {
-    node.fail("needs client_secret (e.g. \"${CI_BOT_SECRET}\", which must be set) or client_secret_hash");
+    node.fail(
+        "needs client_secret (e.g. \"${CI_BOT_SECRET}\", which must be set) or client_secret_hash");
   }
   c.scopes = node.str_list("scopes");
   if (c.scopes.empty()) c.scopes = {default_scope};
@@ -78,14 +82,16 @@ void check_unique(const AuthSettings& s, const config::ConfigNode& node) {
     const std::string& id = s.issuers[i++].issuer;
     if (!seen.insert(id).second) item.child("issuer").fail("issuer \"" + id + "\" is listed twice");
     if (s.builtin_issuer && id == s.builtin_issuer_id) {
-      item.child("issuer").fail("\"" + id + "\" is the built-in issuer's own id (auth.builtin_issuer.issuer)");
+      item.child("issuer").fail("\"" + id +
+                                "\" is the built-in issuer's own id (auth.builtin_issuer.issuer)");
     }
   });
   seen.clear();
   i = 0;
   node.child("clients").for_each_item([&](const config::ConfigNode& item) {
     const std::string& id = s.clients[i++].client_id;
-    if (!seen.insert(id).second) item.child("client_id").fail("client \"" + id + "\" is declared twice");
+    if (!seen.insert(id).second)
+      item.child("client_id").fail("client \"" + id + "\" is declared twice");
   });
 }
 
@@ -145,17 +151,21 @@ AuthSettings parse_auth_settings(const config::ConfigNode& node, std::string_vie
   s.admin_scope = node.str("admin_scope", s.admin_scope);
   s.leeway_seconds = node.duration("leeway", std::chrono::seconds(60)).count() / 1000;
   // Leeway absorbs clock skew; much more would keep expired tokens working.
-  if (s.leeway_seconds > 600) node.child("leeway").fail("must be at most 10m (it lets expired tokens through)");
-  s.jwks_min_refresh_ms = node.duration("jwks_min_refresh", std::chrono::milliseconds(s.jwks_min_refresh_ms)).count();
+  if (s.leeway_seconds > 600)
+    node.child("leeway").fail("must be at most 10m (it lets expired tokens through)");
+  s.jwks_min_refresh_ms =
+      node.duration("jwks_min_refresh", std::chrono::milliseconds(s.jwks_min_refresh_ms)).count();
   s.jwks_refresh_interval_ms =
       node.duration("jwks_refresh_interval", std::chrono::milliseconds(s.jwks_refresh_interval_ms))
           .count();
   if (s.jwks_refresh_interval_ms < 1000)
     node.child("jwks_refresh_interval").fail("must be at least 1s");
-  node.child("issuers").for_each_item([&](const config::ConfigNode& i) { s.issuers.push_back(parse_issuer(i)); });
-  node.child("teams_by_client").for_each_entry([&](const std::string& client, const config::ConfigNode& team) {
-    s.teams_by_client[client] = team.scalar();
-  });
+  node.child("issuers").for_each_item(
+      [&](const config::ConfigNode& i) { s.issuers.push_back(parse_issuer(i)); });
+  node.child("teams_by_client")
+      .for_each_entry([&](const std::string& client, const config::ConfigNode& team) {
+        s.teams_by_client[client] = team.scalar();
+      });
   const auto builtin = node.child("builtin_issuer");
   builtin.allow_keys({"enabled", "issuer", "public_url", "token_ttl", "keys_dir", "algorithm",
                       "secret_check_threads", "secret_check_queue"});
@@ -182,11 +192,15 @@ AuthSettings parse_auth_settings(const config::ConfigNode& node, std::string_vie
   if (s.token_ttl_seconds < 60) builtin.child("token_ttl").fail("must be at least 1m");
   s.keys_dir = builtin.str("keys_dir", s.keys_dir);
   s.algorithm = builtin.str("algorithm", s.algorithm);
-  if (s.algorithm != "RS256" && s.algorithm != "ES256") builtin.child("algorithm").fail("must be RS256 or ES256");
-  node.child("clients").for_each_item([&](const config::ConfigNode& c) { s.clients.push_back(parse_client(c, s.scope)); });
+  if (s.algorithm != "RS256" && s.algorithm != "ES256")
+    builtin.child("algorithm").fail("must be RS256 or ES256");
+  node.child("clients").for_each_item(
+      [&](const config::ConfigNode& c) { s.clients.push_back(parse_client(c, s.scope)); });
   check_unique(s, node);
   if (s.enabled && !s.builtin_issuer && s.issuers.empty()) {
-    node.fail("auth is enabled but trusts no issuer: configure auth.issuers or enable auth.builtin_issuer");
+    node.fail(
+        "auth is enabled but trusts no issuer: configure auth.issuers or enable "
+        "auth.builtin_issuer");
   }
   warn_about(s);
   return s;

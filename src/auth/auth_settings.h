@@ -18,7 +18,7 @@ inline constexpr const char* kDefaultAdminScope = "https://gateway.internal/admi
 
 struct IssuerSettings {
   std::string issuer;
-  std::string jwks_url;   // exactly one of jwks_url and jwks_file
+  std::string jwks_url;  // exactly one of jwks_url and jwks_file
   std::string jwks_file;
   std::string team_claim = "team";
   std::string audience;
@@ -61,7 +61,7 @@ struct AuthSettings {
   std::string keys_dir = "./data/keys";
   std::string algorithm = "RS256";
   std::vector<ClientSettings> clients;
-  bool demo_client = false;  // the embedded default's client, its secret kept under data/
+  bool demo_client = false;           // the embedded default's client, its secret kept under data/
   std::vector<std::string> warnings;  // for the operator at start (config warnings)
 
   // Where the discovery document says the issuer's endpoints are.

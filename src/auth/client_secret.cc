@@ -26,10 +26,11 @@ constexpr int kMaxIterations = 10'000'000;
 // Empty when OpenSSL fails (the caller then refuses the secret).
 std::string pbkdf2(std::string_view secret, std::string_view salt, int iterations) {
   std::string out(kHashBytes, '\0');
-  const int ok = PKCS5_PBKDF2_HMAC(
-      secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(salt.data()),
-      static_cast<int>(salt.size()), iterations, EVP_sha256(), static_cast<int>(kHashBytes),
-      reinterpret_cast<unsigned char*>(out.data()));
+  const int ok =
+      PKCS5_PBKDF2_HMAC(secret.data(), static_cast<int>(secret.size()),
+                        reinterpret_cast<const unsigned char*>(salt.data()),
+                        static_cast<int>(salt.size()), iterations, EVP_sha256(),
+                        static_cast<int>(kHashBytes), reinterpret_cast<unsigned char*>(out.data()));
   return ok == 1 ? out : std::string();
 }
 
@@ -47,7 +48,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   std::size_t start = 0;
   for (;;) {
     const auto pos = s.find(sep, start);
-    parts.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    parts.push_back(
+        s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
     if (pos == std::string_view::npos) return parts;
     start = pos + 1;
   }
@@ -66,12 +68,13 @@ std::string random_bytes(std::size_t bytes) {
 std::string random_token(std::size_t bytes) { return base64url_encode(random_bytes(bytes)); }
 
 std::string hash_secret(std::string_view secret, int iterations) {
-  if (iterations < 1 || iterations > kMaxIterations) throw std::invalid_argument("PBKDF2 iterations out of range");
+  if (iterations < 1 || iterations > kMaxIterations)
+    throw std::invalid_argument("PBKDF2 iterations out of range");
   const std::string salt = random_bytes(kSaltBytes);
   const std::string hash = pbkdf2(secret, salt, iterations);
   if (hash.empty()) throw std::runtime_error("PBKDF2 failed");
-  return std::string(kScheme) + "$" + std::to_string(iterations) + "$" + base64url_encode(salt) + "$" +
-         base64url_encode(hash);
+  return std::string(kScheme) + "$" + std::to_string(iterations) + "$" + base64url_encode(salt) +
+         "$" + base64url_encode(hash);
 }
 
 bool looks_like_secret_hash(std::string_view text) {
@@ -99,7 +102,8 @@ bool verify_secret(std::string_view secret, std::string_view stored_hash) {
   const auto expected = base64url_decode(parts[3]);
   if (!iterations || !salt || !expected || expected->size() != kHashBytes) return false;
   const std::string actual = pbkdf2(secret, *salt, *iterations);
-  return actual.size() == kHashBytes && CRYPTO_memcmp(actual.data(), expected->data(), kHashBytes) == 0;
+  return actual.size() == kHashBytes &&
+         CRYPTO_memcmp(actual.data(), expected->data(), kHashBytes) == 0;
 }
 
 }  // namespace aigw::auth

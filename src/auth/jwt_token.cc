@@ -50,7 +50,8 @@ std::optional<std::string> decode_jwt(std::string_view token, DecodedJwt& out) {
     return "expected three dot-separated parts";
   }
   if (auto e = decode_json_part(token.substr(0, first), "header", out.header)) return e;
-  if (auto e = decode_json_part(token.substr(first + 1, second - first - 1), "payload", out.claims)) {
+  if (auto e =
+          decode_json_part(token.substr(first + 1, second - first - 1), "payload", out.claims)) {
     return e;
   }
   auto signature = base64url_decode(token.substr(second + 1));

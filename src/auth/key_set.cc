@@ -1,7 +1,6 @@
 #include "auth/key_set.h"
 
 #include <boost/json.hpp>
-
 #include <fstream>
 #include <sstream>
 
@@ -26,8 +25,10 @@ std::optional<std::map<std::string, PublicKey>> parse_jwks(std::string_view docu
     if (use && use->is_string() && use->as_string() != "sig") continue;  // encryption keys
     std::string why;
     auto key = PublicKey::from_jwk(item.as_object(), why);
-    if (key) parsed.emplace(key->kid(), std::move(*key));
-    else skipped = why;
+    if (key)
+      parsed.emplace(key->kid(), std::move(*key));
+    else
+      skipped = why;
   }
   if (parsed.empty()) {
     error = "no usable signing key in the JWKS" + (skipped.empty() ? "" : " (" + skipped + ")");

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,7 +23,8 @@ class PublicKey {
   // Bytes a valid signature has: the RSA modulus size for RS256, 64 (r||s) for ES256.
   std::size_t signature_size() const;
   // False on any mismatch: wrong algorithm for the key, bad length, bad signature.
-  bool verify(std::string_view alg, std::string_view signing_input, std::string_view signature) const;
+  bool verify(std::string_view alg, std::string_view signing_input,
+              std::string_view signature) const;
   boost::json::object to_jwk() const;
 
  private:

@@ -23,7 +23,8 @@ std::shared_ptr<const SigningKey> load_key(const fs::path& p) {
 
 }  // namespace
 
-std::shared_ptr<SigningKeyRing> SigningKeyRing::load_or_create(const std::string& dir, const std::string& algorithm) {
+std::shared_ptr<SigningKeyRing> SigningKeyRing::load_or_create(const std::string& dir,
+                                                               const std::string& algorithm) {
   auto ring = std::shared_ptr<SigningKeyRing>(new SigningKeyRing());
   ring->dir_ = dir;
   ring->algorithm_ = algorithm;
@@ -72,7 +73,8 @@ void SigningKeyRing::rotate() {
 
 void SigningKeyRing::persist() const {
   write_private_file((fs::path(dir_) / "current.pem").string(), current_->to_pem());
-  if (previous_) write_private_file((fs::path(dir_) / "previous.pem").string(), previous_->to_pem());
+  if (previous_)
+    write_private_file((fs::path(dir_) / "previous.pem").string(), previous_->to_pem());
 }
 
 std::string SigningKeyRing::jwks_document() const {

@@ -19,7 +19,8 @@ class SigningKeyRing {
   // current key of another algorithm than `algorithm` is rotated out (kept as previous).
   // Each key's kid is its RFC 7638 thumbprint. Throws std::runtime_error when the directory
   // or a key cannot be used.
-  static std::shared_ptr<SigningKeyRing> load_or_create(const std::string& dir, const std::string& algorithm);
+  static std::shared_ptr<SigningKeyRing> load_or_create(const std::string& dir,
+                                                        const std::string& algorithm);
 
   std::shared_ptr<const SigningKey> current() const;
   // Every key whose tokens may still be in use: current first.

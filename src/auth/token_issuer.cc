@@ -2,9 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <set>
 
 #include "auth/base64url.h"
@@ -46,7 +45,8 @@ bool starts_with_nocase(std::string_view text, std::string_view prefix) {
 bool is_form(std::string_view content_type) {
   content_type = content_type.substr(0, content_type.find(';'));
   while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
-  return content_type.size() == 33 && starts_with_nocase(content_type, "application/x-www-form-urlencoded");
+  return content_type.size() == 33 &&
+         starts_with_nocase(content_type, "application/x-www-form-urlencoded");
 }
 
 // RFC 6749 §3.2: parameters must not be repeated (which copy would count?).
@@ -97,7 +97,8 @@ ClientAuth client_auth(std::optional<std::string_view> authorization,
   if (authorization && starts_with_nocase(*authorization, "basic ")) {
     a.via_basic = true;
     if (form_secret != form.end()) {
-      a.problem = "send the client credentials once: HTTP Basic or the client_secret form field, not both";
+      a.problem =
+          "send the client credentials once: HTTP Basic or the client_secret form field, not both";
       return a;
     }
     a.credentials = basic_credentials(*authorization);
@@ -137,7 +138,8 @@ std::string url_decode(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+    } else if (text[i] == '%' && i + 2 < text.size() &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
       i += 2;
@@ -156,7 +158,8 @@ std::map<std::string, std::string> parse_form(std::string_view body) {
     const auto pair = body.substr(start, end - start);
     if (!pair.empty()) {
       const auto eq = pair.find('=');
-      out[url_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+      out[url_decode(pair.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
     }
     start = end + 1;
   }
@@ -251,7 +254,8 @@ std::optional<std::string> TokenIssuer::revoked(const std::string& client_id,
 }
 
 IssuerResponse TokenIssuer::token_request(std::string_view content_type, std::string_view body,
-                                          std::optional<std::string_view> authorization, std::int64_t now) {
+                                          std::optional<std::string_view> authorization,
+                                          std::int64_t now) {
   auto step = read_request(content_type, body, authorization);
   if (auto* answer = std::get_if<IssuerResponse>(&step)) return std::move(*answer);
   return grant(std::get<TokenGrant>(step), now);
@@ -261,7 +265,8 @@ std::variant<IssuerResponse, TokenGrant> TokenIssuer::read_request(
     std::string_view content_type, std::string_view body,
     std::optional<std::string_view> authorization) const {
   if (!is_form(content_type)) {
-    return oauth_error(400, "invalid_request", "the token request must be application/x-www-form-urlencoded");
+    return oauth_error(400, "invalid_request",
+                       "the token request must be application/x-www-form-urlencoded");
   }
   if (const auto repeated = repeated_parameter(body)) {
     return oauth_error(400, "invalid_request", "parameter " + *repeated + " is repeated");
@@ -270,7 +275,8 @@ std::variant<IssuerResponse, TokenGrant> TokenIssuer::read_request(
   const auto grant_type = form.find("grant_type");
   if (grant_type == form.end()) return oauth_error(400, "invalid_request", "grant_type is missing");
   if (grant_type->second != "client_credentials") {
-    return oauth_error(400, "unsupported_grant_type", "only the client_credentials grant is supported");
+    return oauth_error(400, "unsupported_grant_type",
+                       "only the client_credentials grant is supported");
   }
   const ClientAuth auth = client_auth(authorization, form);
   if (!auth.problem.empty()) return oauth_error(400, "invalid_request", auth.problem);
@@ -292,7 +298,8 @@ IssuerResponse TokenIssuer::grant(const TokenGrant& g, std::int64_t now) {
     scopes = split_scopes(*g.scope);
     for (const auto& s : scopes) {
       if (std::find(client.scopes.begin(), client.scopes.end(), s) == client.scopes.end()) {
-        return oauth_error(400, "invalid_scope", "scope " + s + " is not allowed for client " + client.client_id);
+        return oauth_error(400, "invalid_scope",
+                           "scope " + s + " is not allowed for client " + client.client_id);
       }
     }
   } else {
@@ -309,8 +316,9 @@ IssuerResponse TokenIssuer::grant(const TokenGrant& g, std::int64_t now) {
     }
   }
   IssuerResponse r;
-  r.body = json::serialize(json::object{
-      {"access_token", issue(client, scopes, now)}, {"expires_in", ttl_seconds_}, {"token_type", "Bearer"}});
+  r.body = json::serialize(json::object{{"access_token", issue(client, scopes, now)},
+                                        {"expires_in", ttl_seconds_},
+                                        {"token_type", "Bearer"}});
   r.headers = {{"Cache-Control", "no-store"}};
   return r;
 }
@@ -340,7 +348,8 @@ bool TokenIssuer::remove_client(const std::string& client_id) {
   return clients_.erase(client_id) > 0;
 }
 
-std::string TokenIssuer::issue(const ClientRecord& client, const std::vector<std::string>& scopes, std::int64_t now) const {
+std::string TokenIssuer::issue(const ClientRecord& client, const std::vector<std::string>& scopes,
+                               std::int64_t now) const {
   std::string scope;
   for (const auto& s : scopes) scope += (scope.empty() ? "" : " ") + s;
   json::object claims{{"iss", issuer_},
@@ -363,7 +372,8 @@ std::string TokenIssuer::openid_configuration(std::string_view base_url) const {
       {"token_endpoint", base + "/oauth2/token"},
       {"jwks_uri", base + "/.well-known/jwks.json"},
       {"grant_types_supported", json::array{"client_credentials"}},
-      {"token_endpoint_auth_methods_supported", json::array{"client_secret_basic", "client_secret_post"}},
+      {"token_endpoint_auth_methods_supported",
+       json::array{"client_secret_basic", "client_secret_post"}},
       {"id_token_signing_alg_values_supported", json::array{keys_->current()->algorithm()}},
       {"response_types_supported", json::array{"token"}},
       {"subject_types_supported", json::array{"public"}}});

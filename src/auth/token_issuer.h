@@ -88,7 +88,8 @@ class TokenIssuer {
   std::optional<std::string> revoked(const std::string& client_id,
                                      const std::string& secret_version) const;
   // A signed token for a known client (also used by tests and `aigw token --local`).
-  std::string issue(const ClientRecord& client, const std::vector<std::string>& scopes, std::int64_t now) const;
+  std::string issue(const ClientRecord& client, const std::vector<std::string>& scopes,
+                    std::int64_t now) const;
   std::string jwks_document() const { return keys_->jwks_document(); }
   // /.well-known/openid-configuration, with endpoints under `base_url` (scheme://host[:port]).
   std::string openid_configuration(std::string_view base_url) const;

@@ -1,8 +1,7 @@
 #include "auth/verifier.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <functional>
 #include <limits>
 
@@ -13,7 +12,9 @@ namespace {
 
 namespace json = boost::json;
 
-AuthFailure invalid_token(std::string message) { return {401, "invalid_token", std::move(message), false, {}}; }
+AuthFailure invalid_token(std::string message) {
+  return {401, "invalid_token", std::move(message), false, {}};
+}
 
 // A value from the token, quoted for a message: the token is the caller's, so what it says
 // is cut short and stripped of control characters before it reaches a header or a log.
@@ -45,10 +46,14 @@ TimeClaim time_claim(const json::object& claims, std::string_view key) {
   const auto* v = claims.if_contains(key);
   if (!v) return {};
   double d = 0;
-  if (v->is_int64()) d = static_cast<double>(v->as_int64());
-  else if (v->is_uint64()) d = static_cast<double>(v->as_uint64());
-  else if (v->is_double()) d = v->as_double();
-  else return {true, false, 0};
+  if (v->is_int64())
+    d = static_cast<double>(v->as_int64());
+  else if (v->is_uint64())
+    d = static_cast<double>(v->as_uint64());
+  else if (v->is_double())
+    d = v->as_double();
+  else
+    return {true, false, 0};
   if (!(d > -kMaxTime)) d = -kMaxTime;  // also catches NaN
   if (d > kMaxTime) d = kMaxTime;
   return {true, true, static_cast<std::int64_t>(d)};
@@ -81,10 +86,12 @@ bool audience_matches(const json::object& claims, const std::string& audience) {
   const auto* aud = claims.if_contains("aud");
   if (aud && aud->is_string()) return aud->as_string() == audience;
   if (aud && aud->is_array()) {
-    return std::any_of(aud->as_array().begin(), aud->as_array().end(),
-                       [&](const json::value& v) { return v.is_string() && v.as_string() == audience; });
+    return std::any_of(aud->as_array().begin(), aud->as_array().end(), [&](const json::value& v) {
+      return v.is_string() && v.as_string() == audience;
+    });
   }
-  return string_claim(claims, "client_id") == audience;  // Cognito access tokens carry client_id, not aud
+  return string_claim(claims, "client_id") ==
+         audience;  // Cognito access tokens carry client_id, not aud
 }
 
 }  // namespace
@@ -97,10 +104,13 @@ std::string AuthFailure::www_authenticate() const {
   // A quoted-string (RFC 9110 §5.6.4) that cannot break out of the header.
   std::string description = message;
   for (char& c : description) {
-    if (c == '"' || c == '\\') c = '\'';
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    if (c == '"' || c == '\\')
+      c = '\'';
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = ' ';
   }
-  return "Bearer realm=\"aigw\", error=\"" + error + "\", error_description=\"" + description + "\"";
+  return "Bearer realm=\"aigw\", error=\"" + error + "\", error_description=\"" + description +
+         "\"";
 }
 
 std::string human_duration(std::int64_t s) {
@@ -112,12 +122,15 @@ std::string human_duration(std::int64_t s) {
   return std::to_string(s / 86400) + " days";
 }
 
-std::variant<std::string_view, AuthFailure> extract_token(std::optional<std::string_view> authorization,
-                                                          std::optional<std::string_view> x_api_key) {
+std::variant<std::string_view, AuthFailure> extract_token(
+    std::optional<std::string_view> authorization, std::optional<std::string_view> x_api_key) {
   if (authorization && !authorization->empty()) {
     std::string_view v = *authorization;
-    if (v.size() < 7 || !std::equal(v.begin(), v.begin() + 7, "bearer ", [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
-      return AuthFailure{401, "invalid_request", "Authorization header is not a Bearer token", false, {}};
+    if (v.size() < 7 || !std::equal(v.begin(), v.begin() + 7, "bearer ", [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      return AuthFailure{
+          401, "invalid_request", "Authorization header is not a Bearer token", false, {}};
     }
     v.remove_prefix(7);
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
@@ -125,12 +138,16 @@ std::variant<std::string_view, AuthFailure> extract_token(std::optional<std::str
     if (!v.empty()) return v;
   }
   if (x_api_key && !x_api_key->empty()) return *x_api_key;
-  return AuthFailure{401, "invalid_request",
-                     "missing bearer token: send Authorization: Bearer <token> (get one with scripts/get-gateway-token.sh)",
-                     false, {}};
+  return AuthFailure{401,
+                     "invalid_request",
+                     "missing bearer token: send Authorization: Bearer <token> (get one with "
+                     "scripts/get-gateway-token.sh)",
+                     false,
+                     {}};
 }
 
-Verifier::Verifier(std::vector<TrustedIssuer> issuers, VerifierOptions options, std::size_t cache_capacity)
+Verifier::Verifier(std::vector<TrustedIssuer> issuers, VerifierOptions options,
+                   std::size_t cache_capacity)
     : issuers_(std::move(issuers)),
       options_(std::move(options)),
       max_entries_per_shard_(std::max<std::size_t>(1, cache_capacity / kShards)) {}
@@ -148,20 +165,24 @@ VerifyResult Verifier::verify(std::string_view token, std::int64_t now) const {
 
 VerifyResult Verifier::verify_full(std::string_view token, std::int64_t now, Verified* out) const {
   DecodedJwt jwt;
-  if (auto malformed = decode_jwt(token, jwt)) return invalid_token("token is malformed: " + *malformed);
+  if (auto malformed = decode_jwt(token, jwt))
+    return invalid_token("token is malformed: " + *malformed);
   // Only public-key algorithms: `none` is unsigned, and HS* would have us use a public key
   // (known to anyone) as the HMAC secret.
   if (jwt.alg != "RS256" && jwt.alg != "ES256") {
-    return invalid_token("token algorithm " + quoted(jwt.alg) + " is not accepted (RS256 or ES256 only)");
+    return invalid_token("token algorithm " + quoted(jwt.alg) +
+                         " is not accepted (RS256 or ES256 only)");
   }
   const auto* iss_value = jwt.claims.if_contains("iss");
   if (!iss_value || !iss_value->is_string()) return invalid_token("token has no iss claim");
   const std::string iss(iss_value->as_string());
   const TrustedIssuer* issuer = find_issuer(iss);
-  if (!issuer) return invalid_token("token issuer " + quoted(iss) + " is not trusted by this gateway");
+  if (!issuer)
+    return invalid_token("token issuer " + quoted(iss) + " is not trusted by this gateway");
   const auto key = issuer->keys->find(jwt.kid);
   if (!key) {
-    AuthFailure f = invalid_token("token signing key " + quoted(jwt.kid) + " is unknown to issuer " + iss);
+    AuthFailure f =
+        invalid_token("token signing key " + quoted(jwt.kid) + " is unknown to issuer " + iss);
     f.unknown_kid = true;
     f.issuer = iss;
     return f;
@@ -180,8 +201,8 @@ VerifyResult Verifier::verify_full(std::string_view token, std::int64_t now, Ver
 std::optional<AuthFailure> Verifier::check_signature(const DecodedJwt& jwt, const PublicKey& key) {
   // The key decides the algorithm: a token cannot pick a weaker or different check.
   if (jwt.alg != key.algorithm()) {
-    return invalid_token("token algorithm " + quoted(jwt.alg) + " does not match its signing key (" +
-                         key.algorithm() + ")");
+    return invalid_token("token algorithm " + quoted(jwt.alg) +
+                         " does not match its signing key (" + key.algorithm() + ")");
   }
   if (jwt.signature.size() != key.signature_size()) {
     return invalid_token("token is malformed: " + jwt.alg + " signature must be " +
@@ -204,17 +225,20 @@ std::optional<AuthFailure> Verifier::check_time(const json::object& c, std::int6
   const auto nbf = time_claim(c, "nbf");
   if (nbf.present && !nbf.numeric) return invalid_token("token nbf claim is not a number");
   if (nbf.numeric && nbf.value - options_.leeway_seconds > now) {
-    return invalid_token("token is not valid yet (valid in " + human_duration(nbf.value - now) + ")");
+    return invalid_token("token is not valid yet (valid in " + human_duration(nbf.value - now) +
+                         ")");
   }
   return std::nullopt;
 }
 
-VerifyResult Verifier::check_claims(const DecodedJwt& jwt, const TrustedIssuer& issuer, std::int64_t now) const {
+VerifyResult Verifier::check_claims(const DecodedJwt& jwt, const TrustedIssuer& issuer,
+                                    std::int64_t now) const {
   const auto& c = jwt.claims;
   if (auto bad = check_time(c, now)) return *bad;
   // Cognito marks its tokens; an ID token must not be usable as an access token.
   if (c.contains("token_use") && string_claim(c, "token_use") != "access") {
-    return invalid_token("token_use " + quoted(string_claim(c, "token_use")) + " is not accepted: use an access token");
+    return invalid_token("token_use " + quoted(string_claim(c, "token_use")) +
+                         " is not accepted: use an access token");
   }
   if (!issuer.audience.empty() && !audience_matches(c, issuer.audience)) {
     return invalid_token("token audience does not include " + issuer.audience);
@@ -222,10 +246,12 @@ VerifyResult Verifier::check_claims(const DecodedJwt& jwt, const TrustedIssuer& 
   Principal p;
   p.client_id = string_claim(c, "client_id");
   if (p.client_id.empty()) p.client_id = string_claim(c, "sub");
-  if (p.client_id.empty()) return invalid_token("token names no client (no client_id or sub claim)");
-  if (!issuer.client_ids.empty() &&
-      std::find(issuer.client_ids.begin(), issuer.client_ids.end(), p.client_id) == issuer.client_ids.end()) {
-    return invalid_token("client " + quoted(p.client_id) + " is not allowed for issuer " + issuer.issuer);
+  if (p.client_id.empty())
+    return invalid_token("token names no client (no client_id or sub claim)");
+  if (!issuer.client_ids.empty() && std::find(issuer.client_ids.begin(), issuer.client_ids.end(),
+                                              p.client_id) == issuer.client_ids.end()) {
+    return invalid_token("client " + quoted(p.client_id) + " is not allowed for issuer " +
+                         issuer.issuer);
   }
   p.team = string_claim(c, issuer.team_claim);
   if (p.team.empty()) {
@@ -239,14 +265,18 @@ VerifyResult Verifier::check_claims(const DecodedJwt& jwt, const TrustedIssuer& 
   return p;
 }
 
-std::optional<AuthFailure> Verifier::require_scope(const Principal& p, std::string_view scope) const {
+std::optional<AuthFailure> Verifier::require_scope(const Principal& p,
+                                                   std::string_view scope) const {
   if (scope.empty() || p.has_scope(scope)) return std::nullopt;
   std::string has;
   for (const auto& s : p.scopes) has += (has.empty() ? "" : " ") + s;
-  return AuthFailure{403, "insufficient_scope",
-                     "token lacks the required scope " + std::string(scope) + " (token scopes: " +
-                         (has.empty() ? "none" : has) + "); ask the gateway admin to grant it to client " + p.client_id,
-                     false, {}};
+  return AuthFailure{403,
+                     "insufficient_scope",
+                     "token lacks the required scope " + std::string(scope) +
+                         " (token scopes: " + (has.empty() ? "none" : has) +
+                         "); ask the gateway admin to grant it to client " + p.client_id,
+                     false,
+                     {}};
 }
 
 VerifyResult Verifier::verify_cached(std::string_view token, std::int64_t now) {

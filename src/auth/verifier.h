@@ -26,27 +26,27 @@ struct Principal {
   std::string team;
   std::string issuer;
   std::vector<std::string> scopes;
-  std::int64_t expires_at = 0;  // unix seconds
+  std::int64_t expires_at = 0;      // unix seconds
   std::string secret_version = {};  // the built-in issuer's secret_version claim ("" when absent)
   bool has_scope(std::string_view scope) const;
 };
 
 struct AuthFailure {
-  int status = 401;            // 401, or 403 for a missing scope
-  std::string error;           // for WWW-Authenticate: invalid_request, invalid_token, insufficient_scope
-  std::string message;         // says which problem, e.g. "token expired 3 minutes ago"
-  bool unknown_kid = false;    // the issuer's keys may have rotated: refresh and try again
-  std::string issuer;          // set with unknown_kid
+  int status = 401;     // 401, or 403 for a missing scope
+  std::string error;    // for WWW-Authenticate: invalid_request, invalid_token, insufficient_scope
+  std::string message;  // says which problem, e.g. "token expired 3 minutes ago"
+  bool unknown_kid = false;  // the issuer's keys may have rotated: refresh and try again
+  std::string issuer;        // set with unknown_kid
   std::string www_authenticate() const;
 };
 
 struct TrustedIssuer {
-  std::string issuer;                    // the exact iss value
+  std::string issuer;  // the exact iss value
   std::shared_ptr<KeySet> keys;
-  std::string jwks_url;                  // empty for static keys (file, built-in)
-  std::string team_claim = "team";       // e.g. custom:team for Cognito
-  std::string audience;                  // required in aud (or client_id) when set
-  std::vector<std::string> client_ids;   // allowed clients when not empty
+  std::string jwks_url;                 // empty for static keys (file, built-in)
+  std::string team_claim = "team";      // e.g. custom:team for Cognito
+  std::string audience;                 // required in aud (or client_id) when set
+  std::vector<std::string> client_ids;  // allowed clients when not empty
   // Why a token that verifies is no longer good (its client removed, its secret rotated), or
   // nullopt. Asked on every use, cached or not. Empty: never revoked.
   std::function<std::optional<std::string>(const Principal&)> revoked = {};
@@ -61,8 +61,8 @@ struct VerifierOptions {
 using VerifyResult = std::variant<Principal, AuthFailure>;
 
 // Finds the token in `Authorization: Bearer …` or, for Claude Code's apiKeyHelper, `x-api-key`.
-std::variant<std::string_view, AuthFailure> extract_token(std::optional<std::string_view> authorization,
-                                                          std::optional<std::string_view> x_api_key);
+std::variant<std::string_view, AuthFailure> extract_token(
+    std::optional<std::string_view> authorization, std::optional<std::string_view> x_api_key);
 
 // "3 minutes", "45 seconds", "2 hours".
 std::string human_duration(std::int64_t seconds);
@@ -102,7 +102,8 @@ class Verifier {
   VerifyResult verify_full(std::string_view token, std::int64_t now, Verified* out) const;
   static std::optional<AuthFailure> check_signature(const DecodedJwt& jwt, const PublicKey& key);
   std::optional<AuthFailure> check_time(const boost::json::object& claims, std::int64_t now) const;
-  VerifyResult check_claims(const DecodedJwt& jwt, const TrustedIssuer& issuer, std::int64_t now) const;
+  VerifyResult check_claims(const DecodedJwt& jwt, const TrustedIssuer& issuer,
+                            std::int64_t now) const;
 
   // Lookups by string_view, so a cache hit allocates nothing.
   struct TokenHash {

@@ -50,7 +50,7 @@ struct BudgetSettings {
   // estimate plus this (budget_tracker.h). 0 reserves the prompt only.
   std::int64_t default_reservation_tokens = 4096;
   std::map<std::string, TeamSettings> teams;
-  state::StateSettings state;  // state/state_settings.h
+  state::StateSettings state;                 // state/state_settings.h
   PriceTable prices = PriceTable::builtin();  // with the `prices:` overrides applied
 };
 

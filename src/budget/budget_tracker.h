@@ -133,7 +133,8 @@ class BudgetTracker {
  public:
   // `store` (may be null: nothing persisted) receives every settled record; it must outlive
   // the tracker. `default_period`: the period of teams without a budget.
-  explicit BudgetTracker(state::UsageStore* store = nullptr, BudgetPeriod default_period = BudgetPeriod());
+  explicit BudgetTracker(state::UsageStore* store = nullptr,
+                         BudgetPeriod default_period = BudgetPeriod());
 
   // Config at start and the admin API at run time; the team's counts are kept.
   void set_budget(std::string_view team, const TeamBudget& budget);

@@ -2,7 +2,6 @@
 #include "budget/team_directory.h"
 
 #include <boost/json.hpp>
-
 #include <mutex>
 
 #include "budget/team_settings_json.h"
@@ -28,18 +27,23 @@ TeamDirectory::TeamDirectory(BudgetTracker& budgets, state::UsageStore* store)
     : budgets_(budgets), store_(store) {}
 
 void TeamDirectory::apply(const TeamSettings& team) {
-  if (team.budget) budgets_.set_budget(team.name, *team.budget);
-  else budgets_.clear_budget(team.name);
+  if (team.budget)
+    budgets_.set_budget(team.name, *team.budget);
+  else
+    budgets_.clear_budget(team.name);
   teams_[team.name] = team;
 }
 
-std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSettings>& file_teams) {
+std::vector<std::string> TeamDirectory::load(
+    const std::map<std::string, TeamSettings>& file_teams) {
   std::vector<std::string> notices;
   std::vector<state::AdminRecord> records;
   if (store_) {
     auto stored = store_->admin_records(kTeamRecord);
-    if (stored) records = std::move(*stored);
-    else notices.push_back("cannot read the admin's team changes: " + stored.error().message);
+    if (stored)
+      records = std::move(*stored);
+    else
+      notices.push_back("cannot read the admin's team changes: " + stored.error().message);
   }
   std::unique_lock lock(mutex_);
   for (const auto& [name, _] : teams_) {
@@ -62,18 +66,20 @@ std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSet
     }
     const auto* file = o->if_contains("file");
     const auto it = file_json_.find(r.name);
-    const bool file_unchanged = (it == file_json_.end() && (!file || file->is_null())) ||
-                                (it != file_json_.end() && file && file->is_string() &&
-                                 file->as_string() == it->second);
+    const bool file_unchanged =
+        (it == file_json_.end() && (!file || file->is_null())) ||
+        (it != file_json_.end() && file && file->is_string() && file->as_string() == it->second);
     if (!file_unchanged) {
       notices.push_back("the config file changed team \"" + r.name +
-                        "\": its entry replaces the admin's change of " + format_time(r.updated_at));
+                        "\": its entry replaces the admin's change of " +
+                        format_time(r.updated_at));
       if (store_) store_->delete_admin_record(kTeamRecord, r.name);
       continue;
     }
     auto team = parse_team_settings_json(r.name, json::serialize(*settings));
     if (!team) {
-      notices.push_back("ignoring the admin record for team \"" + r.name + "\": " + team.error().message);
+      notices.push_back("ignoring the admin record for team \"" + r.name +
+                        "\": " + team.error().message);
       continue;
     }
     apply(*team);
@@ -91,7 +97,8 @@ state::StoreStatus TeamDirectory::put(const TeamSettings& team, TimePoint now) {
       std::shared_lock lock(mutex_);
       if (const auto it = file_json_.find(team.name); it != file_json_.end()) file = it->second;
     }
-    if (auto error = store_->put_admin_record(kTeamRecord, team.name, admin_record(file, team), now)) {
+    if (auto error =
+            store_->put_admin_record(kTeamRecord, team.name, admin_record(file, team), now)) {
       return error;
     }
   }

@@ -48,7 +48,7 @@ class TeamDirectory {
   BudgetTracker& budgets_;
   state::UsageStore* store_;
   mutable std::shared_mutex mutex_;  // the request path reads under it (shared)
-  std::mutex write_mutex_;            // admin writes, one at a time, across the store write
+  std::mutex write_mutex_;           // admin writes, one at a time, across the store write
   std::map<std::string, TeamSettings, std::less<>> teams_;
   std::map<std::string, std::string, std::less<>> file_json_;  // team → its file entry as JSON
 };

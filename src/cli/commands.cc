@@ -59,14 +59,20 @@ void check_token(HealthCheck& h, const std::string& url, const std::string& toke
     h.bad("token    is not a well-formed JWT (three base64url parts)");
     return;
   }
-  const std::int64_t left = c->contains("exp") ? c->at("exp").to_number<std::int64_t>() - unix_now() : 0;
-  const std::string who = "client=" + (claim(*c, "client_id").empty() ? claim(*c, "sub") : claim(*c, "client_id")) +
-                          " team=" + claim(*c, "team") + " scopes=\"" + claim(*c, "scope") + "\"";
-  if (left > 0) h.ok("token    " + who + " expires in " + std::to_string(left / 60) + " minutes");
-  else h.bad("token    " + who + " expired " + std::to_string(-left / 60) + " minutes ago");
+  const std::int64_t left =
+      c->contains("exp") ? c->at("exp").to_number<std::int64_t>() - unix_now() : 0;
+  const std::string who =
+      "client=" + (claim(*c, "client_id").empty() ? claim(*c, "sub") : claim(*c, "client_id")) +
+      " team=" + claim(*c, "team") + " scopes=\"" + claim(*c, "scope") + "\"";
+  if (left > 0)
+    h.ok("token    " + who + " expires in " + std::to_string(left / 60) + " minutes");
+  else
+    h.bad("token    " + who + " expired " + std::to_string(-left / 60) + " minutes ago");
   const auto r = call(url + "/v1/providers", "GET", token);
-  if (r.status == 200) h.ok("auth     the gateway accepted the token");
-  else h.bad("auth     " + std::to_string(r.status) + ": " + error_message(r.body));
+  if (r.status == 200)
+    h.ok("auth     the gateway accepted the token");
+  else
+    h.bad("auth     " + std::to_string(r.status) + ": " + error_message(r.body));
 }
 
 void check_providers(HealthCheck& h, const std::string& url, const std::string& token) {
@@ -81,13 +87,18 @@ void check_providers(HealthCheck& h, const std::string& url, const std::string& 
     const std::string name(p.at("name").as_string());
     const std::string model(p.at("probe_model").as_string());
     const bool anthropic = p.at("dialect") == "anthropic";
-    const std::string body = json::serialize(json::object{
-        {"model", model}, {"max_tokens", 1}, {"messages", json::array{json::object{{"role", "user"}, {"content", "hi"}}}}});
-    const auto r = call(url + (anthropic ? "/v1/messages" : "/v1/chat/completions"), "POST", token, body,
-                        {{"x-portkey-provider", name}});
-    const std::string line = "provider " + name + "  " + std::to_string(r.status) + "  " + std::to_string(r.elapsed.count()) + "ms";
-    if (r.status == 200) h.ok(line + "  model=" + model);
-    else h.bad(line + "  " + (r.failure ? r.failure->detail : error_message(r.body)));
+    const std::string body = json::serialize(
+        json::object{{"model", model},
+                     {"max_tokens", 1},
+                     {"messages", json::array{json::object{{"role", "user"}, {"content", "hi"}}}}});
+    const auto r = call(url + (anthropic ? "/v1/messages" : "/v1/chat/completions"), "POST", token,
+                        body, {{"x-portkey-provider", name}});
+    const std::string line = "provider " + name + "  " + std::to_string(r.status) + "  " +
+                             std::to_string(r.elapsed.count()) + "ms";
+    if (r.status == 200)
+      h.ok(line + "  model=" + model);
+    else
+      h.bad(line + "  " + (r.failure ? r.failure->detail : error_message(r.body)));
   }
 }
 
@@ -120,9 +131,13 @@ int run_health(const HealthOptions& options) {
   HealthCheck h;
   const std::string url = options.url.empty() ? "http://localhost:8787" : options.url;
   const auto root = call(url + "/", "GET", "");
-  if (root.status == 200) h.ok("gateway  " + url + "/ answered 200 in " + std::to_string(root.elapsed.count()) + "ms");
-  else if (root.failure) h.bad("gateway  no answer from " + url + "/: the URL is wrong, the gateway is down, or a VPN is required");
-  else h.bad("gateway  " + url + "/ answered " + std::to_string(root.status) + " (expected 200)");
+  if (root.status == 200)
+    h.ok("gateway  " + url + "/ answered 200 in " + std::to_string(root.elapsed.count()) + "ms");
+  else if (root.failure)
+    h.bad("gateway  no answer from " + url +
+          "/: the URL is wrong, the gateway is down, or a VPN is required");
+  else
+    h.bad("gateway  " + url + "/ answered " + std::to_string(root.status) + " (expected 200)");
   std::string token = options.token;
   if (token.empty()) {
     if (const char* t = std::getenv("TOKEN"); t && *t) token = t;
@@ -171,17 +186,22 @@ int run_admin(const AdminOptions& o) {
   const std::string token = resolve_admin_token(o.token);
   if (token.empty()) return 1;
   if (o.action == "clients-list") return print_result(call(url + "/clients", "GET", token));
-  if (o.action == "clients-remove") return print_result(call(url + "/clients/" + o.client_id, "DELETE", token));
-  if (o.action == "clients-rotate-secret") return print_result(call(url + "/clients/" + o.client_id + "/rotate-secret", "POST", token));
+  if (o.action == "clients-remove")
+    return print_result(call(url + "/clients/" + o.client_id, "DELETE", token));
+  if (o.action == "clients-rotate-secret")
+    return print_result(call(url + "/clients/" + o.client_id + "/rotate-secret", "POST", token));
   if (o.action == "keys-rotate") return print_result(call(url + "/keys/rotate", "POST", token));
   if (o.action == "teams-list") return print_result(call(url + "/teams", "GET", token));
   if (o.action == "teams-show") return print_result(call(url + "/teams/" + o.team, "GET", token));
-  if (o.action == "budgets-set") return print_result(call(url + "/teams/" + o.team + "/budget", "POST", token, budget_body(o)));
-  if (o.action == "limits-set") return print_result(call(url + "/teams/" + o.team + "/limits", "POST", token, limits_body(o)));
+  if (o.action == "budgets-set")
+    return print_result(call(url + "/teams/" + o.team + "/budget", "POST", token, budget_body(o)));
+  if (o.action == "limits-set")
+    return print_result(call(url + "/teams/" + o.team + "/limits", "POST", token, limits_body(o)));
   if (o.action == "usage") return print_result(call(url + "/usage" + usage_query(o), "GET", token));
   json::array scopes;
   for (const auto& s : o.scopes) scopes.emplace_back(s);
-  const json::object body{{"client_id", o.client_id}, {"team", o.team}, {"scopes", std::move(scopes)}};
+  const json::object body{
+      {"client_id", o.client_id}, {"team", o.team}, {"scopes", std::move(scopes)}};
   return print_result(call(url + "/clients", "POST", token, json::serialize(body)));
 }
 

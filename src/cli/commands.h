@@ -23,11 +23,12 @@ int run_health(const HealthOptions& options);
 struct AdminOptions {
   std::string url;
   std::string token;
-  std::string action;     // clients-list, clients-add, clients-remove, clients-rotate-secret, keys-rotate, hash-secret
+  std::string action;  // clients-list, clients-add, clients-remove, clients-rotate-secret,
+                       // keys-rotate, hash-secret
   std::string client_id;
   std::string team;
   std::vector<std::string> scopes;
-  std::string secret;     // for hash-secret
+  std::string secret;  // for hash-secret
   // teams-*, budgets-set, limits-set, usage
   std::optional<std::int64_t> tokens;
   std::optional<double> usd;

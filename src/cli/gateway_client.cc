@@ -36,16 +36,20 @@ std::string sha256_hex(const std::string& data) {
 
 // The same file scripts/with-gateway-token.sh uses, so both share one cached token.
 fs::path cache_file(const TokenSource& s) {
-  const std::string dir = env("GATEWAY_TOKEN_CACHE", env("XDG_CACHE_HOME", env("HOME", "/tmp") + "/.cache") + "/aigw");
-  return fs::path(dir) / ("token-" + sha256_hex(s.endpoint + "|" + s.client_id + "|" + s.scope).substr(0, 16));
+  const std::string dir =
+      env("GATEWAY_TOKEN_CACHE", env("XDG_CACHE_HOME", env("HOME", "/tmp") + "/.cache") + "/aigw");
+  return fs::path(dir) /
+         ("token-" + sha256_hex(s.endpoint + "|" + s.client_id + "|" + s.scope).substr(0, 16));
 }
 
 std::string form_escape(const std::string& s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else out += {'%', kHex[c >> 4], kHex[c & 15]};
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+      out += static_cast<char>(c);
+    else
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
   }
   return out;
 }
@@ -60,11 +64,14 @@ std::string base64(const std::string& s) {
 }  // namespace
 
 std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 TokenSource TokenSource::from_env() {
-  TokenSource s{env("GATEWAY_TOKEN_ENDPOINT"), env("GATEWAY_CLIENT_ID"), env("GATEWAY_CLIENT_SECRET"), env("GATEWAY_SCOPE")};
+  TokenSource s{env("GATEWAY_TOKEN_ENDPOINT"), env("GATEWAY_CLIENT_ID"),
+                env("GATEWAY_CLIENT_SECRET"), env("GATEWAY_SCOPE")};
   s.margin_seconds = std::atoll(env("GATEWAY_TOKEN_MARGIN", "300").c_str());
   return s;
 }
@@ -73,7 +80,8 @@ std::optional<json::object> token_claims(const std::string& token) {
   const auto first = token.find('.');
   const auto second = first == std::string::npos ? first : token.find('.', first + 1);
   if (second == std::string::npos) return std::nullopt;
-  const auto payload = auth::base64url_decode(std::string_view(token).substr(first + 1, second - first - 1));
+  const auto payload =
+      auth::base64url_decode(std::string_view(token).substr(first + 1, second - first - 1));
   if (!payload) return std::nullopt;
   boost::system::error_code ec;
   auto v = json::parse(*payload, ec);
@@ -82,15 +90,18 @@ std::optional<json::object> token_claims(const std::string& token) {
 }
 
 TokenOutcome get_token(const TokenSource& s) {
-  if (s.endpoint.empty()) return {"", "GATEWAY_TOKEN_ENDPOINT is not set (the full token URL, ending in /oauth2/token)"};
-  if (s.client_id.empty() || s.client_secret.empty()) return {"", "GATEWAY_CLIENT_ID and GATEWAY_CLIENT_SECRET must be set"};
+  if (s.endpoint.empty())
+    return {"", "GATEWAY_TOKEN_ENDPOINT is not set (the full token URL, ending in /oauth2/token)"};
+  if (s.client_id.empty() || s.client_secret.empty())
+    return {"", "GATEWAY_CLIENT_ID and GATEWAY_CLIENT_SECRET must be set"};
   const fs::path cached = cache_file(s);
   if (s.use_cache) {
     std::ifstream in(cached);
     std::string token;
     std::getline(in, token);
     const auto claims = token_claims(token);
-    if (claims && claims->contains("exp") && claims->at("exp").to_number<std::int64_t>() - unix_now() > s.margin_seconds) {
+    if (claims && claims->contains("exp") &&
+        claims->at("exp").to_number<std::int64_t>() - unix_now() > s.margin_seconds) {
       return {token, ""};
     }
   }
@@ -98,15 +109,20 @@ TokenOutcome get_token(const TokenSource& s) {
   req.method = boost::beast::http::verb::post;
   req.url = s.endpoint;
   req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Authorization", "Basic " + base64(form_escape(s.client_id) + ":" + form_escape(s.client_secret))}};
-  req.body = "grant_type=client_credentials" + (s.scope.empty() ? "" : "&scope=" + form_escape(s.scope));
+                 {"Authorization", "Basic " + base64(form_escape(s.client_id) + ":" +
+                                                     form_escape(s.client_secret))}};
+  req.body =
+      "grant_type=client_credentials" + (s.scope.empty() ? "" : "&scope=" + form_escape(s.scope));
   const auto r = upstream::fetch_blocking({}, req);
   if (r.failure) return {"", "cannot reach " + s.endpoint + ": " + r.failure->detail};
   boost::system::error_code ec;
   const auto v = json::parse(r.body, ec);
   if (r.status != 200 || ec || !v.is_object() || !v.as_object().contains("access_token")) {
-    const std::string code = !ec && v.is_object() && v.as_object().contains("error") ? json::serialize(v.at("error")) : "\"?\"";
-    return {"", "token request failed (HTTP " + std::to_string(r.status) + "): {\"error\": " + code +
+    const std::string code = !ec && v.is_object() && v.as_object().contains("error")
+                                 ? json::serialize(v.at("error"))
+                                 : "\"?\"";
+    return {"", "token request failed (HTTP " + std::to_string(r.status) +
+                    "): {\"error\": " + code +
                     "}; check GATEWAY_TOKEN_ENDPOINT, GATEWAY_CLIENT_ID and GATEWAY_CLIENT_SECRET"};
   }
   const std::string token(v.at("access_token").as_string());
@@ -125,8 +141,9 @@ TokenOutcome get_token(const TokenSource& s) {
   return {token, ""};
 }
 
-upstream::FetchResult call(const std::string& url, const std::string& method, const std::string& token,
-                           const std::string& body, std::vector<std::pair<std::string, std::string>> headers) {
+upstream::FetchResult call(const std::string& url, const std::string& method,
+                           const std::string& token, const std::string& body,
+                           std::vector<std::pair<std::string, std::string>> headers) {
   upstream::FetchRequest req;
   req.method = boost::beast::http::string_to_verb(method);
   req.url = url;
@@ -144,7 +161,8 @@ std::string error_message(const std::string& body) {
   if (!ec && v.is_object()) {
     if (const auto* e = v.as_object().if_contains("error")) {
       if (e->is_string()) return std::string(e->as_string());
-      if (e->is_object() && e->as_object().contains("message")) return std::string(e->at("message").as_string());
+      if (e->is_object() && e->as_object().contains("message"))
+        return std::string(e->at("message").as_string());
     }
   }
   return body.substr(0, 300);

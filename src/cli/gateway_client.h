@@ -2,13 +2,12 @@
 // in the same files) and calling a running gateway.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "upstream/fetch.h"
 
@@ -34,8 +33,8 @@ TokenOutcome get_token(const TokenSource& source);
 std::optional<boost::json::object> token_claims(const std::string& token);
 std::int64_t unix_now();
 
-upstream::FetchResult call(const std::string& url, const std::string& method, const std::string& token,
-                           const std::string& body = "",
+upstream::FetchResult call(const std::string& url, const std::string& method,
+                           const std::string& token, const std::string& body = "",
                            std::vector<std::pair<std::string, std::string>> headers = {});
 // The "message" of an error body in either API format, or the body itself.
 std::string error_message(const std::string& body);

@@ -9,16 +9,20 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   aigw::cli::ServeOptions serve;
-  auto* serve_cmd = app.add_subcommand("serve", "Run the gateway (embedded default without --config)");
-  serve_cmd->add_option("-c,--config", serve.config_path, "YAML config file")->check(CLI::ExistingFile);
+  auto* serve_cmd =
+      app.add_subcommand("serve", "Run the gateway (embedded default without --config)");
+  serve_cmd->add_option("-c,--config", serve.config_path, "YAML config file")
+      ->check(CLI::ExistingFile);
   serve_cmd->add_option("-p,--port", serve.port, "Listen on this port (0: any free port)");
   serve_cmd->add_option("--threads", serve.threads, "Worker threads (default: one per core)");
 
   aigw::cli::TokenOptions token;
-  auto* token_cmd = app.add_subcommand(
-      "token", "Print a gateway token (GATEWAY_TOKEN_ENDPOINT, GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET), cached "
-               "until GATEWAY_TOKEN_MARGIN seconds before expiry; with a command, run it with OPENAI_API_KEY and "
-               "ANTHROPIC_AUTH_TOKEN set");
+  auto* token_cmd = app.add_subcommand("token",
+                                       "Print a gateway token (GATEWAY_TOKEN_ENDPOINT, "
+                                       "GATEWAY_CLIENT_ID, GATEWAY_CLIENT_SECRET), cached "
+                                       "until GATEWAY_TOKEN_MARGIN seconds before expiry; with a "
+                                       "command, run it with OPENAI_API_KEY and "
+                                       "ANTHROPIC_AUTH_TOKEN set");
   token_cmd->add_flag("--no-cache", token.no_cache, "Always ask the issuer");
   // Everything after the flags is the command to run (its own flags included).
   token_cmd->prefix_command();
@@ -33,24 +37,29 @@ int main(int argc, char** argv) {
   auto* admin_cmd = app.add_subcommand("admin", "Manage a running gateway (admin scope token)");
   admin_cmd->require_subcommand(1);
   admin_cmd->add_option("--url", admin.url, "Gateway URL")->envname("GATEWAY_URL");
-  admin_cmd->add_option("--token", admin.token, "Admin token (or GATEWAY_TOKEN, or from GATEWAY_* credentials)");
+  admin_cmd->add_option("--token", admin.token,
+                        "Admin token (or GATEWAY_TOKEN, or from GATEWAY_* credentials)");
   auto* clients = admin_cmd->add_subcommand("clients", "The built-in issuer's clients");
   clients->require_subcommand(1);
   clients->add_subcommand("list", "List clients")->callback([&] { admin.action = "clients-list"; });
   auto* add = clients->add_subcommand("add", "Add a client; prints its secret once");
   add->add_option("client_id", admin.client_id)->required();
   add->add_option("--team", admin.team, "Team the client's usage counts against");
-  add->add_option("--scope", admin.scopes, "Scope it may ask for (repeatable; default: the invoke scope)");
+  add->add_option("--scope", admin.scopes,
+                  "Scope it may ask for (repeatable; default: the invoke scope)");
   add->callback([&] { admin.action = "clients-add"; });
   auto* remove = clients->add_subcommand("remove", "Remove a client");
   remove->add_option("client_id", admin.client_id)->required();
   remove->callback([&] { admin.action = "clients-remove"; });
-  auto* rotate = clients->add_subcommand("rotate-secret", "Give a client a new secret; prints it once");
+  auto* rotate =
+      clients->add_subcommand("rotate-secret", "Give a client a new secret; prints it once");
   rotate->add_option("client_id", admin.client_id)->required();
   rotate->callback([&] { admin.action = "clients-rotate-secret"; });
   auto* keys = admin_cmd->add_subcommand("keys", "The built-in issuer's signing keys");
   keys->require_subcommand(1);
-  keys->add_subcommand("rotate", "New signing key; the previous one stays trusted")->callback([&] { admin.action = "keys-rotate"; });
+  keys->add_subcommand("rotate", "New signing key; the previous one stays trusted")->callback([&] {
+    admin.action = "keys-rotate";
+  });
   auto* teams = admin_cmd->add_subcommand("teams", "Teams: budgets, limits and current usage");
   teams->require_subcommand(1);
   teams->add_subcommand("list", "Every team with its budget, limits and usage this period")
@@ -58,14 +67,16 @@ int main(int argc, char** argv) {
   auto* show = teams->add_subcommand("show", "One team");
   show->add_option("team", admin.team)->required();
   show->callback([&] { admin.action = "teams-show"; });
-  auto* budgets = admin_cmd->add_subcommand("budgets", "Set or raise a team's budget (kept across restarts)");
+  auto* budgets =
+      admin_cmd->add_subcommand("budgets", "Set or raise a team's budget (kept across restarts)");
   auto* budget_set = budgets->add_subcommand("set", "Set a team's budget; its limits stay");
   budgets->require_subcommand(1);
   budget_set->add_option("team", admin.team)->required();
   budget_set->add_option("--tokens", admin.tokens, "Tokens per period (input + output)");
   budget_set->add_option("--usd", admin.usd, "US dollars per period");
   budget_set->add_option("--period", admin.period, "daily, weekly or monthly (default monthly)");
-  budget_set->add_option("--timezone", admin.timezone, "UTC offset the period follows, e.g. +02:00");
+  budget_set->add_option("--timezone", admin.timezone,
+                         "UTC offset the period follows, e.g. +02:00");
   budget_set->callback([&] { admin.action = "budgets-set"; });
   auto* limits = admin_cmd->add_subcommand("limits", "Set a team's rate limits");
   limits->require_subcommand(1);
@@ -82,7 +93,8 @@ int main(int argc, char** argv) {
   usage->add_option("--client", admin.client, "Only this client");
   usage->add_flag("--csv", admin.csv, "CSV instead of JSON");
   usage->callback([&] { admin.action = "usage"; });
-  auto* hash = admin_cmd->add_subcommand("hash-secret", "Print the hash of a secret (from stdin) for client_secret_hash");
+  auto* hash = admin_cmd->add_subcommand(
+      "hash-secret", "Print the hash of a secret (from stdin) for client_secret_hash");
   hash->callback([&] { admin.action = "hash-secret"; });
 
   CLI11_PARSE(app, argc, argv);

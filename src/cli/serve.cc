@@ -1,10 +1,10 @@
 #include "cli/serve.h"
 
-#include <boost/json.hpp>
+#include <pthread.h>
 
+#include <boost/json.hpp>
 #include <csignal>
 #include <cstdio>
-#include <pthread.h>
 #include <thread>
 
 #include "auth/auth_service.h"
@@ -54,7 +54,8 @@ sigset_t blocked_signals() {
 
 // SIGHUP: a new config snapshot for new requests; in-flight ones finish on the old one. The
 // listener (address, threads, server limits) stays as started.
-void reload(const ServeOptions& options, gateway::GatewayShared& shared, observability::AccessLog& log) {
+void reload(const ServeOptions& options, gateway::GatewayShared& shared,
+            observability::AccessLog& log) {
   if (options.config_path.empty()) {
     log.write_line(R"({"type":"reload","msg":"nothing to reload: running the embedded default"})");
     return;
@@ -66,11 +67,12 @@ void reload(const ServeOptions& options, gateway::GatewayShared& shared, observa
     fresh->budget.state = old->budget.state;  // the store stays the one opened at start
     const auto notices = shared.teams->load(fresh->budget.teams);
     shared.config.store(std::move(fresh));
-    for (const auto& n : notices) log.write_line(json::serialize(json::object{{"type", "teams"}, {"msg", n}}));
+    for (const auto& n : notices)
+      log.write_line(json::serialize(json::object{{"type", "teams"}, {"msg", n}}));
     log.write_line(R"({"type":"reload","msg":"config reloaded"})");
   } catch (const std::exception& e) {
-    log.write_line(json::serialize(json::object{{"type", "reload"}, {"msg", "config rejected, keeping the old one"},
-                                                {"error", e.what()}}));
+    log.write_line(json::serialize(json::object{
+        {"type", "reload"}, {"msg", "config rejected, keeping the old one"}, {"error", e.what()}}));
   }
 }
 
@@ -78,17 +80,19 @@ void reload(const ServeOptions& options, gateway::GatewayShared& shared, observa
 bool open_usage_state(const config::Config& cfg, gateway::GatewayShared& shared) {
   auto store = state::SqliteUsageStore::open(state::sqlite_options(cfg.budget.state));
   if (!store) {
-    std::fprintf(stderr, "aigw: cannot open the state store %s: %s\n", cfg.budget.state.path.c_str(),
-                 store.error().message.c_str());
+    std::fprintf(stderr, "aigw: cannot open the state store %s: %s\n",
+                 cfg.budget.state.path.c_str(), store.error().message.c_str());
     return false;
   }
   shared.store = std::move(*store);
   shared.budgets = std::make_unique<budget::BudgetTracker>(shared.store.get());
   shared.teams = std::make_unique<budget::TeamDirectory>(*shared.budgets, shared.store.get());
-  for (const auto& n : shared.teams->load(cfg.budget.teams)) std::fprintf(stderr, "aigw: %s\n", n.c_str());
+  for (const auto& n : shared.teams->load(cfg.budget.teams))
+    std::fprintf(stderr, "aigw: %s\n", n.c_str());
   auto totals = shared.store->period_totals();
   if (!totals) {
-    std::fprintf(stderr, "aigw: cannot read the usage totals: %s\n", totals.error().message.c_str());
+    std::fprintf(stderr, "aigw: cannot read the usage totals: %s\n",
+                 totals.error().message.c_str());
     return false;
   }
   shared.budgets->restore(*totals, budget::to_seconds(shared.clock->wall()));
@@ -115,8 +119,8 @@ int run_serve(const ServeOptions& options) {
   shared->access_log = &access_log;
   shared->tls = upstream::make_tls_context(cfg->upstream);
   if (cfg->limits.ip.requests > 0) {
-    shared->ip_limiter = std::make_unique<limits::SlidingWindowLimiter>(cfg->limits.ip.requests, cfg->limits.ip.window,
-                                                                        cfg->limits.ip.max_tracked);
+    shared->ip_limiter = std::make_unique<limits::SlidingWindowLimiter>(
+        cfg->limits.ip.requests, cfg->limits.ip.window, cfg->limits.ip.max_tracked);
   }
   if (!open_usage_state(*cfg, *shared)) return 2;
   try {
@@ -132,7 +136,8 @@ int run_serve(const ServeOptions& options) {
   try {
     server.bind();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "aigw: cannot listen on %s:%u: %s\n", cfg->server.host.c_str(), cfg->server.port, e.what());
+    std::fprintf(stderr, "aigw: cannot listen on %s:%u: %s\n", cfg->server.host.c_str(),
+                 cfg->server.port, e.what());
     return 1;
   }
   access_log.write_line(start_line(*cfg, server));
@@ -154,8 +159,9 @@ int run_serve(const ServeOptions& options) {
   // The workers have stopped: secret checks still queued are dropped here, while their I/O
   // contexts exist, instead of finishing later into contexts that are gone.
   if (shared->auth) shared->auth->stop();
-  access_log.write_line(clean ? R"({"type":"stop","msg":"drained"})"
-                              : R"({"type":"stop","msg":"drain timeout: open connections were cut"})");
+  access_log.write_line(
+      clean ? R"({"type":"stop","msg":"drained"})"
+            : R"({"type":"stop","msg":"drain timeout: open connections were cut"})");
   access_log.flush();
   signal_thread.join();
   return 0;

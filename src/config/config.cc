@@ -1,8 +1,7 @@
 #include "config/config.h"
 
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -18,7 +17,8 @@ void parse_listen(const std::string& text, const ConfigNode& where, ServerConfig
   if (const auto colon = text.rfind(':'); colon != std::string::npos) {
     host = text.substr(0, colon);
     port_text = text.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
   }
   int port = -1;
   try {
@@ -50,7 +50,8 @@ void parse_server(const ConfigNode& node, ServerConfig& s) {
   if (in_flight < 1) node.child("max_in_flight").fail("must be at least 1");
   s.max_in_flight = static_cast<std::uint64_t>(in_flight);
   s.overload_retry_after = node.integer("overload_retry_after", s.overload_retry_after);
-  const auto connections = node.integer("max_connections", static_cast<std::int64_t>(s.max_connections));
+  const auto connections =
+      node.integer("max_connections", static_cast<std::int64_t>(s.max_connections));
   if (connections < 1) node.child("max_connections").fail("must be at least 1");
   s.max_connections = static_cast<std::uint64_t>(connections);
 }
@@ -73,7 +74,9 @@ AllowedHost parse_allowed_host(const ConfigNode& item) {
     entry.tls = false;
     rest.remove_prefix(7);
   } else {
-    item.fail("\"" + url + "\" must be scheme://host[:port], e.g. https://llm.internal:8443 or https://*.corp.example");
+    item.fail("\"" + url +
+              "\" must be scheme://host[:port], e.g. https://llm.internal:8443 or "
+              "https://*.corp.example");
   }
   while (rest.ends_with('/')) rest.remove_suffix(1);
   std::string_view host = rest;
@@ -82,8 +85,10 @@ AllowedHost parse_allowed_host(const ConfigNode& item) {
     const auto close = rest.find(']');
     if (close == std::string_view::npos) item.fail("\"" + url + "\" has an unclosed IPv6 literal");
     host = rest.substr(1, close - 1);
-    if (rest.size() > close + 1 && rest[close + 1] == ':') port = rest.substr(close + 2);
-    else if (rest.size() > close + 1) item.fail("\"" + url + "\" has text after its host");
+    if (rest.size() > close + 1 && rest[close + 1] == ':')
+      port = rest.substr(close + 2);
+    else if (rest.size() > close + 1)
+      item.fail("\"" + url + "\" has text after its host");
   } else if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
     host = rest.substr(0, colon);
     port = rest.substr(colon + 1);
@@ -92,10 +97,12 @@ AllowedHost parse_allowed_host(const ConfigNode& item) {
   const bool host_ok = !bare.empty() && std::all_of(bare.begin(), bare.end(), [](char ch) {
     return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' || ch == ':';
   });
-  if (!host_ok) item.fail("\"" + url + "\" must name a host (letters, digits, '-', '.'), with no path");
-  const bool port_ok = port.empty() || (port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char ch) {
-                                          return ch >= '0' && ch <= '9';
-                                        }));
+  if (!host_ok)
+    item.fail("\"" + url + "\" must name a host (letters, digits, '-', '.'), with no path");
+  const bool port_ok =
+      port.empty() || (port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char ch) {
+                         return ch >= '0' && ch <= '9';
+                       }));
   if (!port_ok) item.fail("\"" + url + "\" has an invalid port");
   entry.host = lower_copy(host);
   entry.port = !port.empty() ? std::string(port) : entry.tls ? "443" : "80";
@@ -104,7 +111,8 @@ AllowedHost parse_allowed_host(const ConfigNode& item) {
 
 void parse_upstream(const ConfigNode& node, UpstreamConfig& u) {
   node.allow_keys({"connect_timeout", "read_timeout", "ca_file", "allowed_custom_hosts",
-                   "max_idle_per_host", "max_response_bytes", "max_stream_bytes", "max_stream_duration"});
+                   "max_idle_per_host", "max_response_bytes", "max_stream_bytes",
+                   "max_stream_duration"});
   u.connect_timeout = node.duration("connect_timeout", u.connect_timeout);
   u.read_timeout = node.duration("read_timeout", u.read_timeout);
   u.ca_file = node.str("ca_file", u.ca_file);
@@ -118,7 +126,8 @@ void parse_upstream(const ConfigNode& node, UpstreamConfig& u) {
   u.max_response_bytes = node.size("max_response_bytes", u.max_response_bytes);
   u.max_stream_bytes = node.size("max_stream_bytes", u.max_stream_bytes);
   u.max_stream_duration = node.duration("max_stream_duration", u.max_stream_duration);
-  if (u.max_stream_duration.count() <= 0) node.child("max_stream_duration").fail("must be positive");
+  if (u.max_stream_duration.count() <= 0)
+    node.child("max_stream_duration").fail("must be positive");
 }
 
 KeyStyle parse_key_style(const ConfigNode& node, KeyStyle fallback) {
@@ -134,10 +143,14 @@ KeyStyle parse_key_style(const ConfigNode& node, KeyStyle fallback) {
 
 KeyStyle default_key_style(ProviderApi api) {
   switch (api) {
-    case ProviderApi::kAnthropic: return KeyStyle::kXApiKey;
-    case ProviderApi::kGoogle: return KeyStyle::kGoogApiKey;
-    case ProviderApi::kMock: return KeyStyle::kNone;
-    case ProviderApi::kOpenAi: return KeyStyle::kBearer;
+    case ProviderApi::kAnthropic:
+      return KeyStyle::kXApiKey;
+    case ProviderApi::kGoogle:
+      return KeyStyle::kGoogApiKey;
+    case ProviderApi::kMock:
+      return KeyStyle::kNone;
+    case ProviderApi::kOpenAi:
+      return KeyStyle::kBearer;
   }
   return KeyStyle::kBearer;
 }
@@ -161,10 +174,12 @@ ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, c
   } else if (builtin) {
     p.api = builtin->api;
   } else {
-    node.fail("missing required key 'dialect' (openai, anthropic, google or mock) for a provider "
-              "that is not built in");
+    node.fail(
+        "missing required key 'dialect' (openai, anthropic, google or mock) for a provider "
+        "that is not built in");
   }
-  p.base_url = strip_trailing_slash(node.str("base_url", builtin ? std::string(builtin->base_url) : ""));
+  p.base_url =
+      strip_trailing_slash(node.str("base_url", builtin ? std::string(builtin->base_url) : ""));
   if (p.api != ProviderApi::kMock) {
     if (p.base_url.empty()) node.fail("missing required key 'base_url'");
     auto base = split_base_url(p.base_url);
@@ -175,7 +190,8 @@ ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, c
     p.api_key = node.str("api_key");
     p.api_key_source = "providers." + name + ".api_key";
     if (p.api_key.empty()) {
-      warnings.push_back("providers." + name + ".api_key is empty (is its environment variable set?)");
+      warnings.push_back("providers." + name +
+                         ".api_key is empty (is its environment variable set?)");
     }
   } else if (builtin && !builtin->key_env.empty()) {
     p.api_key = env(builtin->key_env).value_or("");
@@ -187,19 +203,23 @@ ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, c
         const auto c = static_cast<unsigned char>(ch);
         return c < 0x20 || c == 0x7f;
       })) {
-    node.child("api_key").fail("contains a control character (CR, LF, NUL…): check " + p.api_key_source);
+    node.child("api_key").fail("contains a control character (CR, LF, NUL…): check " +
+                               p.api_key_source);
   }
-  p.key_style = parse_key_style(node.child("key_style"),
-                                builtin && !node.has("dialect") ? builtin->key_style : default_key_style(p.api));
+  p.key_style = parse_key_style(node.child("key_style"), builtin && !node.has("dialect")
+                                                             ? builtin->key_style
+                                                             : default_key_style(p.api));
   p.models = node.str_list("models");
   if (p.api == ProviderApi::kMock && p.models.empty()) p.models = {"mock-gpt", "mock-claude"};
   p.probe_model = node.str("probe_model", !p.models.empty() ? p.models.front()
-                                          : builtin ? std::string(builtin->probe_model) : "");
+                                          : builtin         ? std::string(builtin->probe_model)
+                                                            : "");
   p.connect_timeout = node.duration("connect_timeout", Millis(0));
   p.read_timeout = node.duration("read_timeout", Millis(0));
   // Of the built-in OpenAI-dialect providers only OpenAI and Azure serve the Responses API.
   const bool native_responses = !builtin || name == "openai" || name == "azure-openai";
-  p.responses_api = p.api == ProviderApi::kOpenAi && node.boolean("responses_api", native_responses);
+  p.responses_api =
+      p.api == ProviderApi::kOpenAi && node.boolean("responses_api", native_responses);
   return p;
 }
 
@@ -230,8 +250,9 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   // embedded default does): it answers anything for free, so it must not be reachable on a
   // production gateway that never asked for it.
   if (config.providers.empty()) {
-    config.warnings.push_back("no providers configured: every API request will be refused (name one under "
-                              "providers:, e.g. `mock: {}` for the built-in mock)");
+    config.warnings.push_back(
+        "no providers configured: every API request will be refused (name one under "
+        "providers:, e.g. `mock: {}` for the built-in mock)");
   }
   return config;
 }
@@ -240,12 +261,14 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
 
 std::optional<BaseUrl> split_base_url(std::string_view text) {
   auto url = boost::urls::parse_absolute_uri(text);
-  if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty()) return std::nullopt;
+  if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty())
+    return std::nullopt;
   BaseUrl b;
   b.tls = url->scheme() == "https";
   b.host = url->host();
   if (b.host.size() > 2 && b.host.front() == '[') b.host = b.host.substr(1, b.host.size() - 2);
-  b.port = url->has_port() ? std::string(url->port().data(), url->port().size()) : (b.tls ? "443" : "80");
+  b.port = url->has_port() ? std::string(url->port().data(), url->port().size())
+                           : (b.tls ? "443" : "80");
   const auto path = url->encoded_path();
   b.path.assign(path.data(), path.size());
   while (!b.path.empty() && b.path.back() == '/') b.path.pop_back();
@@ -254,7 +277,8 @@ std::optional<BaseUrl> split_base_url(std::string_view text) {
   return b;
 }
 
-Config load_config_text(const std::string& yaml, const std::string& source_name, const EnvLookup& env) {
+Config load_config_text(const std::string& yaml, const std::string& source_name,
+                        const EnvLookup& env) {
   return parse_root(parse_yaml(yaml, source_name), source_name, env);
 }
 
@@ -275,8 +299,8 @@ Config embedded_default_config(const EnvLookup& env) {
     const bool has_key = !builtin.key_env.empty() && env(builtin.key_env).value_or("") != "";
     if (builtin.api != ProviderApi::kMock && (!has_key || builtin.base_url.empty())) continue;
     config.providers[std::string(builtin.name)] = parse_provider(
-        std::string(builtin.name), ConfigNode(empty, "providers." + std::string(builtin.name), &env), env,
-        unused);
+        std::string(builtin.name),
+        ConfigNode(empty, "providers." + std::string(builtin.name), &env), env, unused);
   }
   return config;
 }

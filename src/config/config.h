@@ -5,19 +5,19 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/auth_settings.h"
 #include "budget/budget_config.h"
 #include "core/config_node.h"
+#include "core/duration.h"
+#include "core/endpoint.h"
 #include "limits/limits_config.h"
 #include "providers/provider_settings.h"
 #include "server/server_settings.h"
 #include "upstream/upstream_settings.h"
-#include "core/duration.h"
-#include "core/endpoint.h"
 
 namespace aigw::config {
 

@@ -11,12 +11,17 @@ class Clock {
  public:
   virtual ~Clock() = default;
   // Monotonic: windows, timeouts, latencies.
-  virtual std::chrono::steady_clock::time_point steady() const { return std::chrono::steady_clock::now(); }
+  virtual std::chrono::steady_clock::time_point steady() const {
+    return std::chrono::steady_clock::now();
+  }
   // Wall time: token expiry, budget periods, ledger rows.
-  virtual std::chrono::system_clock::time_point wall() const { return std::chrono::system_clock::now(); }
+  virtual std::chrono::system_clock::time_point wall() const {
+    return std::chrono::system_clock::now();
+  }
 
   std::int64_t steady_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(steady().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(steady().time_since_epoch())
+        .count();
   }
   std::int64_t unix_seconds() const {
     return std::chrono::duration_cast<std::chrono::seconds>(wall().time_since_epoch()).count();

@@ -19,7 +19,8 @@ std::string interpolate(std::string_view text, const EnvLookup& env) {
   while (i < text.size()) {
     if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
       const std::size_t close = text.find('}', i + 2);
-      if (close == std::string_view::npos) throw ConfigError("unterminated ${ in \"" + std::string(text) + "\"");
+      if (close == std::string_view::npos)
+        throw ConfigError("unterminated ${ in \"" + std::string(text) + "\"");
       std::string_view inner = text.substr(i + 2, close - i - 2);
       std::string_view fallback;
       bool has_fallback = false;
@@ -29,8 +30,10 @@ std::string interpolate(std::string_view text, const EnvLookup& env) {
         has_fallback = true;
       }
       auto value = env(inner);
-      if (value && !value->empty()) out += *value;
-      else if (has_fallback) out += fallback;
+      if (value && !value->empty())
+        out += *value;
+      else if (has_fallback)
+        out += fallback;
       i = close + 1;
     } else {
       out += text[i++];
@@ -46,7 +49,8 @@ ConfigNode::ConfigNode(YAML::Node node, std::string path, const EnvLookup* env)
       env_(env) {}
 
 bool ConfigNode::has(std::string_view key) const {
-  return defined() && node_.IsMap() && node_[std::string(key)].IsDefined() && !node_[std::string(key)].IsNull();
+  return defined() && node_.IsMap() && node_[std::string(key)].IsDefined() &&
+         !node_[std::string(key)].IsNull();
 }
 
 ConfigNode ConfigNode::child(std::string_view key) const {
@@ -99,7 +103,8 @@ Millis ConfigNode::duration(std::string_view key, Millis fallback) const {
   if (!has(key)) return fallback;
   const ConfigNode c = child(key);
   auto value = parse_duration(c.scalar());
-  if (!value) c.fail("expected a duration such as 250ms, 10s, 5m or 1h, got \"" + c.scalar() + "\"");
+  if (!value)
+    c.fail("expected a duration such as 250ms, 10s, 5m or 1h, got \"" + c.scalar() + "\"");
   return *value;
 }
 

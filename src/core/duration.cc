@@ -32,12 +32,18 @@ std::optional<Millis> parse_duration(std::string_view text) {
   if (!parsed) return std::nullopt;
   double ms_per_unit = 0;
   const std::string_view u = parsed->unit;
-  if (u.empty() || u == "s") ms_per_unit = 1000;
-  else if (u == "ms") ms_per_unit = 1;
-  else if (u == "m" || u == "min") ms_per_unit = 60'000;
-  else if (u == "h") ms_per_unit = 3'600'000;
-  else if (u == "d") ms_per_unit = 86'400'000;
-  else return std::nullopt;
+  if (u.empty() || u == "s")
+    ms_per_unit = 1000;
+  else if (u == "ms")
+    ms_per_unit = 1;
+  else if (u == "m" || u == "min")
+    ms_per_unit = 60'000;
+  else if (u == "h")
+    ms_per_unit = 3'600'000;
+  else if (u == "d")
+    ms_per_unit = 86'400'000;
+  else
+    return std::nullopt;
   return Millis(static_cast<std::int64_t>(parsed->number * ms_per_unit));
 }
 
@@ -46,14 +52,22 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   if (!parsed) return std::nullopt;
   double factor = 0;
   const std::string_view u = parsed->unit;
-  if (u.empty() || u == "B") factor = 1;
-  else if (u == "KiB" || u == "K") factor = 1024.0;
-  else if (u == "MiB" || u == "M") factor = 1024.0 * 1024;
-  else if (u == "GiB" || u == "G") factor = 1024.0 * 1024 * 1024;
-  else if (u == "KB") factor = 1e3;
-  else if (u == "MB") factor = 1e6;
-  else if (u == "GB") factor = 1e9;
-  else return std::nullopt;
+  if (u.empty() || u == "B")
+    factor = 1;
+  else if (u == "KiB" || u == "K")
+    factor = 1024.0;
+  else if (u == "MiB" || u == "M")
+    factor = 1024.0 * 1024;
+  else if (u == "GiB" || u == "G")
+    factor = 1024.0 * 1024 * 1024;
+  else if (u == "KB")
+    factor = 1e3;
+  else if (u == "MB")
+    factor = 1e6;
+  else if (u == "GB")
+    factor = 1e9;
+  else
+    return std::nullopt;
   return static_cast<std::uint64_t>(parsed->number * factor);
 }
 

@@ -4,34 +4,50 @@ namespace aigw {
 
 std::string_view endpoint_name(Endpoint e) {
   switch (e) {
-    case Endpoint::kChatCompletions: return "chat_completions";
-    case Endpoint::kResponses: return "responses";
-    case Endpoint::kEmbeddings: return "embeddings";
-    case Endpoint::kModels: return "models";
-    case Endpoint::kMessages: return "messages";
-    case Endpoint::kCountTokens: return "count_tokens";
+    case Endpoint::kChatCompletions:
+      return "chat_completions";
+    case Endpoint::kResponses:
+      return "responses";
+    case Endpoint::kEmbeddings:
+      return "embeddings";
+    case Endpoint::kModels:
+      return "models";
+    case Endpoint::kMessages:
+      return "messages";
+    case Endpoint::kCountTokens:
+      return "count_tokens";
   }
   return "unknown";
 }
 
 std::string_view endpoint_upstream_path(Endpoint e) {
   switch (e) {
-    case Endpoint::kChatCompletions: return "/chat/completions";
-    case Endpoint::kResponses: return "/responses";
-    case Endpoint::kEmbeddings: return "/embeddings";
-    case Endpoint::kModels: return "/models";
-    case Endpoint::kMessages: return "/messages";
-    case Endpoint::kCountTokens: return "/messages/count_tokens";
+    case Endpoint::kChatCompletions:
+      return "/chat/completions";
+    case Endpoint::kResponses:
+      return "/responses";
+    case Endpoint::kEmbeddings:
+      return "/embeddings";
+    case Endpoint::kModels:
+      return "/models";
+    case Endpoint::kMessages:
+      return "/messages";
+    case Endpoint::kCountTokens:
+      return "/messages/count_tokens";
   }
   return "";
 }
 
 std::string_view provider_api_name(ProviderApi api) {
   switch (api) {
-    case ProviderApi::kOpenAi: return "openai";
-    case ProviderApi::kAnthropic: return "anthropic";
-    case ProviderApi::kGoogle: return "google";
-    case ProviderApi::kMock: return "mock";
+    case ProviderApi::kOpenAi:
+      return "openai";
+    case ProviderApi::kAnthropic:
+      return "anthropic";
+    case ProviderApi::kGoogle:
+      return "google";
+    case ProviderApi::kMock:
+      return "mock";
   }
   return "unknown";
 }

@@ -12,8 +12,8 @@ namespace aigw {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}               // NOLINT: implicit by design
-  Result(ApiError error) : v_(std::move(error)) {}         // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(ApiError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
   T& value() { return std::get<0>(v_); }

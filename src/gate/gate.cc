@@ -9,7 +9,8 @@ namespace {
 using enum Check;
 
 // The lists, one per kind of route. Health (the load balancer's probe) passes no check.
-constexpr Check kApiChecks[] = {kIpWindow, kAuthentication, kBody, kAdmission, kRequest, kBudget, kRateLimits};
+constexpr Check kApiChecks[] = {kIpWindow, kAuthentication, kBody,      kAdmission,
+                                kRequest,  kBudget,         kRateLimits};
 // count_tokens costs nothing and Claude Code calls it often: no budget or rate check.
 constexpr Check kCountTokensChecks[] = {kIpWindow, kAuthentication, kBody, kAdmission, kRequest};
 constexpr Check kModelsChecks[] = {kIpWindow, kAuthentication, kBody, kAdmission};
@@ -19,7 +20,9 @@ constexpr Check kTokenChecks[] = {kIpWindow, kTokenBody};
 constexpr Check kAnonymousChecks[] = {kIpWindow};  // discovery, JWKS, and every refusal of a route
 
 ApiError auth_error(const auth::AuthFailure& f) {
-  ApiError e{f.status, f.status == 403 ? "permission_error" : "authentication_error", f.message, {}, {}, {}};
+  ApiError e{f.status,  f.status == 403 ? "permission_error" : "authentication_error",
+             f.message, {},
+             {},        {}};
   e.headers.emplace_back("WWW-Authenticate", f.www_authenticate());
   return e;
 }
@@ -33,15 +36,24 @@ bool is_loopback_peer(std::string_view ip) {
 
 std::string_view check_name(Check check) {
   switch (check) {
-    case kIpWindow: return "ip_window";
-    case kAuthentication: return "authentication";
-    case kAdminAuthentication: return "admin_authentication";
-    case kBody: return "body";
-    case kTokenBody: return "token_body";
-    case kAdmission: return "admission";
-    case kRequest: return "request";
-    case kBudget: return "budget";
-    case kRateLimits: return "rate_limits";
+    case kIpWindow:
+      return "ip_window";
+    case kAuthentication:
+      return "authentication";
+    case kAdminAuthentication:
+      return "admin_authentication";
+    case kBody:
+      return "body";
+    case kTokenBody:
+      return "token_body";
+    case kAdmission:
+      return "admission";
+    case kRequest:
+      return "request";
+    case kBudget:
+      return "budget";
+    case kRateLimits:
+      return "rate_limits";
   }
   return "unknown";
 }
@@ -49,19 +61,24 @@ std::string_view check_name(Check check) {
 std::span<const Check> checks_for(const router::Route& route) {
   using router::RouteKind;
   switch (route.kind) {
-    case RouteKind::kHealth: return {};
+    case RouteKind::kHealth:
+      return {};
     case RouteKind::kApi:
       if (route.endpoint == Endpoint::kModels) return kModelsChecks;
       if (route.endpoint == Endpoint::kCountTokens) return kCountTokensChecks;
       return kApiChecks;
     case RouteKind::kBudget:
-    case RouteKind::kProviders: return kCallerChecks;
-    case RouteKind::kAdmin: return kAdminChecks;
-    case RouteKind::kOAuthToken: return kTokenChecks;
+    case RouteKind::kProviders:
+      return kCallerChecks;
+    case RouteKind::kAdmin:
+      return kAdminChecks;
+    case RouteKind::kOAuthToken:
+      return kTokenChecks;
     case RouteKind::kJwks:
     case RouteKind::kOpenIdConfig:
     case RouteKind::kNotFound:
-    case RouteKind::kMethodNotAllowed: break;
+    case RouteKind::kMethodNotAllowed:
+      break;
   }
   return kAnonymousChecks;
 }
@@ -70,14 +87,17 @@ std::optional<ApiError> check_ip_window(limits::SlidingWindowLimiter* limiter,
                                         const limits::IpLimitSettings& settings,
                                         std::string_view client_ip, std::int64_t now_ms) {
   if (limiter == nullptr) return std::nullopt;
-  const std::string key = limits::rate_limit_key(client_ip, settings.ipv4_prefix, settings.ipv6_prefix);
+  const std::string key =
+      limits::rate_limit_key(client_ip, settings.ipv4_prefix, settings.ipv6_prefix);
   const auto decision = limiter->check_and_count(key, now_ms);
   if (decision.allowed) return std::nullopt;
-  return router::ip_rate_limited(key, decision.limit, limiter->window(), decision.retry_after_seconds);
+  return router::ip_rate_limited(key, decision.limit, limiter->window(),
+                                 decision.retry_after_seconds);
 }
 
 AuthDecision check_authentication(auth::AuthService* service, const Credentials& credentials,
-                                  std::string_view scope, std::int64_t now_seconds, bool may_refresh) {
+                                  std::string_view scope, std::int64_t now_seconds,
+                                  bool may_refresh) {
   if (service == nullptr || !service->enabled()) return auth::Principal{};
   const auto token = auth::extract_token(credentials.authorization, credentials.api_key);
   if (const auto* missing = std::get_if<auth::AuthFailure>(&token)) return auth_error(*missing);
@@ -87,7 +107,8 @@ AuthDecision check_authentication(auth::AuthService* service, const Credentials&
     if (f->unknown_kid && may_refresh) {
       // Refreshes are rate-limited per issuer (claim_refresh), so forged kids cannot hammer it.
       const auth::TrustedIssuer* issuer = verifier.find_issuer(f->issuer);
-      if (issuer != nullptr && !issuer->jwks_url.empty() && issuer->keys->claim_refresh(now_seconds * 1000)) {
+      if (issuer != nullptr && !issuer->jwks_url.empty() &&
+          issuer->keys->claim_refresh(now_seconds * 1000)) {
         return RefreshKeys{issuer};
       }
     }
@@ -98,14 +119,17 @@ AuthDecision check_authentication(auth::AuthService* service, const Credentials&
   return std::move(principal);
 }
 
-std::optional<ApiError> check_admin_without_auth(const auth::AuthSettings& settings, bool auth_in_force,
-                                                 std::string_view peer_ip, bool proxied) {
+std::optional<ApiError> check_admin_without_auth(const auth::AuthSettings& settings,
+                                                 bool auth_in_force, std::string_view peer_ip,
+                                                 bool proxied) {
   if (auth_in_force) return std::nullopt;
-  if (settings.admin_without_auth == auth::AdminWithoutAuth::kLoopback && is_loopback_peer(peer_ip) && !proxied) {
+  if (settings.admin_without_auth == auth::AdminWithoutAuth::kLoopback &&
+      is_loopback_peer(peer_ip) && !proxied) {
     return std::nullopt;
   }
   std::string message =
-      "the admin API needs authentication: enable auth (auth.enabled: true) and call it with a token carrying " +
+      "the admin API needs authentication: enable auth (auth.enabled: true) and call it with a "
+      "token carrying " +
       settings.admin_scope;
   if (settings.admin_without_auth == auth::AdminWithoutAuth::kLoopback) {
     message += " (auth.admin_without_auth: loopback admits only direct connections from this host)";
@@ -113,8 +137,9 @@ std::optional<ApiError> check_admin_without_auth(const auth::AuthSettings& setti
   return ApiError{403, "permission_error", std::move(message), {}, {}, {}};
 }
 
-std::optional<ApiError> check_admission(std::atomic<std::uint64_t>& counter, std::uint64_t max_in_flight,
-                                        long retry_after_seconds, InFlightSlot& slot) {
+std::optional<ApiError> check_admission(std::atomic<std::uint64_t>& counter,
+                                        std::uint64_t max_in_flight, long retry_after_seconds,
+                                        InFlightSlot& slot) {
   slot.take(counter);
   if (slot.value() <= max_in_flight) return std::nullopt;
   slot.release();
@@ -135,7 +160,8 @@ void identify(Charge& charge, std::string_view token_team, std::string_view toke
   charge.client_limits = limits.client;
 }
 
-std::optional<ApiError> check_budget(budget::BudgetTracker& budgets, Charge& charge, budget::TimePoint now,
+std::optional<ApiError> check_budget(budget::BudgetTracker& budgets, Charge& charge,
+                                     budget::TimePoint now,
                                      const budget::ReservationEstimate& estimate) {
   auto admission = budgets.admit(charge.team, now, estimate);
   if (!admission) return admission.take_error();
@@ -144,10 +170,11 @@ std::optional<ApiError> check_budget(budget::BudgetTracker& budgets, Charge& cha
   return std::nullopt;
 }
 
-std::optional<ApiError> check_rate_limits(limits::RateLimiter& limiter, Charge& charge, std::int64_t now_ms,
-                                          std::int64_t estimate_tokens) {
+std::optional<ApiError> check_rate_limits(limits::RateLimiter& limiter, Charge& charge,
+                                          std::int64_t now_ms, std::int64_t estimate_tokens) {
   const auto scopes = charge.rate_scopes();
-  const limits::RateDecision rate = limiter.check(scopes, now_ms, estimate_tokens, &charge.rate_reservation);
+  const limits::RateDecision rate =
+      limiter.check(scopes, now_ms, estimate_tokens, &charge.rate_reservation);
   for (auto& h : limits::rate_limit_headers(rate)) charge.headers.push_back(std::move(h));
   if (rate.allowed) return std::nullopt;
   charge.budget_reservation.release();

@@ -80,8 +80,9 @@ AuthDecision check_authentication(auth::AuthService* service, const Credentials&
 // The admin API while auth is off (`auth_in_force`: as built at start; a reload cannot turn
 // auth on): refused, unless auth.admin_without_auth is loopback and the request came straight
 // from this host (no X-Forwarded-For or Forwarded: a local proxy relays others). nullopt: on.
-std::optional<ApiError> check_admin_without_auth(const auth::AuthSettings& settings, bool auth_in_force,
-                                                 std::string_view peer_ip, bool proxied);
+std::optional<ApiError> check_admin_without_auth(const auth::AuthSettings& settings,
+                                                 bool auth_in_force, std::string_view peer_ip,
+                                                 bool proxied);
 
 // Counts a request in flight from admission to its end (RAII).
 class InFlightSlot {
@@ -108,13 +109,15 @@ class InFlightSlot {
 
 // server.max_in_flight: takes a slot in `counter`; over the cap, the refusal (503 with
 // Retry-After) and the slot is given back.
-std::optional<ApiError> check_admission(std::atomic<std::uint64_t>& counter, std::uint64_t max_in_flight,
-                                        long retry_after_seconds, InFlightSlot& slot);
+std::optional<ApiError> check_admission(std::atomic<std::uint64_t>& counter,
+                                        std::uint64_t max_in_flight, long retry_after_seconds,
+                                        InFlightSlot& slot);
 
 // Whom a request is charged to, the limits in force for it, and what it holds in flight.
 struct Charge {
-  std::string team;    // the token's team, else kDefaultTeam
-  std::string client;  // the token's client id, else the client's network (as the IP window keys it)
+  std::string team;  // the token's team, else kDefaultTeam
+  std::string
+      client;  // the token's client id, else the client's network (as the IP window keys it)
   limits::RateLimits team_limits;
   limits::RateLimits client_limits;
   // Budget and rate-limit headers every answer carries.
@@ -142,12 +145,13 @@ void identify(Charge& charge, std::string_view token_team, std::string_view toke
 
 // The team's budget: reserves `estimate` while the request is in flight; refuses (429) when
 // used + reserved is at the budget.
-std::optional<ApiError> check_budget(budget::BudgetTracker& budgets, Charge& charge, budget::TimePoint now,
+std::optional<ApiError> check_budget(budget::BudgetTracker& budgets, Charge& charge,
+                                     budget::TimePoint now,
                                      const budget::ReservationEstimate& estimate);
 
 // The team's and the client's requests and tokens per minute: counts the request and
 // reserves the estimate's tokens; on refusal (429) the budget reservation is given back too.
-std::optional<ApiError> check_rate_limits(limits::RateLimiter& limiter, Charge& charge, std::int64_t now_ms,
-                                          std::int64_t estimate_tokens);
+std::optional<ApiError> check_rate_limits(limits::RateLimiter& limiter, Charge& charge,
+                                          std::int64_t now_ms, std::int64_t estimate_tokens);
 
 }  // namespace aigw::gate

@@ -6,8 +6,8 @@
 #include <boost/json.hpp>
 
 #include "gateway/handlers.h"
-#include "translate/error_body.h"
 #include "router/gateway_errors.h"
+#include "translate/error_body.h"
 
 namespace aigw::gateway {
 namespace {
@@ -26,14 +26,18 @@ AdminReply reply_error(int status, const std::string& message) {
 json::object client_json(const auth::ClientRecord& c) {
   json::array scopes;
   for (const auto& s : c.scopes) scopes.emplace_back(s);
-  return {{"client_id", c.client_id}, {"team", c.team}, {"scopes", std::move(scopes)},
+  return {{"client_id", c.client_id},
+          {"team", c.team},
+          {"scopes", std::move(scopes)},
           {"source", c.from_config ? "config" : "admin"}};
 }
 
-AdminReply secret_reply(int status, const std::string& id, const std::variant<std::string, std::string>& r) {
+AdminReply secret_reply(int status, const std::string& id,
+                        const std::variant<std::string, std::string>& r) {
   if (r.index() == 1) return reply_error(status == 201 ? 409 : 404, std::get<1>(r));
   return {status, json::serialize(json::object{
-                      {"client_id", id}, {"client_secret", std::get<0>(r)},
+                      {"client_id", id},
+                      {"client_secret", std::get<0>(r)},
                       {"note", "the secret is shown once; the gateway keeps only its hash"}})};
 }
 
@@ -54,8 +58,10 @@ AdminReply add_client(auth::AuthService& auth, std::string_view body) {
 }
 
 // Routes /admin/... to the operation; pure apart from what AuthService persists.
-AdminReply admin(auth::AuthService& auth, std::string_view method, std::string_view path, std::string_view body) {
-  if (!auth.issuer()) return reply_error(404, "the built-in issuer is off: clients live in the external IdP");
+AdminReply admin(auth::AuthService& auth, std::string_view method, std::string_view path,
+                 std::string_view body) {
+  if (!auth.issuer())
+    return reply_error(404, "the built-in issuer is off: clients live in the external IdP");
   const std::string_view clients = "/admin/clients";
   if (path == clients && method == "GET") {
     json::array list;
@@ -71,7 +77,8 @@ AdminReply admin(auth::AuthService& auth, std::string_view method, std::string_v
     }
     if (method == "DELETE") {
       const auto error = auth.remove_client(id);
-      return error ? reply_error(404, *error) : AdminReply{200, json::serialize(json::object{{"removed", id}})};
+      return error ? reply_error(404, *error)
+                   : AdminReply{200, json::serialize(json::object{{"removed", id}})};
     }
   }
   if (path == "/admin/keys/rotate" && method == "POST") {
@@ -88,8 +95,10 @@ net::awaitable<void> AdminHandler::serve(RequestContext& ctx) {
   if (path == "/admin/usage" || path == "/admin/teams" || path.starts_with("/admin/teams/")) {
     co_return co_await serve_usage(ctx);
   }
-  if (!parts_.shared->auth) co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
-  const AdminReply r = admin(*parts_.shared->auth, ctx.record.method, ctx.record.path, ctx.in.message.body());
+  if (!parts_.shared->auth)
+    co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
+  const AdminReply r =
+      admin(*parts_.shared->auth, ctx.record.method, ctx.record.path, ctx.in.message.body());
   co_await send_body(ctx, r.status, r.body);
 }
 

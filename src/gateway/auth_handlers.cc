@@ -2,7 +2,6 @@
 // rotated its keys), and the built-in issuer's endpoints.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
-
 #include <chrono>
 
 #include "gateway/worker.h"
@@ -26,11 +25,11 @@ auth::IssuerResponse token_endpoint_busy() {
 
 // Runs the grant (secret check and signing) on the bounded secret-check pool and resumes the
 // calling coroutine on its own executor with the answer; nullopt when the pool is full.
-net::awaitable<std::optional<auth::IssuerResponse>> check_on_pool(auth::AuthService& service,
-                                                                  std::shared_ptr<const Clock> clock,
-                                                                  auth::TokenGrant grant) {
+net::awaitable<std::optional<auth::IssuerResponse>> check_on_pool(
+    auth::AuthService& service, std::shared_ptr<const Clock> clock, auth::TokenGrant grant) {
   using Result = std::optional<auth::IssuerResponse>;
-  auto initiate = [&service, clock = std::move(clock), grant = std::move(grant)](auto handler) mutable {
+  auto initiate = [&service, clock = std::move(clock),
+                   grant = std::move(grant)](auto handler) mutable {
     auto executor = net::get_associated_executor(handler);
     // The pool's jobs are std::function (copyable); the handler is move-only.
     auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
@@ -49,7 +48,9 @@ net::awaitable<std::optional<auth::IssuerResponse>> check_on_pool(auth::AuthServ
 }
 
 // (Built outside the coroutine: GCC 12 rejects braced string-literal lists in coroutines.)
-std::vector<std::pair<std::string, std::string>> cacheable_headers() { return {{"Cache-Control", "max-age=300"}}; }
+std::vector<std::pair<std::string, std::string>> cacheable_headers() {
+  return {{"Cache-Control", "max-age=300"}};
+}
 
 std::string kid_list(const auth::KeySet& keys) {
   std::string out;
@@ -116,22 +117,26 @@ bool has_jwks_url(const auth::Verifier& verifier) {
 
 }  // namespace
 
-net::awaitable<std::optional<ApiError>> Worker::authenticate(RequestContext& ctx, std::string_view scope,
+net::awaitable<std::optional<ApiError>> Worker::authenticate(RequestContext& ctx,
+                                                             std::string_view scope,
                                                              bool admin_route) {
   auth::AuthService* service = shared_->auth.get();
   const bool auth_in_force = service != nullptr && service->enabled();
   if (!auth_in_force && admin_route) {
-    const bool proxied = ctx.header("x-forwarded-for").has_value() || ctx.header("forwarded").has_value();
+    const bool proxied =
+        ctx.header("x-forwarded-for").has_value() || ctx.header("forwarded").has_value();
     co_return gate::check_admin_without_auth(ctx.config->auth, false, ctx.in.client_ip, proxied);
   }
   if (!auth_in_force) co_return std::nullopt;
   if (service->claim_jwks_refresher() && has_jwks_url(service->verifier())) {
-    auto client = std::make_shared<upstream::UpstreamClient>(io_, shared_->tls, ctx.config->upstream);
+    auto client =
+        std::make_shared<upstream::UpstreamClient>(io_, shared_->tls, ctx.config->upstream);
     net::co_spawn(io_, refresh_keys_periodically(shared_, std::move(client)), net::detached);
   }
   const gate::Credentials credentials{ctx.header("authorization"), ctx.header("x-api-key")};
   const auto& clock = *shared_->clock;
-  gate::AuthDecision decision = gate::check_authentication(service, credentials, scope, clock.unix_seconds(), true);
+  gate::AuthDecision decision =
+      gate::check_authentication(service, credentials, scope, clock.unix_seconds(), true);
   if (const auto* refresh = std::get_if<gate::RefreshKeys>(&decision)) {
     // The IdP may have rotated its keys: fetch its JWKS again and look once more.
     co_await refresh_jwks(*refresh->issuer);
@@ -150,7 +155,8 @@ net::awaitable<void> Worker::refresh_jwks(const auth::TrustedIssuer& issuer) {
 
 net::awaitable<void> IssuerHandler::serve_token(RequestContext& ctx) {
   auth::TokenIssuer* issuer = parts_.shared->auth ? parts_.shared->auth->issuer() : nullptr;
-  if (!issuer) co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
+  if (!issuer)
+    co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
   const auto content_type = ctx.header("content-type").value_or("");
   auto step =
       issuer->read_request(content_type, ctx.in.message.body(), ctx.header("authorization"));
@@ -158,11 +164,13 @@ net::awaitable<void> IssuerHandler::serve_token(RequestContext& ctx) {
   if (auto* refused = std::get_if<auth::IssuerResponse>(&step)) {
     answer = std::move(*refused);
   } else if (issuer->secret_known_good(std::get<auth::TokenGrant>(step))) {
-    answer = issuer->grant(std::get<auth::TokenGrant>(step), parts_.shared->clock->unix_seconds());  // no PBKDF2: cheap
+    answer = issuer->grant(std::get<auth::TokenGrant>(step),
+                           parts_.shared->clock->unix_seconds());  // no PBKDF2: cheap
   } else {
     // PBKDF2 costs tens of milliseconds by design: on the secret-check pool, never on this
     // thread, where it would stall every connection the thread serves.
-    answer = co_await check_on_pool(*parts_.shared->auth, parts_.shared->clock, std::move(std::get<auth::TokenGrant>(step)));
+    answer = co_await check_on_pool(*parts_.shared->auth, parts_.shared->clock,
+                                    std::move(std::get<auth::TokenGrant>(step)));
   }
   if (!answer) answer = token_endpoint_busy();
   if (answer->status != 200)
@@ -172,12 +180,13 @@ net::awaitable<void> IssuerHandler::serve_token(RequestContext& ctx) {
 
 net::awaitable<void> IssuerHandler::serve_discovery(RequestContext& ctx, bool jwks) {
   auth::TokenIssuer* issuer = parts_.shared->auth ? parts_.shared->auth->issuer() : nullptr;
-  if (!issuer) co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
+  if (!issuer)
+    co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
   if (jwks) co_return co_await send_body(ctx, 200, issuer->jwks_document(), cacheable_headers());
   // From the configuration, never from Host or X-Forwarded-Proto: a caller must not be able to
   // point the endpoints another client discovers at a server of its choosing.
-  co_await send_body(ctx, 200,
-                     issuer->openid_configuration(parts_.shared->auth->settings().discovery_base()));
+  co_await send_body(
+      ctx, 200, issuer->openid_configuration(parts_.shared->auth->settings().discovery_base()));
 }
 
 }  // namespace aigw::gateway

@@ -20,7 +20,8 @@ constexpr std::string_view kHealthBody = R"({"status":"ok","service":"aigw","ver
 bool acceptable_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
   }
   return true;
 }
@@ -32,32 +33,44 @@ std::string providers_list(const config::Config& config) {
     const auto& p = entry.second;
     json::array models;
     for (const auto& m : p.models) models.push_back(json::string(m));
-    data.push_back(json::object{{"name", p.name}, {"dialect", provider_api_name(p.api)},
-                                {"models", std::move(models)}, {"probe_model", p.probe_model}});
+    data.push_back(json::object{{"name", p.name},
+                                {"dialect", provider_api_name(p.api)},
+                                {"models", std::move(models)},
+                                {"probe_model", p.probe_model}});
   }
   return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
 // The answer to a request the server could not read (server/request_framer.h).
-ApiError request_problem(const server::IncomingRequest& in, const config::ServerConfig& server_config) {
+ApiError request_problem(const server::IncomingRequest& in,
+                         const config::ServerConfig& server_config) {
   switch (in.problem) {
-    case server::RequestProblem::kHeadersTooLarge: return router::headers_too_large(server_config.max_header_bytes);
-    case server::RequestProblem::kUnsupportedCoding: return router::unsupported_transfer_coding();
-    case server::RequestProblem::kTimeout: return router::request_timeout(server_config.request_timeout);
+    case server::RequestProblem::kHeadersTooLarge:
+      return router::headers_too_large(server_config.max_header_bytes);
+    case server::RequestProblem::kUnsupportedCoding:
+      return router::unsupported_transfer_coding();
+    case server::RequestProblem::kTimeout:
+      return router::request_timeout(server_config.request_timeout);
     case server::RequestProblem::kMalformed:
-    case server::RequestProblem::kNone: break;
+    case server::RequestProblem::kNone:
+      break;
   }
   return router::malformed_request(in.problem_detail);
 }
 
 // The refusal for a body that did not arrive whole; nullopt when the client left.
-std::optional<ApiError> body_refusal(server::BodyStatus status, std::uint64_t limit, const config::ServerConfig& server_config) {
+std::optional<ApiError> body_refusal(server::BodyStatus status, std::uint64_t limit,
+                                     const config::ServerConfig& server_config) {
   switch (status) {
-    case server::BodyStatus::kTooLarge: return router::body_too_large(limit);
-    case server::BodyStatus::kTimeout: return router::request_timeout(server_config.request_timeout);
-    case server::BodyStatus::kMalformed: return router::malformed_request("unreadable chunked body");
+    case server::BodyStatus::kTooLarge:
+      return router::body_too_large(limit);
+    case server::BodyStatus::kTimeout:
+      return router::request_timeout(server_config.request_timeout);
+    case server::BodyStatus::kMalformed:
+      return router::malformed_request("unreadable chunked body");
     case server::BodyStatus::kClosed:
-    case server::BodyStatus::kOk: break;
+    case server::BodyStatus::kOk:
+      break;
   }
   return std::nullopt;
 }
@@ -114,8 +127,10 @@ std::string Worker::new_request_id() {
 net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::ResponseWriter& out) {
   RequestContext ctx(shared_->config.load(), in, out);
   const auto client_id = ctx.header("x-request-id");
-  ctx.record.request_id = client_id && acceptable_request_id(*client_id) ? std::string(*client_id) : new_request_id();
-  const auto target = router::split_target(std::string_view(in.message.target().data(), in.message.target().size()));
+  ctx.record.request_id =
+      client_id && acceptable_request_id(*client_id) ? std::string(*client_id) : new_request_id();
+  const auto target = router::split_target(
+      std::string_view(in.message.target().data(), in.message.target().size()));
   ctx.record.method = std::string(in.message.method_string());
   ctx.record.path = std::string(target.path);
   ctx.record.client_ip = in.client_ip;
@@ -130,7 +145,9 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
     // A bug must cost one request, not the process; the caller still gets an answer, but
     // the exception text (which may name internals) goes to the access log only.
     if (!out.started()) {
-      const ApiError internal{500, "api_error", "internal error (request id " + ctx.record.request_id + ")", {}, {}, {}};
+      const ApiError internal{
+          500, "api_error", "internal error (request id " + ctx.record.request_id + ")",
+          {},  {},          {}};
       co_await send_error(ctx, internal);
     } else {
       out.abort();
@@ -158,19 +175,29 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
   }
   if (!co_await pass_gate(ctx, route)) co_return;
   switch (route.kind) {
-    case router::RouteKind::kHealth: co_return co_await send_body(ctx, 200, std::string(kHealthBody));
-    case router::RouteKind::kApi: co_return co_await api_.serve(ctx, route.endpoint);
-    case router::RouteKind::kBudget: co_return co_await budget_.serve(ctx);
-    case router::RouteKind::kProviders: co_return co_await send_body(ctx, 200, providers_list(*ctx.config));
-    case router::RouteKind::kAdmin: co_return co_await admin_.serve(ctx);
-    case router::RouteKind::kOAuthToken: co_return co_await issuer_.serve_token(ctx);
-    case router::RouteKind::kJwks: co_return co_await issuer_.serve_discovery(ctx, true);
-    case router::RouteKind::kOpenIdConfig: co_return co_await issuer_.serve_discovery(ctx, false);
+    case router::RouteKind::kHealth:
+      co_return co_await send_body(ctx, 200, std::string(kHealthBody));
+    case router::RouteKind::kApi:
+      co_return co_await api_.serve(ctx, route.endpoint);
+    case router::RouteKind::kBudget:
+      co_return co_await budget_.serve(ctx);
+    case router::RouteKind::kProviders:
+      co_return co_await send_body(ctx, 200, providers_list(*ctx.config));
+    case router::RouteKind::kAdmin:
+      co_return co_await admin_.serve(ctx);
+    case router::RouteKind::kOAuthToken:
+      co_return co_await issuer_.serve_token(ctx);
+    case router::RouteKind::kJwks:
+      co_return co_await issuer_.serve_discovery(ctx, true);
+    case router::RouteKind::kOpenIdConfig:
+      co_return co_await issuer_.serve_discovery(ctx, false);
     case router::RouteKind::kMethodNotAllowed: {
-      const ApiError error = router::method_not_allowed(ctx.record.method, ctx.record.path, route.allowed_methods);
+      const ApiError error =
+          router::method_not_allowed(ctx.record.method, ctx.record.path, route.allowed_methods);
       co_return co_await send_error(ctx, error);
     }
-    case router::RouteKind::kNotFound: break;
+    case router::RouteKind::kNotFound:
+      break;
   }
   co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
 }
@@ -180,9 +207,15 @@ net::awaitable<bool> Worker::pass_gate(RequestContext& ctx, const router::Route&
   for (const gate::Check check : gate::checks_for(route)) {
     std::optional<ApiError> refusal;
     switch (check) {
-      case gate::Check::kIpWindow: refusal = ip_window(ctx); break;
-      case gate::Check::kAuthentication: refusal = co_await authenticate(ctx, config.auth.scope); break;
-      case gate::Check::kAdminAuthentication: refusal = co_await authenticate(ctx, config.auth.admin_scope, true); break;
+      case gate::Check::kIpWindow:
+        refusal = ip_window(ctx);
+        break;
+      case gate::Check::kAuthentication:
+        refusal = co_await authenticate(ctx, config.auth.scope);
+        break;
+      case gate::Check::kAdminAuthentication:
+        refusal = co_await authenticate(ctx, config.auth.admin_scope, true);
+        break;
       case gate::Check::kBody:
         if (!co_await read_body(ctx, 0)) co_return false;
         break;
@@ -190,12 +223,16 @@ net::awaitable<bool> Worker::pass_gate(RequestContext& ctx, const router::Route&
         if (!co_await read_body(ctx, gate::kTokenBodyLimit)) co_return false;
         break;
       case gate::Check::kAdmission:
-        refusal = gate::check_admission(shared_->in_flight, config.server.max_in_flight, config.server.overload_retry_after,
-                                  ctx.in_flight);
+        refusal = gate::check_admission(shared_->in_flight, config.server.max_in_flight,
+                                        config.server.overload_retry_after, ctx.in_flight);
         break;
-      case gate::Check::kRequest: refusal = api_.read_request(ctx, route.endpoint); break;
+      case gate::Check::kRequest:
+        refusal = api_.read_request(ctx, route.endpoint);
+        break;
       case gate::Check::kBudget:
-      case gate::Check::kRateLimits: refusal = reserve_usage(*shared_, ctx, check); break;
+      case gate::Check::kRateLimits:
+        refusal = reserve_usage(*shared_, ctx, check);
+        break;
     }
     if (refusal) {
       co_await send_error(ctx, *refusal);
@@ -210,10 +247,12 @@ std::optional<ApiError> Worker::ip_window(RequestContext& ctx) {
   // Every X-Forwarded-For line, in order: a proxy may append its own line after the client's.
   std::vector<std::string_view> forwarded_for;
   const auto lines = ctx.in.message.equal_range("x-forwarded-for");
-  for (auto it = lines.first; it != lines.second; ++it) forwarded_for.emplace_back(it->value().data(), it->value().size());
+  for (auto it = lines.first; it != lines.second; ++it)
+    forwarded_for.emplace_back(it->value().data(), it->value().size());
   // The access log keeps the real address; the window counts its network (IPv6: the /64).
   ctx.record.client_ip = limits::client_ip(ctx.in.client_ip, forwarded_for, ip.trusted_proxies);
-  return gate::check_ip_window(shared_->ip_limiter.get(), ip, ctx.record.client_ip, shared_->clock->steady_ms());
+  return gate::check_ip_window(shared_->ip_limiter.get(), ip, ctx.record.client_ip,
+                               shared_->clock->steady_ms());
 }
 
 // Reads the request body (after the IP window and authentication: a refused caller cannot
@@ -221,7 +260,8 @@ std::optional<ApiError> Worker::ip_window(RequestContext& ctx) {
 net::awaitable<bool> Worker::read_body(RequestContext& ctx, std::uint64_t limit) {
   const server::BodyStatus status = co_await ctx.in.read_body(limit);
   if (status == server::BodyStatus::kOk) co_return true;
-  const std::uint64_t effective = limit == 0 ? ctx.in.max_body_bytes : std::min(limit, ctx.in.max_body_bytes);
+  const std::uint64_t effective =
+      limit == 0 ? ctx.in.max_body_bytes : std::min(limit, ctx.in.max_body_bytes);
   const auto refusal = body_refusal(status, effective, ctx.config->server);
   if (!refusal) {
     ctx.record.error = "the client closed the connection before the body arrived";
@@ -234,7 +274,9 @@ net::awaitable<bool> Worker::read_body(RequestContext& ctx, std::uint64_t limit)
 server::HandlerFactory make_handler_factory(std::shared_ptr<GatewayShared> shared) {
   return [shared](net::io_context& io) -> server::Handler {
     auto worker = std::make_shared<Worker>(io, shared);
-    return [worker](server::IncomingRequest& in, server::ResponseWriter& out) { return worker->handle(in, out); };
+    return [worker](server::IncomingRequest& in, server::ResponseWriter& out) {
+      return worker->handle(in, out);
+    };
   };
 }
 

@@ -3,11 +3,10 @@
 #pragma once
 
 #include <atomic>
-#include <memory>
-#include <random>
-
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <memory>
+#include <random>
 
 #include "auth/auth_service.h"
 #include "budget/budget_tracker.h"

@@ -34,10 +34,10 @@ class ApiHandler {
   net::awaitable<void> serve_models(RequestContext& ctx);
   net::awaitable<void> serve_token_estimate(RequestContext& ctx);
   net::awaitable<void> proxy(RequestContext& ctx, Endpoint endpoint);
-  net::awaitable<void> relay(RequestContext& ctx, const config::ProviderConfig& provider, const Exchange& exchange,
-                             ProviderAnswer& answer);
-  net::awaitable<void> relay_error(RequestContext& ctx, const Exchange& exchange, ProviderAnswer& answer,
-                                   std::string body);
+  net::awaitable<void> relay(RequestContext& ctx, const config::ProviderConfig& provider,
+                             const Exchange& exchange, ProviderAnswer& answer);
+  net::awaitable<void> relay_error(RequestContext& ctx, const Exchange& exchange,
+                                   ProviderAnswer& answer, std::string body);
   net::awaitable<void> relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
                                     const Exchange& exchange, ProviderAnswer& answer);
 
@@ -80,11 +80,12 @@ class IssuerHandler {
 
 // Usage on the request path (usage_gate.cc). The gate's budget and rate-limit steps: whom to
 // charge, then the check that reserves the request's estimate.
-std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx, gate::Check check);
+std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx,
+                                      gate::Check check);
 // Charges what the request consumed to the team and client, once, in place of its
 // reservation, and appends the record to this thread's usage journal (one write(2)), so the
 // answer's end goes out only once its usage is durable against a kill -9.
-void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal, RequestContext& ctx,
-                  const Usage& usage);
+void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
+                  RequestContext& ctx, const Usage& usage);
 
 }  // namespace aigw::gateway

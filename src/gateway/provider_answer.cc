@@ -3,22 +3,24 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core/string.hpp>
 
-#include "router/upstream_target.h"
 #include "core/text.h"
+#include "router/upstream_target.h"
 
 namespace aigw::gateway {
 namespace {
 
 class UpstreamAnswer final : public ProviderAnswer {
  public:
-  explicit UpstreamAnswer(std::unique_ptr<upstream::UpstreamResponse> r) : response_(std::move(r)) {}
+  explicit UpstreamAnswer(std::unique_ptr<upstream::UpstreamResponse> r)
+      : response_(std::move(r)) {}
   int status() const override { return response_->status(); }
   bool is_event_stream() const override { return response_->is_event_stream(); }
   std::vector<std::pair<std::string, std::string>> headers() const override {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& field : response_->message()) {
       std::string name = lower_copy(field.name_string());
-      if (router::forward_response_header(name)) out.emplace_back(std::move(name), std::string(field.value()));
+      if (router::forward_response_header(name))
+        out.emplace_back(std::move(name), std::string(field.value()));
     }
     return out;
   }
@@ -68,7 +70,8 @@ class MockPlayback final : public ProviderAnswer {
     co_return Read::kData;
   }
   upstream::UpstreamFailure failure() const override {
-    return {upstream::UpstreamFailure::Kind::kClosed, "mock provider dropped the stream as asked", {}};
+    return {
+        upstream::UpstreamFailure::Kind::kClosed, "mock provider dropped the stream as asked", {}};
   }
 
  private:
@@ -82,10 +85,14 @@ class MockPlayback final : public ProviderAnswer {
 class LimitedAnswer final : public ProviderAnswer {
  public:
   LimitedAnswer(std::unique_ptr<ProviderAnswer> inner, const AnswerLimits& limits)
-      : inner_(std::move(inner)), limits_(limits), deadline_(limits.clock->steady() + limits.max_duration) {}
+      : inner_(std::move(inner)),
+        limits_(limits),
+        deadline_(limits.clock->steady() + limits.max_duration) {}
   int status() const override { return inner_->status(); }
   bool is_event_stream() const override { return inner_->is_event_stream(); }
-  std::vector<std::pair<std::string, std::string>> headers() const override { return inner_->headers(); }
+  std::vector<std::pair<std::string, std::string>> headers() const override {
+    return inner_->headers();
+  }
   net::awaitable<Read> read_some(std::string& out) override {
     if (exceeded_) co_return Read::kFailed;
     const std::size_t before = out.size();
@@ -93,8 +100,8 @@ class LimitedAnswer final : public ProviderAnswer {
     if (r != Read::kData) co_return r;
     bytes_ += out.size() - before;
     if (bytes_ > limits_.max_bytes) {
-      co_return fail("the answer exceeded upstream.max_stream_bytes (" + std::to_string(limits_.max_bytes) +
-                     " bytes)");
+      co_return fail("the answer exceeded upstream.max_stream_bytes (" +
+                     std::to_string(limits_.max_bytes) + " bytes)");
     }
     if (limits_.clock->steady() > deadline_) {
       co_return fail("the answer exceeded upstream.max_stream_duration (" +
@@ -102,11 +109,14 @@ class LimitedAnswer final : public ProviderAnswer {
     }
     co_return Read::kData;
   }
-  upstream::UpstreamFailure failure() const override { return exceeded_ ? *exceeded_ : inner_->failure(); }
+  upstream::UpstreamFailure failure() const override {
+    return exceeded_ ? *exceeded_ : inner_->failure();
+  }
 
  private:
   Read fail(std::string detail) {
-    exceeded_ = upstream::UpstreamFailure{upstream::UpstreamFailure::Kind::kTooLarge, std::move(detail), {}};
+    exceeded_ = upstream::UpstreamFailure{
+        upstream::UpstreamFailure::Kind::kTooLarge, std::move(detail), {}};
     return Read::kFailed;
   }
 
@@ -119,11 +129,13 @@ class LimitedAnswer final : public ProviderAnswer {
 
 }  // namespace
 
-std::unique_ptr<ProviderAnswer> limit_answer(std::unique_ptr<ProviderAnswer> answer, const AnswerLimits& limits) {
+std::unique_ptr<ProviderAnswer> limit_answer(std::unique_ptr<ProviderAnswer> answer,
+                                             const AnswerLimits& limits) {
   return std::make_unique<LimitedAnswer>(std::move(answer), limits);
 }
 
-std::unique_ptr<ProviderAnswer> wrap_upstream(std::unique_ptr<upstream::UpstreamResponse> response) {
+std::unique_ptr<ProviderAnswer> wrap_upstream(
+    std::unique_ptr<upstream::UpstreamResponse> response) {
   return std::make_unique<UpstreamAnswer>(std::move(response));
 }
 

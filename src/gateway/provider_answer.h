@@ -2,11 +2,8 @@
 // response) or from the in-process mock: a status, headers, and a body read piece by piece.
 #pragma once
 
-#include "core/clock.h"
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -14,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/clock.h"
 #include "providers/mock.h"
 #include "upstream/upstream_client.h"
 
@@ -48,7 +46,8 @@ struct AnswerLimits {
 };
 // Fails the answer's reads (kTooLarge, naming the setting) once it has given more than
 // max_bytes or is read after max_duration from now. A silent provider is the read timeout's.
-std::unique_ptr<ProviderAnswer> limit_answer(std::unique_ptr<ProviderAnswer> answer, const AnswerLimits& limits);
+std::unique_ptr<ProviderAnswer> limit_answer(std::unique_ptr<ProviderAnswer> answer,
+                                             const AnswerLimits& limits);
 
 // Reads the whole body, failing past `limit` bytes.
 net::awaitable<bool> read_whole(ProviderAnswer& answer, std::string& out, std::uint64_t limit,

@@ -3,15 +3,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
 
+#include "core/text.h"
 #include "gateway/worker.h"
+#include "router/caller_values.h"
 #include "router/dialect_plan.h"
-#include "translate/translate.h"
 #include "router/gateway_errors.h"
 #include "router/render_error.h"
 #include "router/routes.h"
-#include "router/caller_values.h"
 #include "router/upstream_target.h"
-#include "core/text.h"
+#include "translate/translate.h"
 
 namespace aigw::gateway {
 namespace {
@@ -24,11 +24,15 @@ ApiError failure_error(const config::ProviderConfig& provider, const upstream::U
   switch (f.kind) {
     case Kind::kResolve:
     case Kind::kConnect:
-    case Kind::kTls: return router::provider_unreachable(provider.name, f.detail);
-    case Kind::kTimeout: return router::provider_timeout(provider.name, read_timeout);
-    case Kind::kClosed: return router::provider_closed(provider.name, f.detail);
+    case Kind::kTls:
+      return router::provider_unreachable(provider.name, f.detail);
+    case Kind::kTimeout:
+      return router::provider_timeout(provider.name, read_timeout);
+    case Kind::kClosed:
+      return router::provider_closed(provider.name, f.detail);
     case Kind::kTooLarge:
-    case Kind::kProtocol: break;
+    case Kind::kProtocol:
+      break;
   }
   return router::provider_stream_broken(provider.name, f.detail);
 }
@@ -43,7 +47,8 @@ AnswerLimits answer_limits(const config::Config& c, std::shared_ptr<const Clock>
   return {c.upstream.max_stream_bytes, c.upstream.max_stream_duration, std::move(clock)};
 }
 
-std::chrono::milliseconds read_timeout_of(const config::ProviderConfig& p, const config::Config& c) {
+std::chrono::milliseconds read_timeout_of(const config::ProviderConfig& p,
+                                          const config::Config& c) {
   return p.read_timeout.count() > 0 ? p.read_timeout : c.upstream.read_timeout;
 }
 
@@ -57,8 +62,10 @@ std::vector<std::string> connection_options(const RequestContext& ctx) {
     while (!value.empty()) {
       const std::size_t comma = value.find(',');
       std::string_view token = value.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+        token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+        token.remove_suffix(1);
       if (!token.empty()) names.push_back(lower_copy(token));
       if (comma == std::string_view::npos) break;
       value.remove_prefix(comma + 1);
@@ -70,7 +77,8 @@ std::vector<std::string> connection_options(const RequestContext& ctx) {
 // Caller headers that reach the provider. Translated requests keep only the neutral ones: an
 // `anthropic-beta` means nothing to OpenAI, and `openai-beta` nothing to Anthropic. Every value
 // that crosses is checked (router/caller_values.h): a CR LF must not start a second request.
-Result<router::HeaderList> upstream_headers(const RequestContext& ctx, const config::ProviderConfig& provider,
+Result<router::HeaderList> upstream_headers(const RequestContext& ctx,
+                                            const config::ProviderConfig& provider,
                                             const router::DialectPlan& plan) {
   router::HeaderList out;
   const auto hop_by_hop = connection_options(ctx);
@@ -78,7 +86,8 @@ Result<router::HeaderList> upstream_headers(const RequestContext& ctx, const con
   for (const auto& field : ctx.in.message) {
     std::string name = lower_copy(field.name_string());
     if (!router::forward_request_header(name)) continue;
-    if (plan.translated() && (name.starts_with("anthropic-") || name.starts_with("openai-"))) continue;
+    if (plan.translated() && (name.starts_with("anthropic-") || name.starts_with("openai-")))
+      continue;
     if (std::find(hop_by_hop.begin(), hop_by_hop.end(), name) != hop_by_hop.end()) continue;
     const std::string_view value(field.value().data(), field.value().size());
     if (auto bad = router::check_header_value(name, value)) return std::move(*bad);
@@ -98,8 +107,8 @@ Result<router::HeaderList> upstream_headers(const RequestContext& ctx, const con
 // be counted: ask for it, and mark the final usage chunk to be dropped again on the way back.
 bool ask_for_stream_usage(json::object& body, Exchange& exchange) {
   const auto& r = exchange.request;
-  if (exchange.plan.translated() || exchange.plan.caller != translate::Dialect::kOpenAiChat || !r.stream ||
-      r.include_usage) {
+  if (exchange.plan.translated() || exchange.plan.caller != translate::Dialect::kOpenAiChat ||
+      !r.stream || r.include_usage) {
     return false;
   }
   body["stream_options"] = json::object{{"include_usage", true}};
@@ -110,9 +119,12 @@ bool ask_for_stream_usage(json::object& body, Exchange& exchange) {
 // count_tokens answered by the gateway (built outside coroutines: GCC 12 rejects braced
 // string-literal lists in them).
 std::string token_estimate_body(const json::object& anthropic_request) {
-  return json::serialize(json::object{{"input_tokens", translate::estimate_input_tokens(anthropic_request)}});
+  return json::serialize(
+      json::object{{"input_tokens", translate::estimate_input_tokens(anthropic_request)}});
 }
-std::vector<std::pair<std::string, std::string>> estimate_headers() { return {{"x-aigw-token-count", "estimate"}}; }
+std::vector<std::pair<std::string, std::string>> estimate_headers() {
+  return {{"x-aigw-token-count", "estimate"}};
+}
 
 // GET /v1/models: the configured models of one provider, or of all when `only` is empty.
 std::string models_list(const config::Config& config, std::string_view only) {
@@ -120,7 +132,8 @@ std::string models_list(const config::Config& config, std::string_view only) {
   for (const auto& entry : config.providers) {
     if (!only.empty() && entry.first != only) continue;
     for (const auto& model : entry.second.models) {
-      data.push_back(json::object{{"id", model}, {"object", "model"}, {"created", 0}, {"owned_by", entry.first}});
+      data.push_back(json::object{
+          {"id", model}, {"object", "model"}, {"created", 0}, {"owned_by", entry.first}});
     }
   }
   return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
@@ -132,18 +145,22 @@ std::string models_list(const config::Config& config, std::string_view only) {
 // dialects, and the usage estimate admission reserves. No I/O.
 std::optional<ApiError> ApiHandler::read_request(RequestContext& ctx, Endpoint endpoint) {
   const auto& config = *ctx.config;
-  auto provider = router::select_provider(config, ctx.header("x-portkey-provider"), endpoint, ctx.record.path);
+  auto provider =
+      router::select_provider(config, ctx.header("x-portkey-provider"), endpoint, ctx.record.path);
   if (!provider) return provider.take_error();
   ctx.provider = *provider;
   ctx.record.provider = ctx.provider->name;
 
   boost::system::error_code ec;
   json::value body = json::parse(ctx.in.message.body(), ec);
-  if (ec || !body.is_object()) return router::invalid_json(ec ? ec.message() : "expected a JSON object");
+  if (ec || !body.is_object())
+    return router::invalid_json(ec ? ec.message() : "expected a JSON object");
   ctx.body = std::move(body.as_object());
   if (auto bad = router::check_body_model(ctx.body)) return std::move(*bad);
-  if (const auto* m = ctx.body.if_contains("model"); m && m->is_string()) ctx.record.model = m->as_string();
-  if (const auto* s = ctx.body.if_contains("stream"); s && s->is_bool()) ctx.record.stream = s->as_bool();
+  if (const auto* m = ctx.body.if_contains("model"); m && m->is_string())
+    ctx.record.model = m->as_string();
+  if (const auto* s = ctx.body.if_contains("stream"); s && s->is_bool())
+    ctx.record.stream = s->as_bool();
 
   auto& exchange = ctx.exchange;
   exchange.plan = *router::plan_dialects(endpoint, *ctx.provider);  // select_provider checked it
@@ -159,7 +176,8 @@ std::optional<ApiError> ApiHandler::read_request(RequestContext& ctx, Endpoint e
   // What admission reserves while the request is in flight: its prompt plus its output limit.
   Usage expected;
   expected.input_tokens = exchange.request.estimated_input_tokens;
-  expected.output_tokens = exchange.request.max_output_tokens.value_or(config.budget.default_reservation_tokens);
+  expected.output_tokens =
+      exchange.request.max_output_tokens.value_or(config.budget.default_reservation_tokens);
   ctx.estimate = {budget::budget_tokens_of(expected),
                   config.budget.prices.cost(ctx.record.provider, ctx.record.model, expected).usd};
   return std::nullopt;
@@ -169,19 +187,22 @@ net::awaitable<void> ApiHandler::serve(RequestContext& ctx, Endpoint endpoint) {
   if (endpoint == Endpoint::kModels) co_return co_await serve_models(ctx);
   const auto& provider = *ctx.provider;
   if (provider.api == ProviderApi::kMock) {
-    const auto controls = providers::parse_mock_controls([&](std::string_view n) { return ctx.header(n); });
+    const auto controls =
+        providers::parse_mock_controls([&](std::string_view n) { return ctx.header(n); });
     if (controls.latency_ms > 0) {
       net::steady_timer timer(parts_.io, std::chrono::milliseconds(controls.latency_ms));
       boost::system::error_code ec;
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
     }
     ask_for_stream_usage(ctx.body, ctx.exchange);
-    auto answer = limit_answer(play_mock(parts_.io, providers::mock_answer(endpoint, ctx.body, controls), controls),
-                               answer_limits(*ctx.config, parts_.shared->clock));
+    auto answer = limit_answer(
+        play_mock(parts_.io, providers::mock_answer(endpoint, ctx.body, controls), controls),
+        answer_limits(*ctx.config, parts_.shared->clock));
     ctx.record.upstream_latency_ms = 0.0;
     co_return co_await relay(ctx, provider, ctx.exchange, *answer);
   }
-  if (endpoint == Endpoint::kCountTokens && ctx.exchange.plan.translated()) co_return co_await serve_token_estimate(ctx);
+  if (endpoint == Endpoint::kCountTokens && ctx.exchange.plan.translated())
+    co_return co_await serve_token_estimate(ctx);
   co_await proxy(ctx, endpoint);
 }
 
@@ -195,7 +216,9 @@ net::awaitable<void> ApiHandler::proxy(RequestContext& ctx, Endpoint endpoint) {
   const auto& provider = *ctx.provider;
   auto& exchange = ctx.exchange;
   const auto& plan = exchange.plan;
-  std::string_view query = router::split_target(std::string_view(ctx.in.message.target().data(), ctx.in.message.target().size())).query;
+  std::string_view query = router::split_target(std::string_view(ctx.in.message.target().data(),
+                                                                 ctx.in.message.target().size()))
+                               .query;
   std::string path(endpoint_upstream_path(endpoint));
   upstream::UpstreamRequest request;
   if (plan.translated()) {
@@ -209,8 +232,9 @@ net::awaitable<void> ApiHandler::proxy(RequestContext& ctx, Endpoint endpoint) {
   } else {
     request.body = std::move(ctx.in.message.body());  // passthrough: the caller's bytes, unchanged
   }
-  auto target = router::build_upstream_target(provider, path, query, ctx.header("x-portkey-custom-host"),
-                                              config.upstream.allowed_custom_hosts);
+  auto target =
+      router::build_upstream_target(provider, path, query, ctx.header("x-portkey-custom-host"),
+                                    config.upstream.allowed_custom_hosts);
   if (!target) co_return co_await send_error(ctx, target.error());
 
   request.target = std::move(*target);
@@ -218,7 +242,8 @@ net::awaitable<void> ApiHandler::proxy(RequestContext& ctx, Endpoint endpoint) {
   auto headers = upstream_headers(ctx, provider, plan);
   if (!headers) co_return co_await send_error(ctx, headers.error());
   request.headers = std::move(*headers);
-  request.connect_timeout = provider.connect_timeout.count() > 0 ? provider.connect_timeout : config.upstream.connect_timeout;
+  request.connect_timeout = provider.connect_timeout.count() > 0 ? provider.connect_timeout
+                                                                 : config.upstream.connect_timeout;
   request.read_timeout = read_timeout_of(provider, config);
 
   const auto started = parts_.shared->clock->steady();
@@ -231,27 +256,31 @@ net::awaitable<void> ApiHandler::proxy(RequestContext& ctx, Endpoint endpoint) {
     note_where(ctx, outcome.failure);
     co_return;
   }
-  auto answer = limit_answer(wrap_upstream(std::move(outcome.response)), answer_limits(config, parts_.shared->clock));
+  auto answer = limit_answer(wrap_upstream(std::move(outcome.response)),
+                             answer_limits(config, parts_.shared->clock));
   co_await relay(ctx, provider, exchange, *answer);
 }
 
 net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::ProviderConfig& provider,
-                                   const Exchange& exchange, ProviderAnswer& answer) {
+                                       const Exchange& exchange, ProviderAnswer& answer) {
   const int status = answer.status();
   if (status == 401 || status == 403) {
     // The provider refused the gateway's own key: the caller cannot fix that, the admin can.
     // Named, not a temporary of ?: inside co_await: GCC 12 destroys that one twice.
-    const ApiError error = provider.api_key.empty() && provider.api != ProviderApi::kMock
-                               ? router::provider_missing_key(provider.name, provider.api_key_source)
-                               : router::provider_key_rejected(provider.name, status);
+    const ApiError error =
+        provider.api_key.empty() && provider.api != ProviderApi::kMock
+            ? router::provider_missing_key(provider.name, provider.api_key_source)
+            : router::provider_key_rejected(provider.name, status);
     co_return co_await send_error(ctx, error);
   }
-  if (status == 200 && answer.is_event_stream()) co_return co_await relay_stream(ctx, provider, exchange, answer);
+  if (status == 200 && answer.is_event_stream())
+    co_return co_await relay_stream(ctx, provider, exchange, answer);
 
   std::string body;
   upstream::UpstreamFailure failure;
   if (!co_await read_whole(answer, body, ctx.config->upstream.max_response_bytes, failure)) {
-    co_return co_await send_error(ctx, failure_error(provider, failure, read_timeout_of(provider, *ctx.config)));
+    co_return co_await send_error(
+        ctx, failure_error(provider, failure, read_timeout_of(provider, *ctx.config)));
   }
   if (status >= 400) co_return co_await relay_error(ctx, exchange, answer, std::move(body));
   auto headers = answer.headers();
@@ -264,27 +293,30 @@ net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::Provid
   const std::int64_t prompt_estimate = exchange.request.estimated_input_tokens;
   if (!exchange.plan.translated()) {
     const Usage reported = translate::usage_of_answer(exchange.plan.provider, body);
-    settle_usage(*parts_.shared, parts_.journal, ctx, translate::charge_for_answer(reported, prompt_estimate, body.size()));
+    settle_usage(*parts_.shared, parts_.journal, ctx,
+                 translate::charge_for_answer(reported, prompt_estimate, body.size()));
     co_return co_await send_body(ctx, status, std::move(body), headers, content_type);
   }
   boost::system::error_code ec;
   const json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) {
-    const ApiError error = router::provider_stream_broken(provider.name, "its answer is not a JSON object");
+    const ApiError error =
+        router::provider_stream_broken(provider.name, "its answer is not a JSON object");
     co_return co_await send_error(ctx, error);
   }
   Usage usage;
-  auto converted = translate::convert_response(exchange.plan.provider, exchange.plan.caller, parsed.as_object(),
-                                               usage, exchange.request);
-  settle_usage(*parts_.shared, parts_.journal, ctx, translate::charge_for_answer(usage, prompt_estimate, body.size()));
+  auto converted = translate::convert_response(exchange.plan.provider, exchange.plan.caller,
+                                               parsed.as_object(), usage, exchange.request);
+  settle_usage(*parts_.shared, parts_.journal, ctx,
+               translate::charge_for_answer(usage, prompt_estimate, body.size()));
   if (!converted) co_return co_await send_error(ctx, converted.error());
   co_await send_body(ctx, status, json::serialize(*converted), {}, "application/json");
 }
 
 // A provider's own error (4xx/5xx other than its key being refused): passed through as it is,
 // or rendered in the caller's dialect when the dialects differ; its Retry-After is kept.
-net::awaitable<void> ApiHandler::relay_error(RequestContext& ctx, const Exchange& exchange, ProviderAnswer& answer,
-                                         std::string body) {
+net::awaitable<void> ApiHandler::relay_error(RequestContext& ctx, const Exchange& exchange,
+                                             ProviderAnswer& answer, std::string body) {
   const int status = answer.status();
   ctx.record.error = "provider answered " + std::to_string(status);
   auto headers = answer.headers();
@@ -297,7 +329,8 @@ net::awaitable<void> ApiHandler::relay_error(RequestContext& ctx, const Exchange
     });
     co_return co_await send_body(ctx, status, std::move(body), headers, content_type);
   }
-  ApiError error = translate::convert_error(exchange.plan.provider, exchange.plan.caller, status, body);
+  ApiError error =
+      translate::convert_error(exchange.plan.provider, exchange.plan.caller, status, body);
   for (auto& h : headers) {
     if (h.first == "retry-after") error.headers.push_back(std::move(h));
   }
@@ -305,13 +338,15 @@ net::awaitable<void> ApiHandler::relay_error(RequestContext& ctx, const Exchange
   ctx.record.error = "provider answered " + std::to_string(status) + ": " + error.message;
 }
 
-net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
-                                          const Exchange& exchange, ProviderAnswer& answer) {
+net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
+                                              const config::ProviderConfig& provider,
+                                              const Exchange& exchange, ProviderAnswer& answer) {
   const auto& plan = exchange.plan;
   std::unique_ptr<translate::StreamConverter> converter =
-      plan.translated()              ? translate::make_stream_converter(plan.provider, plan.caller, exchange.request)
+      plan.translated()
+          ? translate::make_stream_converter(plan.provider, plan.caller, exchange.request)
       : exchange.strip_usage_chunk ? translate::make_chat_usage_stripper(exchange.request)
-                                     : translate::make_usage_observer(plan.caller, exchange.request);
+                                   : translate::make_usage_observer(plan.caller, exchange.request);
   http::response<http::empty_body> header{http::status::ok, 11};
   for (const auto& [name, value] : answer.headers()) header.set(name, value);
   for (const auto& [name, value] : ctx.charge.headers) header.set(name, value);
@@ -338,8 +373,9 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx, const config:
         if (out.empty()) continue;  // an event split across reads: nothing complete yet
         if (!co_await ctx.out.send_chunk(out)) {
           ctx.record.error = "client went away mid-stream";
-          settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());  // the provider was paid for what it sent
-          co_return;  // dropping `answer` closes the provider connection
+          settle_usage(*parts_.shared, parts_.journal, ctx,
+                       converter->consumed());  // the provider was paid for what it sent
+          co_return;                            // dropping `answer` closes the provider connection
         }
         continue;
       }
@@ -349,12 +385,15 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx, const config:
     } else {
       // A read failure, or an event too large to follow (the stream would go on without it).
       const auto failure = converter->broken()
-                               ? upstream::UpstreamFailure{Kind::kProtocol, "an event exceeded the SSE event limit", {}}
+                               ? upstream::UpstreamFailure{Kind::kProtocol,
+                                                           "an event exceeded the SSE event limit",
+                                                           {}}
                                : answer.failure();
       // Named first: a temporary of ?: inside co_await is destroyed twice by GCC 12.
-      const ApiError error = failure.kind == Kind::kTimeout
-                                 ? router::provider_timeout(provider.name, read_timeout_of(provider, *ctx.config))
-                                 : router::provider_stream_broken(provider.name, failure.detail);
+      const ApiError error =
+          failure.kind == Kind::kTimeout
+              ? router::provider_timeout(provider.name, read_timeout_of(provider, *ctx.config))
+              : router::provider_stream_broken(provider.name, failure.detail);
       ctx.record.error = error.message;
       if (plan.translated()) {
         converter->fail(error.message, out);  // the caller's error event, not a normal end
@@ -376,7 +415,8 @@ net::awaitable<void> ApiHandler::serve_models(RequestContext& ctx) {
   if (!name) co_return co_await send_body(ctx, 200, models_list(config, {}));
   const auto it = config.providers.find(std::string(*name));
   if (it == config.providers.end()) {
-    co_return co_await send_error(ctx, router::select_provider(config, name, Endpoint::kModels, ctx.record.path).error());
+    co_return co_await send_error(
+        ctx, router::select_provider(config, name, Endpoint::kModels, ctx.record.path).error());
   }
   const config::ProviderConfig& provider = it->second;
   ctx.record.provider = provider.name;

@@ -3,21 +3,20 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "budget/budget_tracker.h"
-#include "gate/gate.h"
-#include "router/dialect_plan.h"
-#include "translate/translate.h"
 #include "config/config.h"
 #include "core/api_error.h"
 #include "core/endpoint.h"
+#include "gate/gate.h"
 #include "limits/rate_limiter.h"
 #include "observability/access_log.h"
+#include "router/dialect_plan.h"
 #include "server/http_server.h"
+#include "translate/translate.h"
 
 namespace aigw::gateway {
 

@@ -15,7 +15,8 @@ namespace {
 namespace json = boost::json;
 
 json::object limits_json(const limits::RateLimits& l) {
-  return {{"requests_per_minute", l.requests_per_minute}, {"tokens_per_minute", l.tokens_per_minute}};
+  return {{"requests_per_minute", l.requests_per_minute},
+          {"tokens_per_minute", l.tokens_per_minute}};
 }
 
 std::string budget_status(const RequestContext& ctx, const budget::BudgetDecision& d) {
@@ -26,20 +27,24 @@ std::string budget_status(const RequestContext& ctx, const budget::BudgetDecisio
               {"period", budget::period_kind_name(d.kind)},
               {"timezone", budget::format_utc_offset(d.utc_offset)}};
   }
-  json::object remaining{{"tokens", d.budget_tokens > 0 ? json::value(d.remaining_tokens()) : json::value(nullptr)},
-                         {"usd", d.budget_usd ? json::value(std::max(0.0, *d.budget_usd - d.used_usd))
-                                              : json::value(nullptr)}};
+  json::object remaining{
+      {"tokens", d.budget_tokens > 0 ? json::value(d.remaining_tokens()) : json::value(nullptr)},
+      {"usd", d.budget_usd ? json::value(std::max(0.0, *d.budget_usd - d.used_usd))
+                           : json::value(nullptr)}};
   return json::serialize(json::object{
       {"team", ctx.charge.team},
       {"client_id", ctx.charge.client},
       {"budget", d.has_budget ? json::value(std::move(budget)) : json::value(nullptr)},
       {"period", d.period},
       {"used", {{"tokens", d.used_tokens}, {"usd", d.used_usd}, {"requests", d.requests}}},
-      {"reserved", {{"tokens", d.reserved_tokens}, {"usd", d.reserved_usd}, {"requests", d.in_flight}}},
+      {"reserved",
+       {{"tokens", d.reserved_tokens}, {"usd", d.reserved_usd}, {"requests", d.in_flight}}},
       {"remaining", std::move(remaining)},
       {"resets_at", budget::format_time(d.reset_at)},
       {"exhausted", !d.allowed},
-      {"limits", {{"team", limits_json(ctx.charge.team_limits)}, {"client", limits_json(ctx.charge.client_limits)}}}});
+      {"limits",
+       {{"team", limits_json(ctx.charge.team_limits)},
+        {"client", limits_json(ctx.charge.client_limits)}}}});
 }
 
 // Whom the request is charged to: the token's team and client, else the default team and
@@ -53,17 +58,20 @@ void identify_caller(RequestContext& ctx, const budget::TeamDirectory& teams) {
 
 }  // namespace
 
-std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx, gate::Check check) {
+std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx,
+                                      gate::Check check) {
   const auto& clock = *shared.clock;
   if (check == gate::Check::kBudget) {
     identify_caller(ctx, *shared.teams);
-    return gate::check_budget(*shared.budgets, ctx.charge, budget::to_seconds(clock.wall()), ctx.estimate);
+    return gate::check_budget(*shared.budgets, ctx.charge, budget::to_seconds(clock.wall()),
+                              ctx.estimate);
   }
-  return gate::check_rate_limits(shared.rate_limiter, ctx.charge, clock.steady_ms(), ctx.estimate.tokens);
+  return gate::check_rate_limits(shared.rate_limiter, ctx.charge, clock.steady_ms(),
+                                 ctx.estimate.tokens);
 }
 
-void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal, RequestContext& ctx,
-                  const Usage& usage) {
+void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
+                  RequestContext& ctx, const Usage& usage) {
   ctx.record.usage = usage;
   auto& charge = ctx.charge;
   if (charge.settled || !usage.known || charge.team.empty()) return;
@@ -84,7 +92,8 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
   record.at = budget::to_seconds(clock.wall());
   // The real tokens enter the window before the reservation leaves it: a check in between
   // sees too much, never too little.
-  shared.rate_limiter.record_tokens(charge.rate_scopes(), budget::budget_tokens_of(usage), clock.steady_ms());
+  shared.rate_limiter.record_tokens(charge.rate_scopes(), budget::budget_tokens_of(usage),
+                                    clock.steady_ms());
   charge.rate_reservation.release();
   // The counters change at once (the usage replaces the reservation); the record goes to this
   // thread's journal before the answer's end is sent (unless state.wait_for_commit is off:
@@ -98,8 +107,8 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
 
 net::awaitable<void> BudgetHandler::serve(RequestContext& ctx) {
   identify_caller(ctx, *parts_.shared->teams);
-  const budget::BudgetDecision d =
-      parts_.shared->budgets->check(ctx.charge.team, budget::to_seconds(parts_.shared->clock->wall()));
+  const budget::BudgetDecision d = parts_.shared->budgets->check(
+      ctx.charge.team, budget::to_seconds(parts_.shared->clock->wall()));
   ctx.charge.headers = budget::budget_headers(d);
   co_await send_body(ctx, 200, budget_status(ctx, d));
 }

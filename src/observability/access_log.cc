@@ -21,13 +21,27 @@ void append_string(std::string& out, std::string_view text) {
     plain = i + 1;
     out += '\\';
     switch (c) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '\b': out += 'b'; break;
-      case '\t': out += 't'; break;
-      case '\n': out += 'n'; break;
-      case '\f': out += 'f'; break;
-      case '\r': out += 'r'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '\b':
+        out += 'b';
+        break;
+      case '\t':
+        out += 't';
+        break;
+      case '\n':
+        out += 'n';
+        break;
+      case '\f':
+        out += 'f';
+        break;
+      case '\r':
+        out += 'r';
+        break;
       default:
         out += "u00";
         out += kHex[c >> 4];
@@ -97,7 +111,8 @@ void append_iso_time(std::string& out, std::int64_t unix_millis) {
 // the request line; errors may quote what the caller sent).
 void append_capped(std::string& out, std::string_view text, std::size_t limit) {
   if (text.size() <= limit) return append_string(out, text);
-  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;  // whole UTF-8
+  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80)
+    --limit;  // whole UTF-8
   std::string cut(text.substr(0, limit));
   cut += "…";
   append_string(out, cut);
@@ -153,7 +168,8 @@ std::string format_access_record(const AccessRecord& r, std::int64_t unix_millis
   return line;
 }
 
-AccessLog::AccessLog(bool enabled, std::FILE* out) : enabled_(enabled && out != nullptr), out_(out) {
+AccessLog::AccessLog(bool enabled, std::FILE* out)
+    : enabled_(enabled && out != nullptr), out_(out) {
   writer_ = std::thread([this] { run(); });
 }
 

@@ -60,7 +60,7 @@ class AccessLog {
   std::string pending_;
   bool writing_ = false;
   bool stopping_ = false;
-  bool idle_ = true;        // the writer waits for a notify (else it looks again within a moment)
+  bool idle_ = true;  // the writer waits for a notify (else it looks again within a moment)
   int flush_waiters_ = 0;
   std::thread writer_;
 };

@@ -5,7 +5,6 @@
 namespace aigw::providers {
 namespace {
 
-
 constexpr std::array kBuiltins = {
     BuiltinProvider{"mock", ProviderApi::kMock, "", KeyStyle::kNone, "", "mock-gpt"},
     BuiltinProvider{"openai", ProviderApi::kOpenAi, "https://api.openai.com/v1", KeyStyle::kBearer,
@@ -22,7 +21,8 @@ constexpr std::array kBuiltins = {
     BuiltinProvider{"groq", ProviderApi::kOpenAi, "https://api.groq.com/openai/v1",
                     KeyStyle::kBearer, "GROQ_API_KEY", "llama-3.1-8b-instant"},
     BuiltinProvider{"together", ProviderApi::kOpenAi, "https://api.together.xyz/v1",
-                    KeyStyle::kBearer, "TOGETHER_API_KEY", "meta-llama/Llama-3.2-3B-Instruct-Turbo"},
+                    KeyStyle::kBearer, "TOGETHER_API_KEY",
+                    "meta-llama/Llama-3.2-3B-Instruct-Turbo"},
     BuiltinProvider{"deepseek", ProviderApi::kOpenAi, "https://api.deepseek.com/v1",
                     KeyStyle::kBearer, "DEEPSEEK_API_KEY", "deepseek-chat"},
     BuiltinProvider{"openrouter", ProviderApi::kOpenAi, "https://openrouter.ai/api/v1",

@@ -14,7 +14,7 @@ struct BuiltinProvider {
   ProviderApi api;
   std::string_view base_url;  // empty when it has no universal default (azure-openai)
   KeyStyle key_style;
-  std::string_view key_env;   // environment variable holding its key, if any
+  std::string_view key_env;      // environment variable holding its key, if any
   std::string_view probe_model;  // a small model for health probes (max_tokens: 1)
 };
 

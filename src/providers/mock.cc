@@ -1,11 +1,11 @@
 #include "providers/mock.h"
-#include "translate/error_body.h"
-#include "translate/neutral.h"
 
 #include <boost/json.hpp>
-
 #include <charconv>
 #include <cmath>
+
+#include "translate/error_body.h"
+#include "translate/neutral.h"
 
 namespace aigw::providers {
 namespace {
@@ -68,23 +68,28 @@ constexpr std::int64_t kMockCreated = 1700000000;
 
 translate::Dialect dialect_of(Endpoint endpoint) {
   switch (endpoint) {
-    case Endpoint::kResponses: return translate::Dialect::kOpenAiResponses;
-    case Endpoint::kMessages: return translate::Dialect::kAnthropicMessages;
-    default: return translate::Dialect::kOpenAiChat;
+    case Endpoint::kResponses:
+      return translate::Dialect::kOpenAiResponses;
+    case Endpoint::kMessages:
+      return translate::Dialect::kAnthropicMessages;
+    default:
+      return translate::Dialect::kOpenAiChat;
   }
 }
 
 // A text answer built in the neutral form and written by translate/'s own writers and stream
 // encoders, so the mock speaks each dialect exactly as a translated provider does.
-void answer_text(Endpoint endpoint, const json::object& req, const std::string& text, MockAnswer& a) {
+void answer_text(Endpoint endpoint, const json::object& req, const std::string& text,
+                 MockAnswer& a) {
   namespace ir = translate::ir;
   const translate::Dialect dialect = dialect_of(endpoint);
   translate::RequestContext ctx = translate::context_from_request(dialect, req);
   const bool anthropic = dialect == translate::Dialect::kAnthropicMessages;
   if (ctx.model.empty()) ctx.model = anthropic ? "mock-claude" : "mock-gpt";
   const std::string_view prefix = anthropic ? "msg_mock"
-                                  : dialect == translate::Dialect::kOpenAiResponses ? "resp_mock"
-                                                                                    : "chatcmpl-mock";
+                                  : dialect == translate::Dialect::kOpenAiResponses
+                                      ? "resp_mock"
+                                      : "chatcmpl-mock";
   const std::string id = std::string(prefix) + std::to_string(text.size());
   ctx.request_id = id;
   ctx.created = kMockCreated;
@@ -106,8 +111,12 @@ void answer_text(Endpoint endpoint, const json::object& req, const std::string& 
   ir::TokenUsage at_start = usage;  // what a provider knows when it starts: the prompt
   at_start.output = 0;
   std::vector<ir::StreamEvent> events;
-  events.push_back(ir::StreamEvent::of(ir::EventKind::kStart).with_id(id).with_model(ctx.model).with_usage(at_start));
-  for (const auto& p : pieces(text)) events.push_back(ir::StreamEvent::of(ir::EventKind::kText).with_text(p));
+  events.push_back(ir::StreamEvent::of(ir::EventKind::kStart)
+                       .with_id(id)
+                       .with_model(ctx.model)
+                       .with_usage(at_start));
+  for (const auto& p : pieces(text))
+    events.push_back(ir::StreamEvent::of(ir::EventKind::kText).with_text(p));
   events.push_back(ir::StreamEvent::of(ir::EventKind::kUsage).with_usage(usage));
   events.push_back(ir::StreamEvent::of(ir::EventKind::kFinish).with_stop(ir::StopReason::kEndTurn));
   events.push_back(ir::StreamEvent::of(ir::EventKind::kDone));
@@ -123,16 +132,19 @@ void answer_embeddings(Endpoint endpoint, const json::object& req, MockAnswer& a
   if (const auto* in = req.if_contains("input")) {
     if (in->is_string()) inputs.emplace_back(in->as_string());
     if (in->is_array()) {
-      for (const auto& v : in->as_array()) inputs.push_back(v.is_string() ? std::string(v.as_string()) : json::serialize(v));
+      for (const auto& v : in->as_array())
+        inputs.push_back(v.is_string() ? std::string(v.as_string()) : json::serialize(v));
     }
   }
   std::int64_t dims = 8;
-  if (const auto* d = req.if_contains("dimensions"); d && d->is_int64()) dims = std::clamp<std::int64_t>(d->as_int64(), 1, 4096);
+  if (const auto* d = req.if_contains("dimensions"); d && d->is_int64())
+    dims = std::clamp<std::int64_t>(d->as_int64(), 1, 4096);
   if (inputs.size() > kMockMaxEmbeddingInputs ||
       static_cast<std::uint64_t>(dims) * inputs.size() > kMockMaxEmbeddingValues) {
     a = too_large(endpoint, std::to_string(inputs.size()) + " inputs x " + std::to_string(dims) +
-                                " dimensions exceed the mock's limits (" + std::to_string(kMockMaxEmbeddingInputs) +
-                                " inputs, " + std::to_string(kMockMaxEmbeddingValues) + " values)");
+                                " dimensions exceed the mock's limits (" +
+                                std::to_string(kMockMaxEmbeddingInputs) + " inputs, " +
+                                std::to_string(kMockMaxEmbeddingValues) + " values)");
     return;
   }
   json::array data;
@@ -153,13 +165,16 @@ void answer_embeddings(Endpoint endpoint, const json::object& req, MockAnswer& a
     tokens += std::max<std::int64_t>(1, static_cast<std::int64_t>(inputs[i].size() / 4));
   }
   a.usage = {tokens, 0, 0, true};
-  a.body = json::serialize(json::object{
-      {"object", "list"}, {"data", data}, {"model", str_field(req, "model", "mock-embedding")},
-      {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
+  a.body = json::serialize(
+      json::object{{"object", "list"},
+                   {"data", data},
+                   {"model", str_field(req, "model", "mock-embedding")},
+                   {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
 }
 
 // An error answer in the endpoint's own dialect.
-MockAnswer error_answer(Endpoint endpoint, int status, const std::string& type, const std::string& message) {
+MockAnswer error_answer(Endpoint endpoint, int status, const std::string& type,
+                        const std::string& message) {
   MockAnswer a;
   a.status = status;
   a.body = json::serialize(endpoint_api(endpoint) == ProviderApi::kAnthropic
@@ -174,7 +189,9 @@ MockAnswer too_large(Endpoint endpoint, const std::string& what) {
 
 MockAnswer failure(Endpoint endpoint, const MockControls& c) {
   const std::string message = "mock provider failure (status " + std::to_string(c.status) + ")";
-  const std::string type = c.status == 429 ? "rate_limit_error" : (c.status == 401 ? "authentication_error" : "api_error");
+  const std::string type = c.status == 429
+                               ? "rate_limit_error"
+                               : (c.status == 401 ? "authentication_error" : "api_error");
   MockAnswer a = error_answer(endpoint, c.status, type, message);
   if (c.status == 429) a.headers.emplace_back("Retry-After", std::to_string(c.retry_after));
   return a;
@@ -185,7 +202,8 @@ MockAnswer failure(Endpoint endpoint, const MockControls& c) {
 MockControls parse_mock_controls(const HeaderLookup& header) {
   MockControls c;
   c.latency_ms = std::clamp(header_int(header, "x-aigw-mock-latency-ms", 0), 0, kMockMaxLatencyMs);
-  c.chunk_delay_ms = std::clamp(header_int(header, "x-aigw-mock-chunk-delay-ms", 0), 0, kMockMaxChunkDelayMs);
+  c.chunk_delay_ms =
+      std::clamp(header_int(header, "x-aigw-mock-chunk-delay-ms", 0), 0, kMockMaxChunkDelayMs);
   c.status = header_int(header, "x-aigw-mock-status", 0);
   if (c.status < 100 || c.status > 599) c.status = 0;
   c.retry_after = std::clamp(header_int(header, "x-aigw-mock-retry-after", 7), 0, 3600);
@@ -208,7 +226,8 @@ MockAnswer mock_answer(Endpoint endpoint, const json::object& request, const Moc
     return a;
   }
   const std::string text = reply_text(request, c);
-  a.usage = {input_tokens(endpoint, request), static_cast<std::int64_t>(pieces(text).size()), 0, true};
+  a.usage = {input_tokens(endpoint, request), static_cast<std::int64_t>(pieces(text).size()), 0,
+             true};
   a.stream = wants_stream(request);
   if (a.stream) a.headers = {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}};
   answer_text(endpoint, request, text, a);

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -19,17 +18,17 @@
 namespace aigw::providers {
 
 // Bounds on what a caller can make the mock do: it answers in the gateway's own process.
-inline constexpr int kMockMaxLatencyMs = 10'000;     // x-aigw-mock-latency-ms
-inline constexpr int kMockMaxChunkDelayMs = 2'000;   // x-aigw-mock-chunk-delay-ms
-inline constexpr std::size_t kMockMaxEmbeddingInputs = 2048;     // OpenAI's own limit
+inline constexpr int kMockMaxLatencyMs = 10'000;                   // x-aigw-mock-latency-ms
+inline constexpr int kMockMaxChunkDelayMs = 2'000;                 // x-aigw-mock-chunk-delay-ms
+inline constexpr std::size_t kMockMaxEmbeddingInputs = 2048;       // OpenAI's own limit
 inline constexpr std::uint64_t kMockMaxEmbeddingValues = 1 << 18;  // inputs x dimensions
 
 struct MockControls {
-  int latency_ms = 0;       // before the answer
-  int chunk_delay_ms = 0;   // between stream events
-  int status = 0;           // fail with this status when set
-  int retry_after = 7;      // on a 429
-  int drop_after = -1;      // break a stream after this many events
+  int latency_ms = 0;      // before the answer
+  int chunk_delay_ms = 0;  // between stream events
+  int status = 0;          // fail with this status when set
+  int retry_after = 7;     // on a 429
+  int drop_after = -1;     // break a stream after this many events
   std::optional<std::string> reply;
 };
 

@@ -25,9 +25,9 @@ struct BaseUrl {
 struct ProviderConfig {
   std::string name;
   ProviderApi api = ProviderApi::kOpenAi;
-  std::string base_url;  // without a trailing slash, e.g. https://api.openai.com/v1
-  BaseUrl base;          // base_url, split
-  std::string api_key;   // empty when the provider needs none (or it is unset)
+  std::string base_url;        // without a trailing slash, e.g. https://api.openai.com/v1
+  BaseUrl base;                // base_url, split
+  std::string api_key;         // empty when the provider needs none (or it is unset)
   std::string api_key_source;  // where the key came from, for messages (e.g. "OPENAI_API_KEY")
   KeyStyle key_style = KeyStyle::kBearer;
   std::vector<std::string> models;  // advertised by GET /v1/models

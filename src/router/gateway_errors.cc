@@ -40,8 +40,8 @@ ApiError provider_api_mismatch(std::string_view provider, std::string_view provi
 }
 
 ApiError custom_host_refused(std::string_view host, std::string_view provider) {
-  return bad_request("custom host " + quoted(host) + " is not in upstream.allowed_custom_hosts for provider " +
-                     quoted(provider));
+  return bad_request("custom host " + quoted(host) +
+                     " is not in upstream.allowed_custom_hosts for provider " + quoted(provider));
 }
 
 ApiError invalid_json(std::string_view detail) {
@@ -49,27 +49,43 @@ ApiError invalid_json(std::string_view detail) {
 }
 
 ApiError no_route(std::string_view method, std::string_view path) {
-  return {404, "not_found_error", "no route for " + std::string(method) + " " + std::string(path),
-          {}, {}, {}};
+  return {404,
+          "not_found_error",
+          "no route for " + std::string(method) + " " + std::string(path),
+          {},
+          {},
+          {}};
 }
 
-ApiError method_not_allowed(std::string_view method, std::string_view path, std::string_view allowed) {
-  ApiError e{405, "invalid_request_error",
-             "no route for " + std::string(method) + " " + std::string(path) + " (allowed: " +
-                 std::string(allowed) + ")",
-             {}, {}, {}};
+ApiError method_not_allowed(std::string_view method, std::string_view path,
+                            std::string_view allowed) {
+  ApiError e{405,
+             "invalid_request_error",
+             "no route for " + std::string(method) + " " + std::string(path) +
+                 " (allowed: " + std::string(allowed) + ")",
+             {},
+             {},
+             {}};
   e.headers.emplace_back("Allow", std::string(allowed));
   return e;
 }
 
 ApiError body_too_large(std::uint64_t limit) {
-  return {413, "request_too_large",
-          "request body exceeds the " + std::to_string(limit) + "-byte limit", {}, {}, {}};
+  return {413,
+          "request_too_large",
+          "request body exceeds the " + std::to_string(limit) + "-byte limit",
+          {},
+          {},
+          {}};
 }
 
 ApiError headers_too_large(std::uint64_t limit) {
-  return {431, "invalid_request_error",
-          "request headers exceed the " + std::to_string(limit) + "-byte limit", {}, {}, {}};
+  return {431,
+          "invalid_request_error",
+          "request headers exceed the " + std::to_string(limit) + "-byte limit",
+          {},
+          {},
+          {}};
 }
 
 ApiError malformed_request(std::string_view detail) {
@@ -79,66 +95,101 @@ ApiError malformed_request(std::string_view detail) {
 }
 
 ApiError unsupported_transfer_coding() {
-  return {501, "invalid_request_error",
-          "unsupported Transfer-Encoding: only chunked is accepted", {}, {}, {}};
+  return {501,
+          "invalid_request_error",
+          "unsupported Transfer-Encoding: only chunked is accepted",
+          {},
+          {},
+          {}};
 }
 
 ApiError request_timeout(Millis limit) {
-  return {408, "invalid_request_error",
-          "request not received within " + seconds_text(limit) + " (server.request_timeout)", {}, {}, {}};
+  return {408,
+          "invalid_request_error",
+          "request not received within " + seconds_text(limit) + " (server.request_timeout)",
+          {},
+          {},
+          {}};
 }
 
 ApiError overloaded(long retry_after_seconds) {
-  return {503, "overloaded_error",
+  return {503,
+          "overloaded_error",
           "gateway overloaded: too many concurrent requests on this instance; retry after " +
               std::to_string(retry_after_seconds) + "s",
-          retry_after_seconds, {}, {}};
+          retry_after_seconds,
+          {},
+          {}};
 }
 
-ApiError ip_rate_limited(std::string_view ip, std::int64_t limit, Millis window, std::int64_t retry_after) {
-  return {429, "rate_limit_error",
+ApiError ip_rate_limited(std::string_view ip, std::int64_t limit, Millis window,
+                         std::int64_t retry_after) {
+  return {429,
+          "rate_limit_error",
           "IP rate limit exceeded for " + std::string(ip) + ": at most " + std::to_string(limit) +
-              " requests per " + seconds_text(window) + "; retry in " + std::to_string(retry_after) +
-              "s, or ask the gateway admin for a higher threshold",
-          retry_after, {}, {}};
+              " requests per " + seconds_text(window) + "; retry in " +
+              std::to_string(retry_after) + "s, or ask the gateway admin for a higher threshold",
+          retry_after,
+          {},
+          {}};
 }
 
 ApiError provider_unreachable(std::string_view provider, std::string_view cause) {
-  return {502, "provider_unreachable",
-          "provider " + quoted(provider) + " is unreachable: " + std::string(cause), {}, {}, {}};
+  return {502,
+          "provider_unreachable",
+          "provider " + quoted(provider) + " is unreachable: " + std::string(cause),
+          {},
+          {},
+          {}};
 }
 
 ApiError provider_key_rejected(std::string_view provider, int upstream_status) {
-  return {502, "provider_auth_error",
+  return {502,
+          "provider_auth_error",
           "provider " + quoted(provider) + " rejected the gateway's credentials (HTTP " +
               std::to_string(upstream_status) +
               "): the provider API key is invalid or revoked; contact the gateway admin",
-          {}, {}, {}};
+          {},
+          {},
+          {}};
 }
 
 ApiError provider_closed(std::string_view provider, std::string_view detail) {
-  return {502, "provider_error",
-          "provider " + quoted(provider) + " closed the connection before answering: " +
-              std::string(detail),
-          {}, {}, {}};
+  return {502,
+          "provider_error",
+          "provider " + quoted(provider) +
+              " closed the connection before answering: " + std::string(detail),
+          {},
+          {},
+          {}};
 }
 
 ApiError provider_timeout(std::string_view provider, Millis after) {
-  return {504, "provider_timeout",
+  return {504,
+          "provider_timeout",
           "provider " + quoted(provider) + " timed out: no answer within " + seconds_text(after),
-          {}, {}, {}};
+          {},
+          {},
+          {}};
 }
 
 ApiError provider_stream_broken(std::string_view provider, std::string_view detail) {
-  return {502, "provider_error",
-          "provider " + quoted(provider) + " stream broke: " + std::string(detail), {}, {}, {}};
+  return {502,
+          "provider_error",
+          "provider " + quoted(provider) + " stream broke: " + std::string(detail),
+          {},
+          {},
+          {}};
 }
 
 ApiError provider_missing_key(std::string_view provider, std::string_view key_source) {
-  return {502, "provider_auth_error",
-          "provider " + quoted(provider) + " has no API key configured (" + std::string(key_source) +
-              " is empty); contact the gateway admin",
-          {}, {}, {}};
+  return {502,
+          "provider_auth_error",
+          "provider " + quoted(provider) + " has no API key configured (" +
+              std::string(key_source) + " is empty); contact the gateway admin",
+          {},
+          {},
+          {}};
 }
 
 }  // namespace aigw::router

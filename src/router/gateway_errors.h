@@ -17,7 +17,8 @@ ApiError provider_api_mismatch(std::string_view provider, std::string_view provi
 ApiError custom_host_refused(std::string_view host, std::string_view provider);
 ApiError invalid_json(std::string_view detail);
 ApiError no_route(std::string_view method, std::string_view path);
-ApiError method_not_allowed(std::string_view method, std::string_view path, std::string_view allowed);
+ApiError method_not_allowed(std::string_view method, std::string_view path,
+                            std::string_view allowed);
 ApiError body_too_large(std::uint64_t limit);
 ApiError headers_too_large(std::uint64_t limit);
 // The server's framing refusals (server/request_framer.h) and slow clients.
@@ -25,7 +26,8 @@ ApiError malformed_request(std::string_view detail);
 ApiError unsupported_transfer_coding();
 ApiError request_timeout(Millis limit);
 ApiError overloaded(long retry_after_seconds);
-ApiError ip_rate_limited(std::string_view ip, std::int64_t limit, Millis window, std::int64_t retry_after);
+ApiError ip_rate_limited(std::string_view ip, std::int64_t limit, Millis window,
+                         std::int64_t retry_after);
 ApiError provider_unreachable(std::string_view provider, std::string_view cause);
 ApiError provider_key_rejected(std::string_view provider, int upstream_status);
 ApiError provider_closed(std::string_view provider, std::string_view detail);

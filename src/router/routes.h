@@ -8,14 +8,14 @@
 namespace aigw::router {
 
 enum class RouteKind {
-  kHealth,            // GET|HEAD /
-  kApi,               // one of the provider endpoints (see Endpoint)
-  kOAuthToken,        // POST /oauth2/token
-  kJwks,              // GET /.well-known/jwks.json
-  kOpenIdConfig,      // GET /.well-known/openid-configuration
-  kProviders,         // GET /v1/providers: the configured providers (for health checks)
-  kBudget,            // GET /v1/budget: the caller's team budget, usage and limits
-  kAdmin,             // /admin/...: the admin API (admin scope)
+  kHealth,        // GET|HEAD /
+  kApi,           // one of the provider endpoints (see Endpoint)
+  kOAuthToken,    // POST /oauth2/token
+  kJwks,          // GET /.well-known/jwks.json
+  kOpenIdConfig,  // GET /.well-known/openid-configuration
+  kProviders,     // GET /v1/providers: the configured providers (for health checks)
+  kBudget,        // GET /v1/budget: the caller's team budget, usage and limits
+  kAdmin,         // /admin/...: the admin API (admin scope)
   kNotFound,
   kMethodNotAllowed,
 };

@@ -33,10 +33,10 @@ Result<const config::ProviderConfig*> select_provider(const config::Config& conf
   return &p;
 }
 
-Result<upstream::UpstreamTarget> build_upstream_target(const config::ProviderConfig& provider,
-                                             std::string_view upstream_path, std::string_view query,
-                                             std::optional<std::string_view> custom_host,
-                                             const std::vector<config::AllowedHost>& allowed_custom_hosts) {
+Result<upstream::UpstreamTarget> build_upstream_target(
+    const config::ProviderConfig& provider, std::string_view upstream_path, std::string_view query,
+    std::optional<std::string_view> custom_host,
+    const std::vector<config::AllowedHost>& allowed_custom_hosts) {
   std::optional<config::BaseUrl> custom;
   if (custom_host) {
     auto parsed = parse_custom_host(*custom_host);
@@ -65,11 +65,28 @@ Result<upstream::UpstreamTarget> build_upstream_target(const config::ProviderCon
 }
 
 bool forward_request_header(std::string_view n) {
-  static constexpr std::array kDropped = {
-      "host", "connection", "keep-alive", "proxy-connection", "proxy-authorization", "te",
-      "trailer", "transfer-encoding", "upgrade", "content-length", "authorization", "x-api-key",
-      "api-key", "x-goog-api-key", "cookie", "accept-encoding", "expect", "x-forwarded-for",
-      "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "forwarded"};
+  static constexpr std::array kDropped = {"host",
+                                          "connection",
+                                          "keep-alive",
+                                          "proxy-connection",
+                                          "proxy-authorization",
+                                          "te",
+                                          "trailer",
+                                          "transfer-encoding",
+                                          "upgrade",
+                                          "content-length",
+                                          "authorization",
+                                          "x-api-key",
+                                          "api-key",
+                                          "x-goog-api-key",
+                                          "cookie",
+                                          "accept-encoding",
+                                          "expect",
+                                          "x-forwarded-for",
+                                          "x-forwarded-host",
+                                          "x-forwarded-proto",
+                                          "x-real-ip",
+                                          "forwarded"};
   if (starts_with(n, "x-portkey-") || starts_with(n, "x-aigw-")) return false;
   return std::none_of(kDropped.begin(), kDropped.end(), [&](const char* d) { return n == d; });
 }
@@ -79,18 +96,24 @@ bool forward_response_header(std::string_view n) {
   // processing times and rate limits of the gateway's own account (openai-organization,
   // openai-project, anthropic-organization-id, x-ratelimit-*), none of which is the caller's.
   // What crosses is what clients act on: the body's type and when (or whether) to retry.
-  static constexpr std::array kKept = {"content-type", "retry-after", "retry-after-ms", "x-should-retry"};
+  static constexpr std::array kKept = {"content-type", "retry-after", "retry-after-ms",
+                                       "x-should-retry"};
   return std::any_of(kKept.begin(), kKept.end(), [&](const char* k) { return n == k; });
 }
 
 HeaderList provider_auth_headers(const config::ProviderConfig& p) {
   if (p.api_key.empty()) return {};
   switch (p.key_style) {
-    case config::KeyStyle::kBearer: return {{"Authorization", "Bearer " + p.api_key}};
-    case config::KeyStyle::kXApiKey: return {{"x-api-key", p.api_key}};
-    case config::KeyStyle::kAzureApiKey: return {{"api-key", p.api_key}};
-    case config::KeyStyle::kGoogApiKey: return {{"x-goog-api-key", p.api_key}};
-    case config::KeyStyle::kNone: return {};
+    case config::KeyStyle::kBearer:
+      return {{"Authorization", "Bearer " + p.api_key}};
+    case config::KeyStyle::kXApiKey:
+      return {{"x-api-key", p.api_key}};
+    case config::KeyStyle::kAzureApiKey:
+      return {{"api-key", p.api_key}};
+    case config::KeyStyle::kGoogApiKey:
+      return {{"x-goog-api-key", p.api_key}};
+    case config::KeyStyle::kNone:
+      return {};
   }
   return {};
 }

@@ -22,10 +22,10 @@ Result<const config::ProviderConfig*> select_provider(const config::Config& conf
 // Builds the URL: base_url (or the custom host) + the endpoint's path + the caller's query. The
 // custom host and the query are checked by router/caller_values.h; a custom host must be
 // allowed for this provider's key.
-Result<upstream::UpstreamTarget> build_upstream_target(const config::ProviderConfig& provider,
-                                             std::string_view upstream_path, std::string_view query,
-                                             std::optional<std::string_view> custom_host,
-                                             const std::vector<config::AllowedHost>& allowed_custom_hosts);
+Result<upstream::UpstreamTarget> build_upstream_target(
+    const config::ProviderConfig& provider, std::string_view upstream_path, std::string_view query,
+    std::optional<std::string_view> custom_host,
+    const std::vector<config::AllowedHost>& allowed_custom_hosts);
 
 // Request headers that must not reach a provider (lower-case names): hop-by-hop, the client's
 // credentials, gateway control headers.

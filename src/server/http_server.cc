@@ -56,11 +56,19 @@ void serialize_head(const http::response_header<>& head, std::string& out) {
                                       ? std::string_view(http::obsolete_reason(head.result()))
                                       : std::string_view(reason_set.data(), reason_set.size());
   out.clear();
-  const char status_line[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10), '.',
-                              static_cast<char>('0' + version % 10), ' ',
+  const char status_line[] = {'H',
+                              'T',
+                              'T',
+                              'P',
+                              '/',
+                              static_cast<char>('0' + version / 10),
+                              '.',
+                              static_cast<char>('0' + version % 10),
+                              ' ',
                               static_cast<char>('0' + code / 100 % 10),
                               static_cast<char>('0' + code / 10 % 10),
-                              static_cast<char>('0' + code % 10), ' '};
+                              static_cast<char>('0' + code % 10),
+                              ' '};
   out.append(status_line, sizeof status_line);
   out.append(reason);
   out.append(kCrlf);
@@ -280,7 +288,8 @@ net::awaitable<bool> ResponseWriter::send(http::response<http::string_body> resp
     const net::const_buffer head = net::buffer(head_);
     ok = co_await write_all(head);
   } else {
-    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(response.body())};
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_),
+                                                   net::buffer(response.body())};
     ok = co_await write_all(buffers);
   }
   finished_ = true;
@@ -306,8 +315,8 @@ net::awaitable<bool> ResponseWriter::send_chunk(std::string_view data) {
   *end++ = '\r';
   *end++ = '\n';
   const std::array<net::const_buffer, 3> buffers{
-      net::buffer(line, static_cast<std::size_t>(end - line)), net::buffer(data.data(), data.size()),
-      net::buffer(kCrlf.data(), kCrlf.size())};
+      net::buffer(line, static_cast<std::size_t>(end - line)),
+      net::buffer(data.data(), data.size()), net::buffer(kCrlf.data(), kCrlf.size())};
   co_return co_await write_all(buffers);
 }
 

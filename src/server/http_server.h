@@ -4,8 +4,8 @@
 // head is in (framing checked by RequestFramer); the handler reads the body when it wants it.
 #pragma once
 
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "server/server_settings.h"
 #include "server/request_framer.h"
+#include "server/server_settings.h"
 
 namespace aigw::server {
 

@@ -15,11 +15,11 @@ struct ServerConfig {
   int threads = 0;  // 0: one per core
   std::uint64_t max_header_bytes = 16 * 1024;
   std::uint64_t max_body_bytes = 10 * 1024 * 1024;
-  Millis idle_timeout{60'000};     // keep-alive connection with no request
-  Millis request_timeout{30'000};  // a whole request must arrive within this (slow clients)
-  Millis drain_timeout{30'000};    // SIGTERM: how long in-flight work may finish
-  std::uint64_t max_in_flight = 1024;  // requests being served at once, over it: 503
-  long overload_retry_after = 1;       // seconds, on the 503
+  Millis idle_timeout{60'000};             // keep-alive connection with no request
+  Millis request_timeout{30'000};          // a whole request must arrive within this (slow clients)
+  Millis drain_timeout{30'000};            // SIGTERM: how long in-flight work may finish
+  std::uint64_t max_in_flight = 1024;      // requests being served at once, over it: 503
+  long overload_retry_after = 1;           // seconds, on the 503
   std::uint64_t max_connections = 10'000;  // open client connections; over it new ones are closed
 };
 

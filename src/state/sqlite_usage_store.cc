@@ -1,9 +1,8 @@
 // SQLite ledger: schema, the batching writer thread, idempotent upserts and the report queries.
 #include "state/sqlite_usage_store.h"
 
-#include <sqlite3.h>
-
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,7 +161,8 @@ struct SqliteUsageStore::WriterStatements {
         progress(db, kUpsertProgress, SQLITE_PREPARE_PERSISTENT),
         forget(db, "DELETE FROM journal_progress WHERE segment = ?1", SQLITE_PREPARE_PERSISTENT) {}
   bool ok() const {
-    return begin.ok() && commit.ok() && insert_id.ok() && daily.ok() && budget.ok() && progress.ok() && forget.ok();
+    return begin.ok() && commit.ok() && insert_id.ok() && daily.ok() && budget.ok() &&
+           progress.ok() && forget.ok();
   }
   Statement begin, commit, insert_id, daily, budget, progress, forget;
 };
@@ -209,7 +209,8 @@ bool migrate(sqlite3* db, std::string& error) {
   }
   for (; ok && version < kSchemaVersion; ++version) {
     ok = exec(db, kMigrations[version - 1], error);
-    if (!ok) error = "migrating the ledger to version " + std::to_string(version + 1) + ": " + error;
+    if (!ok)
+      error = "migrating the ledger to version " + std::to_string(version + 1) + ": " + error;
   }
   // A newer gateway's ledger is left as it is: its extra columns have defaults.
   if (ok && version <= kSchemaVersion) {
@@ -242,7 +243,9 @@ std::string make_private(const std::string& path) {
 
 std::string_view column_of(ReportField f) { return budget::report_field_name(f); }
 
-std::string utc_day(TimePoint t) { return budget::BudgetPeriod(budget::PeriodKind::kDaily).period_key(t); }
+std::string utc_day(TimePoint t) {
+  return budget::BudgetPeriod(budget::PeriodKind::kDaily).period_key(t);
+}
 
 }  // namespace
 
@@ -268,8 +271,9 @@ Result<std::unique_ptr<SqliteUsageStore>> SqliteUsageStore::open(
   if (!writer) return store_error(error);
   // No automatic checkpoints: SQLite would run them (and their fsyncs) inside a COMMIT that
   // answers are waiting for. The writer checkpoints after it has released them.
-  const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=") +
-                              (options.synchronous_full ? "FULL;" : "NORMAL;");
+  const std::string pragmas =
+      std::string("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=") +
+      (options.synchronous_full ? "FULL;" : "NORMAL;");
   if (!exec(writer, pragmas.c_str(), error) || !migrate(writer, error)) {
     sqlite3_close(writer);
     return store_error(options.path + ": " + error);
@@ -389,8 +393,8 @@ void SqliteUsageStore::writer_loop() {
   std::unique_lock lock(queue_mutex_);
   for (;;) {
     wake_writer_.wait_for(lock, options_.flush_interval, [&] {
-      return stopping_ || queue_.size() >= options_.batch_rows || flush_requested_seq_ > done_seq_ ||
-             journal_requested_ > journal_done_;
+      return stopping_ || queue_.size() >= options_.batch_rows ||
+             flush_requested_seq_ > done_seq_ || journal_requested_ > journal_done_;
     });
     const bool stopping = stopping_;
     const std::uint64_t journal_target = journal_requested_;
@@ -435,7 +439,8 @@ void SqliteUsageStore::writer_loop() {
     // Shutting down: once everything is written, or on a broken disk (what is queued cannot
     // be saved; what is journaled is replayed at the next start).
     if (stopping && (queue_.empty() || !ok)) return;
-    if (!ok || !journal_ok) wake_writer_.wait_for(lock, options_.flush_interval, [&] { return stopping_; });
+    if (!ok || !journal_ok)
+      wake_writer_.wait_for(lock, options_.flush_interval, [&] { return stopping_; });
   }
 }
 
@@ -481,8 +486,9 @@ bool SqliteUsageStore::consume_journals(std::string& error) {
     ::close(fd);
     std::size_t pos = 0;
     while (pos < bytes.size()) {
-      JournalScan scan = scan_journal(std::string_view(bytes).substr(pos), segment.sealed,
-                                      options_.batch_rows - std::min(batch.size(), options_.batch_rows - 1));
+      JournalScan scan =
+          scan_journal(std::string_view(bytes).substr(pos), segment.sealed,
+                       options_.batch_rows - std::min(batch.size(), options_.batch_rows - 1));
       if (scan.skipped_bytes > 0) {
         log("usage journal " + segment.name + ": skipped " + std::to_string(scan.skipped_bytes) +
             " damaged or torn bytes at offset " + std::to_string(offset + pos) + " (" +
@@ -511,7 +517,8 @@ bool SqliteUsageStore::consume_journals(std::string& error) {
       log("usage journal " + name + ": cannot delete it: " + std::strerror(errno));
     }
   }
-  if (const int dir = ::open(journals_->path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+  if (const int dir = ::open(journals_->path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      dir >= 0) {
     ::fsync(dir);
     ::close(dir);
   }
@@ -542,7 +549,8 @@ struct PeriodSum {
 using DailyKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
 using PeriodKey = std::pair<std::string, std::string>;
 
-void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& periods, const UsageRecord& r) {
+void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& periods,
+         const UsageRecord& r) {
   DailySum& d = daily[{r.team, r.client, r.provider, r.model, utc_day(r.at)}];
   d.input += r.usage.input_tokens;
   d.output += r.usage.output_tokens;
@@ -562,8 +570,8 @@ void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& pe
 }  // namespace
 
 bool SqliteUsageStore::commit_batch(WriterStatements& st, const std::deque<UsageRecord>& batch,
-                                    const Progress& progress, std::string& error, std::uint64_t& written,
-                                    std::uint64_t& duplicates) {
+                                    const Progress& progress, std::string& error,
+                                    std::uint64_t& written, std::uint64_t& duplicates) {
   if (!st.ok()) {
     error = db_error(writer_, "preparing the ledger's statements");
     return false;

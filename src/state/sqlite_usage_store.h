@@ -74,7 +74,7 @@ class SqliteUsageStore final : public UsageStore {
     std::uint64_t duplicates = 0;  // rows ignored: their request id was already settled
     std::uint64_t dropped = 0;     // rows lost to max_queue_rows
     std::uint64_t failed_commits = 0;
-    std::uint64_t journaled = 0;          // records read from the journals and committed
+    std::uint64_t journaled = 0;              // records read from the journals and committed
     std::uint64_t journal_skipped_bytes = 0;  // damaged or torn bytes skipped in the journals
     std::string last_error;
   };
@@ -106,8 +106,9 @@ class SqliteUsageStore final : public UsageStore {
   // (segment → bytes); false (and the error) when it was rolled back.
   struct WriterStatements;
   using Progress = std::vector<std::pair<std::string, std::uint64_t>>;
-  bool commit_batch(WriterStatements& statements, const std::deque<UsageRecord>& batch, const Progress& progress,
-                    std::string& error, std::uint64_t& written, std::uint64_t& duplicates);
+  bool commit_batch(WriterStatements& statements, const std::deque<UsageRecord>& batch,
+                    const Progress& progress, std::string& error, std::uint64_t& written,
+                    std::uint64_t& duplicates);
   // Commits what the journals hold beyond what is consumed, then deletes the segments that are
   // sealed and consumed to their end. Writer thread (or open(), before it starts) only.
   bool consume_journals(std::string& error);

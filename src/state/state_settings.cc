@@ -10,7 +10,8 @@ namespace aigw::state {
 StateSettings parse_state_settings(const config::ConfigNode& node) {
   StateSettings s;
   if (!node.defined()) return s;
-  node.allow_keys({"backend", "path", "flush_interval", "batch_rows", "synchronous", "wait_for_commit"});
+  node.allow_keys(
+      {"backend", "path", "flush_interval", "batch_rows", "synchronous", "wait_for_commit"});
   s.backend = node.str("backend", s.backend);
   if (s.backend == "redis") {
     node.child("backend").fail("the redis backend is not available yet; use sqlite");

@@ -17,11 +17,12 @@
 namespace aigw::state {
 namespace {
 
-static_assert(std::endian::native == std::endian::little, "journal frames are written in host order");
+static_assert(std::endian::native == std::endian::little,
+              "journal frames are written in host order");
 
 constexpr std::string_view kMagic = "AJR1";
-constexpr std::size_t kHeader = 12;                   // magic, length, checksum
-constexpr std::uint32_t kMaxPayload = 1 << 20;        // a record is a few hundred bytes
+constexpr std::size_t kHeader = 12;             // magic, length, checksum
+constexpr std::uint32_t kMaxPayload = 1 << 20;  // a record is a few hundred bytes
 constexpr std::uint8_t kPayloadVersion = 1;
 
 constexpr std::array<std::uint32_t, 256> make_crc_table() {
@@ -215,7 +216,8 @@ JournalScan scan_journal(std::string_view bytes, bool sealed, std::size_t max_re
 // when the writer goes.
 class JournalWriter final : public UsageJournal {
  public:
-  JournalWriter(std::shared_ptr<JournalDirectory> dir, unsigned thread) : dir_(std::move(dir)), thread_(thread) {}
+  JournalWriter(std::shared_ptr<JournalDirectory> dir, unsigned thread)
+      : dir_(std::move(dir)), thread_(thread) {}
   ~JournalWriter() override { close_segment(); }
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
@@ -241,7 +243,8 @@ class JournalWriter final : public UsageJournal {
       // for the caller, who would otherwise count it a second way. Said, and a new segment
       // is started for the next one.
       const int e = errno;
-      if (dir_->options().log) dir_->options().log("usage journal " + name_ + ": fdatasync failed: " + errno_text(e));
+      if (dir_->options().log)
+        dir_->options().log("usage journal " + name_ + ": fdatasync failed: " + errno_text(e));
       close_segment();
     }
     return std::nullopt;
@@ -302,7 +305,8 @@ std::optional<std::uint64_t> JournalDirectory::segment_number(std::string_view n
   return segment;
 }
 
-Result<std::shared_ptr<JournalDirectory>> JournalDirectory::open(Options options, std::uint64_t min_segment) {
+Result<std::shared_ptr<JournalDirectory>> JournalDirectory::open(Options options,
+                                                                 std::uint64_t min_segment) {
   std::error_code ec;
   std::filesystem::create_directories(options.path, ec);
   if (ec) return journal_error("cannot create " + options.path + ": " + ec.message());

@@ -58,9 +58,9 @@ JournalScan scan_journal(std::string_view bytes, bool sealed, std::size_t max_re
 class JournalDirectory : public std::enable_shared_from_this<JournalDirectory> {
  public:
   struct Options {
-    std::string path;                         // the directory; created 0700
-    std::size_t segment_bytes = 4 << 20;      // a writer starts a new segment beyond this size
-    bool sync = false;                        // fdatasync after each append (synchronous: full)
+    std::string path;                             // the directory; created 0700
+    std::size_t segment_bytes = 4 << 20;          // a writer starts a new segment beyond this size
+    bool sync = false;                            // fdatasync after each append (synchronous: full)
     std::function<void(const std::string&)> log;  // notices (a failed fdatasync); may be empty
   };
   struct Segment {
@@ -70,7 +70,8 @@ class JournalDirectory : public std::enable_shared_from_this<JournalDirectory> {
 
   // Opens (creating) the directory; the segments found there are sealed leftovers of an
   // earlier run. New segments are numbered above `min_segment` and above every one found.
-  static Result<std::shared_ptr<JournalDirectory>> open(Options options, std::uint64_t min_segment = 0);
+  static Result<std::shared_ptr<JournalDirectory>> open(Options options,
+                                                        std::uint64_t min_segment = 0);
 
   // A writer for one thread (not thread-safe itself; one per I/O thread).
   std::unique_ptr<UsageJournal> writer();

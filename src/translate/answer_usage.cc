@@ -23,8 +23,10 @@ std::string_view object_after_key(std::string_view body, std::string_view quoted
   for (std::size_t i = open; i < body.size(); ++i) {
     const char c = body[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{') {
@@ -62,9 +64,11 @@ Usage usage_of_answer(Dialect dialect, std::string_view body) {
   return usage_from_response(dialect, whole.as_object());
 }
 
-Usage charge_for_answer(const Usage& reported, std::int64_t prompt_estimate, std::size_t answer_bytes) {
+Usage charge_for_answer(const Usage& reported, std::int64_t prompt_estimate,
+                        std::size_t answer_bytes) {
   if (reported.known) return reported;
-  return charged_usage(Usage{}, false, false, prompt_estimate, static_cast<std::int64_t>(answer_bytes));
+  return charged_usage(Usage{}, false, false, prompt_estimate,
+                       static_cast<std::int64_t>(answer_bytes));
 }
 
 }  // namespace aigw::translate

@@ -65,7 +65,9 @@ bool read_block(const json::object& b, ir::Part& p) {
   return false;  // server tool blocks, citations sources, ...: Anthropic-only features
 }
 
-std::vector<ir::Part> read_blocks(const json::value* content) { return read_parts(content, read_block); }
+std::vector<ir::Part> read_blocks(const json::value* content) {
+  return read_parts(content, read_block);
+}
 
 }  // namespace
 

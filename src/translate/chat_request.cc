@@ -35,7 +35,9 @@ bool read_content_part(const json::object& c, ir::Part& out) {
   return false;  // input_audio and others: no target we write can take them
 }
 
-std::vector<ir::Part> read_content(const json::value* content) { return read_parts(content, read_content_part); }
+std::vector<ir::Part> read_content(const json::value* content) {
+  return read_parts(content, read_content_part);
+}
 
 void read_tool_calls(const json::object& m, ir::Message& msg) {
   const auto* calls = arr(m, "tool_calls");

@@ -94,7 +94,8 @@ class EncoderSkeleton : public StreamEncoder {
   bool closed() const final { return closed_; }
 
  protected:
-  EncoderSkeleton(const RequestContext& ctx, std::string id) : ctx_(ctx), id_(std::move(id)), model_(ctx.model) {}
+  EncoderSkeleton(const RequestContext& ctx, std::string id)
+      : ctx_(ctx), id_(std::move(id)), model_(ctx.model) {}
   virtual void ensure_started(std::string& out) = 0;
   virtual void on_event(const ir::StreamEvent& event, std::string& out) = 0;
   virtual void write_error(std::string_view type, std::string_view message, std::string& out) = 0;

@@ -3,10 +3,9 @@
 // event that ends a broken stream (the stream encoders), the admin API and the mock provider.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
 
 #include "core/api_error.h"
 #include "core/endpoint.h"
@@ -15,7 +14,8 @@ namespace aigw::translate {
 
 // OpenAI (chat, Responses, embeddings): {"error":{"message","type","param":null,"code"}}; an
 // empty type is "api_error", an empty code null.
-boost::json::object openai_error_body(std::string_view message, std::string_view type, std::string_view code = {});
+boost::json::object openai_error_body(std::string_view message, std::string_view type,
+                                      std::string_view code = {});
 // Anthropic: {"type":"error","error":{"type","message"}}; an empty type is "api_error".
 boost::json::object anthropic_error_body(std::string_view type, std::string_view message);
 // Anthropic's documented error type for an HTTP status.

@@ -3,10 +3,9 @@
 // way, so it speaks each dialect exactly as a translated provider does.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "translate/ir.h"
 #include "translate/translate.h"
@@ -14,9 +13,11 @@
 namespace aigw::translate {
 
 // A whole answer (chat, Anthropic Messages or Responses).
-boost::json::object write_answer(Dialect dialect, const ir::Response& response, const RequestContext& ctx);
+boost::json::object write_answer(Dialect dialect, const ir::Response& response,
+                                 const RequestContext& ctx);
 // A stream: the SSE events the encoder writes for `events`, each framed, one string per event.
-std::vector<std::string> write_stream_events(Dialect dialect, const std::vector<ir::StreamEvent>& events,
+std::vector<std::string> write_stream_events(Dialect dialect,
+                                             const std::vector<ir::StreamEvent>& events,
                                              const RequestContext& ctx);
 
 }  // namespace aigw::translate

@@ -29,7 +29,9 @@ bool read_content_part(const json::object& c, ir::Part& p) {
   return false;
 }
 
-std::vector<ir::Part> read_content(const json::value* content) { return read_parts(content, read_content_part); }
+std::vector<ir::Part> read_content(const json::value* content) {
+  return read_parts(content, read_content_part);
+}
 
 // Function calls and reasoning join the assistant turn they belong to.
 ir::Message& assistant_turn(ir::Request& req) {

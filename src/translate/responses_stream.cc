@@ -24,7 +24,8 @@ struct Item {
 
 class ResponsesEncoder final : public EncoderSkeleton {
  public:
-  explicit ResponsesEncoder(const RequestContext& ctx) : EncoderSkeleton(ctx, responses_id({}, ctx)) {}
+  explicit ResponsesEncoder(const RequestContext& ctx)
+      : EncoderSkeleton(ctx, responses_id({}, ctx)) {}
 
  private:
   // The id the caller saw in response.created stays the answer's id.
@@ -260,7 +261,7 @@ class ResponsesEncoder final : public EncoderSkeleton {
   ir::StopReason stop_ = ir::StopReason::kEndTurn;
   std::map<int, json::value> output_;  // finished items by output_index
   int next_output_index_ = 0;
-  Item item_;           // the open item
+  Item item_;  // the open item
   bool open_ = false;
   int open_key_ = -1;
   std::map<int, Item> open_calls_;    // parallel calls opened before the open item, still open

@@ -19,7 +19,8 @@ class SseParser {
   // a line or an event must not grow the gateway's memory without bound.
   static constexpr std::size_t kDefaultMaxEventBytes = 16 * 1024 * 1024;
 
-  explicit SseParser(std::size_t max_event_bytes = kDefaultMaxEventBytes) : max_event_bytes_(max_event_bytes) {}
+  explicit SseParser(std::size_t max_event_bytes = kDefaultMaxEventBytes)
+      : max_event_bytes_(max_event_bytes) {}
 
   // Appends the events completed by `bytes` to `out`.
   void feed(std::string_view bytes, std::vector<SseEvent>& out);

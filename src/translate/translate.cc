@@ -1,12 +1,11 @@
 // The public converters: each pairs the caller's reader/writer with the provider's through the
 // neutral form, so every (caller, provider) cell is one reader plus one writer.
 #include "translate/translate.h"
-#include "translate/neutral.h"
 
 #include "core/text.h"
-
 #include "translate/dialects.h"
 #include "translate/json_util.h"
+#include "translate/neutral.h"
 
 namespace aigw::translate {
 namespace {
@@ -309,11 +308,13 @@ std::unique_ptr<StreamConverter> make_stream_converter(Dialect provider, Dialect
                                              make_encoder(caller, ctx), ctx.estimated_input_tokens);
 }
 
-boost::json::object write_answer(Dialect dialect, const ir::Response& response, const RequestContext& ctx) {
+boost::json::object write_answer(Dialect dialect, const ir::Response& response,
+                                 const RequestContext& ctx) {
   return write_response(dialect, response, ctx);
 }
 
-std::vector<std::string> write_stream_events(Dialect dialect, const std::vector<ir::StreamEvent>& events,
+std::vector<std::string> write_stream_events(Dialect dialect,
+                                             const std::vector<ir::StreamEvent>& events,
                                              const RequestContext& ctx) {
   auto encoder = make_encoder(dialect, ctx);
   if (!encoder) return {};
@@ -321,7 +322,8 @@ std::vector<std::string> write_stream_events(Dialect dialect, const std::vector<
   for (const auto& ev : events) encoder->encode(ev, out);
   std::vector<std::string> framed;
   std::size_t start = 0;
-  for (std::size_t end = out.find("\n\n"); end != std::string::npos; end = out.find("\n\n", start)) {
+  for (std::size_t end = out.find("\n\n"); end != std::string::npos;
+       end = out.find("\n\n", start)) {
     framed.push_back(out.substr(start, end + 2 - start));
     start = end + 2;
   }

@@ -99,7 +99,8 @@ Usage usage_from_response(Dialect dialect, const boost::json::object& body);
 Usage usage_of_answer(Dialect dialect, std::string_view body);
 // What a whole answer is charged: `reported` when the provider counted; else (a 200 without
 // usage) the prompt estimate plus the answer's bytes as output, marked estimated.
-Usage charge_for_answer(const Usage& reported, std::int64_t prompt_estimate, std::size_t answer_bytes);
+Usage charge_for_answer(const Usage& reported, std::int64_t prompt_estimate,
+                        std::size_t answer_bytes);
 
 // An ESTIMATE of an Anthropic request's input tokens for /v1/messages/count_tokens on
 // providers that cannot count: about four characters per token over system, messages and

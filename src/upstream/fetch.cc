@@ -1,8 +1,9 @@
 #include "upstream/fetch.h"
-#include "core/text.h"
 
 #include <boost/asio.hpp>
 #include <boost/url/parse.hpp>
+
+#include "core/text.h"
 
 namespace aigw::upstream {
 
@@ -11,13 +12,15 @@ net::awaitable<FetchResult> fetch(UpstreamClient& client, const FetchRequest& re
   FetchResult result;
   auto url = boost::urls::parse_absolute_uri(request.url);
   if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty()) {
-    result.failure = UpstreamFailure{UpstreamFailure::Kind::kProtocol, "not an http(s) URL: " + request.url};
+    result.failure =
+        UpstreamFailure{UpstreamFailure::Kind::kProtocol, "not an http(s) URL: " + request.url};
     co_return result;
   }
   UpstreamRequest up;
   up.target.tls = url->scheme() == "https";
   up.target.host = url->host();
-  up.target.port = url->has_port() ? std::string(url->port().data(), url->port().size()) : (up.target.tls ? "443" : "80");
+  up.target.port = url->has_port() ? std::string(url->port().data(), url->port().size())
+                                   : (up.target.tls ? "443" : "80");
   const auto path = url->encoded_target();
   up.target.target = path.empty() ? "/" : std::string(path.data(), path.size());
   const auto host_and_port = url->encoded_host_and_port();
@@ -40,7 +43,8 @@ net::awaitable<FetchResult> fetch(UpstreamClient& client, const FetchRequest& re
   if (!co_await outcome.response->read_all(result.body, request.max_body_bytes)) {
     result.failure = outcome.response->failure();
   }
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   co_return result;
 }
 

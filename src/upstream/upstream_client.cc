@@ -1,13 +1,12 @@
 #include "upstream/upstream_client.h"
 
+#include <openssl/ssl.h>
+
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <openssl/ssl.h>
-
-#include <array>
 
 namespace aigw::upstream {
 namespace {
@@ -21,7 +20,8 @@ using Kind = UpstreamFailure::Kind;
 constexpr auto kMaxIdle = std::chrono::seconds(45);
 
 std::string duration_text(std::chrono::milliseconds d) {
-  return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + "s" : std::to_string(d.count()) + "ms";
+  return d.count() % 1000 == 0 ? std::to_string(d.count() / 1000) + "s"
+                               : std::to_string(d.count()) + "ms";
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -34,8 +34,8 @@ UpstreamFailure read_failure(const beast::error_code& ec, std::chrono::milliseco
   if (ec == beast::error::timeout) {
     return {Kind::kTimeout, "no data for " + duration_text(read_timeout)};
   }
-  if (ec == http::error::end_of_stream || ec == net::error::eof || ec == http::error::partial_message ||
-      ec == net::error::connection_reset) {
+  if (ec == http::error::end_of_stream || ec == net::error::eof ||
+      ec == http::error::partial_message || ec == net::error::connection_reset) {
     return {Kind::kClosed, ec.message()};
   }
   if (ec == http::error::body_limit) return {Kind::kTooLarge, "response too large"};
@@ -43,7 +43,8 @@ UpstreamFailure read_failure(const beast::error_code& ec, std::chrono::milliseco
 }
 
 // Feeds what is buffered to the parser without I/O; returns false on a parse error.
-bool parse_buffered(http::response_parser<http::string_body>& parser, beast::flat_buffer& buffer, beast::error_code& ec) {
+bool parse_buffered(http::response_parser<http::string_body>& parser, beast::flat_buffer& buffer,
+                    beast::error_code& ec) {
   while (buffer.size() > 0 && !parser.is_done()) {
     const std::size_t used = parser.put(buffer.data(), ec);
     buffer.consume(used);
@@ -68,8 +69,17 @@ std::string serialize_head(const http::request_header<>& head) {
   out += ' ';
   out.append(target.data(), target.size());
   const unsigned version = head.version();
-  const char tail[] = {' ', 'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10), '.',
-                       static_cast<char>('0' + version % 10), '\r', '\n'};
+  const char tail[] = {' ',
+                       'H',
+                       'T',
+                       'T',
+                       'P',
+                       '/',
+                       static_cast<char>('0' + version / 10),
+                       '.',
+                       static_cast<char>('0' + version % 10),
+                       '\r',
+                       '\n'};
   out.append(tail, sizeof tail);
   for (const auto& field : head) {
     const auto name = field.name_string();
@@ -104,7 +114,8 @@ class Connection {
 
 // ---- ConnectionPool ---------------------------------------------------------------------
 
-ConnectionPool::ConnectionPool(std::size_t max_idle_per_host) : max_idle_per_host_(max_idle_per_host) {}
+ConnectionPool::ConnectionPool(std::size_t max_idle_per_host)
+    : max_idle_per_host_(max_idle_per_host) {}
 ConnectionPool::~ConnectionPool() = default;
 
 std::unique_ptr<Connection> ConnectionPool::acquire(const std::string& key) {
@@ -142,7 +153,10 @@ std::size_t ConnectionPool::idle_count() const {
 UpstreamResponse::UpstreamResponse(std::unique_ptr<Connection> connection,
                                    std::unique_ptr<http::response_parser<http::string_body>> parser,
                                    ConnectionPool& pool, std::chrono::milliseconds read_timeout)
-    : connection_(std::move(connection)), parser_(std::move(parser)), pool_(pool), read_timeout_(read_timeout) {}
+    : connection_(std::move(connection)),
+      parser_(std::move(parser)),
+      pool_(pool),
+      read_timeout_(read_timeout) {}
 
 UpstreamResponse::~UpstreamResponse() = default;  // an unfinished body: the connection is dropped
 
@@ -175,7 +189,8 @@ net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& 
   if (parse_buffered(*parser_, connection_->buffer, ec) && body.empty() && !parser_->is_done()) {
     connection_->lowest().expires_after(read_timeout_);
     const std::size_t n = co_await connection_->with_stream([&](auto& s) {
-      return s.async_read_some(connection_->buffer.prepare(16384), net::redirect_error(net::use_awaitable, ec));
+      return s.async_read_some(connection_->buffer.prepare(16384),
+                               net::redirect_error(net::use_awaitable, ec));
     });
     connection_->lowest().expires_never();
     connection_->buffer.commit(n);
@@ -214,7 +229,8 @@ net::awaitable<bool> UpstreamResponse::read_all(std::string& out, std::uint64_t 
 std::shared_ptr<net::ssl::context> make_tls_context(const UpstreamConfig& config) {
   auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
   ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                   net::ssl::context::no_tlsv1_1);
   ctx->set_default_verify_paths();
   if (!config.ca_file.empty()) ctx->load_verify_file(config.ca_file);
   ctx->set_verify_mode(net::ssl::verify_peer);
@@ -232,9 +248,11 @@ net::awaitable<std::unique_ptr<Connection>> UpstreamClient::connect(const Upstre
   const auto& t = request.target;
   beast::error_code ec;
   tcp::resolver resolver(io_);
-  const auto endpoints = co_await resolver.async_resolve(t.host, t.port, net::redirect_error(net::use_awaitable, ec));
+  const auto endpoints =
+      co_await resolver.async_resolve(t.host, t.port, net::redirect_error(net::use_awaitable, ec));
   if (ec) {
-    failure = {Kind::kResolve, "its host name does not resolve (" + ec.message() + ")", t.host + ":" + t.port};
+    failure = {Kind::kResolve, "its host name does not resolve (" + ec.message() + ")",
+               t.host + ":" + t.port};
     co_return nullptr;
   }
   auto conn = std::make_unique<Connection>();
@@ -244,8 +262,9 @@ net::awaitable<std::unique_ptr<Connection>> UpstreamClient::connect(const Upstre
   co_await tcp_stream->async_connect(endpoints, net::redirect_error(net::use_awaitable, ec));
   if (ec) {
     failure = {Kind::kConnect,
-               ec == beast::error::timeout ? "connecting timed out after " + duration_text(request.connect_timeout)
-                                           : ec.message(),
+               ec == beast::error::timeout
+                   ? "connecting timed out after " + duration_text(request.connect_timeout)
+                   : ec.message(),
                t.host + ":" + t.port};
     co_return nullptr;
   }
@@ -259,10 +278,12 @@ net::awaitable<std::unique_ptr<Connection>> UpstreamClient::connect(const Upstre
   if (!is_ip_literal(t.host)) SSL_set_tlsext_host_name(conn->tls->native_handle(), t.host.c_str());
   conn->tls->set_verify_mode(net::ssl::verify_peer);
   conn->tls->set_verify_callback(net::ssl::host_name_verification(t.host));
-  co_await conn->tls->async_handshake(net::ssl::stream_base::client, net::redirect_error(net::use_awaitable, ec));
+  co_await conn->tls->async_handshake(net::ssl::stream_base::client,
+                                      net::redirect_error(net::use_awaitable, ec));
   conn->lowest().expires_never();
   if (ec) {
-    failure = {Kind::kTls, "the TLS handshake failed (" + ec.message() + ")", t.host + ":" + t.port};
+    failure = {Kind::kTls, "the TLS handshake failed (" + ec.message() + ")",
+               t.host + ":" + t.port};
     co_return nullptr;
   }
   co_return conn;
@@ -283,7 +304,8 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
   // fresh connection is tried, since the provider cannot have acted on the request.
   for (int attempt = 0;; ++attempt) {
     Outcome outcome;
-    std::unique_ptr<Connection> conn = attempt == 0 ? pool_.acquire(request.target.pool_key()) : nullptr;
+    std::unique_ptr<Connection> conn =
+        attempt == 0 ? pool_.acquire(request.target.pool_key()) : nullptr;
     if (!conn) {
       conn = co_await connect(request, outcome.failure);
       if (!conn) co_return outcome;
@@ -318,7 +340,8 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
     bool nothing_read = true;
     while (!ec && !parser->is_header_done()) {
       const std::size_t n = co_await conn->with_stream([&](auto& s) {
-        return s.async_read_some(conn->buffer.prepare(16384), net::redirect_error(net::use_awaitable, ec));
+        return s.async_read_some(conn->buffer.prepare(16384),
+                                 net::redirect_error(net::use_awaitable, ec));
       });
       conn->buffer.commit(n);
       nothing_read = nothing_read && n == 0;
@@ -331,7 +354,8 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
       outcome.failure = read_failure(ec, request.read_timeout);
       co_return outcome;
     }
-    outcome.response = std::make_unique<UpstreamResponse>(std::move(conn), std::move(parser), pool_, request.read_timeout);
+    outcome.response = std::make_unique<UpstreamResponse>(std::move(conn), std::move(parser), pool_,
+                                                          request.read_timeout);
     co_return outcome;
   }
 }

@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
-
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -104,7 +103,8 @@ class UpstreamClient {
   net::awaitable<Outcome> send(UpstreamRequest request);
 
  private:
-  net::awaitable<std::unique_ptr<Connection>> connect(const UpstreamRequest& request, UpstreamFailure& failure);
+  net::awaitable<std::unique_ptr<Connection>> connect(const UpstreamRequest& request,
+                                                      UpstreamFailure& failure);
 
   net::io_context& io_;
   std::shared_ptr<net::ssl::context> tls_;

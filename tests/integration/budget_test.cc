@@ -6,13 +6,12 @@
 // usage report in JSON and CSV, exact totals under concurrency, and unpriced models.
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
-
 #include <atomic>
+#include <boost/json.hpp>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <cstdio>
 #include <thread>
 #include <tuple>
 
@@ -44,7 +43,9 @@ bool asked_for_usage(const UpstreamRequest& r) {
          so->as_object().at("include_usage") == true;
 }
 
-bool is_stream(const UpstreamRequest& r) { return r.body.find("\"stream\":true") != std::string::npos; }
+bool is_stream(const UpstreamRequest& r) {
+  return r.body.find("\"stream\":true") != std::string::npos;
+}
 
 Reply openai_reply(const UpstreamRequest& r) {
   if (!is_stream(r)) return Reply::json(200, openai_chat_answer("hello", kIn, kOut));
@@ -63,13 +64,18 @@ Reply anthropic_reply(const UpstreamRequest& r) {
 class BudgetTest : public ::testing::Test {
  protected:
   std::unique_ptr<AigwProcess> start(const std::string& more_yaml, AigwOptions options = {}) {
-    return std::make_unique<AigwProcess>(providers_yaml(&openai_, &anthropic_) + more_yaml, std::move(options));
+    return std::make_unique<AigwProcess>(providers_yaml(&openai_, &anthropic_) + more_yaml,
+                                         std::move(options));
   }
-  static HttpResponse chat(const AigwProcess& gw, const std::string& body = chat_request(), Headers more = {}) {
-    return http_request(gw.port(), "POST", "/v1/chat/completions", with_provider("openai", std::move(more)), body);
+  static HttpResponse chat(const AigwProcess& gw, const std::string& body = chat_request(),
+                           Headers more = {}) {
+    return http_request(gw.port(), "POST", "/v1/chat/completions",
+                        with_provider("openai", std::move(more)), body);
   }
-  static HttpResponse messages(const AigwProcess& gw, const std::string& body = messages_request(), Headers more = {}) {
-    return http_request(gw.port(), "POST", "/v1/messages", with_provider("anthropic", std::move(more)), body);
+  static HttpResponse messages(const AigwProcess& gw, const std::string& body = messages_request(),
+                               Headers more = {}) {
+    return http_request(gw.port(), "POST", "/v1/messages",
+                        with_provider("anthropic", std::move(more)), body);
   }
   static json::value budget_of(const AigwProcess& gw, const Headers& headers = {}) {
     const auto r = http_request(gw.port(), "GET", "/v1/budget", headers);
@@ -83,15 +89,17 @@ class BudgetTest : public ::testing::Test {
 
 // --- 1. an exhausted budget ---------------------------------------------------------------
 
-TEST_F(BudgetTest, ExhaustedBudgetIs429InBothShapesForWholeAndStreamedRequestsAndNothingIsForwarded) {
+TEST_F(BudgetTest,
+       ExhaustedBudgetIs429InBothShapesForWholeAndStreamedRequestsAndNothingIsForwarded) {
   auto gw = start("teams:\n  default: { budget: { tokens: 15, period: daily } }\n");
   const auto first = chat(*gw);
-  ASSERT_EQ(first.status, 200) << first.body << first.error;  // 10 + 5 = 15 tokens: the budget is used up
+  ASSERT_EQ(first.status, 200) << first.body
+                               << first.error;  // 10 + 5 = 15 tokens: the budget is used up
   ASSERT_EQ(openai_.requests().size(), 1u);
 
   const UtcDay day = utc_today();
-  const std::string message = "team \"default\" used 15 of its 15 tokens for the daily budget (" + day.key +
-                              "); it resets at " + day.reset_at;
+  const std::string message = "team \"default\" used 15 of its 15 tokens for the daily budget (" +
+                              day.key + "); it resets at " + day.reset_at;
   const auto check_retry_after = [&](const HttpResponse& r, const char* what) {
     const std::string value = r.header("retry-after");
     ASSERT_FALSE(value.empty()) << what;
@@ -107,7 +115,8 @@ TEST_F(BudgetTest, ExhaustedBudgetIs429InBothShapesForWholeAndStreamedRequestsAn
 
   const auto streamed = chat(*gw, chat_request("gpt-4o", ",\"stream\":true"));
   EXPECT_TRUE(is_openai_error(streamed, 429, message));
-  EXPECT_EQ(streamed.header("content-type").rfind("application/json", 0), 0u) << streamed.header("content-type");
+  EXPECT_EQ(streamed.header("content-type").rfind("application/json", 0), 0u)
+      << streamed.header("content-type");
   check_retry_after(streamed, "chat stream");
 
   const auto anthropic_whole = messages(*gw);
@@ -133,7 +142,8 @@ TEST_F(BudgetTest, AStreamedAnswerCanUseUpTheBudgetToo) {
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_NE(first.body.find("event: message_stop"), std::string::npos) << first.body;
   const auto refused = chat(*gw);
-  EXPECT_TRUE(is_openai_error(refused, 429, "team \"default\" used 13 of its 13 tokens for the daily budget"));
+  EXPECT_TRUE(is_openai_error(refused, 429,
+                              "team \"default\" used 13 of its 13 tokens for the daily budget"));
   EXPECT_EQ(openai_.requests().size(), 0u);
 }
 
@@ -141,7 +151,8 @@ TEST_F(BudgetTest, AStreamedAnswerCanUseUpTheBudgetToo) {
 
 TEST_F(BudgetTest, EveryAnswerCarriesBudgetAndRateLimitHeadersThatFollowTheProvidersCounts) {
   auto gw = start(
-      "teams:\n  default: { budget: { tokens: 1000, period: daily }, limits: { requests_per_minute: 10 } }\n");
+      "teams:\n  default: { budget: { tokens: 1000, period: daily }, limits: { "
+      "requests_per_minute: 10 } }\n");
   const UtcDay day = utc_today();
   struct Step {
     const char* what;
@@ -150,7 +161,8 @@ TEST_F(BudgetTest, EveryAnswerCarriesBudgetAndRateLimitHeadersThatFollowTheProvi
   };
   std::vector<Step> steps;
   steps.push_back({"chat", chat(*gw), kIn + kOut});
-  steps.push_back({"chat stream", chat(*gw, chat_request("gpt-4o", ",\"stream\":true")), kStreamIn + kStreamOut});
+  steps.push_back({"chat stream", chat(*gw, chat_request("gpt-4o", ",\"stream\":true")),
+                   kStreamIn + kStreamOut});
   steps.push_back({"messages", messages(*gw), kIn + kOut});
   steps.push_back({"messages stream", messages(*gw, messages_request(",\"stream\":true")), 9 + 4});
   steps.push_back({"chat again", chat(*gw), kIn + kOut});
@@ -162,10 +174,12 @@ TEST_F(BudgetTest, EveryAnswerCarriesBudgetAndRateLimitHeadersThatFollowTheProvi
   for (const auto& s : steps) {
     ASSERT_EQ(s.response.status, 200) << s.what << ": " << s.response.body;
     EXPECT_EQ(s.response.header("x-aigw-budget-limit-tokens"), "1000") << s.what;
-    EXPECT_EQ(s.response.header("x-aigw-budget-remaining-tokens"), std::to_string(remaining)) << s.what;
+    EXPECT_EQ(s.response.header("x-aigw-budget-remaining-tokens"), std::to_string(remaining))
+        << s.what;
     EXPECT_EQ(s.response.header("x-aigw-budget-reset"), day.reset_at) << s.what;
     EXPECT_EQ(s.response.header("x-ratelimit-limit-requests"), "10") << s.what;
-    EXPECT_EQ(s.response.header("x-ratelimit-remaining-requests"), std::to_string(--requests_left)) << s.what;
+    EXPECT_EQ(s.response.header("x-ratelimit-remaining-requests"), std::to_string(--requests_left))
+        << s.what;
     EXPECT_FALSE(s.response.header("x-ratelimit-reset-requests").empty()) << s.what;
     remaining -= s.tokens;
   }
@@ -186,13 +200,16 @@ TEST_F(BudgetTest, ChatStreamUsageIsAskedForStrippedAndSettled) {
   EXPECT_TRUE(asked_for_usage(openai_.requests()[0])) << openai_.requests()[0].body;
   EXPECT_NE(r.body.find("\"content\":\"hel\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("data: [DONE]"), std::string::npos) << r.body;
-  EXPECT_EQ(r.body.find("usage"), std::string::npos) << "the caller did not ask for the usage chunk:\n" << r.body;
+  EXPECT_EQ(r.body.find("usage"), std::string::npos)
+      << "the caller did not ask for the usage chunk:\n"
+      << r.body;
   auto b = budget_of(*gw);
   EXPECT_EQ(int_at(b.at("used"), "tokens"), kStreamIn + kStreamOut);
   EXPECT_EQ(int_at(b.at("used"), "requests"), 1);
 
   // A caller who asked for it gets it, and it is counted the same.
-  const auto asked = chat(*gw, chat_request("gpt-4o", ",\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
+  const auto asked = chat(
+      *gw, chat_request("gpt-4o", ",\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
   ASSERT_EQ(asked.status, 200) << asked.body;
   EXPECT_NE(asked.body.find("\"prompt_tokens\":21"), std::string::npos) << asked.body;
   b = budget_of(*gw);
@@ -218,9 +235,11 @@ TEST_F(BudgetTest, AnthropicStreamsAreSettledAndABrokenOneCountsWhatItSent) {
     events.resize(3);  // message_start (9 in, 1 out so far), content_block_start, one delta
     return Reply::broken_sse(std::move(events));
   });
-  AigwProcess gw(providers_yaml(nullptr, &anthropic) + "teams:\n  default: { budget: { tokens: 100000, period: daily } }\n");
+  AigwProcess gw(providers_yaml(nullptr, &anthropic) +
+                 "teams:\n  default: { budget: { tokens: 100000, period: daily } }\n");
   const auto call = [&] {
-    return http_request(gw.port(), "POST", "/v1/messages", with_provider("anthropic"), messages_request(",\"stream\":true"));
+    return http_request(gw.port(), "POST", "/v1/messages", with_provider("anthropic"),
+                        messages_request(",\"stream\":true"));
   };
   const auto whole = call();
   ASSERT_EQ(whole.status, 200) << whole.body;
@@ -232,7 +251,8 @@ TEST_F(BudgetTest, AnthropicStreamsAreSettledAndABrokenOneCountsWhatItSent) {
   break_it = true;
   const auto broken = call();
   EXPECT_EQ(broken.status, 200);  // the stream had begun
-  EXPECT_NE(broken.body.find("\"type\":\"error\""), std::string::npos) << "the caller is told:\n" << broken.body;
+  EXPECT_NE(broken.body.find("\"type\":\"error\""), std::string::npos) << "the caller is told:\n"
+                                                                       << broken.body;
   EXPECT_EQ(broken.body.find("event: message_stop"), std::string::npos) << broken.body;
   b = budget_of(gw);
   EXPECT_EQ(int_at(b.at("used"), "tokens"), 9 + 4 + 9 + 1);
@@ -247,9 +267,11 @@ TEST_F(BudgetTest, AnthropicStreamsAreSettledAndABrokenOneCountsWhatItSent) {
 TEST_F(BudgetTest, ABrokenChatStreamAfterItsUsageChunkIsSettled) {
   // Usage arrives in the last chunk of a chat stream; a break before [DONE] must not lose it.
   FakeUpstream openai([](const UpstreamRequest&) {
-    return Reply::broken_sse({openai_delta_event("hel"), openai_usage_event(kStreamIn, kStreamOut)});
+    return Reply::broken_sse(
+        {openai_delta_event("hel"), openai_usage_event(kStreamIn, kStreamOut)});
   });
-  AigwProcess gw(providers_yaml(&openai) + "teams:\n  default: { budget: { tokens: 100000, period: daily } }\n");
+  AigwProcess gw(providers_yaml(&openai) +
+                 "teams:\n  default: { budget: { tokens: 100000, period: daily } }\n");
   const auto r = http_request(gw.port(), "POST", "/v1/chat/completions", with_provider("openai"),
                               chat_request("gpt-4o", ",\"stream\":true"));
   EXPECT_EQ(r.status, 200);
@@ -267,14 +289,17 @@ TEST_F(BudgetTest, ClientRequestLimitAndTeamTokenLimitRefuseWith429) {
     EXPECT_EQ(chat(*gw).status, 200);
     EXPECT_EQ(chat(*gw).status, 200);
     const auto refused = chat(*gw);
-    EXPECT_TRUE(is_openai_error(refused, 429, "client \"127.0.0.1\" is over its limit of 2 requests per minute; retry in "));
+    EXPECT_TRUE(is_openai_error(
+        refused, 429,
+        "client \"127.0.0.1\" is over its limit of 2 requests per minute; retry in "));
     const std::string retry = refused.header("retry-after");
     ASSERT_FALSE(retry.empty());
     // A sliding-window-counter estimate (limits/sliding_window.h): when the current window
     // alone is full, the wait runs into the next one, so up to two windows, not one.
     EXPECT_GE(std::stoll(retry), 1);
     EXPECT_LE(std::stoll(retry), 120);
-    EXPECT_NE(refused.error_message().find("retry in " + retry + "s"), std::string::npos) << refused.body;
+    EXPECT_NE(refused.error_message().find("retry in " + retry + "s"), std::string::npos)
+        << refused.body;
     EXPECT_EQ(refused.header("x-ratelimit-remaining-requests"), "0");
     EXPECT_TRUE(is_anthropic_error(messages(*gw), 429, "client \"127.0.0.1\" is over its limit"));
     EXPECT_EQ(openai_.requests().size(), 2u);
@@ -291,7 +316,8 @@ TEST_F(BudgetTest, ClientRequestLimitAndTeamTokenLimitRefuseWith429) {
     const auto second = chat(*gw);
     EXPECT_EQ(second.status, 200);
     EXPECT_EQ(second.header("x-ratelimit-remaining-tokens"), "5");
-    EXPECT_TRUE(is_openai_error(chat(*gw), 429, "team \"default\" is over its limit of 20 tokens per minute"));
+    EXPECT_TRUE(is_openai_error(chat(*gw), 429,
+                                "team \"default\" is over its limit of 20 tokens per minute"));
     EXPECT_EQ(openai_.requests().size(), 4u);
   }
 }
@@ -329,13 +355,16 @@ TEST_F(BudgetTest, SpentUsdBudgetIs429NamingDollarsWithPricesFromTheConfig) {
   // One answer costs kIn * 2 + kOut * 8 micro-dollars at the configured gpt-4o price; the
   // budget is one such answer plus a little, so the third request is refused.
   const double one = (kIn * 2.0 + kOut * 8.0) / 1e6;
-  auto gw = start("prices:\n  \"gpt-4o\": { input: 2, output: 8 }\n"
-                  "teams:\n  default: { budget: { usd: " + std::to_string(one * 1.5) + ", period: daily } }\n");
+  auto gw = start(
+      "prices:\n  \"gpt-4o\": { input: 2, output: 8 }\n"
+      "teams:\n  default: { budget: { usd: " +
+      std::to_string(one * 1.5) + ", period: daily } }\n");
   EXPECT_EQ(chat(*gw).status, 200);
   EXPECT_EQ(chat(*gw).status, 200);  // used < budget when it started: admitted (overshoot)
   const auto refused = chat(*gw);
   EXPECT_TRUE(is_openai_error(refused, 429, "team \"default\" spent $")) << refused.body;
-  EXPECT_NE(refused.error_message().find("USD for the daily budget"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.error_message().find("USD for the daily budget"), std::string::npos)
+      << refused.body;
   EXPECT_EQ(openai_.requests().size(), 2u);
   const auto b = budget_of(*gw);
   EXPECT_NEAR(double_at(b.at("used"), "usd"), 2 * one, 1e-12);
@@ -345,13 +374,16 @@ TEST_F(BudgetTest, SpentUsdBudgetIs429NamingDollarsWithPricesFromTheConfig) {
 // --- with auth: teams from tokens ------------------------------------------------------------
 
 std::string auth_yaml() {
-  return std::string("auth:\n"
-                     "  builtin_issuer: { keys_dir: ./keys }\n"
-                     "  clients:\n"
-                     "    - { client_id: alpha-bot, team: alpha, client_secret: alpha-secret, scopes: [ \"") +
+  return std::string(
+             "auth:\n"
+             "  builtin_issuer: { keys_dir: ./keys }\n"
+             "  clients:\n"
+             "    - { client_id: alpha-bot, team: alpha, client_secret: alpha-secret, scopes: [ "
+             "\"") +
          kInvokeScope +
          "\" ] }\n"
-         "    - { client_id: alpha-two, team: alpha, client_secret: alpha-two-secret, scopes: [ \"" +
+         "    - { client_id: alpha-two, team: alpha, client_secret: alpha-two-secret, scopes: [ "
+         "\"" +
          kInvokeScope +
          "\" ] }\n"
          "    - { client_id: beta-bot, team: beta, client_secret: beta-secret, scopes: [ \"" +
@@ -366,7 +398,8 @@ std::string auth_yaml() {
 
 class BudgetAuthTest : public BudgetTest {
  protected:
-  std::unique_ptr<AigwProcess> start_with_auth(const std::string& teams_yaml, AigwOptions options = {}) {
+  std::unique_ptr<AigwProcess> start_with_auth(const std::string& teams_yaml,
+                                               AigwOptions options = {}) {
     return start(auth_yaml() + teams_yaml, std::move(options));
   }
 };
@@ -379,27 +412,31 @@ std::string secret_of(const std::string& client) {
 }
 
 TEST_F(BudgetAuthTest, TeamRequestLimitRefusesTheFourthAndSparesAnotherTeam) {
-  auto gw = start_with_auth("teams:\n  alpha: { limits: { requests_per_minute: 3 } }\n"
-                            "  beta: { limits: { requests_per_minute: 3 } }\n");
+  auto gw = start_with_auth(
+      "teams:\n  alpha: { limits: { requests_per_minute: 3 } }\n"
+      "  beta: { limits: { requests_per_minute: 3 } }\n");
   const std::string alpha = fetch_token(gw->port(), "alpha-bot", secret_of("alpha-bot"));
   const std::string alpha_two = fetch_token(gw->port(), "alpha-two", secret_of("alpha-two"));
   const std::string beta = fetch_token(gw->port(), "beta-bot", secret_of("beta-bot"));
   ASSERT_FALSE(alpha.empty());
   ASSERT_FALSE(beta.empty());
   for (int i = 0; i < 3; ++i) {
-    const auto r = chat(*gw, chat_request(), bearer(i == 1 ? alpha_two : alpha));  // the team's, not the client's
+    const auto r = chat(*gw, chat_request(),
+                        bearer(i == 1 ? alpha_two : alpha));  // the team's, not the client's
     ASSERT_EQ(r.status, 200) << i << ": " << r.body;
     EXPECT_EQ(r.header("x-ratelimit-limit-requests"), "3");
     EXPECT_EQ(r.header("x-ratelimit-remaining-requests"), std::to_string(2 - i));
   }
   const auto refused = chat(*gw, chat_request(), bearer(alpha));
-  EXPECT_TRUE(is_openai_error(refused, 429, "team \"alpha\" is over its limit of 3 requests per minute; retry in "));
+  EXPECT_TRUE(is_openai_error(
+      refused, 429, "team \"alpha\" is over its limit of 3 requests per minute; retry in "));
   EXPECT_EQ(refused.json().at("error").at("type"), "rate_limit_error");
   const std::string retry = refused.header("retry-after");
   ASSERT_FALSE(retry.empty());
   EXPECT_GE(std::stoll(retry), 1);
   EXPECT_LE(std::stoll(retry), 120);  // up to two windows (see above)
-  EXPECT_NE(refused.error_message().find("retry in " + retry + "s"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.error_message().find("retry in " + retry + "s"), std::string::npos)
+      << refused.body;
   EXPECT_TRUE(is_anthropic_error(messages(*gw, messages_request(), bearer(alpha_two)), 429,
                                  "team \"alpha\" is over its limit of 3 requests per minute"));
   EXPECT_EQ(openai_.requests().size(), 3u);  // the refused ones were not forwarded
@@ -469,7 +506,8 @@ TEST_F(BudgetAuthTest, AdminNeedsItsScopeAndARaisedBudgetServesAgainAndSurvivesA
       EXPECT_NE(r.body.find(kAdminScope), std::string::npos) << path << ": " << r.body;
       EXPECT_EQ(http_request(gw->port(), "GET", path).status, 401) << path;
     }
-    const auto sneaky = http_request(gw->port(), "POST", "/admin/teams/alpha/budget", bearer(alpha), raise);
+    const auto sneaky =
+        http_request(gw->port(), "POST", "/admin/teams/alpha/budget", bearer(alpha), raise);
     EXPECT_EQ(sneaky.status, 403) << sneaky.body;
 
     const auto listed = http_request(gw->port(), "GET", "/admin/teams", bearer(ops));
@@ -487,10 +525,12 @@ TEST_F(BudgetAuthTest, AdminNeedsItsScopeAndARaisedBudgetServesAgainAndSurvivesA
     const auto refused = chat(*gw, chat_request(), bearer(alpha));
     ASSERT_TRUE(is_openai_error(refused, 429, "team \"alpha\" used 15 of its 15 tokens"));
 
-    const auto raised = http_request(gw->port(), "POST", "/admin/teams/alpha/budget", bearer(ops), raise);
+    const auto raised =
+        http_request(gw->port(), "POST", "/admin/teams/alpha/budget", bearer(ops), raise);
     ASSERT_EQ(raised.status, 200) << raised.body;
     EXPECT_EQ(int_at(raised.json().at("budget"), "tokens"), 1000) << raised.body;
-    EXPECT_EQ(raised.json().at("budget").at("period"), "daily") << "the period is kept: " << raised.body;
+    EXPECT_EQ(raised.json().at("budget").at("period"), "daily")
+        << "the period is kept: " << raised.body;
     EXPECT_EQ(int_at(raised.json().at("usage"), "tokens"), 15) << raised.body;
 
     const auto served = chat(*gw, chat_request(), bearer(alpha));
@@ -528,13 +568,15 @@ TEST_F(BudgetAuthTest, AdminNeedsItsScopeAndARaisedBudgetServesAgainAndSurvivesA
   EXPECT_EQ(int_at(rows[0], "unpriced_requests"), 0);
   EXPECT_EQ(report.at("group_by"), (json::array{"team", "model"}));
 
-  const auto csv = http_request(gw->port(), "GET", "/admin/usage?group_by=team,model&format=csv", bearer(ops));
+  const auto csv =
+      http_request(gw->port(), "GET", "/admin/usage?group_by=team,model&format=csv", bearer(ops));
   ASSERT_EQ(csv.status, 200) << csv.body;
   EXPECT_EQ(csv.header("content-type").rfind("text/csv", 0), 0u) << csv.header("content-type");
-  EXPECT_EQ(csv.body,
-            "team,model,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd,"
-            "estimated_requests,estimated_tokens\r\n"
-            "alpha,gpt-4o,30,15,0,3,0,0.000225,0,0\r\n");
+  EXPECT_EQ(
+      csv.body,
+      "team,model,input_tokens,output_tokens,cached_tokens,requests,unpriced_requests,cost_usd,"
+      "estimated_requests,estimated_tokens\r\n"
+      "alpha,gpt-4o,30,15,0,3,0,0.000225,0,0\r\n");
   EXPECT_EQ(http_request(gw->port(), "GET", "/admin/usage?format=csv", bearer(alpha)).status, 403);
 }
 
@@ -552,7 +594,8 @@ TEST_F(BudgetAuthTest, ConcurrentRequestsFromSeveralTeamsAreCountedExactly) {
     const auto at = r.body.find("usage ");
     int in = 0;
     int out = 0;
-    if (at == std::string::npos || std::sscanf(r.body.c_str() + at, "usage %d %d", &in, &out) != 2) {
+    if (at == std::string::npos ||
+        std::sscanf(r.body.c_str() + at, "usage %d %d", &in, &out) != 2) {
       return Reply::json(400, R"({"error":{"message":"no usage"}})");
     }
     {
@@ -591,9 +634,11 @@ TEST_F(BudgetAuthTest, ConcurrentRequestsFromSeveralTeamsAreCountedExactly) {
         const int in = 1 + k % 17;
         const int out = 1 + k % 11;
         const std::string model = k % 3 == 0 ? "gpt-4o-mini" : "gpt-4o";
-        const auto r = conn.request("POST", "/v1/chat/completions", with_provider("openai", bearer(token)),
-                                    chat_request(model, "", "usage " + std::to_string(in) + " " + std::to_string(out)));
-        if (r.status != 200 || r.body.find("\"prompt_tokens\":" + std::to_string(in)) == std::string::npos) {
+        const auto r = conn.request(
+            "POST", "/v1/chat/completions", with_provider("openai", bearer(token)),
+            chat_request(model, "", "usage " + std::to_string(in) + " " + std::to_string(out)));
+        if (r.status != 200 ||
+            r.body.find("\"prompt_tokens\":" + std::to_string(in)) == std::string::npos) {
           ++failures;
           continue;
         }
@@ -625,8 +670,9 @@ TEST_F(BudgetAuthTest, ConcurrentRequestsFromSeveralTeamsAreCountedExactly) {
   }
   std::map<std::tuple<std::string, std::string, std::string>, Sum> ledger;
   for (const auto& row : report.at("rows").as_array()) {
-    auto& s = ledger[{std::string(row.at("team").as_string()), std::string(row.at("client").as_string()),
-                      std::string(row.at("model").as_string())}];
+    auto& s =
+        ledger[{std::string(row.at("team").as_string()), std::string(row.at("client").as_string()),
+                std::string(row.at("model").as_string())}];
     s.in = int_at(row, "input_tokens");
     s.out = int_at(row, "output_tokens");
     s.requests = int_at(row, "requests");
@@ -634,7 +680,8 @@ TEST_F(BudgetAuthTest, ConcurrentRequestsFromSeveralTeamsAreCountedExactly) {
   ASSERT_EQ(ledger.size(), expected.size()) << report;
   for (const auto& [key, want] : expected) {
     const auto it = ledger.find(key);
-    ASSERT_NE(it, ledger.end()) << std::get<0>(key) << "/" << std::get<1>(key) << "/" << std::get<2>(key);
+    ASSERT_NE(it, ledger.end()) << std::get<0>(key) << "/" << std::get<1>(key) << "/"
+                                << std::get<2>(key);
     EXPECT_EQ(it->second.in, want.in) << std::get<1>(key) << " " << std::get<2>(key);
     EXPECT_EQ(it->second.out, want.out) << std::get<1>(key) << " " << std::get<2>(key);
     EXPECT_EQ(it->second.requests, want.requests) << std::get<1>(key) << " " << std::get<2>(key);
@@ -645,7 +692,8 @@ TEST_F(BudgetAuthTest, ConcurrentRequestsFromSeveralTeamsAreCountedExactly) {
   for (std::size_t c : {0u, 2u, 3u}) {
     const auto r = http_request(gw.port(), "GET", "/v1/budget", bearer(tokens[c]));
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(int_at(r.json().at("used"), "tokens"), team_tokens[team_of.at(clients[c])]) << clients[c];
+    EXPECT_EQ(int_at(r.json().at("used"), "tokens"), team_tokens[team_of.at(clients[c])])
+        << clients[c];
   }
 }
 

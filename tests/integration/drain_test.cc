@@ -27,7 +27,8 @@ bool wait_for_in_flight(std::uint16_t port, std::int64_t n, std::chrono::millise
     const auto r = http_request(port, "GET", "/v1/budget");
     if (r.status == 200) {
       const auto budget = boost::json::parse(r.body).as_object();
-      if (budget.at("reserved").as_object().at("requests").to_number<std::int64_t>() >= n) return true;
+      if (budget.at("reserved").as_object().at("requests").to_number<std::int64_t>() >= n)
+        return true;
     }
     std::this_thread::sleep_for(5ms);
   }

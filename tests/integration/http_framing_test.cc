@@ -5,14 +5,13 @@
 // a body is read.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-
-#include <cctype>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <thread>

@@ -28,8 +28,11 @@ TEST(IpLimitTest, OverTheLimitIs429WithRetryAfterAndHealthIsExempt) {
   const auto r = call(gw);
   EXPECT_EQ(r.status, 429);
   EXPECT_FALSE(r.header("retry-after").empty());
-  EXPECT_NE(r.body.find("IP rate limit exceeded for 127.0.0.1: at most 3 requests per 60s"), std::string::npos) << r.body;
-  EXPECT_EQ(http_request(gw.port(), "GET", "/").status, 200);  // the load balancer's check is never limited
+  EXPECT_NE(r.body.find("IP rate limit exceeded for 127.0.0.1: at most 3 requests per 60s"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(http_request(gw.port(), "GET", "/").status,
+            200);  // the load balancer's check is never limited
 }
 
 TEST(IpLimitTest, SpoofedForwardedForDoesNotEscapeTheLimit) {
@@ -40,7 +43,8 @@ TEST(IpLimitTest, SpoofedForwardedForDoesNotEscapeTheLimit) {
 }
 
 TEST(IpLimitTest, BehindATrustedProxyEachClientHasItsOwnWindow) {
-  AigwProcess gw("limits: { ip: { requests: 2, window: 60s, trusted_proxies: [ \"127.0.0.0/8\" ] } }\n");
+  AigwProcess gw(
+      "limits: { ip: { requests: 2, window: 60s, trusted_proxies: [ \"127.0.0.0/8\" ] } }\n");
   EXPECT_EQ(call(gw, "198.51.100.1").status, 200);
   EXPECT_EQ(call(gw, "198.51.100.1").status, 200);
   const auto limited = call(gw, "198.51.100.1");
@@ -54,7 +58,8 @@ TEST(IpLimitTest, BehindATrustedProxyEachClientHasItsOwnWindow) {
 // adds a second line with the real one. Only the first line was read: every request got a
 // fresh bucket. Now the lines are one list read from the right: one bucket, and the 429.
 TEST(IpLimitTest, AClientCannotPickItsBucketWhenTheProxyAddsASecondLine) {
-  AigwProcess gw("limits: { ip: { requests: 2, window: 60s, trusted_proxies: [ \"127.0.0.0/8\" ] } }\n");
+  AigwProcess gw(
+      "limits: { ip: { requests: 2, window: 60s, trusted_proxies: [ \"127.0.0.0/8\" ] } }\n");
   EXPECT_EQ(call_with_lines(gw, {"1.1.1.1", "198.51.100.9"}).status, 200);
   EXPECT_EQ(call_with_lines(gw, {"2.2.2.2", "198.51.100.9"}).status, 200);
   const auto limited = call_with_lines(gw, {"3.3.3.3", "198.51.100.9"});
@@ -68,20 +73,23 @@ TEST(IpLimitTest, AClientCannotPickItsBucketWhenTheProxyAddsASecondLine) {
 // one /64 does not escape the limit, another /64 has its own bucket, and the access log keeps
 // each real address.
 TEST(IpLimitTest, Ipv6AddressesInOneSlash64ShareABucket) {
-  AigwProcess gw("limits: { ip: { requests: 2, window: 60s, trusted_proxies: [ \"127.0.0.0/8\" ] } }\n");
+  AigwProcess gw(
+      "limits: { ip: { requests: 2, window: 60s, trusted_proxies: [ \"127.0.0.0/8\" ] } }\n");
   EXPECT_EQ(call(gw, "2001:db8:1:2::1").status, 200);
   EXPECT_EQ(call(gw, "2001:db8:1:2:aaaa:bbbb:cccc:dddd").status, 200);
   const auto limited = call(gw, "[2001:db8:1:2::3]:5555");
   EXPECT_EQ(limited.status, 429);
   EXPECT_NE(limited.body.find("2001:db8:1:2::/64"), std::string::npos) << limited.body;
   EXPECT_EQ(call(gw, "2001:db8:1:3::1").status, 200);  // the next /64
-  EXPECT_TRUE(gw.wait_for_line("\"client_ip\":\"2001:db8:1:2:aaaa:bbbb:cccc:dddd\"", std::chrono::seconds(5)));
+  EXPECT_TRUE(gw.wait_for_line("\"client_ip\":\"2001:db8:1:2:aaaa:bbbb:cccc:dddd\"",
+                               std::chrono::seconds(5)));
 }
 
 // With ipv6_prefix: 128 every address is its own client again.
 TEST(IpLimitTest, Ipv6PrefixIsConfigurable) {
   AigwProcess gw(
-      "limits: { ip: { requests: 1, window: 60s, ipv6_prefix: 128, trusted_proxies: [ \"127.0.0.0/8\" ] } }\n");
+      "limits: { ip: { requests: 1, window: 60s, ipv6_prefix: 128, trusted_proxies: [ "
+      "\"127.0.0.0/8\" ] } }\n");
   EXPECT_EQ(call(gw, "2001:db8:1:2::1").status, 200);
   EXPECT_EQ(call(gw, "2001:db8:1:2::2").status, 200);
   EXPECT_EQ(call(gw, "2001:db8:1:2::1").status, 429);

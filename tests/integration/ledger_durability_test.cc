@@ -3,11 +3,10 @@
 // /admin/usage totals are compared with what the clients got complete answers for and with
 // what the fake provider served.
 #include <gtest/gtest.h>
-
-#include <boost/json.hpp>
 #include <signal.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -44,9 +43,11 @@ class Load {
             conn = std::make_unique<HttpConnection>(port, 5s);
             continue;
           }
-          const auto r = conn->request("POST", "/v1/chat/completions", with_provider("openai"), chat_request());
-          const bool complete = r.status == 200 && r.error.empty() &&
-                                r.body.find("\"prompt_tokens\":" + std::to_string(kIn)) != std::string::npos;
+          const auto r = conn->request("POST", "/v1/chat/completions", with_provider("openai"),
+                                       chat_request());
+          const bool complete =
+              r.status == 200 && r.error.empty() &&
+              r.body.find("\"prompt_tokens\":" + std::to_string(kIn)) != std::string::npos;
           if (complete) {
             std::lock_guard lock(mutex_);
             completed_.push_back(Clock::now());
@@ -111,7 +112,8 @@ Ledger ledger_of(const AigwProcess& gw) {
 class LedgerDurabilityTest : public ::testing::Test {
  protected:
   std::string yaml() const {
-    return providers_yaml(&openai_) + "state: { path: ./data/aigw.db, flush_interval: " + flush_interval_ + " }\n" +
+    return providers_yaml(&openai_) +
+           "state: { path: ./data/aigw.db, flush_interval: " + flush_interval_ + " }\n" +
            "limits: { ip: { requests: 0 } }\n"  // the default 2000 per minute would stop the load
            "teams:\n  default: { budget: { tokens: 1000000000, period: daily } }\n";
   }
@@ -129,10 +131,10 @@ class LedgerDurabilityTest : public ::testing::Test {
   }
 
   struct KillNine {
-    std::int64_t served = 0;          // requests the provider answered
-    std::int64_t answered = 0;        // complete answers the clients received
-    std::int64_t answered_late = 0;   // … of them within 200 ms before the kill (still queued
-                                      // when the ledger committed every 100 ms, before ad03fa8)
+    std::int64_t served = 0;           // requests the provider answered
+    std::int64_t answered = 0;         // complete answers the clients received
+    std::int64_t answered_late = 0;    // … of them within 200 ms before the kill (still queued
+                                       // when the ledger committed every 100 ms, before ad03fa8)
     std::uintmax_t journal_bytes = 0;  // in the usage journals when aigw was killed
     Ledger ledger;
   };
@@ -155,12 +157,13 @@ class LedgerDurabilityTest : public ::testing::Test {
     k.journal_bytes = journal_bytes();
     AigwProcess again(yaml(), in_state());
     k.ledger = ledger_of(again);
-    std::fprintf(stderr,
-                 "kill -9 under load: provider served %lld, clients got %lld complete answers (%lld of them "
-                 "in the last 200 ms), the ledger has %lld (lost: %lld)\n",
-                 static_cast<long long>(k.served), static_cast<long long>(k.answered),
-                 static_cast<long long>(k.answered_late),
-                 static_cast<long long>(k.ledger.requests), static_cast<long long>(k.answered - k.ledger.requests));
+    std::fprintf(
+        stderr,
+        "kill -9 under load: provider served %lld, clients got %lld complete answers (%lld of them "
+        "in the last 200 ms), the ledger has %lld (lost: %lld)\n",
+        static_cast<long long>(k.served), static_cast<long long>(k.answered),
+        static_cast<long long>(k.answered_late), static_cast<long long>(k.ledger.requests),
+        static_cast<long long>(k.answered - k.ledger.requests));
     return k;
   }
 
@@ -168,7 +171,8 @@ class LedgerDurabilityTest : public ::testing::Test {
   std::uintmax_t journal_bytes() const {
     std::uintmax_t n = 0;
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(state_.path() + "/data/aigw.db.journal", ec)) {
+    for (const auto& e :
+         std::filesystem::directory_iterator(state_.path() + "/data/aigw.db.journal", ec)) {
       n += e.file_size(ec);
     }
     return n;
@@ -176,7 +180,8 @@ class LedgerDurabilityTest : public ::testing::Test {
 
   std::string flush_interval_ = "100ms";
   TempDir state_;
-  FakeUpstream openai_{[](const UpstreamRequest&) { return Reply::json(200, openai_chat_answer("ok", kIn, kOut)); }};
+  FakeUpstream openai_{
+      [](const UpstreamRequest&) { return Reply::json(200, openai_chat_answer("ok", kIn, kOut)); }};
 };
 
 // An answered request's usage is in its thread's journal before its answer ends
@@ -187,8 +192,8 @@ TEST_F(LedgerDurabilityTest, KillNineLosesNoAnsweredRequestAndCountsNothingTwice
   const auto k = kill_nine_under_load(1000ms);
   ASSERT_GT(k.answered, 20) << "too little load to mean anything";
   ASSERT_GT(k.answered_late, 0) << "no answer close to the kill: the test would prove nothing";
-  EXPECT_GE(k.ledger.requests, k.answered) << (k.answered - k.ledger.requests)
-                                           << " answered requests are missing from the ledger";
+  EXPECT_GE(k.ledger.requests, k.answered)
+      << (k.answered - k.ledger.requests) << " answered requests are missing from the ledger";
   EXPECT_LE(k.ledger.requests, k.served) << "a request was counted twice";
   expect_consistent(k.ledger);
 }
@@ -199,9 +204,10 @@ TEST_F(LedgerDurabilityTest, KillNineWithUnconsumedJournalsReplaysThemExactlyOnc
   flush_interval_ = "10s";
   const auto k = kill_nine_under_load(1000ms);
   ASSERT_GT(k.answered, 20) << "too little load to mean anything";
-  EXPECT_GT(k.journal_bytes, 0u) << "nothing was left in the journals: the test would prove nothing";
-  EXPECT_GE(k.ledger.requests, k.answered) << (k.answered - k.ledger.requests)
-                                           << " answered requests are missing from the ledger";
+  EXPECT_GT(k.journal_bytes, 0u)
+      << "nothing was left in the journals: the test would prove nothing";
+  EXPECT_GE(k.ledger.requests, k.answered)
+      << (k.answered - k.ledger.requests) << " answered requests are missing from the ledger";
   EXPECT_LE(k.ledger.requests, k.served) << "a request was counted twice";
   expect_consistent(k.ledger);
   EXPECT_EQ(journal_bytes(), 0u) << "the replayed journals were not deleted";
@@ -234,7 +240,10 @@ TEST_F(LedgerDurabilityTest, CleanStopUnderLoadLosesNothing) {
   expect_consistent(l);
 
   // A second life adds to the first, and the restored budget counters follow.
-  ASSERT_EQ(http_request(again.port(), "POST", "/v1/chat/completions", with_provider("openai"), chat_request()).status, 200);
+  ASSERT_EQ(http_request(again.port(), "POST", "/v1/chat/completions", with_provider("openai"),
+                         chat_request())
+                .status,
+            200);
   const Ledger after = ledger_of(again);
   EXPECT_EQ(after.requests, l.requests + 1);
   expect_consistent(after);

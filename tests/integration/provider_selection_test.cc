@@ -66,8 +66,8 @@ TEST(CustomHostTest, AllowedCustomHostReceivesTheRequestInsteadOfTheBaseUrl) {
       [](const UpstreamRequest&) { return Reply::json(200, openai_chat_answer("configured")); });
   FakeUpstream custom(
       [](const UpstreamRequest&) { return Reply::json(200, openai_chat_answer("custom")); });
-  AigwProcess gw("upstream: { allowed_custom_hosts: [ \"http://127.0.0.1:" + std::to_string(custom.port()) +
-                 "\" ] }\n" + providers_yaml(&configured));
+  AigwProcess gw("upstream: { allowed_custom_hosts: [ \"http://127.0.0.1:" +
+                 std::to_string(custom.port()) + "\" ] }\n" + providers_yaml(&configured));
   const auto r =
       http_request(gw.port(), "POST", "/v1/chat/completions",
                    with_provider("openai", {{"x-portkey-custom-host", custom.base_url()}}),
@@ -102,8 +102,10 @@ TEST(CustomHostTest, HostPortEntryAllowsOnlyThatPort) {
 TEST(CustomHostTest, HostNotInTheAllowListIs400AndNothingIsSent) {
   FakeUpstream custom(
       [](const UpstreamRequest&) { return Reply::json(200, openai_chat_answer()); });
-  AigwProcess gw("upstream: { allowed_custom_hosts: [ \"https://llm.internal\", \"https://*.corp.example\" ] }\n" +
-                 providers_yaml(&custom, &custom));
+  AigwProcess gw(
+      "upstream: { allowed_custom_hosts: [ \"https://llm.internal\", \"https://*.corp.example\" ] "
+      "}\n" +
+      providers_yaml(&custom, &custom));
   const auto r =
       http_request(gw.port(), "POST", "/v1/chat/completions",
                    with_provider("openai", {{"x-portkey-custom-host", custom.base_url()}}), "{}");
@@ -128,9 +130,10 @@ TEST(CustomHostTest, AnEntryLimitedToOneProviderTakesOnlyThatProvidersKey) {
                          R"({"model":"m","max_tokens":5,"messages":[]})")
                 .status,
             200);
-  EXPECT_TRUE(is_openai_error(
-      http_request(gw.port(), "POST", "/v1/chat/completions", with_provider("openai", to_custom), "{}"), 400,
-      "is not in upstream.allowed_custom_hosts for provider \"openai\""));
+  EXPECT_TRUE(is_openai_error(http_request(gw.port(), "POST", "/v1/chat/completions",
+                                           with_provider("openai", to_custom), "{}"),
+                              400,
+                              "is not in upstream.allowed_custom_hosts for provider \"openai\""));
   ASSERT_EQ(custom.requests().size(), 1u);
   EXPECT_EQ(custom.requests()[0].header("x-api-key"), kProviderKey);
 }
@@ -142,13 +145,15 @@ TEST(CustomHostTest, SpellingsThatDecodeToAnAllowedHostAreRefused) {
   AigwProcess gw("upstream: { allowed_custom_hosts: [ \"http://127.0.0.1:" + port + "\" ] }\n" +
                  providers_yaml(&custom));
   for (const std::string& url :
-       {"http://127.0.0.1%3A" + port, "http://127%2e0.0.1:" + port, "http://evil.example@127.0.0.1:" + port,
-        "http://127.0.0.1:" + port + "@evil.example", "https://127.0.0.1:" + port,
-        "http://127.0.0.1:" + port + "/v1/../../admin", "http://127.0.0.1:" + port + "/v1?x=1"}) {
+       {"http://127.0.0.1%3A" + port, "http://127%2e0.0.1:" + port,
+        "http://evil.example@127.0.0.1:" + port, "http://127.0.0.1:" + port + "@evil.example",
+        "https://127.0.0.1:" + port, "http://127.0.0.1:" + port + "/v1/../../admin",
+        "http://127.0.0.1:" + port + "/v1?x=1"}) {
     const auto r = http_request(gw.port(), "POST", "/v1/chat/completions",
                                 with_provider("openai", {{"x-portkey-custom-host", url}}), "{}");
     EXPECT_EQ(r.status, 400) << url << ": " << r.body;
-    EXPECT_NE(r.error_message().find("custom"), std::string::npos) << r.body;  // names the header or list
+    EXPECT_NE(r.error_message().find("custom"), std::string::npos)
+        << r.body;  // names the header or list
   }
   EXPECT_TRUE(custom.requests().empty());
 }

@@ -32,9 +32,11 @@ inline std::string messages_request(const std::string& extra = "") {
 
 // An OpenAI chat stream: one delta, the usage-only chunk include_usage adds, [DONE].
 inline std::string openai_usage_event(int prompt_tokens, int completion_tokens) {
-  return "data: {\"id\":\"chatcmpl-test\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+  return "data: "
+         "{\"id\":\"chatcmpl-test\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
          "\"model\":\"gpt-4o\",\"choices\":[],\"usage\":{\"prompt_tokens\":" +
-         std::to_string(prompt_tokens) + ",\"completion_tokens\":" + std::to_string(completion_tokens) +
+         std::to_string(prompt_tokens) +
+         ",\"completion_tokens\":" + std::to_string(completion_tokens) +
          ",\"total_tokens\":" + std::to_string(prompt_tokens + completion_tokens) + "}}\n\n";
 }
 
@@ -60,8 +62,10 @@ inline Headers bearer(const std::string& token, Headers more = {}) {
 }
 
 // GET /admin/usage?QUERY, parsed; null (and a test failure) unless 200 with JSON.
-inline boost::json::value usage_report(std::uint16_t port, const std::string& query, const Headers& headers = {}) {
-  const auto r = http_request(port, "GET", "/admin/usage" + (query.empty() ? "" : "?" + query), headers);
+inline boost::json::value usage_report(std::uint16_t port, const std::string& query,
+                                       const Headers& headers = {}) {
+  const auto r =
+      http_request(port, "GET", "/admin/usage" + (query.empty() ? "" : "?" + query), headers);
   EXPECT_EQ(r.status, 200) << query << ": " << r.body;
   return r.status == 200 ? r.json() : boost::json::value();
 }
@@ -92,8 +96,8 @@ struct UtcDay {
 inline std::string format_day(std::chrono::sys_days day) {
   const std::chrono::year_month_day ymd{day};
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return buf;
 }
 

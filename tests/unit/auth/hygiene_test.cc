@@ -48,7 +48,8 @@ std::string with_jwks_url(const std::string& url, const std::string& more = "") 
 
 TEST(HygieneSettingsTest, AHostThatOnlyStartsLikeALoopbackAddressIsRefused) {
   // Boost.URL 1.81 parses this host as 127.0.0.1.
-  EXPECT_NE(error_of(with_jwks_url("http://127.0.0.1.evil.example/jwks")).find("jwks_url (line 3): must be"),
+  EXPECT_NE(error_of(with_jwks_url("http://127.0.0.1.evil.example/jwks"))
+                .find("jwks_url (line 3): must be"),
             std::string::npos);
 }
 
@@ -58,9 +59,9 @@ TEST(HygieneSettingsTest, PlainHttpJwksOnlyForLoopbackHosts) {
         "http://[::1]:8080/jwks", "https://idp.example/jwks"}) {
     EXPECT_EQ(error_of(with_jwks_url(url, ", audience: gw")), "no error") << url;
   }
-  for (const char* url : {"http://idp.example/jwks", "http://10.0.0.1/jwks",
-                          "http://128.0.0.1/jwks", "http://localhost.evil.example/jwks",
-                          "http://[::2]/jwks"}) {
+  for (const char* url :
+       {"http://idp.example/jwks", "http://10.0.0.1/jwks", "http://128.0.0.1/jwks",
+        "http://localhost.evil.example/jwks", "http://[::2]/jwks"}) {
     EXPECT_NE(error_of(with_jwks_url(url))
                   .find("jwks_url (line 3): must be https (plain http is accepted only for "
                         "localhost, 127.0.0.0/8 and ::1)"),
@@ -190,7 +191,7 @@ TEST(BoundedPoolTest, RefusesWhenThreadsAndQueueAreFullAndRunsEverythingItAccept
     gate.wait();
     ++ran;
   }));
-  first_started.get_future().wait();            // the only thread is busy
+  first_started.get_future().wait();  // the only thread is busy
   std::promise<void> second_ran;
   ASSERT_TRUE(pool.try_post([&] {  // waits
     ++ran;

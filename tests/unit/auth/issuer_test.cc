@@ -1,11 +1,9 @@
 // The built-in issuer: client_credentials with Basic or form credentials, RFC 6749 errors,
 // scopes, hashed secrets, persisted keys and rotation, JWKS documents.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
-
 #include <filesystem>
 
 #include "auth/base64url.h"
@@ -39,12 +37,17 @@ class IssuerTest : public ::testing::Test {
       : dir_(temp_dir()),
         ring_(SigningKeyRing::load_or_create(dir_ + "/keys", "RS256")),
         issuer_("http://localhost:8787", 3600, ring_,
-                {{"ci-bot", "platform", hash_secret("s3cret", 1000), {"https://gateway.internal/invoke", "extra"}}}) {}
+                {{"ci-bot",
+                  "platform",
+                  hash_secret("s3cret", 1000),
+                  {"https://gateway.internal/invoke", "extra"}}}) {}
   ~IssuerTest() override { std::filesystem::remove_all(dir_); }
   IssuerResponse post(const std::string& body, std::optional<std::string> auth = std::nullopt) {
     return issuer_.token_request("application/x-www-form-urlencoded", body, auth, kNow);
   }
-  std::string error_of(const IssuerResponse& r) { return std::string(json::parse(r.body).at("error").as_string()); }
+  std::string error_of(const IssuerResponse& r) {
+    return std::string(json::parse(r.body).at("error").as_string());
+  }
 
   std::string dir_;
   std::shared_ptr<SigningKeyRing> ring_;
@@ -71,7 +74,9 @@ TEST_F(IssuerTest, BasicCredentialsGiveACognitoShapedAnswerWithTheClaims) {
 }
 
 TEST_F(IssuerTest, FormCredentialsAndANarrowerScope) {
-  const auto r = post("grant_type=client_credentials&client_id=ci-bot&client_secret=s3cret&scope=https%3A%2F%2Fgateway.internal%2Finvoke");
+  const auto r = post(
+      "grant_type=client_credentials&client_id=ci-bot&client_secret=s3cret&scope=https%3A%2F%"
+      "2Fgateway.internal%2Finvoke");
   ASSERT_EQ(r.status, 200) << r.body;
 }
 
@@ -80,7 +85,8 @@ TEST_F(IssuerTest, Rfc6749Errors) {
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(error_of(wrong), "invalid_client");
   EXPECT_EQ(wrong.headers.back().first, "WWW-Authenticate");
-  EXPECT_EQ(error_of(post("grant_type=client_credentials", basic("nobody", "s3cret"))), "invalid_client");
+  EXPECT_EQ(error_of(post("grant_type=client_credentials", basic("nobody", "s3cret"))),
+            "invalid_client");
   const auto grant = post("grant_type=password", basic("ci-bot", "s3cret"));
   EXPECT_EQ(grant.status, 400);
   EXPECT_EQ(error_of(grant), "unsupported_grant_type");
@@ -88,7 +94,8 @@ TEST_F(IssuerTest, Rfc6749Errors) {
   EXPECT_EQ(scope.status, 400);
   EXPECT_EQ(error_of(scope), "invalid_scope");
   EXPECT_EQ(error_of(post("", basic("ci-bot", "s3cret"))), "invalid_request");
-  EXPECT_EQ(error_of(issuer_.token_request("application/json", "{}", std::nullopt, kNow)), "invalid_request");
+  EXPECT_EQ(error_of(issuer_.token_request("application/json", "{}", std::nullopt, kNow)),
+            "invalid_request");
 }
 
 TEST_F(IssuerTest, KeysArePersistedPrivatelyAndRotationKeepsThePreviousKey) {
@@ -96,7 +103,8 @@ TEST_F(IssuerTest, KeysArePersistedPrivatelyAndRotationKeepsThePreviousKey) {
   ASSERT_EQ(stat((dir_ + "/keys/current.pem").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const std::string first_kid = ring_->current()->kid();
-  EXPECT_EQ(SigningKeyRing::load_or_create(dir_ + "/keys", "RS256")->current()->kid(), first_kid);  // reloaded, not regenerated
+  EXPECT_EQ(SigningKeyRing::load_or_create(dir_ + "/keys", "RS256")->current()->kid(),
+            first_kid);  // reloaded, not regenerated
   ring_->rotate();
   EXPECT_NE(ring_->current()->kid(), first_kid);
   const auto jwks = json::parse(ring_->jwks_document()).at("keys").as_array();
@@ -113,8 +121,10 @@ TEST_F(IssuerTest, OpenIdConfigurationNamesTheEndpoints) {
 
 TEST(SigningKeyTest, TokensDecodeWithPlainBase64EvenWithAwkwardClaims) {
   const auto key = *SigningKey::generate("ES256");
-  const std::string token = key.sign_jwt({{"iss", "x"}, {"sub", "a?b>c~d?x>>>~~~"}, {"exp", kNow + 60}});
-  const std::string payload = token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1);
+  const std::string token =
+      key.sign_jwt({{"iss", "x"}, {"sub", "a?b>c~d?x>>>~~~"}, {"exp", kNow + 60}});
+  const std::string payload =
+      token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1);
   EXPECT_EQ(payload.find_first_of("-_"), std::string::npos) << payload;
   auto keys = std::make_shared<KeySet>();
   keys->replace({{key.kid(), key.public_key()}});

@@ -1,11 +1,12 @@
 // Token verification: every rejection with its exact status and message, RS256 and ES256,
 // rotation by kid, the per-token cache, and the x-api-key / Bearer extraction.
+#include "auth/verifier.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "auth/base64url.h"
-#include "auth/verifier.h"
 
 namespace aigw::auth {
 namespace {
@@ -17,12 +18,20 @@ constexpr const char* kIss = "https://cognito-idp.us-east-1.amazonaws.com/us-eas
 constexpr const char* kScope = "https://gateway.internal/invoke";
 
 json::object claims(std::int64_t exp = kNow + 3600) {
-  return {{"iss", kIss}, {"sub", "svc"}, {"client_id", "ci-bot"}, {"custom:team", "platform"},
-          {"scope", std::string(kScope) + " other"}, {"token_use", "access"}, {"iat", kNow - 10}, {"exp", exp}};
+  return {{"iss", kIss},
+          {"sub", "svc"},
+          {"client_id", "ci-bot"},
+          {"custom:team", "platform"},
+          {"scope", std::string(kScope) + " other"},
+          {"token_use", "access"},
+          {"iat", kNow - 10},
+          {"exp", exp}};
 }
 
-std::string unsigned_token(const json::object& header, const json::object& body, const std::string& sig = "") {
-  return base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(body)) + "." + base64url_encode(sig);
+std::string unsigned_token(const json::object& header, const json::object& body,
+                           const std::string& sig = "") {
+  return base64url_encode(json::serialize(header)) + "." + base64url_encode(json::serialize(body)) +
+         "." + base64url_encode(sig);
 }
 
 class VerifierTest : public ::testing::Test {
@@ -31,11 +40,13 @@ class VerifierTest : public ::testing::Test {
     keys_ = std::make_shared<KeySet>();
     keys_->replace({{rsa_.kid(), rsa_.public_key()}, {ec_.kid(), ec_.public_key()}});
     TrustedIssuer issuer{kIss, keys_, "", "custom:team", "", {}};
-    verifier_ = std::make_unique<Verifier>(std::vector<TrustedIssuer>{issuer}, VerifierOptions{kScope, 60, {}});
+    verifier_ = std::make_unique<Verifier>(std::vector<TrustedIssuer>{issuer},
+                                           VerifierOptions{kScope, 60, {}});
   }
   std::string failure(const std::string& token, std::int64_t now = kNow) {
     const auto r = verifier_->verify(token, now);
-    if (const auto* f = std::get_if<AuthFailure>(&r)) return std::to_string(f->status) + " " + f->error + ": " + f->message;
+    if (const auto* f = std::get_if<AuthFailure>(&r))
+      return std::to_string(f->status) + " " + f->error + ": " + f->message;
     return "accepted";
   }
 
@@ -58,14 +69,16 @@ TEST_F(VerifierTest, GoodRs256AndEs256TokensGiveThePrincipal) {
 }
 
 TEST_F(VerifierTest, ExpiredTokenSaysHowLongAgo) {
-  EXPECT_EQ(failure(rsa_.sign_jwt(claims(kNow - 180))), "401 invalid_token: token expired 3 minutes ago");
+  EXPECT_EQ(failure(rsa_.sign_jwt(claims(kNow - 180))),
+            "401 invalid_token: token expired 3 minutes ago");
   EXPECT_EQ(failure(rsa_.sign_jwt(claims(kNow - 30))), "accepted");  // within the leeway
 }
 
 TEST_F(VerifierTest, NotYetValidToken) {
   auto c = claims();
   c["nbf"] = kNow + 600;
-  EXPECT_EQ(failure(rsa_.sign_jwt(c)), "401 invalid_token: token is not valid yet (valid in 10 minutes)");
+  EXPECT_EQ(failure(rsa_.sign_jwt(c)),
+            "401 invalid_token: token is not valid yet (valid in 10 minutes)");
 }
 
 TEST_F(VerifierTest, MissingScopeIs403NamingIt) {
@@ -76,7 +89,8 @@ TEST_F(VerifierTest, MissingScopeIs403NamingIt) {
   ASSERT_TRUE(denied.has_value());
   EXPECT_EQ(denied->status, 403);
   EXPECT_EQ(denied->error, "insufficient_scope");
-  EXPECT_NE(denied->message.find("lacks the required scope https://gateway.internal/invoke"), std::string::npos);
+  EXPECT_NE(denied->message.find("lacks the required scope https://gateway.internal/invoke"),
+            std::string::npos);
 }
 
 TEST_F(VerifierTest, AlgNoneAndHmacAreRefused) {
@@ -93,22 +107,26 @@ TEST_F(VerifierTest, AlgorithmMustMatchTheKey) {
   std::string token = rsa_.sign_jwt(claims());
   const json::object header{{"alg", "ES256"}, {"kid", rsa_.kid()}};
   token = base64url_encode(json::serialize(header)) + token.substr(token.find('.'));
-  EXPECT_EQ(failure(token), "401 invalid_token: token algorithm \"ES256\" does not match its signing key (RS256)");
+  EXPECT_EQ(failure(token),
+            "401 invalid_token: token algorithm \"ES256\" does not match its signing key (RS256)");
 }
 
 TEST_F(VerifierTest, TamperedPayloadHasAnInvalidSignature) {
   const std::string token = rsa_.sign_jwt(claims());
   auto c = claims();
   c["custom:team"] = "someone-else";
-  const std::string forged = token.substr(0, token.find('.') + 1) + base64url_encode(json::serialize(c)) +
-                             token.substr(token.rfind('.'));
+  const std::string forged = token.substr(0, token.find('.') + 1) +
+                             base64url_encode(json::serialize(c)) + token.substr(token.rfind('.'));
   EXPECT_EQ(failure(forged), "401 invalid_token: token signature is invalid");
 }
 
 TEST_F(VerifierTest, MalformedSegments) {
-  EXPECT_EQ(failure("abc"), "401 invalid_token: token is malformed: expected three dot-separated parts");
-  EXPECT_EQ(failure("a.b.c.d"), "401 invalid_token: token is malformed: expected three dot-separated parts");
-  EXPECT_EQ(failure("!!!.e30.e30"), "401 invalid_token: token is malformed: header is not base64url");
+  EXPECT_EQ(failure("abc"),
+            "401 invalid_token: token is malformed: expected three dot-separated parts");
+  EXPECT_EQ(failure("a.b.c.d"),
+            "401 invalid_token: token is malformed: expected three dot-separated parts");
+  EXPECT_EQ(failure("!!!.e30.e30"),
+            "401 invalid_token: token is malformed: header is not base64url");
   EXPECT_EQ(failure(base64url_encode(R"({"alg":"RS256"})") + ".bm90IGpzb24.sig"),
             "401 invalid_token: token is malformed: payload is not JSON");
 }
@@ -116,7 +134,9 @@ TEST_F(VerifierTest, MalformedSegments) {
 TEST_F(VerifierTest, UnknownIssuerAndUnknownKid) {
   auto c = claims();
   c["iss"] = "https://evil.example";
-  EXPECT_EQ(failure(rsa_.sign_jwt(c)), "401 invalid_token: token issuer \"https://evil.example\" is not trusted by this gateway");
+  EXPECT_EQ(
+      failure(rsa_.sign_jwt(c)),
+      "401 invalid_token: token issuer \"https://evil.example\" is not trusted by this gateway");
   const SigningKey stranger = *SigningKey::generate("RS256");
   const auto r = verifier_->verify(stranger.sign_jwt(claims()), kNow);
   const auto& f = std::get<AuthFailure>(r);
@@ -130,7 +150,8 @@ TEST_F(VerifierTest, UnknownIssuerAndUnknownKid) {
 TEST_F(VerifierTest, TokenUseMustBeAccess) {
   auto c = claims();
   c["token_use"] = "id";
-  EXPECT_EQ(failure(rsa_.sign_jwt(c)), "401 invalid_token: token_use \"id\" is not accepted: use an access token");
+  EXPECT_EQ(failure(rsa_.sign_jwt(c)),
+            "401 invalid_token: token_use \"id\" is not accepted: use an access token");
 }
 
 TEST_F(VerifierTest, AudienceAndClientAllowList) {
@@ -139,13 +160,15 @@ TEST_F(VerifierTest, AudienceAndClientAllowList) {
   auto c = claims();
   c["aud"] = "gateway-api";
   auto r = v.verify(rsa_.sign_jwt(c), kNow);
-  EXPECT_NE(std::get<AuthFailure>(r).message.find("client \"ci-bot\" is not allowed"), std::string::npos);
+  EXPECT_NE(std::get<AuthFailure>(r).message.find("client \"ci-bot\" is not allowed"),
+            std::string::npos);
   c["client_id"] = "allowed-client";
   r = v.verify(rsa_.sign_jwt(c), kNow);
   ASSERT_TRUE(std::holds_alternative<Principal>(r));
   EXPECT_EQ(std::get<Principal>(r).team, "mapped-team");  // team from the client map
   c["aud"] = "other";
-  EXPECT_EQ(std::get<AuthFailure>(v.verify(rsa_.sign_jwt(c), kNow)).message, "token audience does not include gateway-api");
+  EXPECT_EQ(std::get<AuthFailure>(v.verify(rsa_.sign_jwt(c), kNow)).message,
+            "token audience does not include gateway-api");
 }
 
 TEST_F(VerifierTest, CachedResultExpiresWithTheToken) {
@@ -158,12 +181,14 @@ TEST_F(VerifierTest, CachedResultExpiresWithTheToken) {
 }
 
 TEST(ExtractTokenTest, BearerOrXApiKeyOrAClearError) {
-  EXPECT_EQ(std::get<std::string_view>(extract_token("Bearer abc.def.ghi", std::nullopt)), "abc.def.ghi");
+  EXPECT_EQ(std::get<std::string_view>(extract_token("Bearer abc.def.ghi", std::nullopt)),
+            "abc.def.ghi");
   EXPECT_EQ(std::get<std::string_view>(extract_token("bearer  abc ", std::nullopt)), "abc");
   EXPECT_EQ(std::get<std::string_view>(extract_token(std::nullopt, "abc")), "abc");
   const auto missing = std::get<AuthFailure>(extract_token(std::nullopt, std::nullopt));
   EXPECT_EQ(missing.status, 401);
-  EXPECT_NE(missing.www_authenticate().find("Bearer realm=\"aigw\", error=\"invalid_request\""), std::string::npos);
+  EXPECT_NE(missing.www_authenticate().find("Bearer realm=\"aigw\", error=\"invalid_request\""),
+            std::string::npos);
   EXPECT_EQ(std::get<AuthFailure>(extract_token("Basic Zm9vOmJhcg==", std::nullopt)).message,
             "Authorization header is not a Bearer token");
 }

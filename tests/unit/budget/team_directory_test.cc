@@ -33,8 +33,7 @@ class TeamDirectoryTest : public ::testing::Test {
     return std::move(*s);
   }
 
-  static TeamSettings team(const std::string& name, std::int64_t tokens,
-                           std::int64_t rpm = 0) {
+  static TeamSettings team(const std::string& name, std::int64_t tokens, std::int64_t rpm = 0) {
     TeamSettings t;
     t.name = name;
     t.budget = TeamBudget{tokens, std::nullopt, BudgetPeriod(PeriodKind::kMonthly)};

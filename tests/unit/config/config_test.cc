@@ -1,9 +1,9 @@
 // Config loading: interpolation, validation errors that name the key and line, defaults.
+#include "config/config.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
-
-#include "config/config.h"
 
 namespace aigw::config {
 namespace {
@@ -34,14 +34,15 @@ TEST(ConfigTest, InterpolatesVariablesAndDefaults) {
 }
 
 TEST(ConfigTest, ParsesTheDocumentedShape) {
-  const auto cfg = load_config_text(R"(
+  const auto cfg =
+      load_config_text(R"(
 listen: 0.0.0.0:8787
 providers:
   openai:    { dialect: openai,    base_url: https://api.openai.com/v1,    api_key: "${OPENAI_API_KEY}" }
   anthropic: { dialect: anthropic, base_url: https://api.anthropic.com/v1, api_key: "${ANTHROPIC_API_KEY}" }
   local:     { dialect: openai,    base_url: http://127.0.0.1:11434/v1 }
 )",
-                                    "t", fake_env({{"OPENAI_API_KEY", "sk-o"}, {"ANTHROPIC_API_KEY", "sk-a"}}));
+                       "t", fake_env({{"OPENAI_API_KEY", "sk-o"}, {"ANTHROPIC_API_KEY", "sk-a"}}));
   EXPECT_EQ(cfg.server.port, 8787);
   EXPECT_EQ(cfg.providers.at("openai").api_key, "sk-o");
   EXPECT_EQ(cfg.providers.at("openai").key_style, KeyStyle::kBearer);
@@ -53,7 +54,8 @@ providers:
 }
 
 TEST(ConfigTest, MockIsServedOnlyWhenNamed) {
-  EXPECT_TRUE(load_config_text("providers:\n  mock: {}\n", "t", fake_env({})).providers.count("mock"));
+  EXPECT_TRUE(
+      load_config_text("providers:\n  mock: {}\n", "t", fake_env({})).providers.count("mock"));
   const auto none = load_config_text("listen: 127.0.0.1:1\n", "t", fake_env({}));
   EXPECT_TRUE(none.providers.empty());
   ASSERT_FALSE(none.warnings.empty());
@@ -65,8 +67,9 @@ TEST(ConfigTest, AKeyWithAControlCharacterStopsStartUpWithoutShowingIt) {
     return load_config_text("providers:\n  openai: {}\n", "t", fake_env({{"OPENAI_API_KEY", key}}));
   };
   EXPECT_NO_THROW(cfg("sk-fine"));
-  for (const std::string& key : {std::string("sk-SECRET\r"), std::string("sk-SECRET\r\nx-injected: 1"),
-                                std::string("sk-\0SECRET", 10)}) {
+  for (const std::string& key :
+       {std::string("sk-SECRET\r"), std::string("sk-SECRET\r\nx-injected: 1"),
+        std::string("sk-\0SECRET", 10)}) {
     try {
       cfg(key);
       ADD_FAILURE() << "accepted a key with a control character";
@@ -78,7 +81,8 @@ TEST(ConfigTest, AKeyWithAControlCharacterStopsStartUpWithoutShowingIt) {
 }
 
 TEST(ConfigTest, BuiltinProviderNeedsOnlyItsKey) {
-  const auto cfg = load_config_text("providers:\n  groq: {}\n", "t", fake_env({{"GROQ_API_KEY", "gk"}}));
+  const auto cfg =
+      load_config_text("providers:\n  groq: {}\n", "t", fake_env({{"GROQ_API_KEY", "gk"}}));
   EXPECT_EQ(cfg.providers.at("groq").base_url, "https://api.groq.com/openai/v1");
   EXPECT_EQ(cfg.providers.at("groq").api_key, "gk");
 }
@@ -110,8 +114,10 @@ TEST(ConfigTest, BadBaseUrlNamesKey) {
 }
 
 TEST(ConfigTest, BadDurationAndSizeNameKey) {
-  EXPECT_NE(load_error("server: { idle_timeout: soon }").find("server.idle_timeout"), std::string::npos);
-  EXPECT_NE(load_error("server: { max_body_bytes: lots }").find("server.max_body_bytes"), std::string::npos);
+  EXPECT_NE(load_error("server: { idle_timeout: soon }").find("server.idle_timeout"),
+            std::string::npos);
+  EXPECT_NE(load_error("server: { max_body_bytes: lots }").find("server.max_body_bytes"),
+            std::string::npos);
   EXPECT_NE(load_error("listen: nowhere:abc").find("listen"), std::string::npos);
 }
 
@@ -121,8 +127,9 @@ TEST(ConfigTest, InvalidYamlNamesLine) {
 }
 
 TEST(ConfigTest, SizesAndDurationsParse) {
-  const auto cfg = load_config_text("server: { max_body_bytes: 1KiB, request_timeout: 250ms, drain_timeout: 2m }\n", "t",
-                                    fake_env({}));
+  const auto cfg = load_config_text(
+      "server: { max_body_bytes: 1KiB, request_timeout: 250ms, drain_timeout: 2m }\n", "t",
+      fake_env({}));
   EXPECT_EQ(cfg.server.max_body_bytes, 1024u);
   EXPECT_EQ(cfg.server.request_timeout, Millis(250));
   EXPECT_EQ(cfg.server.drain_timeout, Millis(120'000));
@@ -132,7 +139,8 @@ TEST(ConfigTest, EmbeddedDefaultServesMockAndProvidersWithKeys) {
   const auto none = embedded_default_config(fake_env({}));
   EXPECT_EQ(none.providers.size(), 1u);
   EXPECT_TRUE(none.providers.count("mock"));
-  const auto some = embedded_default_config(fake_env({{"OPENAI_API_KEY", "k"}, {"GEMINI_API_KEY", "g"}}));
+  const auto some =
+      embedded_default_config(fake_env({{"OPENAI_API_KEY", "k"}, {"GEMINI_API_KEY", "g"}}));
   EXPECT_TRUE(some.providers.count("openai"));
   EXPECT_TRUE(some.providers.count("google"));
   EXPECT_FALSE(some.providers.count("anthropic"));

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <set>
 #include <boost/json.hpp>
+#include <set>
 
 #include "../auth/auth_test_support.h"
 #include "auth/client_secret.h"
@@ -34,7 +34,8 @@ std::ptrdiff_t position(const std::vector<Check>& checks, Check c) {
 
 TEST(GateOrderTest, AnApiRequestPassesEveryCheckInOrder) {
   EXPECT_EQ(list(RouteKind::kApi),
-            (std::vector<Check>{kIpWindow, kAuthentication, kBody, kAdmission, kRequest, kBudget, kRateLimits}));
+            (std::vector<Check>{kIpWindow, kAuthentication, kBody, kAdmission, kRequest, kBudget,
+                                kRateLimits}));
   EXPECT_EQ(list(RouteKind::kApi, Endpoint::kMessages), list(RouteKind::kApi));
   EXPECT_EQ(list(RouteKind::kApi, Endpoint::kResponses), list(RouteKind::kApi));
 }
@@ -52,25 +53,33 @@ TEST(GateOrderTest, OtherRoutesPassOnlyWhatTheyNeed) {
   EXPECT_EQ(list(RouteKind::kOAuthToken), (std::vector<Check>{kIpWindow, kTokenBody}));
   EXPECT_EQ(list(RouteKind::kBudget), (std::vector<Check>{kIpWindow, kAuthentication}));
   EXPECT_EQ(list(RouteKind::kProviders), (std::vector<Check>{kIpWindow, kAuthentication}));
-  for (auto kind : {RouteKind::kJwks, RouteKind::kOpenIdConfig, RouteKind::kNotFound, RouteKind::kMethodNotAllowed}) {
+  for (auto kind : {RouteKind::kJwks, RouteKind::kOpenIdConfig, RouteKind::kNotFound,
+                    RouteKind::kMethodNotAllowed}) {
     EXPECT_EQ(list(kind), (std::vector<Check>{kIpWindow})) << static_cast<int>(kind);
   }
 }
 
 // What must hold of every route's list, whatever routes are added later.
 TEST(GateOrderTest, EveryRouteKeepsTheInvariants) {
-  const std::vector<router::Route> routes = {
-      {RouteKind::kApi, Endpoint::kChatCompletions, {}}, {RouteKind::kApi, Endpoint::kCountTokens, {}},
-      {RouteKind::kApi, Endpoint::kModels, {}},          {RouteKind::kApi, Endpoint::kEmbeddings, {}},
-      {RouteKind::kAdmin, {}, {}},  {RouteKind::kOAuthToken, {}, {}}, {RouteKind::kBudget, {}, {}},
-      {RouteKind::kProviders, {}, {}}, {RouteKind::kJwks, {}, {}},   {RouteKind::kNotFound, {}, {}}};
+  const std::vector<router::Route> routes = {{RouteKind::kApi, Endpoint::kChatCompletions, {}},
+                                             {RouteKind::kApi, Endpoint::kCountTokens, {}},
+                                             {RouteKind::kApi, Endpoint::kModels, {}},
+                                             {RouteKind::kApi, Endpoint::kEmbeddings, {}},
+                                             {RouteKind::kAdmin, {}, {}},
+                                             {RouteKind::kOAuthToken, {}, {}},
+                                             {RouteKind::kBudget, {}, {}},
+                                             {RouteKind::kProviders, {}, {}},
+                                             {RouteKind::kJwks, {}, {}},
+                                             {RouteKind::kNotFound, {}, {}}};
   for (const auto& route : routes) {
     const auto c = checks_for(route);
     const std::vector<Check> checks(c.begin(), c.end());
-    SCOPED_TRACE(std::to_string(static_cast<int>(route.kind)) + "/" + std::to_string(static_cast<int>(route.endpoint)));
+    SCOPED_TRACE(std::to_string(static_cast<int>(route.kind)) + "/" +
+                 std::to_string(static_cast<int>(route.endpoint)));
     ASSERT_FALSE(checks.empty());
     EXPECT_EQ(checks.front(), kIpWindow);  // the cheapest, anonymous check first
-    const auto auth = std::max(position(checks, kAuthentication), position(checks, kAdminAuthentication));
+    const auto auth =
+        std::max(position(checks, kAuthentication), position(checks, kAdminAuthentication));
     // A body is read only once the caller is known (the token endpoint's own form aside).
     if (position(checks, kBody) >= 0) {
       EXPECT_GT(position(checks, kBody), auth);
@@ -88,8 +97,8 @@ TEST(GateOrderTest, EveryRouteKeepsTheInvariants) {
 }
 
 TEST(GateOrderTest, EveryCheckHasAName) {
-  for (Check c : {kIpWindow, kAuthentication, kAdminAuthentication, kBody, kTokenBody, kAdmission, kRequest, kBudget,
-                  kRateLimits}) {
+  for (Check c : {kIpWindow, kAuthentication, kAdminAuthentication, kBody, kTokenBody, kAdmission,
+                  kRequest, kBudget, kRateLimits}) {
     EXPECT_NE(check_name(c), "unknown");
   }
 }
@@ -132,9 +141,9 @@ class GateAuthTest : public ::testing::Test {
     service_ = auth::AuthService::create(s, notices_);
   }
   std::string token() {
-    const auto r = service_->issuer()->token_request("application/x-www-form-urlencoded",
-                                                     "grant_type=client_credentials",
-                                                     auth::testing::basic_header("ci-bot", "s3cret"), kNow);
+    const auto r = service_->issuer()->token_request(
+        "application/x-www-form-urlencoded", "grant_type=client_credentials",
+        auth::testing::basic_header("ci-bot", "s3cret"), kNow);
     return std::string(boost::json::parse(r.body).at("access_token").as_string());
   }
   static constexpr std::int64_t kNow = auth::testing::kTestNow;
@@ -144,7 +153,8 @@ class GateAuthTest : public ::testing::Test {
 };
 
 TEST_F(GateAuthTest, WithAuthOffEveryCallerPasses) {
-  EXPECT_TRUE(std::holds_alternative<auth::Principal>(check_authentication(nullptr, {}, kInvoke, kNow, true)));
+  EXPECT_TRUE(std::holds_alternative<auth::Principal>(
+      check_authentication(nullptr, {}, kInvoke, kNow, true)));
 }
 
 TEST_F(GateAuthTest, NoTokenIsRefusedWithWwwAuthenticate) {
@@ -158,7 +168,8 @@ TEST_F(GateAuthTest, NoTokenIsRefusedWithWwwAuthenticate) {
 
 TEST_F(GateAuthTest, AValidTokenPassesAsItsClientAndTeam) {
   const std::string bearer = "Bearer " + token();
-  const auto d = check_authentication(service_.get(), {bearer, std::nullopt}, kInvoke, kNow + 1, true);
+  const auto d =
+      check_authentication(service_.get(), {bearer, std::nullopt}, kInvoke, kNow + 1, true);
   ASSERT_TRUE(std::holds_alternative<auth::Principal>(d));
   EXPECT_EQ(std::get<auth::Principal>(d).client_id, "ci-bot");
   EXPECT_EQ(std::get<auth::Principal>(d).team, "platform");
@@ -170,18 +181,21 @@ TEST_F(GateAuthTest, AValidTokenPassesAsItsClientAndTeam) {
 
 TEST_F(GateAuthTest, AMissingScopeIs403AndAForgedTokenIs401) {
   const std::string bearer = "Bearer " + token();
-  const auto admin = check_authentication(service_.get(), {bearer, std::nullopt}, kAdmin, kNow + 1, true);
+  const auto admin =
+      check_authentication(service_.get(), {bearer, std::nullopt}, kAdmin, kNow + 1, true);
   ASSERT_TRUE(std::holds_alternative<ApiError>(admin));
   EXPECT_EQ(std::get<ApiError>(admin).status, 403);
   const std::string forged = bearer.substr(0, bearer.size() - 4) + "AAAA";
-  const auto bad = check_authentication(service_.get(), {forged, std::nullopt}, kInvoke, kNow + 1, true);
+  const auto bad =
+      check_authentication(service_.get(), {forged, std::nullopt}, kInvoke, kNow + 1, true);
   ASSERT_TRUE(std::holds_alternative<ApiError>(bad));
   EXPECT_EQ(std::get<ApiError>(bad).status, 401);
 }
 
 TEST(GateAdminWithoutAuthTest, RefusedUnlessLoopbackIsOptedInAndTheCallerIsLocal) {
   auth::AuthSettings settings;
-  EXPECT_FALSE(check_admin_without_auth(settings, true, "203.0.113.5", false));  // auth on: the token decides
+  EXPECT_FALSE(check_admin_without_auth(settings, true, "203.0.113.5",
+                                        false));  // auth on: the token decides
   const auto refused = check_admin_without_auth(settings, false, "127.0.0.1", false);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 403);
@@ -191,7 +205,8 @@ TEST(GateAdminWithoutAuthTest, RefusedUnlessLoopbackIsOptedInAndTheCallerIsLocal
   EXPECT_FALSE(check_admin_without_auth(settings, false, "::1", false));
   EXPECT_FALSE(check_admin_without_auth(settings, false, "::ffff:127.0.0.1", false));
   EXPECT_TRUE(check_admin_without_auth(settings, false, "203.0.113.5", false));
-  EXPECT_TRUE(check_admin_without_auth(settings, false, "127.0.0.1", true));  // relayed by a local proxy
+  EXPECT_TRUE(
+      check_admin_without_auth(settings, false, "127.0.0.1", true));  // relayed by a local proxy
 }
 
 // --- admission -----------------------------------------------------------------------------
@@ -251,7 +266,8 @@ TEST_F(GateUsageTest, ACallerWithoutATokenIsChargedToTheDefaultTeamAsItsNetwork)
 TEST_F(GateUsageTest, TheBudgetReservesTheEstimateAndRefusesOnceReservationsReachIt) {
   budgets_.set_budget("platform", budget::TeamBudget{100, std::nullopt, {}});
   Charge first = charge_for("platform");
-  EXPECT_FALSE(check_budget(budgets_, first, now(), {150, 0}));  // a lone request larger than what is left passes
+  EXPECT_FALSE(check_budget(budgets_, first, now(),
+                            {150, 0}));  // a lone request larger than what is left passes
   EXPECT_TRUE(first.budget_reservation.active());
   EXPECT_FALSE(first.headers.empty());
   Charge second = charge_for("platform");

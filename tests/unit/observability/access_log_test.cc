@@ -1,7 +1,7 @@
 // The access log line.
-#include <gtest/gtest.h>
-
 #include "observability/access_log.h"
+
+#include <gtest/gtest.h>
 
 namespace aigw::observability {
 namespace {
@@ -41,13 +41,14 @@ TEST(AccessLogTest, LineHasEveryFieldInOrderWithJsonEscapes) {
   r.error = "bad \"quote\"\n\ttab\x01\x1f é \\ /\b\f\r";
   r.latency_ms = 1234567.8915;
   r.upstream_latency_ms = 0.0004;
-  EXPECT_EQ(format_access_record(r, 1'764'000'000'123),
-            R"({"type":"access","time":"2025-11-24T16:00:00.123Z","request_id":"req-1","method":"POST",)"
-            R"("path":"/v1/chat/completions","provider":"openai","model":"gpt-4o","client_id":"c1",)"
-            R"("team":"t","client_ip":"127.0.0.1","status":502,"stream":true,"bytes_in":12,)"
-            R"("bytes_out":3456,"input_tokens":7,"output_tokens":8,"cached_tokens":2,)"
-            R"("error":"bad \"quote\"\n\ttab\u0001\u001f é \\ /\b\f\r","latency_ms":1234567.891,)"
-            R"("upstream_latency_ms":0.000})");
+  EXPECT_EQ(
+      format_access_record(r, 1'764'000'000'123),
+      R"({"type":"access","time":"2025-11-24T16:00:00.123Z","request_id":"req-1","method":"POST",)"
+      R"("path":"/v1/chat/completions","provider":"openai","model":"gpt-4o","client_id":"c1",)"
+      R"("team":"t","client_ip":"127.0.0.1","status":502,"stream":true,"bytes_in":12,)"
+      R"("bytes_out":3456,"input_tokens":7,"output_tokens":8,"cached_tokens":2,)"
+      R"("error":"bad \"quote\"\n\ttab\u0001\u001f é \\ /\b\f\r","latency_ms":1234567.891,)"
+      R"("upstream_latency_ms":0.000})");
 }
 
 TEST(AccessLogTest, OptionalFieldsAreLeftOutAndLongPathsCapped) {
@@ -58,7 +59,8 @@ TEST(AccessLogTest, OptionalFieldsAreLeftOutAndLongPathsCapped) {
   r.latency_ms = 2.0005;
   EXPECT_EQ(format_access_record(r, 0),
             R"({"type":"access","time":"1970-01-01T00:00:00.000Z","request_id":"","method":"GET",)"
-            R"("path":")" + std::string(512, 'a') +
+            R"("path":")" +
+                std::string(512, 'a') +
                 R"(…","status":404,"stream":false,"bytes_in":0,"bytes_out":0,"latency_ms":2.001})");
 }
 

@@ -1,11 +1,10 @@
 // The mock provider answers every endpoint deterministically with usage, and obeys its headers.
+#include "providers/mock.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
 #include <map>
-
-#include "providers/mock.h"
 
 namespace aigw::providers {
 namespace {
@@ -13,7 +12,9 @@ namespace {
 namespace json = boost::json;
 
 json::object chat_request(bool stream) {
-  auto o = json::parse(R"({"model":"mock-gpt","messages":[{"role":"user","content":"hello there"}]})").as_object();
+  auto o =
+      json::parse(R"({"model":"mock-gpt","messages":[{"role":"user","content":"hello there"}]})")
+          .as_object();
   o["stream"] = stream;
   return o;
 }
@@ -76,13 +77,16 @@ TEST(MockProviderTest, EmbeddingsAreUnitVectorsPerInput) {
   const auto v = json::parse(a.body).as_object();
   ASSERT_EQ(v.at("data").as_array().size(), 2u);
   double norm = 0;
-  for (const auto& x : v.at("data").at(0).at("embedding").as_array()) norm += x.as_double() * x.as_double();
+  for (const auto& x : v.at("data").at(0).at("embedding").as_array())
+    norm += x.as_double() * x.as_double();
   EXPECT_NEAR(norm, 1.0, 1e-9);
 }
 
 TEST(MockProviderTest, HeadersAskForFailuresAndDelays) {
-  const auto c = parse_mock_controls(headers({{"x-aigw-mock-status", "429"}, {"x-aigw-mock-retry-after", "3"},
-                                              {"x-aigw-mock-latency-ms", "20"}, {"x-aigw-mock-drop-after", "2"}}));
+  const auto c = parse_mock_controls(headers({{"x-aigw-mock-status", "429"},
+                                              {"x-aigw-mock-retry-after", "3"},
+                                              {"x-aigw-mock-latency-ms", "20"},
+                                              {"x-aigw-mock-drop-after", "2"}}));
   EXPECT_EQ(c.status, 429);
   EXPECT_EQ(c.latency_ms, 20);
   EXPECT_EQ(c.drop_after, 2);
@@ -101,10 +105,12 @@ TEST(MockProviderTest, CallerControlledCostIsBounded) {
   EXPECT_EQ(c.retry_after, 3600);
   json::array inputs;
   for (int i = 0; i < 100; ++i) inputs.push_back("x");
-  const auto a = mock_answer(Endpoint::kEmbeddings, json::object{{"input", inputs}, {"dimensions", 4096}}, {});
+  const auto a =
+      mock_answer(Endpoint::kEmbeddings, json::object{{"input", inputs}, {"dimensions", 4096}}, {});
   EXPECT_EQ(a.status, 400);
-  EXPECT_NE(std::string(json::parse(a.body).at("error").at("message").as_string()).find("mock's limits"),
-            std::string::npos);
+  EXPECT_NE(
+      std::string(json::parse(a.body).at("error").at("message").as_string()).find("mock's limits"),
+      std::string::npos);
   EXPECT_TRUE(a.body.size() < 1024);
 }
 

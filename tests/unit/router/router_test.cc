@@ -58,7 +58,8 @@ TEST(RoutesTest, SplitTargetKeepsQuery) {
 
 TEST(SelectProviderTest, MissingHeaderGivesTheExactTroubleshootingBody) {
   const auto cfg = test_config();
-  const auto r = select_provider(cfg, std::nullopt, Endpoint::kChatCompletions, "/v1/chat/completions");
+  const auto r =
+      select_provider(cfg, std::nullopt, Endpoint::kChatCompletions, "/v1/chat/completions");
   ASSERT_FALSE(r.ok());
   const auto rendered = render_error(ErrorStyle::kOpenAi, r.error());
   EXPECT_EQ(rendered.status, 400);
@@ -70,7 +71,8 @@ TEST(SelectProviderTest, UnknownProviderNamesTheKnownOnes) {
   const auto r = select_provider(cfg, "opneai", Endpoint::kChatCompletions, "/v1/chat/completions");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().status, 400);
-  EXPECT_NE(r.error().message.find("anthropic, mock, openai"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("anthropic, mock, openai"), std::string::npos)
+      << r.error().message;
 }
 
 TEST(SelectProviderTest, EndpointsThatCannotBeTranslatedNameTheApiMismatch) {
@@ -84,15 +86,18 @@ TEST(SelectProviderTest, EndpointsThatCannotBeTranslatedNameTheApiMismatch) {
 
 TEST(SelectProviderTest, ModelEndpointsOfAnotherDialectAreTranslated) {
   const auto cfg = test_config();
-  EXPECT_TRUE(select_provider(cfg, "anthropic", Endpoint::kChatCompletions, "/v1/chat/completions").ok());
+  EXPECT_TRUE(
+      select_provider(cfg, "anthropic", Endpoint::kChatCompletions, "/v1/chat/completions").ok());
   EXPECT_TRUE(select_provider(cfg, "anthropic", Endpoint::kResponses, "/v1/responses").ok());
   EXPECT_TRUE(select_provider(cfg, "openai", Endpoint::kMessages, "/v1/messages").ok());
-  EXPECT_TRUE(select_provider(cfg, "openai", Endpoint::kCountTokens, "/v1/messages/count_tokens").ok());
+  EXPECT_TRUE(
+      select_provider(cfg, "openai", Endpoint::kCountTokens, "/v1/messages/count_tokens").ok());
 }
 
 TEST(UpstreamTargetTest, BuildsUrlFromBaseUrlAndKeepsQuery) {
   const auto cfg = test_config();
-  const auto t = build_upstream_target(cfg.providers.at("anthropic"), "/messages", "beta=true", std::nullopt, {});
+  const auto t = build_upstream_target(cfg.providers.at("anthropic"), "/messages", "beta=true",
+                                       std::nullopt, {});
   ASSERT_TRUE(t.ok());
   EXPECT_TRUE(t->tls);
   EXPECT_EQ(t->host, "api.anthropic.com");
@@ -104,19 +109,27 @@ TEST(UpstreamTargetTest, BuildsUrlFromBaseUrlAndKeepsQuery) {
 TEST(UpstreamTargetTest, CustomHostMustBeAllowed) {
   const auto cfg = test_config();
   const auto& allowed = cfg.upstream.allowed_custom_hosts;
-  const auto ok =
-      build_upstream_target(cfg.providers.at("openai"), "/chat/completions", "", "http://127.0.0.1:9000/v1", allowed);
+  const auto ok = build_upstream_target(cfg.providers.at("openai"), "/chat/completions", "",
+                                        "http://127.0.0.1:9000/v1", allowed);
   ASSERT_TRUE(ok.ok());
   EXPECT_FALSE(ok->tls);
   EXPECT_EQ(ok->port, "9000");
   EXPECT_EQ(ok->target, "/v1/chat/completions");
-  EXPECT_TRUE(build_upstream_target(cfg.providers.at("openai"), "/x", "", "https://a.corp.example/v1", allowed).ok());
-  EXPECT_TRUE(build_upstream_target(cfg.providers.at("openai"), "/x", "", "https://llm.internal:8443", allowed).ok());
-  const auto refused = build_upstream_target(cfg.providers.at("openai"), "/x", "", "https://llm.internal:9999", allowed);
+  EXPECT_TRUE(build_upstream_target(cfg.providers.at("openai"), "/x", "",
+                                    "https://a.corp.example/v1", allowed)
+                  .ok());
+  EXPECT_TRUE(build_upstream_target(cfg.providers.at("openai"), "/x", "",
+                                    "https://llm.internal:8443", allowed)
+                  .ok());
+  const auto refused = build_upstream_target(cfg.providers.at("openai"), "/x", "",
+                                             "https://llm.internal:9999", allowed);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("allowed_custom_hosts"), std::string::npos);
-  EXPECT_FALSE(build_upstream_target(cfg.providers.at("openai"), "/x", "", "https://evilcorp.example", allowed).ok());
-  EXPECT_FALSE(build_upstream_target(cfg.providers.at("openai"), "/x", "", "not a url", allowed).ok());
+  EXPECT_FALSE(build_upstream_target(cfg.providers.at("openai"), "/x", "",
+                                     "https://evilcorp.example", allowed)
+                   .ok());
+  EXPECT_FALSE(
+      build_upstream_target(cfg.providers.at("openai"), "/x", "", "not a url", allowed).ok());
 }
 
 TEST(UpstreamTargetTest, CustomHostMatchesSchemeAndPortAndTheEntrysProviders) {
@@ -139,12 +152,13 @@ TEST(UpstreamTargetTest, CustomHostIsMatchedAsWrittenNeverDecoded) {
   const auto cfg = test_config();
   const auto& allowed = cfg.upstream.allowed_custom_hosts;
   const auto& openai = cfg.providers.at("openai");
-  for (const char* url : {"https://llm%2einternal:8443", "https://evil.example%2f.corp.example",
-                          "https://evil.example#.corp.example", "https://a.corp.example@evil.example",
-                          "https://user:pw@llm.internal:8443", "https://llm.internal:8443?x=1",
-                          "https://llm.internal:8443/v1/../../admin", "https://llm.internal:8443/v1/%2e%2e/x",
-                          "https://llm.internal:8443\r\nx-injected: 1", "https://llm.internal: 8443",
-                          "https://.corp.example", "https://llm.internal:08443x", "https://[::1"}) {
+  for (const char* url :
+       {"https://llm%2einternal:8443", "https://evil.example%2f.corp.example",
+        "https://evil.example#.corp.example", "https://a.corp.example@evil.example",
+        "https://user:pw@llm.internal:8443", "https://llm.internal:8443?x=1",
+        "https://llm.internal:8443/v1/../../admin", "https://llm.internal:8443/v1/%2e%2e/x",
+        "https://llm.internal:8443\r\nx-injected: 1", "https://llm.internal: 8443",
+        "https://.corp.example", "https://llm.internal:08443x", "https://[::1"}) {
     EXPECT_FALSE(build_upstream_target(openai, "/x", "", url, allowed).ok()) << url;
   }
 }
@@ -175,19 +189,21 @@ TEST(UpstreamTargetTest, ConfigEntriesNeedASchemeAndAHost) {
 }
 
 TEST(HeaderPolicyTest, ClientCredentialsAndControlHeadersNeverCross) {
-  for (const char* h : {"authorization", "x-api-key", "api-key", "x-goog-api-key", "x-portkey-provider",
-                        "x-portkey-custom-host", "x-aigw-mock-status", "host", "content-length",
-                        "connection", "cookie", "accept-encoding"}) {
+  for (const char* h : {"authorization", "x-api-key", "api-key", "x-goog-api-key",
+                        "x-portkey-provider", "x-portkey-custom-host", "x-aigw-mock-status", "host",
+                        "content-length", "connection", "cookie", "accept-encoding"}) {
     EXPECT_FALSE(forward_request_header(h)) << h;
   }
-  for (const char* h : {"anthropic-version", "anthropic-beta", "content-type", "user-agent", "openai-beta"}) {
+  for (const char* h :
+       {"anthropic-version", "anthropic-beta", "content-type", "user-agent", "openai-beta"}) {
     EXPECT_TRUE(forward_request_header(h)) << h;
   }
   EXPECT_TRUE(forward_response_header("retry-after"));
   EXPECT_TRUE(forward_response_header("content-type"));
   EXPECT_TRUE(forward_response_header("x-should-retry"));
-  for (const char* h : {"transfer-encoding", "openai-organization", "openai-project", "anthropic-organization-id",
-                        "x-ratelimit-remaining-tokens", "set-cookie", "server", "openai-processing-ms", "via"}) {
+  for (const char* h :
+       {"transfer-encoding", "openai-organization", "openai-project", "anthropic-organization-id",
+        "x-ratelimit-remaining-tokens", "set-cookie", "server", "openai-processing-ms", "via"}) {
     EXPECT_FALSE(forward_response_header(h)) << h;
   }
 }
@@ -207,13 +223,15 @@ TEST(RenderErrorTest, AnthropicShapeOnMessagesAndOpenAiShapeElsewhere) {
   ASSERT_EQ(a.headers.size(), 1u);
   EXPECT_EQ(a.headers[0], (std::pair<std::string, std::string>{"Retry-After", "3"}));
   const auto o = json::parse(render_error(ErrorStyle::kOpenAi, e).body).as_object();
-  EXPECT_NE(std::string(o.at("error").at("message").as_string()).find("gateway overloaded"), std::string::npos);
+  EXPECT_NE(std::string(o.at("error").at("message").as_string()).find("gateway overloaded"),
+            std::string::npos);
   EXPECT_EQ(render_stream_error(ErrorStyle::kAnthropic, e).rfind("event: error\ndata: {", 0), 0u);
 }
 
 TEST(GatewayErrorsTest, ProviderFailuresSayWhatTheTroubleshootingPageSays) {
   EXPECT_EQ(provider_key_rejected("openai", 401).status, 502);
-  EXPECT_NE(provider_key_rejected("openai", 401).message.find("invalid or revoked"), std::string::npos);
+  EXPECT_NE(provider_key_rejected("openai", 401).message.find("invalid or revoked"),
+            std::string::npos);
   EXPECT_EQ(provider_unreachable("openai", "Connection refused").status, 502);
   EXPECT_EQ(provider_timeout("openai", Millis(500)).status, 504);
   EXPECT_NE(provider_timeout("openai", Millis(500)).message.find("500ms"), std::string::npos);

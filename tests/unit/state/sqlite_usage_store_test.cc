@@ -17,6 +17,7 @@
 namespace aigw::state {
 namespace {
 
+using budget::BudgetDecision;
 using budget::BudgetPeriod;
 using budget::BudgetTracker;
 using budget::PeriodKind;
@@ -24,7 +25,6 @@ using budget::ReportField;
 using budget::ReportQuery;
 using budget::ReportRow;
 using budget::TeamBudget;
-using budget::BudgetDecision;
 
 using namespace std::chrono;
 namespace fs = std::filesystem;

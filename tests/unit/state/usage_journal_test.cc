@@ -104,7 +104,8 @@ std::int64_t budget_requests(UsageStore& store) {
 std::vector<std::string> segments_on_disk(const std::string& ledger) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(ledger + ".journal", ec)) names.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(ledger + ".journal", ec))
+    names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -245,7 +246,8 @@ TEST(UsageJournalTest, TheWriterConsumesOnItsOwnEveryFlushInterval) {
   auto journal = store->open_journal();
   for (int i = 0; i < 3; ++i) ASSERT_FALSE(journal->append(record("platform", 1, 1)));
   const auto deadline = steady_clock::now() + seconds(5);
-  while (store->stats().journaled < 3 && steady_clock::now() < deadline) std::this_thread::sleep_for(milliseconds(5));
+  while (store->stats().journaled < 3 && steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(5));
   EXPECT_EQ(store->stats().journaled, 3u);
 }
 
@@ -254,7 +256,7 @@ TEST(UsageJournalTest, SegmentsRotateAndAreDeletedOnceConsumed) {
   const std::string ledger = dir.file("aigw.db");
   SqliteStoreOptions o = options(ledger);
   o.journal_segment_bytes = 3 * frames(1).size();  // a new segment every three records
-  o.batch_rows = 4;                                 // and several transactions per flush
+  o.batch_rows = 4;                                // and several transactions per flush
   auto store = open_store(o);
   ASSERT_TRUE(store);
   auto a = store->open_journal();
@@ -283,14 +285,13 @@ TEST(UsageJournalTest, ADamagedRecordIsSkippedWithALogLineAndTheRestCounted) {
   }
   std::string bytes = frames(3);
   bytes[bytes.size() / 3 + 30] ^= 0x40;
-  {
-    std::ofstream(ledger + ".journal/0-0000000007", std::ios::binary) << bytes;
-  }
+  { std::ofstream(ledger + ".journal/0-0000000007", std::ios::binary) << bytes; }
   Log log;
   auto store = open_store(options(ledger, &log));
   ASSERT_TRUE(store);
   EXPECT_EQ(total(*store).requests, 2);
-  EXPECT_TRUE(log.has("1 records with a wrong checksum")) << (log.lines.empty() ? "no log line" : log.lines[0]);
+  EXPECT_TRUE(log.has("1 records with a wrong checksum"))
+      << (log.lines.empty() ? "no log line" : log.lines[0]);
   EXPECT_TRUE(log.has("0-0000000007"));
   EXPECT_TRUE(segments_on_disk(ledger).empty());
   // New segments are numbered above the leftovers.

@@ -15,7 +15,8 @@ namespace {
 namespace json = boost::json;
 
 TEST(ErrorBodyTest, OpenAiShapeHasMessageTypeParamAndCode) {
-  const json::object body = openai_error_body("no such model", "invalid_request_error", "model_not_found");
+  const json::object body =
+      openai_error_body("no such model", "invalid_request_error", "model_not_found");
   const auto& err = body.at("error").as_object();
   EXPECT_EQ(err.at("message").as_string(), "no such model");
   EXPECT_EQ(err.at("type").as_string(), "invalid_request_error");
@@ -39,13 +40,16 @@ TEST(ErrorBodyTest, AnthropicShapeAndTypesByStatus) {
 // The gateway's own error, a converted provider error and a stream's error event agree.
 TEST(ErrorBodyTest, EveryRendererWritesTheSameShape) {
   const ApiError limited{429, "rate_limit_error", "team over its limit", 30, {}, {}};
-  const auto own = json::parse(router::render_error(ErrorStyle::kAnthropic, limited).body).as_object();
-  const ApiError converted = convert_error(Dialect::kOpenAiChat, Dialect::kAnthropicMessages, 429,
-                                           R"({"error":{"message":"team over its limit","type":"requests"}})");
+  const auto own =
+      json::parse(router::render_error(ErrorStyle::kAnthropic, limited).body).as_object();
+  const ApiError converted =
+      convert_error(Dialect::kOpenAiChat, Dialect::kAnthropicMessages, 429,
+                    R"({"error":{"message":"team over its limit","type":"requests"}})");
   const auto theirs = json::parse(*converted.literal_body).as_object();
   EXPECT_EQ(own.at("type"), theirs.at("type"));
   EXPECT_EQ(own.at("error").as_object().at("type"), theirs.at("error").as_object().at("type"));
-  EXPECT_EQ(own.at("error").as_object().at("message"), theirs.at("error").as_object().at("message"));
+  EXPECT_EQ(own.at("error").as_object().at("message"),
+            theirs.at("error").as_object().at("message"));
   const std::string event = router::render_stream_error(ErrorStyle::kAnthropic, limited);
   EXPECT_EQ(event.rfind("event: error\ndata: ", 0), 0u) << event;
   EXPECT_EQ(json::parse(event.substr(event.find('{'))).as_object(), own);

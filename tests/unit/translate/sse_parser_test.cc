@@ -93,8 +93,10 @@ TEST(SseParserTest, AnEventThatOutgrowsTheLimitIsDroppedAndTheNextOneRead) {
   for (const std::size_t step : {1ul, 7ul, 64ul, 100000ul}) {
     SseParser p(32);
     std::vector<SseEvent> out;
-    const std::string input = "data: before\n\ndata: " + std::string(100, 'x') + "\ndata: more\n\ndata: after\n\n";
-    for (std::size_t i = 0; i < input.size(); i += step) p.feed(std::string_view(input).substr(i, step), out);
+    const std::string input =
+        "data: before\n\ndata: " + std::string(100, 'x') + "\ndata: more\n\ndata: after\n\n";
+    for (std::size_t i = 0; i < input.size(); i += step)
+      p.feed(std::string_view(input).substr(i, step), out);
     p.finish(out);
     ASSERT_EQ(out.size(), 2u) << step;
     EXPECT_EQ(out[0].data, "before");

@@ -13,7 +13,8 @@ constexpr std::string_view kAnthropicStream =
     "{\"input_tokens\":25,\"cache_read_input_tokens\":5,\"output_tokens\":1}}}\n\n"
     "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
     "{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
-    "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+    "event: message_delta\ndata: "
+    "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
     "\"usage\":{\"output_tokens\":15}}\n\n"
     "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 
@@ -56,10 +57,13 @@ TEST(UsageObserverTest, ChatFinalUsageChunkWithCrlf) {
 TEST(UsageObserverTest, ResponsesCompletedCarriesTheCount) {
   auto o = make_usage_observer(Dialect::kOpenAiResponses);
   std::string out;
-  o->feed("event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"usage\":null}}\n\n"
-          "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"usage\":"
-          "{\"input_tokens\":11,\"output_tokens\":22,\"input_tokens_details\":{\"cached_tokens\":3}}}}\n\n",
-          out);
+  o->feed(
+      "event: response.created\ndata: "
+      "{\"type\":\"response.created\",\"response\":{\"usage\":null}}\n\n"
+      "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"usage\":"
+      "{\"input_tokens\":11,\"output_tokens\":22,\"input_tokens_details\":{\"cached_tokens\":3}}}}"
+      "\n\n",
+      out);
   EXPECT_EQ(o->usage().input_tokens, 11);
   EXPECT_EQ(o->usage().output_tokens, 22);
   EXPECT_EQ(o->usage().cached_tokens, 3);
@@ -82,9 +86,10 @@ TEST(ChatUsageStripperTest, AChunkWithChoicesAndUsageIsKept) {
   // Some OpenAI-compatible servers put usage on the last content chunk: that one stays.
   auto s = make_chat_usage_stripper();
   std::string out;
-  s->feed("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
-          "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\n",
-          out);
+  s->feed(
+      "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+      "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\n",
+      out);
   EXPECT_NE(out.find("finish_reason"), std::string::npos);
   EXPECT_EQ(s->usage().output_tokens, 2);
 }
@@ -97,8 +102,9 @@ TEST(StreamConverterTest, ATranslatedStreamWithAnOversizedEventIsBroken) {
   std::string out;
   c->feed(kAnthropicStream.substr(0, kAnthropicStream.find("event: content_block_delta")), out);
   EXPECT_FALSE(c->broken());
-  const std::string huge = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\"" +
-                           std::string(SseParser::kDefaultMaxEventBytes + 1, 'x');
+  const std::string huge =
+      "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\"" +
+      std::string(SseParser::kDefaultMaxEventBytes + 1, 'x');
   c->feed(huge, out);
   EXPECT_TRUE(c->broken());
   EXPECT_FALSE(make_usage_observer(Dialect::kAnthropicMessages)->broken());  // passthrough: never
