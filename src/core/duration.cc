@@ -1,6 +1,7 @@
 #include "core/duration.h"
 
 #include <charconv>
+#include <cmath>
 #include <string>
 
 namespace aigw {
@@ -19,13 +20,18 @@ std::optional<NumberAndUnit> split_number(std::string_view text) {
   if (i == 0) return std::nullopt;
   double number = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + i, number);
-  if (ec != std::errc{} || ptr != text.data() + i || number < 0) return std::nullopt;
+  // inf and nan parse as numbers too; neither is a duration or a size.
+  if (ec != std::errc{} || ptr != text.data() + i || !std::isfinite(number) || number < 0)
+    return std::nullopt;
   std::string_view unit = text.substr(i);
   while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
   return NumberAndUnit{number, unit};
 }
 
 }  // namespace
+
+constexpr double kMaxDurationMillis = 1e15;
+constexpr double kMaxSizeBytes = 1152921504606846976.0;  // 2^60
 
 std::optional<Millis> parse_duration(std::string_view text) {
   auto parsed = split_number(text);
@@ -44,7 +50,10 @@ std::optional<Millis> parse_duration(std::string_view text) {
     ms_per_unit = 86'400'000;
   else
     return std::nullopt;
-  return Millis(static_cast<std::int64_t>(parsed->number * ms_per_unit));
+  // Past about 31,700 years a duration means nothing, and past int64 the conversion is undefined.
+  const double ms = parsed->number * ms_per_unit;
+  if (ms > kMaxDurationMillis) return std::nullopt;
+  return Millis(static_cast<std::int64_t>(ms));
 }
 
 std::optional<std::uint64_t> parse_size(std::string_view text) {
@@ -68,7 +77,10 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     factor = 1e9;
   else
     return std::nullopt;
-  return static_cast<std::uint64_t>(parsed->number * factor);
+  // An exbibyte is beyond any limit this gateway has; past uint64 the conversion is undefined.
+  const double bytes = parsed->number * factor;
+  if (bytes > kMaxSizeBytes) return std::nullopt;
+  return static_cast<std::uint64_t>(bytes);
 }
 
 }  // namespace aigw

@@ -19,6 +19,23 @@ std::string load_error(const std::string& yaml) {
   return "";
 }
 
+// Found by config_fuzz: a duration of 8.9e77 seconds was converted to int64 (undefined).
+// Durations past ~31,700 years, sizes past 2^60 bytes, inf and nan are refused by name.
+TEST(ConfigFuzzFindingsTest, HugeOrNonFiniteDurationsAndSizesAreConfigErrors) {
+  for (const char* yaml :
+       {"limits: { ip: { window: "
+        "888888888888888888888888888888888888888888888888888888888888888888888888888888s } }\n",
+        "upstream: { read_timeout: 1e300h }\n", "upstream: { read_timeout: inf }\n",
+        "upstream: { read_timeout: nan }\n", "server: { max_body_bytes: 1e30GiB }\n",
+        "server: { max_body_bytes: inf }\n"}) {
+    const auto error = load_error(yaml);
+    EXPECT_NE(error.find("(line 1)"), std::string::npos) << yaml << " -> " << error;
+  }
+  // The largest sensible values still load.
+  EXPECT_EQ(load_error("upstream: { read_timeout: 3650d }\nserver: { max_body_bytes: 1GiB }\n"),
+            "");
+}
+
 TEST(ConfigFuzzFindingsTest, AMappingOrListAsAKeyIsAConfigError) {
   // Found by config_fuzz: a flow mapping used as a key threw YAML::TypedBadConversion.
   const auto error =
