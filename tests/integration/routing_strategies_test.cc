@@ -401,13 +401,17 @@ std::string start_failure(const std::string& yaml) {
   return "";
 }
 
-TEST_F(RoutingNamedConfigTest, ABadNamedConfigOrPinStopsStartUp) {
+TEST_F(RoutingNamedConfigTest, ABadNamedConfigStopsStartUpNamingTheField) {
   const std::string bad_attempts = start_failure(
       yaml() + "    broken:\n      retry: { attempts: 9 }\n      targets: [ { provider: a } ]\n");
-  EXPECT_NE(bad_attempts.find("attempts"), std::string::npos) << bad_attempts;
+  EXPECT_NE(bad_attempts.find("retry.attempts"), std::string::npos) << bad_attempts;
   const std::string bad_provider =
       start_failure(yaml() + "    broken:\n      targets: [ { provider: nope } ]\n");
   EXPECT_NE(bad_provider.find("nope"), std::string::npos) << bad_provider;
+}
+
+// A pin that names no config could only fail every request of the team: it is a config error.
+TEST_F(RoutingNamedConfigTest, APinNamingNoConfigStopsStartUp) {
   const std::string bad_pin =
       start_failure(yaml("teams:\n  default: { config: no-such-config }\n"));
   EXPECT_NE(bad_pin.find("no-such-config"), std::string::npos) << bad_pin;
