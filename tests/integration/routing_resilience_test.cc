@@ -236,6 +236,34 @@ TEST_F(RoutingBreakerTest, AProbeThatFailsOpensItAgain) {
   EXPECT_EQ(a_.requests().size(), 4u);
 }
 
+TEST_F(RoutingBreakerTest, HalfOpenLetsOneProbeThroughAtATime) {
+  auto gate = std::make_shared<Gate>();
+  Reply held = openai_ok("probe answer");
+  held.gate = gate;
+  FakeUpstream a(in_order({openai_error(500, "down"), openai_error(500, "down"),
+                           openai_error(500, "down"), held, openai_ok("answer from a")}));
+  AigwProcess gw(kBreakerRouting + two_providers(a, b_));
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(chat(gw, with_config(kFallbackAB)).status, 200);
+  ASSERT_EQ(breaker_state(gw.port(), "a"), "open");
+  wait_until_half_open(gw, "a");
+  HttpResponse probe;
+  std::thread prober([&] { probe = chat(gw, with_config(kFallbackAB)); });
+  const bool probing = a.wait_for_requests(4, 10s);
+  EXPECT_TRUE(probing) << "no probe reached A";
+  if (probing) {
+    // The probe is in flight: another request does not probe too, it goes on to B.
+    const auto other = chat(gw, with_config(kFallbackAB));
+    EXPECT_EQ(other.status, 200) << other.body;
+    EXPECT_EQ(other.header("x-portkey-provider"), "b");
+    EXPECT_EQ(a.requests().size(), 4u);
+  }
+  gate->open();  // before the join, whatever failed above
+  prober.join();
+  ASSERT_EQ(probe.status, 200) << probe.body;
+  EXPECT_EQ(probe.header("x-portkey-provider"), "a");
+  EXPECT_EQ(breaker_state(gw.port(), "a"), "closed");
+}
+
 TEST_F(RoutingBreakerTest, EveryTargetOpenIs503WithRetryAfterButXPortkeyProviderStillReachesIt) {
   AigwProcess gw(kBreakerRouting + two_providers(a_, b_));
   const std::string only_a = R"({"strategy":{"mode":"fallback"},"targets":[{"provider":"a"}]})";

@@ -186,6 +186,48 @@ TEST(RoutingFallbackTest, AHangingTargetTimesOutAfterItsRequestTimeoutAndFallsBa
   EXPECT_LT(took, 10s);
 }
 
+TEST(RoutingFallbackTest, TheRootRequestTimeoutBoundsEveryAttemptTogether) {
+  FakeUpstream a(in_order({Reply::hang()}));
+  FakeUpstream b(in_order({Reply::hang()}));
+  AigwProcess gw("upstream: { read_timeout: 60s }\n" + two_providers(a, b));
+  const auto start = Clock::now();
+  const auto r = chat(
+      gw,
+      with_config(
+          R"({"strategy":{"mode":"fallback"},"request_timeout":400,"targets":[{"provider":"a"},{"provider":"b"}]})"));
+  const auto took = ms_since(start);
+  // An attempt that reaches the deadline counts as 408; there is no time left for another.
+  EXPECT_EQ(r.status, 408) << r.body;
+  EXPECT_GE(took, 350ms);
+  EXPECT_LT(took, 10s);  // far from two 60 s read timeouts
+  EXPECT_EQ(a.requests().size(), 1u);
+}
+
+// --- how a request names where it goes ---------------------------------------------------------
+
+TEST(RoutingOrderTest, XPortkeyConfigWinsOverXPortkeyProvider) {
+  FakeUpstream a(in_order({openai_ok("answer from a")}));
+  FakeUpstream b(in_order({openai_ok("answer from b")}));
+  AigwProcess gw(two_providers(a, b));
+  const auto r =
+      chat(gw, with_config(R"({"strategy":{"mode":"single"},"targets":[{"provider":"b"}]})",
+                           with_provider("a")));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-portkey-provider"), "b");
+  EXPECT_EQ(a.requests().size(), 0u);
+  EXPECT_EQ(b.requests().size(), 1u);
+}
+
+TEST(RoutingOrderTest, XPortkeyProviderAloneIsOneAttemptWithoutRetries) {
+  FakeUpstream a(in_order({openai_error(503, "unavailable"), openai_ok()}));
+  FakeUpstream b(in_order({openai_ok("answer from b")}));
+  AigwProcess gw(kFastRouting + two_providers(a, b));
+  const auto r = chat(gw, with_provider("a"));
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(a.requests().size(), 1u);
+  EXPECT_EQ(b.requests().size(), 0u);
+}
+
 // --- 4. retries -------------------------------------------------------------------------------
 
 TEST(RoutingRetryTest, RetriesUntilTheProviderServesAndCountsTheRetries) {
