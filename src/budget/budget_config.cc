@@ -60,7 +60,8 @@ TeamSettings parse_team(const std::string& name, const config::ConfigNode& node)
   TeamSettings t;
   t.name = name;
   if (!node.defined()) return t;
-  node.allow_keys({"budget", "limits"});
+  node.allow_keys({"budget", "limits", "config"});
+  t.config = node.str("config");
   if (node.has("budget")) t.budget = parse_team_budget(node.child("budget"));
   if (node.has("limits")) t.limits = limits::parse_rate_limits(node.child("limits"));
   return t;

@@ -42,6 +42,7 @@ struct TeamSettings {
   std::string name;
   std::optional<TeamBudget> budget;          // nullopt: no budget
   std::optional<limits::RateLimits> limits;  // nullopt: the `limits.team` defaults
+  std::string config;  // a routing.configs name used when a request names none ("": none)
 };
 
 struct BudgetSettings {

@@ -129,4 +129,10 @@ limits::RateLimits TeamDirectory::limits_of(std::string_view team,
   return *it->second.limits;
 }
 
+std::string TeamDirectory::config_of(std::string_view team) const {
+  std::shared_lock lock(mutex_);
+  const auto it = teams_.find(team);
+  return it == teams_.end() ? std::string() : it->second.config;
+}
+
 }  // namespace aigw::budget

@@ -41,6 +41,8 @@ class TeamDirectory {
   std::optional<TeamSettings> find(std::string_view name) const;
   // The team's own limits, else `defaults` (limits.team).
   limits::RateLimits limits_of(std::string_view team, const limits::RateLimits& defaults) const;
+  // The routing config the team is pinned to ("" when none).
+  std::string config_of(std::string_view team) const;
 
  private:
   void apply(const TeamSettings& team);  // under the unique lock

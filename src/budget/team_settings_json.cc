@@ -124,6 +124,7 @@ std::string team_settings_json(const TeamSettings& team) {
   } else {
     o["limits"] = nullptr;
   }
+  if (!team.config.empty()) o["config"] = team.config;
   return json::serialize(o);
 }
 
@@ -133,9 +134,13 @@ Result<TeamSettings> parse_team_settings_json(std::string_view name, std::string
   if (ec || !doc.is_object()) return bad_request("team settings must be a JSON object");
   try {
     const json::object& o = doc.get_object();
-    allow_keys(o, "", {"budget", "limits"});
+    allow_keys(o, "", {"budget", "limits", "config"});
     TeamSettings t;
     t.name = std::string(name);
+    if (const auto* c = o.if_contains("config"); c && !c->is_null()) {
+      // Checked against routing.configs on use: a team pinned to a name that is gone is told so.
+      t.config = text(*c, "config");
+    }
     if (const auto* b = object_or_null(o, "budget")) t.budget = budget_from(*b);
     if (const auto* l = object_or_null(o, "limits")) t.limits = limits_from(*l);
     return t;

@@ -209,7 +209,16 @@ ProviderConfig parse_provider(const std::string& name, const ConfigNode& node, c
   p.key_style = parse_key_style(node.child("key_style"), builtin && !node.has("dialect")
                                                              ? builtin->key_style
                                                              : default_key_style(p.api));
-  p.models = node.str_list("models");
+  if (node.child("models").is_map()) {
+    node.child("models").for_each_entry([&](const std::string& alias, const ConfigNode& id) {
+      const std::string own = id.scalar();
+      if (alias.empty() || own.empty()) id.fail("expected PUBLIC-NAME: PROVIDER-MODEL-ID");
+      p.models.push_back(alias);
+      p.model_ids.emplace(alias, own);
+    });
+  } else {
+    p.models = node.str_list("models");
+  }
   if (p.api == ProviderApi::kMock && p.models.empty()) p.models = {"mock-gpt", "mock-claude"};
   p.probe_model = node.str("probe_model", !p.models.empty() ? p.models.front()
                                           : builtin         ? std::string(builtin->probe_model)
@@ -231,7 +240,7 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   // Every section a part reads; each part validates its own. A key not listed (a typo, or a
   // section of a later version such as `routing` or `metrics`) stops start-up.
   top.allow_keys({"listen", "server", "upstream", "providers", "log", "auth", "teams", "limits",
-                  "state", "prices", "budget"});
+                  "state", "prices", "budget", "routing"});
   if (top.has("listen")) parse_listen(top.str("listen"), top.child("listen"), config.server);
   parse_server(top.child("server"), config.server);
   parse_upstream(top.child("upstream"), config.upstream);
@@ -246,6 +255,15 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   top.child("providers").for_each_entry([&](const std::string& name, const ConfigNode& node) {
     config.providers[name] = parse_provider(name, node, env, config.warnings);
   });
+  config.routing = routing::parse_routing_settings(
+      top.child("routing"),
+      [&](std::string_view name) { return config.providers.contains(std::string(name)); });
+  for (const auto& [name, team] : config.budget.teams) {
+    if (!team.config.empty() && !config.routing.configs.contains(team.config)) {
+      top.child("teams").child(name).child("config").fail("no config named " + team.config +
+                                                          " under routing.configs");
+    }
+  }
   // The mock provider is served only where the config names it (`providers: { mock: {} }`; the
   // embedded default does): it answers anything for free, so it must not be reachable on a
   // production gateway that never asked for it.

@@ -16,6 +16,7 @@
 #include "core/endpoint.h"
 #include "limits/limits_config.h"
 #include "providers/provider_settings.h"
+#include "routing/routing_settings.h"
 #include "server/server_settings.h"
 #include "upstream/upstream_settings.h"
 
@@ -43,6 +44,7 @@ struct Config {
   UpstreamConfig upstream;
   LogConfig log;
   std::map<std::string, ProviderConfig> providers;
+  routing::RoutingSettings routing;         // routing: (after providers: its configs name them)
   std::string source = "embedded default";  // file path, for messages
   std::vector<std::string> warnings;        // non-fatal findings, printed at start
 };

@@ -26,17 +26,26 @@ bool acceptable_request_id(std::string_view id) {
   return true;
 }
 
-// GET /v1/providers: what check-health.sh --providers probes. Never includes keys or URLs.
-std::string providers_list(const config::Config& config) {
+// GET /v1/providers: what check-health.sh --providers probes, with each provider's circuit
+// breaker (docs/routing.md). Never includes keys or URLs.
+std::string providers_list(const config::Config& config, const routing::Breakers& breakers,
+                           std::chrono::steady_clock::time_point now) {
   json::array data;
   for (const auto& entry : config.providers) {
     const auto& p = entry.second;
     json::array models;
     for (const auto& m : p.models) models.push_back(json::string(m));
+    const auto b = breakers.view(p.name, now, config.routing.breaker);
+    json::object breaker{{"state", routing::breaker_state_name(b.state)},
+                         {"consecutive_failures", b.consecutive_failures},
+                         {"window_requests", b.window_requests},
+                         {"window_failures", b.window_failures}};
+    if (b.state == routing::BreakerState::kOpen) breaker["retry_in_ms"] = b.retry_in.count();
     data.push_back(json::object{{"name", p.name},
                                 {"dialect", provider_api_name(p.api)},
                                 {"models", std::move(models)},
-                                {"probe_model", p.probe_model}});
+                                {"probe_model", p.probe_model},
+                                {"breaker", std::move(breaker)}});
   }
   return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
 }
@@ -88,6 +97,7 @@ net::awaitable<void> send_body(RequestContext& ctx, int status, std::string body
                                std::string_view content_type) {
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
   for (const auto& [name, value] : ctx.charge.headers) res.set(name, value);
+  for (const auto& [name, value] : ctx.answer_headers) res.set(name, value);
   for (const auto& [name, value] : headers) res.set(name, value);
   res.set(http::field::content_type, content_type);
   res.set("x-request-id", ctx.record.request_id);
@@ -182,7 +192,8 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
     case router::RouteKind::kBudget:
       co_return co_await budget_.serve(ctx);
     case router::RouteKind::kProviders:
-      co_return co_await send_body(ctx, 200, providers_list(*ctx.config));
+      co_return co_await send_body(
+          ctx, 200, providers_list(*ctx.config, shared_->breakers, shared_->clock->steady()));
     case router::RouteKind::kAdmin:
       co_return co_await admin_.serve(ctx);
     case router::RouteKind::kOAuthToken:

@@ -41,6 +41,7 @@ struct GatewayShared {
   std::unique_ptr<budget::BudgetTracker> budgets;
   std::unique_ptr<budget::TeamDirectory> teams;
   limits::RateLimiter rate_limiter;
+  routing::Breakers breakers;  // one per provider, kept across config reloads
   // Runs what may wait on disk (admin reports) off the worker threads.
   net::thread_pool blocking_pool{1};
 };

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <random>
 
 #include "gateway/gateway.h"
 #include "gateway/provider_answer.h"
@@ -21,6 +22,35 @@ struct HandlerParts {
   std::unique_ptr<state::UsageJournal>& journal;  // this thread's, opened on the first settle
 };
 
+// What one attempt at a provider got: an answer (any status), no answer (`failure`), or a
+// request that could not be built for that provider (`refused`: an error for the caller).
+struct Attempt {
+  std::unique_ptr<ProviderAnswer> answer;
+  upstream::UpstreamFailure failure;
+  std::optional<ApiError> refused;
+};
+
+// How to make one attempt.
+struct AttemptSpec {
+  const config::ProviderConfig* provider = nullptr;
+  Exchange* exchange = nullptr;         // the dialects and the caller's request, for this provider
+  boost::json::object* body = nullptr;  // the body for this provider
+  bool body_changed = false;            // overrides applied: serialize `body`, not the caller's
+  bool keep_caller_bytes = false;       // another attempt may follow: copy the caller's bytes
+  std::optional<std::string_view> custom_host;  // a target's own (bring-your-own-key)
+  std::optional<Millis> header_timeout;         // the routing deadline left for this attempt
+};
+
+// An attempt that did not succeed, kept until the walk knows whether another follows.
+struct FailedAttempt {
+  config::ProviderConfig provider;
+  Exchange exchange;
+  int status = 0;  // 0: no answer (see `failure`)
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  upstream::UpstreamFailure failure;
+};
+
 // The provider endpoints: the request read (the gate's `request` step), then the mock or the
 // provider, and the answer relayed back whole or chunk by chunk (proxy.cc).
 class ApiHandler {
@@ -31,17 +61,22 @@ class ApiHandler {
   net::awaitable<void> serve(RequestContext& ctx, Endpoint endpoint);
 
  private:
+  // x-portkey-config (inline or named), else the team's pinned config; x-portkey-metadata.
+  std::optional<ApiError> read_routing(RequestContext& ctx);
   net::awaitable<void> serve_models(RequestContext& ctx);
   net::awaitable<void> serve_token_estimate(RequestContext& ctx);
-  net::awaitable<void> proxy(RequestContext& ctx, Endpoint endpoint);
+  // Walks the routing config (or the one provider of x-portkey-provider): attempts, retries,
+  // fallbacks, until an answer is relayed (route.cc).
+  net::awaitable<void> route(RequestContext& ctx, Endpoint endpoint);
+  net::awaitable<Attempt> attempt(RequestContext& ctx, Endpoint endpoint, const AttemptSpec& spec);
   net::awaitable<void> relay(RequestContext& ctx, const config::ProviderConfig& provider,
                              const Exchange& exchange, ProviderAnswer& answer);
-  net::awaitable<void> relay_error(RequestContext& ctx, const Exchange& exchange,
-                                   ProviderAnswer& answer, std::string body);
+  net::awaitable<void> relay_failure(RequestContext& ctx, const FailedAttempt& failed);
   net::awaitable<void> relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
                                     const Exchange& exchange, ProviderAnswer& answer);
 
   HandlerParts parts_;
+  std::minstd_rand random_{std::random_device{}()};  // load balancing and backoff jitter
 };
 
 // GET /v1/budget: the caller's team budget, use, reservations and limits (usage_gate.cc).

@@ -145,10 +145,18 @@ std::string models_list(const config::Config& config, std::string_view only) {
 // dialects, and the usage estimate admission reserves. No I/O.
 std::optional<ApiError> ApiHandler::read_request(RequestContext& ctx, Endpoint endpoint) {
   const auto& config = *ctx.config;
-  auto provider =
-      router::select_provider(config, ctx.header("x-portkey-provider"), endpoint, ctx.record.path);
-  if (!provider) return provider.take_error();
-  ctx.provider = *provider;
+  if (auto bad = read_routing(ctx)) return bad;
+  // Routed: the first target stands for the request until one answers (the estimate's price).
+  // Not routed, or a config that leaves the provider to the header: x-portkey-provider.
+  const routing::RouteNode* first = ctx.route ? routing::first_leaf(*ctx.route) : nullptr;
+  if (first != nullptr && !first->provider.empty()) {
+    ctx.provider = &config.providers.at(first->provider);  // the config was checked against them
+  } else {
+    auto provider = router::select_provider(config, ctx.header("x-portkey-provider"), endpoint,
+                                            ctx.record.path);
+    if (!provider) return provider.take_error();
+    ctx.provider = *provider;
+  }
   ctx.record.provider = ctx.provider->name;
 
   boost::system::error_code ec;
@@ -163,7 +171,8 @@ std::optional<ApiError> ApiHandler::read_request(RequestContext& ctx, Endpoint e
     ctx.record.stream = s->as_bool();
 
   auto& exchange = ctx.exchange;
-  exchange.plan = *router::plan_dialects(endpoint, *ctx.provider);  // select_provider checked it
+  // The dialects of each attempt are planned when it is made (targets may differ).
+  if (const auto plan = router::plan_dialects(endpoint, *ctx.provider)) exchange.plan = *plan;
   if (const auto caller = router::caller_dialect(endpoint)) {
     exchange.request = translate::context_from_request(*caller, ctx.body);
   }
@@ -185,7 +194,24 @@ std::optional<ApiError> ApiHandler::read_request(RequestContext& ctx, Endpoint e
 
 net::awaitable<void> ApiHandler::serve(RequestContext& ctx, Endpoint endpoint) {
   if (endpoint == Endpoint::kModels) co_return co_await serve_models(ctx);
-  const auto& provider = *ctx.provider;
+  co_await route(ctx, endpoint);  // route.cc: the attempts, as the routing config says
+}
+
+net::awaitable<void> ApiHandler::serve_token_estimate(RequestContext& ctx) {
+  std::string body = token_estimate_body(ctx.body);
+  co_await send_body(ctx, 200, std::move(body), estimate_headers());
+}
+
+// One attempt at one provider: the request built for its dialect from `body` (the caller's,
+// or a copy with the target's override_params and model alias applied), sent, and the
+// answer's header awaited. The mock plays its answer in process.
+net::awaitable<Attempt> ApiHandler::attempt(RequestContext& ctx, Endpoint endpoint,
+                                            const AttemptSpec& spec) {
+  const auto& config = *ctx.config;
+  const auto& provider = *spec.provider;
+  auto& exchange = *spec.exchange;
+  auto& body = *spec.body;
+  Attempt result;
   if (provider.api == ProviderApi::kMock) {
     const auto controls =
         providers::parse_mock_controls([&](std::string_view n) { return ctx.header(n); });
@@ -194,27 +220,13 @@ net::awaitable<void> ApiHandler::serve(RequestContext& ctx, Endpoint endpoint) {
       boost::system::error_code ec;
       co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
     }
-    ask_for_stream_usage(ctx.body, ctx.exchange);
-    auto answer = limit_answer(
-        play_mock(parts_.io, providers::mock_answer(endpoint, ctx.body, controls), controls),
-        answer_limits(*ctx.config, parts_.shared->clock));
+    ask_for_stream_usage(body, exchange);
     ctx.record.upstream_latency_ms = 0.0;
-    co_return co_await relay(ctx, provider, ctx.exchange, *answer);
+    result.answer = limit_answer(
+        play_mock(parts_.io, providers::mock_answer(endpoint, body, controls), controls),
+        answer_limits(config, parts_.shared->clock));
+    co_return result;
   }
-  if (endpoint == Endpoint::kCountTokens && ctx.exchange.plan.translated())
-    co_return co_await serve_token_estimate(ctx);
-  co_await proxy(ctx, endpoint);
-}
-
-net::awaitable<void> ApiHandler::serve_token_estimate(RequestContext& ctx) {
-  std::string body = token_estimate_body(ctx.body);
-  co_await send_body(ctx, 200, std::move(body), estimate_headers());
-}
-
-net::awaitable<void> ApiHandler::proxy(RequestContext& ctx, Endpoint endpoint) {
-  const auto& config = *ctx.config;
-  const auto& provider = *ctx.provider;
-  auto& exchange = ctx.exchange;
   const auto& plan = exchange.plan;
   std::string_view query = router::split_target(std::string_view(ctx.in.message.target().data(),
                                                                  ctx.in.message.target().size()))
@@ -222,59 +234,59 @@ net::awaitable<void> ApiHandler::proxy(RequestContext& ctx, Endpoint endpoint) {
   std::string path(endpoint_upstream_path(endpoint));
   upstream::UpstreamRequest request;
   if (plan.translated()) {
-    auto converted = translate::convert_request(plan.caller, plan.provider, ctx.body);
-    if (!converted) co_return co_await send_error(ctx, converted.error());
+    auto converted = translate::convert_request(plan.caller, plan.provider, body);
+    if (!converted) {
+      result.refused = converted.error();
+      co_return result;
+    }
     path = translate::provider_path(plan.provider, exchange.request.model, exchange.request.stream);
     query = {};  // the caller's query belongs to its own API (e.g. Claude Code's ?beta=true)
     request.body = json::serialize(*converted);
-  } else if (ask_for_stream_usage(ctx.body, exchange)) {
-    request.body = json::serialize(ctx.body);
+  } else if (ask_for_stream_usage(body, exchange) || spec.body_changed) {
+    request.body = json::serialize(body);
+  } else if (spec.keep_caller_bytes) {
+    request.body = ctx.in.message.body();  // another attempt may need them again
   } else {
     request.body = std::move(ctx.in.message.body());  // passthrough: the caller's bytes, unchanged
   }
-  auto target =
-      router::build_upstream_target(provider, path, query, ctx.header("x-portkey-custom-host"),
-                                    config.upstream.allowed_custom_hosts);
-  if (!target) co_return co_await send_error(ctx, target.error());
-
+  auto target = router::build_upstream_target(
+      provider, path, query,
+      spec.custom_host ? spec.custom_host : ctx.header("x-portkey-custom-host"),
+      config.upstream.allowed_custom_hosts);
+  if (!target) {
+    result.refused = target.error();
+    co_return result;
+  }
   request.target = std::move(*target);
   request.method = ctx.in.message.method();
   auto headers = upstream_headers(ctx, provider, plan);
-  if (!headers) co_return co_await send_error(ctx, headers.error());
+  if (!headers) {
+    result.refused = headers.error();
+    co_return result;
+  }
   request.headers = std::move(*headers);
   request.connect_timeout = provider.connect_timeout.count() > 0 ? provider.connect_timeout
                                                                  : config.upstream.connect_timeout;
   request.read_timeout = read_timeout_of(provider, config);
+  request.header_timeout = spec.header_timeout;
 
   const auto started = parts_.shared->clock->steady();
-  const auto read_timeout = request.read_timeout;
   auto outcome = co_await parts_.upstream.send(std::move(request));
   ctx.record.upstream_latency_ms = parts_.shared->clock->millis_since(started);
   if (!outcome.response) {
-    const ApiError error = failure_error(provider, outcome.failure, read_timeout);
-    co_await send_error(ctx, error);
-    note_where(ctx, outcome.failure);
-    co_return;
+    result.failure = std::move(outcome.failure);
+    co_return result;
   }
-  auto answer = limit_answer(wrap_upstream(std::move(outcome.response)),
-                             answer_limits(config, parts_.shared->clock));
-  co_await relay(ctx, provider, exchange, *answer);
+  result.answer = limit_answer(wrap_upstream(std::move(outcome.response)),
+                               answer_limits(config, parts_.shared->clock));
+  co_return result;
 }
 
+// A 2xx answer: streamed chunk by chunk, or read whole, charged and sent.
 net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::ProviderConfig& provider,
                                        const Exchange& exchange, ProviderAnswer& answer) {
   const int status = answer.status();
-  if (status == 401 || status == 403) {
-    // The provider refused the gateway's own key: the caller cannot fix that, the admin can.
-    // Named, not a temporary of ?: inside co_await: GCC 12 destroys that one twice.
-    const ApiError error =
-        provider.api_key.empty() && provider.api != ProviderApi::kMock
-            ? router::provider_missing_key(provider.name, provider.api_key_source)
-            : router::provider_key_rejected(provider.name, status);
-    co_return co_await send_error(ctx, error);
-  }
-  if (status == 200 && answer.is_event_stream())
-    co_return co_await relay_stream(ctx, provider, exchange, answer);
+  if (answer.is_event_stream()) co_return co_await relay_stream(ctx, provider, exchange, answer);
 
   std::string body;
   upstream::UpstreamFailure failure;
@@ -282,7 +294,6 @@ net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::Provid
     co_return co_await send_error(
         ctx, failure_error(provider, failure, read_timeout_of(provider, *ctx.config)));
   }
-  if (status >= 400) co_return co_await relay_error(ctx, exchange, answer, std::move(body));
   auto headers = answer.headers();
   std::string content_type = "application/json";
   std::erase_if(headers, [&](const auto& h) {
@@ -313,24 +324,41 @@ net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::Provid
   co_await send_body(ctx, status, json::serialize(*converted), {}, "application/json");
 }
 
-// A provider's own error (4xx/5xx other than its key being refused): passed through as it is,
-// or rendered in the caller's dialect when the dialects differ; its Retry-After is kept.
-net::awaitable<void> ApiHandler::relay_error(RequestContext& ctx, const Exchange& exchange,
-                                             ProviderAnswer& answer, std::string body) {
-  const int status = answer.status();
+// The request's last failure, once no other attempt follows: the provider's own error passed
+// through (or rendered in the caller's dialect when the dialects differ, its Retry-After
+// kept), its refusal of the gateway's key, or why no answer came.
+net::awaitable<void> ApiHandler::relay_failure(RequestContext& ctx, const FailedAttempt& failed) {
+  const auto& provider = failed.provider;
+  if (failed.status == 0) {
+    const ApiError error =
+        failure_error(provider, failed.failure, read_timeout_of(provider, *ctx.config));
+    co_await send_error(ctx, error);
+    note_where(ctx, failed.failure);
+    co_return;
+  }
+  const int status = failed.status;
+  if (status == 401 || status == 403) {
+    // The provider refused the gateway's own key: the caller cannot fix that, the admin can.
+    // Named, not a temporary of ?: inside co_await: GCC 12 destroys that one twice.
+    const ApiError error =
+        provider.api_key.empty() && provider.api != ProviderApi::kMock
+            ? router::provider_missing_key(provider.name, provider.api_key_source)
+            : router::provider_key_rejected(provider.name, status);
+    co_return co_await send_error(ctx, error);
+  }
   ctx.record.error = "provider answered " + std::to_string(status);
-  auto headers = answer.headers();
-  if (!exchange.plan.translated()) {
+  auto headers = failed.headers;
+  const auto& plan = failed.exchange.plan;
+  if (!plan.translated()) {
     std::string content_type = "application/json";
     std::erase_if(headers, [&](const auto& h) {
       if (h.first != "content-type") return false;
       content_type = h.second;
       return true;
     });
-    co_return co_await send_body(ctx, status, std::move(body), headers, content_type);
+    co_return co_await send_body(ctx, status, failed.body, headers, content_type);
   }
-  ApiError error =
-      translate::convert_error(exchange.plan.provider, exchange.plan.caller, status, body);
+  ApiError error = translate::convert_error(plan.provider, plan.caller, status, failed.body);
   for (auto& h : headers) {
     if (h.first == "retry-after") error.headers.push_back(std::move(h));
   }
@@ -350,6 +378,7 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
   http::response<http::empty_body> header{http::status::ok, 11};
   for (const auto& [name, value] : answer.headers()) header.set(name, value);
   for (const auto& [name, value] : ctx.charge.headers) header.set(name, value);
+  for (const auto& [name, value] : ctx.answer_headers) header.set(name, value);
   header.set(http::field::content_type, "text/event-stream; charset=utf-8");
   header.set(http::field::cache_control, "no-cache");
   header.set("x-accel-buffering", "no");
@@ -424,7 +453,7 @@ net::awaitable<void> ApiHandler::serve_models(RequestContext& ctx) {
   if (provider.models.empty() && provider.api == ProviderApi::kOpenAi) {
     ctx.provider = &provider;
     ctx.exchange = Exchange{};
-    co_return co_await proxy(ctx, Endpoint::kModels);
+    co_return co_await route(ctx, Endpoint::kModels);
   }
   co_await send_body(ctx, 200, models_list(config, provider.name));
 }

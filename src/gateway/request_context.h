@@ -15,6 +15,7 @@
 #include "limits/rate_limiter.h"
 #include "observability/access_log.h"
 #include "router/dialect_plan.h"
+#include "routing/route_config.h"
 #include "server/http_server.h"
 #include "translate/translate.h"
 
@@ -49,6 +50,12 @@ struct RequestContext {
   const config::ProviderConfig* provider = nullptr;
   Exchange exchange;
   budget::ReservationEstimate estimate;
+  // Routing: the config this request walks (null: x-portkey-provider alone), the request's
+  // x-portkey-metadata, and the headers every answer carries (which target served it).
+  std::shared_ptr<const routing::RouteNode> route;
+  boost::json::object metadata;
+  std::vector<std::pair<std::string, std::string>> answer_headers;
+  Usage failed_usage;  // tokens failed attempts' providers reported: charged with the answer
 
   std::optional<std::string_view> header(std::string_view name) const;
 };

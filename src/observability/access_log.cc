@@ -162,6 +162,11 @@ std::string format_access_record(const AccessRecord& r, std::int64_t unix_millis
     append_key(line, "error");
     append_capped(line, r.error, kMaxLoggedError);
   }
+  if (r.attempts > 0) {
+    append_key(line, "attempts");
+    append_int(line, r.attempts);
+  }
+  if (!r.target.empty()) append_field(line, "target", r.target);
   append_millis(line, "latency_ms", r.latency_ms);
   if (r.upstream_latency_ms) append_millis(line, "upstream_latency_ms", *r.upstream_latency_ms);
   line += '}';

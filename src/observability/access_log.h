@@ -30,7 +30,9 @@ struct AccessRecord {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   Usage usage;
-  std::string error;  // the message of an error answer, when there was one
+  std::string error;   // the message of an error answer, when there was one
+  int attempts = 0;    // upstream attempts (retries and fallbacks included); 0: none made
+  std::string target;  // routed requests: the target that answered, e.g. config.targets[1]
 };
 
 std::string format_access_record(const AccessRecord& r, std::int64_t unix_millis);

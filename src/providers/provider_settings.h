@@ -2,6 +2,7 @@
 // its key is sent. Owned by the providers part; config/ assembles it from YAML.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,10 @@ struct ProviderConfig {
   std::string api_key_source;  // where the key came from, for messages (e.g. "OPENAI_API_KEY")
   KeyStyle key_style = KeyStyle::kBearer;
   std::vector<std::string> models;  // advertised by GET /v1/models
-  std::string probe_model;          // used by health probes (max_tokens: 1)
-  Millis connect_timeout{0};        // 0: the upstream default
+  // Model aliases (`models:` as a map): the public name agents use → the provider's own id.
+  std::map<std::string, std::string, std::less<>> model_ids;
+  std::string probe_model;    // used by health probes (max_tokens: 1)
+  Millis connect_timeout{0};  // 0: the upstream default
   Millis read_timeout{0};
   // OpenAI-dialect providers: true when the provider serves /v1/responses itself; false (an
   // OpenAI-compatible server with chat completions only) translates Responses callers to chat.

@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -299,6 +300,17 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
   // Serialized once (a retry sends the same bytes); written in one go with the body.
   const std::string head = serialize_head(message.base());
   const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(message.body())};
+  // A routing request_timeout bounds connect, write and header wait together.
+  const auto started = std::chrono::steady_clock::now();
+  if (request.header_timeout)
+    request.connect_timeout = std::min(request.connect_timeout, *request.header_timeout);
+  auto header_wait = [&] {
+    if (!request.header_timeout) return request.read_timeout;
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return std::max(std::chrono::milliseconds(1),
+                    std::min(request.read_timeout, *request.header_timeout - spent));
+  };
 
   // A pooled connection the provider closed in the meantime fails on first use; then one
   // fresh connection is tried, since the provider cannot have acted on the request.
@@ -312,7 +324,8 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
     }
     const bool retryable = conn->reused && attempt == 0;
     beast::error_code ec;
-    conn->lowest().expires_after(request.read_timeout);
+    const auto wait = header_wait();
+    conn->lowest().expires_after(wait);
     // Plain connections: straight to the socket first, which takes the whole request unless
     // the kernel's buffer is full; the rest (and TLS) asynchronously, within the timeout.
     std::size_t written = 0;
@@ -351,7 +364,7 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
     conn->lowest().expires_never();
     if (ec) {
       if (retryable && nothing_read && ec != beast::error::timeout) continue;
-      outcome.failure = read_failure(ec, request.read_timeout);
+      outcome.failure = read_failure(ec, wait);
       co_return outcome;
     }
     outcome.response = std::make_unique<UpstreamResponse>(std::move(conn), std::move(parser), pool_,

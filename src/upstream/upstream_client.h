@@ -41,6 +41,9 @@ struct UpstreamRequest {
   std::string body;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{300'000};
+  // A routing config's request_timeout: the most the connect, the write and the wait for the
+  // answer's header may take together (the body then reads under read_timeout).
+  std::optional<std::chrono::milliseconds> header_timeout;
 };
 
 class Connection;

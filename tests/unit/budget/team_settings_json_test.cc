@@ -56,7 +56,7 @@ TEST(BudgetTeamJsonTest, BadFieldsAre400sNamingTheField) {
             "400 limits.rpm: unknown field (known fields here: requests_per_minute, "
             "tokens_per_minute)");
   EXPECT_EQ(error_of(R"({"budgets": {}})"),
-            "400 budgets: unknown field (known fields here: budget, limits)");
+            "400 budgets: unknown field (known fields here: budget, limits, config)");
   EXPECT_EQ(error_of(R"({"limits": 5})"), "400 limits: expected an object or null");
 }
 
