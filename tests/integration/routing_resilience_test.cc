@@ -283,6 +283,22 @@ TEST_F(RoutingBreakerTest, EveryTargetOpenIs503WithRetryAfterButXPortkeyProvider
   EXPECT_EQ(breaker_state(gw.port(), "a"), "open");
 }
 
+// Every mode skips an open provider, not only fallback and loadbalance: a single-target config
+// (or a bare leaf) whose provider is open has every target open.
+TEST_F(RoutingBreakerTest, ASingleOrLeafConfigOnAnOpenProviderIs503) {
+  AigwProcess gw(kBreakerRouting + two_providers(a_, b_));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(chat(gw, with_provider("a")).status, 500);
+  ASSERT_EQ(breaker_state(gw.port(), "a"), "open");
+  for (
+      const char* config :
+      {R"({"strategy":{"mode":"single"},"targets":[{"provider":"a"}]})", R"({"provider":"a"})",
+       R"({"strategy":{"mode":"conditional","conditions":[{"query":{"params.model":{"$eq":"gpt-4o"}},"then":"x"}]},"targets":[{"name":"x","provider":"a"}]})"}) {
+    const auto r = chat(gw, with_config(config));
+    EXPECT_TRUE(is_openai_error(r, 503, "circuit open")) << config;
+  }
+  EXPECT_EQ(a_.requests().size(), 3u);
+}
+
 TEST_F(RoutingBreakerTest, RequestsNamingTheProviderFeedItsBreakerAndLoadbalanceSkipsItWhenOpen) {
   AigwProcess gw(kBreakerRouting + two_providers(a_, b_));
   for (int i = 0; i < 3; ++i) EXPECT_EQ(chat(gw, with_provider("a")).status, 500);
@@ -351,8 +367,8 @@ TEST(RoutingAliasTest, APublicModelNameIsSentAsTheProvidersIdAndListed) {
   const auto models = http_request(gw.port(), "GET", "/v1/models");
   ASSERT_EQ(models.status, 200) << models.body;
   std::vector<std::string> ids;
-  for (const auto& m : models.json().at("data").as_array())
-    ids.emplace_back(m.at("id").as_string());
+  const auto listed = models.json();  // kept: the loop below reads into it
+  for (const auto& m : listed.at("data").as_array()) ids.emplace_back(m.at("id").as_string());
   for (const char* id : {"public-name", "other-public", "plain-one"}) {
     EXPECT_NE(std::find(ids.begin(), ids.end(), id), ids.end()) << id << " in " << models.body;
   }

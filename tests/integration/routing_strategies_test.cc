@@ -82,7 +82,7 @@ TEST_F(RoutingCrossDialectTest, AChatCallerFallsBackToAnAnthropicProviderAndGets
   EXPECT_EQ(r.header("x-portkey-last-used-option-index"), "config.targets[1]");
   EXPECT_EQ(openai_down_.requests().size(), 1u);
   ASSERT_EQ(anthropic_.requests().size(), 1u);
-  const auto& seen = anthropic_.requests()[0];
+  const UpstreamRequest seen = anthropic_.requests()[0];  // a copy: requests() is by value
   EXPECT_EQ(seen.path(), "/v1/messages");
   EXPECT_EQ(seen.header("x-api-key"), kProviderKey);
   EXPECT_EQ(model_of(seen), "claude-sonnet-4-5");
@@ -429,7 +429,7 @@ TEST(RoutingOverrideTest, OverrideParamsAreSetOnTheBodyAndInheritedWithTheChilds
       chat_request("caller-model", R"(,"temperature":0.9,"max_tokens":77)"));
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(a.requests().size(), 1u);
-  const auto& seen = a.requests()[0];
+  const UpstreamRequest seen = a.requests()[0];
   EXPECT_EQ(model_of(seen), "child-model");
   EXPECT_EQ(body_field(seen, "temperature").to_number<double>(), 0.25) << seen.body;
   EXPECT_EQ(body_field(seen, "max_tokens").to_number<int>(), 77) << seen.body;  // untouched

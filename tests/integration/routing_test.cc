@@ -285,6 +285,20 @@ TEST(RoutingRetryTest, ARefusedConnectionIsRetried) {
   EXPECT_EQ(line.at("attempts").to_number<int>(), 3) << boost::json::serialize(line);
 }
 
+// The provider's own read timeout (not a config's request_timeout) is a timeout too: retried
+// whatever retry.on_status_codes lists.
+TEST(RoutingRetryTest, AProviderThatTimesOutIsRetried) {
+  FakeUpstream a(in_order({Reply::hang(), openai_ok("after the timeout")}));
+  AigwProcess gw(std::string(kFastRouting) + "providers:\n" +
+                 provider_entry("a", "openai", a.base_url(), kProviderKey, "read_timeout: 300ms"));
+  const auto start = Clock::now();
+  const auto r = chat(gw, with_config(single_with_retry(R"({"attempts":1})")));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-portkey-retry-attempt-count"), "1");
+  EXPECT_EQ(a.requests().size(), 2u);
+  EXPECT_LT(ms_since(start), 10s);
+}
+
 TEST(RoutingRetryTest, RetryIsInheritedByTheTargetsAndEachTargetRetriesBeforeFallingBack) {
   FakeUpstream a(in_order({openai_error(502, "bad gateway")}));
   FakeUpstream b(in_order({openai_error(503, "warming up"), openai_ok("answer from b")}));
