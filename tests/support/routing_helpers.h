@@ -3,6 +3,8 @@
 // fake provider received.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
@@ -47,8 +49,14 @@ inline Reply openai_ok(const std::string& text = "hi", int prompt_tokens = 7,
   return Reply::json(200, openai_chat_answer(text, prompt_tokens, completion_tokens));
 }
 
+// An x-portkey-config header. A config that is valid JSON is sent on one line (a header value
+// holds no line break, and the tests write long configs over several); anything else (a name,
+// broken JSON) is sent as written.
 inline Headers with_config(const std::string& config, Headers more = {}) {
-  more.insert(more.begin(), {"x-portkey-config", config});
+  boost::system::error_code ec;
+  const auto parsed = boost::json::parse(config, ec);
+  more.insert(more.begin(), {"x-portkey-config",
+                             !ec && parsed.is_object() ? boost::json::serialize(parsed) : config});
   return more;
 }
 
