@@ -99,9 +99,21 @@ TEST_F(RoutingValidationTest, AnAnthropicCallerGetsTheRefusalInItsOwnShape) {
       with_config(
           R"({"strategy":{"mode":"fallback"},"targets":[{"provider":"a","retry":{"attempts":6}}]})"),
       messages_request());
-  EXPECT_TRUE(is_anthropic_error(r, 400, "invalid x-portkey-config: targets[0].retry.attempts"))
-      << r.body;
+  EXPECT_TRUE(is_anthropic_error(r, 400, "invalid x-portkey-config")) << r.body;
+  EXPECT_NE(r.error_message().find("targets[0].retry.attempts"), std::string::npos) << r.body;
   EXPECT_EQ(forwarded(), 0u);
+}
+
+// The wording of docs/routing.md's example, to the letter.
+TEST_F(RoutingValidationTest, TheMessageReadsAsTheSpecsExample) {
+  const auto r = chat(
+      gw_,
+      with_config(
+          R"({"strategy":{"mode":"fallback"},"targets":[{"provider":"a"},{"provider":"b","retry":{"attempts":9}}]})"));
+  EXPECT_TRUE(is_openai_error(
+      r, 400,
+      "invalid x-portkey-config: targets[1].retry.attempts: expected an integer from 0 to 5"))
+      << r.body;
 }
 
 TEST_F(RoutingValidationTest, CamelCaseKeysAreRead) {
