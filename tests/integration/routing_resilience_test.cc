@@ -421,6 +421,21 @@ TEST(RoutingBudgetTest, ARequestIsChargedAndCountedOnceHoweverManyAttemptsItTook
   EXPECT_EQ(line.at("output_tokens").to_number<int>(), 3);
 }
 
+// "plus any tokens a failed attempt's provider reported in its error body".
+TEST(RoutingBudgetTest, TokensAFailedAttemptReportedAreChargedWithTheAnswer) {
+  FakeUpstream a(in_order({Reply::json(
+      500,
+      R"({"error":{"message":"died mid-answer","type":"server_error","param":null,"code":null},"usage":{"prompt_tokens":4,"completion_tokens":1,"total_tokens":5}})")}));
+  FakeUpstream b(in_order({openai_ok("answer from b", 7, 3)}));
+  AigwProcess gw(kFastRouting + two_providers(a, b) +
+                 "teams:\n  default: { budget: { tokens: 1000, period: daily } }\n");
+  const auto r = chat(gw, with_config(kFallbackAB));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto budget = http_request(gw.port(), "GET", "/v1/budget");
+  EXPECT_EQ(int_at(budget.json().at("used"), "tokens"), 15) << budget.body;
+  EXPECT_EQ(int_at(budget.json().at("used"), "requests"), 1) << budget.body;
+}
+
 TEST(RoutingBudgetTest, RetriesAreChargedOnceToo) {
   FakeUpstream a(in_order({openai_error(429, "slow down"), openai_ok("served", 7, 3)}));
   AigwProcess gw(kFastRouting + two_providers(a, a) +
