@@ -4,8 +4,11 @@
 // begun. Real aigw, real fake providers, real sockets.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/aigw_process.h"
 #include "support/api_checks.h"
@@ -228,6 +231,32 @@ TEST(RoutingOrderTest, XPortkeyProviderAloneIsOneAttemptWithoutRetries) {
   EXPECT_EQ(b.requests().size(), 0u);
 }
 
+TEST(RoutingFallbackTest, ConcurrentFallbacksAreEachServedOnce) {
+  FakeUpstream a(in_order({openai_error(500, "a is down")}));
+  FakeUpstream b(in_order({openai_ok("answer from b")}));
+  AigwProcess gw(two_providers(a, b));
+  constexpr int kThreads = 8;
+  constexpr int kEach = 10;
+  std::atomic<int> served{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      HttpConnection conn(gw.port());
+      for (int i = 0; i < kEach; ++i) {
+        const auto r =
+            conn.request("POST", "/v1/chat/completions", with_config(kFallbackAB), chat_request());
+        if (r.status == 200 && r.header("x-portkey-provider") == "b") ++served;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(served.load(), kThreads * kEach);
+  EXPECT_EQ(b.requests().size(), static_cast<std::size_t>(kThreads * kEach));
+  // A's breaker (5 failures in a row by default) opens on the way: after it, A is skipped.
+  EXPECT_GE(a.requests().size(), 5u);
+  EXPECT_LE(a.requests().size(), static_cast<std::size_t>(kThreads * kEach));
+}
+
 // --- 4. retries -------------------------------------------------------------------------------
 
 TEST(RoutingRetryTest, RetriesUntilTheProviderServesAndCountsTheRetries) {
@@ -380,6 +409,27 @@ TEST(RoutingRetryTest, ARetryWhoseWaitWouldPassTheRequestTimeoutIsNotMade) {
   EXPECT_EQ(r.status, 429) << r.body;
   EXPECT_LT(ms_since(start), 2500ms);  // not the 3 s the provider asked for
   EXPECT_EQ(a.requests().size(), 1u);
+}
+
+// The caller leaves while the gateway waits out a Retry-After: the gateway stays healthy.
+TEST(RoutingRetryTest, ACallerLeavingDuringTheRetryWaitCostsTheGatewayNothing) {
+  FakeUpstream a(
+      in_order({openai_error(429, "slow down", {{"Retry-After", "1"}}), openai_ok("later")}));
+  AigwProcess gw(kFastRouting + two_providers(a, a));
+  {
+    HttpConnection conn(gw.port());
+    const std::string body = chat_request();
+    const std::string config =
+        R"({"strategy":{"mode":"single"},"retry":{"attempts":2,"use_retry_after_header":true},"targets":[{"provider":"a"}]})";
+    ASSERT_TRUE(conn.send_raw(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-portkey-config: " + config +
+        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+    ASSERT_TRUE(a.wait_for_requests(1, 10s));
+  }  // closed during the 1 s wait
+  EXPECT_EQ(http_request(gw.port(), "GET", "/").status, 200);
+  const auto r = chat(gw, with_provider("a"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(gw.wait_exit(0ms).has_value()) << gw.stderr_text();
 }
 
 // --- 5. nothing is retried once the caller has the first byte --------------------------------
