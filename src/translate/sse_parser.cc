@@ -2,32 +2,41 @@
 // across two feeds; a blank line dispatches the event.
 #include "translate/sse_parser.h"
 
+#include <cstring>
+
 namespace aigw::translate {
 
 void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
+  // Line ends are found with memchr (vectorised) rather than byte by byte: a stream is mostly
+  // long data lines, and this loop runs over every byte a provider streams.
+  const std::size_t n = bytes.size();
   std::size_t start = 0;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const char c = bytes[i];
-    if (c != '\n' && c != '\r') {
+  while (start < n) {
+    if (skip_lf_) {  // the \n of a \r\n whose \r ended the previous line
       skip_lf_ = false;
-      continue;
+      if (bytes[start] == '\n') {
+        ++start;
+        continue;
+      }
     }
-    if (c == '\n' && skip_lf_ && i == start && partial_.empty()) {
-      // The \n of a \r\n whose \r ended the previous line.
-      skip_lf_ = false;
-      start = i + 1;
-      continue;
-    }
-    skip_lf_ = (c == '\r');
+    const char* base = bytes.data() + start;
+    const std::size_t rest = n - start;
+    const auto* lf = static_cast<const char*>(std::memchr(base, '\n', rest));
+    const auto* cr = static_cast<const char*>(
+        std::memchr(base, '\r', lf ? static_cast<std::size_t>(lf - base) : rest));
+    const char* end = cr ? cr : lf;
+    if (end == nullptr) break;  // no line end in the rest: it is kept as a partial line
+    const auto length = static_cast<std::size_t>(end - base);
     if (partial_.empty()) {
-      on_line(bytes.substr(start, i - start), out);
+      on_line(std::string_view(base, length), out);
     } else {
-      partial_.append(bytes.substr(start, i - start));
+      partial_.append(base, length);
       std::string line = std::move(partial_);
       partial_.clear();
       on_line(line, out);
     }
-    start = i + 1;
+    skip_lf_ = end == cr;
+    start += length + 1;
   }
   if (start >= bytes.size()) return;
   if (discarding_) {

@@ -5,6 +5,7 @@
 #include "translate/dialects.h"
 #include "translate/error_body.h"
 #include "translate/json_util.h"
+#include "translate/output_meter.h"
 
 namespace aigw::translate {
 namespace {
@@ -53,23 +54,36 @@ class UsageObserver final : public StreamConverter {
   // Stripping re-frames every event but the usage-only chunk the gateway asked for.
   void drain(std::string& out) {
     for (const auto& ev : events_) {
-      const bool has_usage = ev.data.find("sage") != std::string::npos;
       bool usage_only = false;
-      if (has_usage || carries_output(ev)) {
-        unsigned char buffer[4096];
-        json::monotonic_resource memory(buffer, sizeof buffer);
-        boost::system::error_code ec;
-        const json::value v = json::parse(ev.data, ec, &memory);
-        if (!ec && v.is_object()) {
-          const auto& o = v.get_object();
-          measure_output(ev, o);
-          if (has_usage) on_usage_event(o);
-          usage_only = has_usage && strip_usage_chunk_ && is_usage_only_chunk(o);
+      if (dialect_ == Dialect::kGoogleGemini) {
+        usage_only = read_with_tree(ev, true);
+      } else if (carries_output(ev) || ev.data.find("usage") != std::string::npos) {
+        // One pass without a tree measures the text and finds a real usage object; only an
+        // event that has one (once or twice a stream) is parsed into a tree.
+        if (const auto m = measure_event(ev.data, text_keys(), "usage")) {
+          if (carries_output(ev)) output_bytes_ += m->text_bytes;
+          if (m->has_object) usage_only = read_with_tree(ev, false);
         }
       }
       if (strip_usage_chunk_ && !usage_only) append_sse(out, ev.event, ev.data);
     }
     events_.clear();
+  }
+
+  // Parses an event into a tree: its usage, and (`measure`) its text. Returns whether it is
+  // the usage-only chunk the gateway asked for (then not passed back).
+  bool read_with_tree(const SseEvent& ev, bool measure) {
+    const bool has_usage = ev.data.find("sage") != std::string::npos;
+    if (!has_usage && !(measure && carries_output(ev))) return false;
+    unsigned char buffer[4096];
+    json::monotonic_resource memory(buffer, sizeof buffer);
+    boost::system::error_code ec;
+    const json::value v = json::parse(ev.data, ec, &memory);
+    if (ec || !v.is_object()) return false;
+    const auto& o = v.get_object();
+    if (measure) measure_output(ev, o);
+    if (has_usage) on_usage_event(o);
+    return has_usage && strip_usage_chunk_ && is_usage_only_chunk(o);
   }
 
   // Events that may carry answer text: every chat and Gemini chunk; Anthropic's content
@@ -88,6 +102,25 @@ class UsageObserver final : public StreamConverter {
                                 : ev.event.ends_with(".delta");
     }
     return false;
+  }
+
+  // The keys whose strings are answer text, per dialect (Gemini is measured on the tree).
+  std::span<const std::string_view> text_keys() const {
+    static constexpr std::string_view kChat[] = {
+        "content", "reasoning_content", "reasoning", "refusal", "name", "arguments"};
+    static constexpr std::string_view kAnthropic[] = {"text", "thinking", "partial_json", "name"};
+    static constexpr std::string_view kResponses[] = {"delta"};
+    switch (dialect_) {
+      case Dialect::kOpenAiChat:
+        return kChat;
+      case Dialect::kAnthropicMessages:
+        return kAnthropic;
+      case Dialect::kOpenAiResponses:
+        return kResponses;
+      case Dialect::kGoogleGemini:
+        break;
+    }
+    return {};
   }
 
   void add_bytes(std::string_view s) { output_bytes_ += static_cast<std::int64_t>(s.size()); }

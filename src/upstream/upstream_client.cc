@@ -188,12 +188,23 @@ net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& 
   beast::error_code ec;
   // What already arrived is parsed in place; the socket is read only when that is not enough.
   if (parse_buffered(*parser_, connection_->buffer, ec) && body.empty() && !parser_->is_done()) {
-    connection_->lowest().expires_after(read_timeout_);
-    const std::size_t n = co_await connection_->with_stream([&](auto& s) {
-      return s.async_read_some(connection_->buffer.prepare(16384),
-                               net::redirect_error(net::use_awaitable, ec));
-    });
-    connection_->lowest().expires_never();
+    // Plain connections: what already arrived is taken straight from the socket, without
+    // arming the read timer or waiting on epoll (a stream's next event is often there already).
+    std::size_t n = 0;
+    if (connection_->plain) {
+      auto& socket = connection_->plain->socket();
+      if (!socket.non_blocking()) socket.non_blocking(true, ec);
+      if (!ec) n = socket.read_some(connection_->buffer.prepare(16384), ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    }
+    if (n == 0 && !ec) {
+      connection_->lowest().expires_after(read_timeout_);
+      n = co_await connection_->with_stream([&](auto& s) {
+        return s.async_read_some(connection_->buffer.prepare(16384),
+                                 net::redirect_error(net::use_awaitable, ec));
+      });
+      connection_->lowest().expires_never();
+    }
     connection_->buffer.commit(n);
     if (ec == net::error::eof) {
       ec = {};
