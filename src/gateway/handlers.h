@@ -49,6 +49,7 @@ struct FailedAttempt {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   upstream::UpstreamFailure failure;
+  std::optional<Millis> deadline;  // set: the routing config's request_timeout cut it short
 };
 
 // The provider endpoints: the request read (the gate's `request` step), then the mock or the

@@ -330,8 +330,10 @@ net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::Provid
 net::awaitable<void> ApiHandler::relay_failure(RequestContext& ctx, const FailedAttempt& failed) {
   const auto& provider = failed.provider;
   if (failed.status == 0) {
-    const ApiError error =
-        failure_error(provider, failed.failure, read_timeout_of(provider, *ctx.config));
+    const bool cut_by_routing = failed.deadline && failed.failure.kind == Kind::kTimeout;
+    const ApiError error = cut_by_routing ? router::routing_timeout(provider.name, *failed.deadline)
+                                          : failure_error(provider, failed.failure,
+                                                          read_timeout_of(provider, *ctx.config));
     co_await send_error(ctx, error);
     note_where(ctx, failed.failure);
     co_return;

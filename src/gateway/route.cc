@@ -17,6 +17,17 @@ namespace {
 namespace json = boost::json;
 using routing::AttemptOutcome;
 
+// The smallest request_timeout on the way to the first leaf (for the message when the walk
+// ran out of time before any attempt).
+Millis root_deadline(const routing::RouteNode& root) {
+  Millis smallest = root.request_timeout.value_or(Millis::max());
+  for (const auto* n = &root; !n->is_leaf(); n = &n->targets.front()) {
+    if (n->targets.front().request_timeout)
+      smallest = std::min(smallest, *n->targets.front().request_timeout);
+  }
+  return smallest;
+}
+
 bool is_success(int status) { return status >= 200 && status < 300; }
 
 // What a breaker counts as the provider's trouble: no answer, rate limited, or a 5xx.
@@ -46,36 +57,6 @@ void add_reported_usage(Usage& into, const Usage& reported) {
   into.input_tokens += reported.input_tokens;
   into.output_tokens += reported.output_tokens;
   into.cached_tokens += reported.cached_tokens;
-}
-
-ApiError deadline_passed() {
-  return {504,
-          "timeout_error",
-          "the routing config's request_timeout passed before any provider answered",
-          {},
-          {},
-          {}};
-}
-
-ApiError no_condition_matched() {
-  return bad_request(
-      "no condition of the routing config matched this request and it has no default target");
-}
-
-ApiError no_target_serves(std::string_view path) {
-  return bad_request("no target of the routing config serves " + std::string(path));
-}
-
-ApiError every_breaker_open(std::optional<Millis> retry_in) {
-  ApiError e{503,
-             "service_unavailable",
-             "all targets of the routing config are unavailable (circuit open)",
-             {},
-             {},
-             {}};
-  if (retry_in)
-    e.retry_after = std::max<long>(1, static_cast<long>((retry_in->count() + 999) / 1000));
-  return e;
 }
 
 // The body a target sends: the caller's, with the target's override_params and the
@@ -156,8 +137,10 @@ net::awaitable<void> ApiHandler::route(RequestContext& ctx, Endpoint endpoint) {
                                  [&] { return clock.steady(); },
                                  [&] { return unit(random_); },
                                  [&](const routing::RouteNode& leaf) {
-                                   return shared.breakers.allow(leaf.provider, clock.steady(),
-                                                                breaker);
+                                   // x-portkey-provider alone has nothing to route to
+                                   // instead: an open breaker never refuses it.
+                                   return !routed || shared.breakers.allow(leaf.provider,
+                                                                           clock.steady(), breaker);
                                  }});
   std::optional<FailedAttempt> failed;
   int attempts = 0;
@@ -226,7 +209,12 @@ net::awaitable<void> ApiHandler::route(RequestContext& ctx, Endpoint endpoint) {
       co_return co_await relay(ctx, provider, exchange, *a.answer);
     }
     // A failure: kept (its body read whole, bounded) until the walk says whether to go on.
-    failed.emplace(FailedAttempt{provider, exchange, 0, {}, {}, a.failure});
+    failed.emplace(FailedAttempt{provider, exchange, 0, {}, {}, a.failure, std::nullopt});
+    // A timeout the routing deadline imposed (tighter than the provider's own) is the config's.
+    if (step->time_left &&
+        *step->time_left < (provider.read_timeout.count() > 0 ? provider.read_timeout
+                                                              : config.upstream.read_timeout))
+      failed->deadline = step->time_left;
     if (a.answer) {
       failed->status = a.answer->status();
       failed->headers = a.answer->headers();
@@ -245,17 +233,19 @@ net::awaitable<void> ApiHandler::route(RequestContext& ctx, Endpoint endpoint) {
     if (ctx.failed_usage.known) settle_usage(shared, parts_.journal, ctx, Usage{});
     co_return co_await relay_failure(ctx, *failed);
   }
-  if (walk.tried_any()) co_return co_await send_error(ctx, deadline_passed());
-  if (walk.no_condition_matched()) co_return co_await send_error(ctx, no_condition_matched());
+  if (walk.tried_any())
+    co_return co_await send_error(ctx, router::routing_timeout({}, root_deadline(root)));
+  if (walk.no_condition_matched())
+    co_return co_await send_error(ctx, router::routing_no_condition_matched());
   if (walk.outcome().kind == AttemptOutcome::Kind::kSkipped)
-    co_return co_await send_error(ctx, no_target_serves(ctx.record.path));
+    co_return co_await send_error(ctx, router::routing_no_target_serves(ctx.record.path));
   // Nothing tried: every target's breaker is open.
   std::optional<Millis> retry_in;
   routing::for_each_leaf(root, [&](const routing::RouteNode& leaf) {
     const auto view = shared.breakers.view(leaf.provider, clock.steady(), breaker);
     if (!retry_in || view.retry_in < *retry_in) retry_in = view.retry_in;
   });
-  co_await send_error(ctx, every_breaker_open(retry_in));
+  co_await send_error(ctx, router::routing_all_targets_open(retry_in));
 }
 
 }  // namespace aigw::gateway

@@ -173,6 +173,33 @@ ApiError provider_timeout(std::string_view provider, Millis after) {
           {}};
 }
 
+ApiError routing_timeout(std::string_view provider, Millis limit) {
+  std::string message = "the routing config's request_timeout (" + seconds_text(limit) + ") passed";
+  if (!provider.empty()) message += " while provider " + quoted(provider) + " had not answered";
+  return {408, "timeout_error", std::move(message), {}, {}, {}};
+}
+
+ApiError routing_no_condition_matched() {
+  return bad_request(
+      "no condition of the routing config matched this request and it has no default target");
+}
+
+ApiError routing_no_target_serves(std::string_view path) {
+  return bad_request("no target of the routing config serves " + std::string(path));
+}
+
+ApiError routing_all_targets_open(std::optional<Millis> retry_in) {
+  ApiError e{503,
+             "service_unavailable",
+             "all targets of the routing config are unavailable (circuit open)",
+             {},
+             {},
+             {}};
+  if (retry_in)
+    e.retry_after = std::max<long>(1, static_cast<long>((retry_in->count() + 999) / 1000));
+  return e;
+}
+
 ApiError provider_stream_broken(std::string_view provider, std::string_view detail) {
   return {502,
           "provider_error",

@@ -33,6 +33,12 @@ ApiError provider_key_rejected(std::string_view provider, int upstream_status);
 ApiError provider_closed(std::string_view provider, std::string_view detail);
 ApiError provider_timeout(std::string_view provider, Millis after);
 ApiError provider_stream_broken(std::string_view provider, std::string_view detail);
+// Routing (docs/routing.md): the config's request_timeout passed (408, as Portkey answers);
+// conditions that matched nothing; no target serving the endpoint; every breaker open (503).
+ApiError routing_timeout(std::string_view provider, Millis limit);
+ApiError routing_no_condition_matched();
+ApiError routing_no_target_serves(std::string_view path);
+ApiError routing_all_targets_open(std::optional<Millis> retry_in);
 ApiError provider_missing_key(std::string_view provider, std::string_view key_source);
 
 }  // namespace aigw::router

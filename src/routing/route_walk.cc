@@ -51,6 +51,11 @@ std::optional<Step> RouteWalk::next() {
       finish_top();
       continue;
     }
+    // A config that is one provider: an open breaker refuses it like any routed target.
+    if (f.tries == 0 && stack_.size() == 1 && !in_.available(*f.node)) {
+      finish_top();
+      continue;
+    }
     Step step{f.node, f.wait, f.tries, std::nullopt};
     if (f.deadline) {
       const auto left = std::chrono::duration_cast<Millis>(*f.deadline - in_.now()) - f.wait;
@@ -136,13 +141,18 @@ bool RouteWalk::moves_on(const RouteNode& fallback) const {
 int RouteWalk::choose_child(Frame& f) {
   const RouteNode& node = *f.node;
   const bool first = f.child < 0;
+  auto if_available = [&](int i) {
+    if (i < 0) return i;
+    const RouteNode& target = node.targets[static_cast<std::size_t>(i)];
+    return !target.is_leaf() || in_.available(target) ? i : -1;
+  };
   switch (node.mode) {
     case Mode::kSingle:
-      return first ? 0 : -1;
+      return first ? if_available(0) : -1;
     case Mode::kLoadBalance:
       return first ? pick_weighted(node) : -1;
     case Mode::kConditional:
-      return first ? pick_condition(node) : -1;
+      return first ? if_available(pick_condition(node)) : -1;
     case Mode::kFallback:
       break;
   }

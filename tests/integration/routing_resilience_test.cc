@@ -112,7 +112,8 @@ TEST_F(RoutingValidationTest, TheMessageReadsAsTheSpecsExample) {
           R"({"strategy":{"mode":"fallback"},"targets":[{"provider":"a"},{"provider":"b","retry":{"attempts":9}}]})"));
   EXPECT_TRUE(is_openai_error(
       r, 400,
-      "invalid x-portkey-config: targets[1].retry.attempts: expected an integer from 0 to 5"))
+      "invalid x-portkey-config: config.targets[1].retry.attempts: expected an integer from 0 "
+      "to 5"))
       << r.body;
 }
 

@@ -316,16 +316,28 @@ TEST(RoutingRetryTest, ARefusedConnectionIsRetried) {
 
 // The provider's own read timeout (not a config's request_timeout) is a timeout too: retried
 // whatever retry.on_status_codes lists.
-TEST(RoutingRetryTest, AProviderThatTimesOutIsRetried) {
+// A timeout is retried when 408 is among retry.on_status_codes (docs/routing.md, Retries).
+TEST(RoutingRetryTest, AProviderThatTimesOutIsRetriedWhen408IsListed) {
   FakeUpstream a(in_order({Reply::hang(), openai_ok("after the timeout")}));
   AigwProcess gw(std::string(kFastRouting) + "providers:\n" +
                  provider_entry("a", "openai", a.base_url(), kProviderKey, "read_timeout: 300ms"));
   const auto start = Clock::now();
-  const auto r = chat(gw, with_config(single_with_retry(R"({"attempts":1})")));
+  const auto r =
+      chat(gw, with_config(single_with_retry(R"({"attempts":1,"on_status_codes":[408]})")));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.header("x-portkey-retry-attempt-count"), "1");
   EXPECT_EQ(a.requests().size(), 2u);
   EXPECT_LT(ms_since(start), 10s);
+}
+
+// Without 408 listed, a provider that hangs is not waited on twice.
+TEST(RoutingRetryTest, AProviderThatTimesOutIsNotRetriedByDefault) {
+  FakeUpstream a(in_order({Reply::hang(), openai_ok("never asked")}));
+  AigwProcess gw(std::string(kFastRouting) + "providers:\n" +
+                 provider_entry("a", "openai", a.base_url(), kProviderKey, "read_timeout: 300ms"));
+  const auto r = chat(gw, with_config(single_with_retry(R"({"attempts":2})")));
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_EQ(a.requests().size(), 1u);
 }
 
 TEST(RoutingRetryTest, RetryIsInheritedByTheTargetsAndEachTargetRetriesBeforeFallingBack) {

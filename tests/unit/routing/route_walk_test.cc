@@ -166,8 +166,7 @@ TEST(RouteWalkTest, TimeoutsAreRetriedOnlyWhen408IsListed) {
   walk.next();
   walk.report({Kind::kTimedOut, 0, std::nullopt});
   EXPECT_FALSE(walk.next());
-  const auto with_408 =
-      parse(R"({"provider":"a","retry":{"attempts":2,"on_status_codes":[408]}})");
+  const auto with_408 = parse(R"({"provider":"a","retry":{"attempts":2,"on_status_codes":[408]}})");
   auto listed = h.walk(with_408);
   listed.next();
   listed.report({Kind::kTimedOut, 0, std::nullopt});
@@ -204,6 +203,24 @@ TEST(RouteWalkTest, FallbackSkipsOpenBreakersAndReportsWhenAllAreOpen) {
   auto walk = h.walk(root);
   EXPECT_FALSE(walk.next());
   EXPECT_FALSE(walk.tried_any());
+}
+
+// Every routed target is subject to its breaker, whatever the strategy that chose it.
+TEST(RouteWalkTest, SingleConditionalAndLoneProviderConfigsRespectOpenBreakers) {
+  Harness h;
+  h.open = {"a"};
+  h.params["model"] = "m";
+  for (const char* text :
+       {R"({"provider":"a","retry":{"attempts":2}})",
+        R"({"strategy":{"mode":"single"},"targets":[{"provider":"a"}]})",
+        R"({"strategy":{"mode":"conditional","conditions":[{"query":{"params.model":"m"},)"
+        R"("then":"x"}]},"targets":[{"name":"x","provider":"a"}]})"}) {
+    const auto root = parse(text);
+    auto walk = h.walk(root);
+    EXPECT_FALSE(walk.next()) << text;
+    EXPECT_FALSE(walk.tried_any()) << text;
+    EXPECT_FALSE(walk.no_condition_matched()) << text;
+  }
 }
 
 TEST(RouteWalkTest, ConditionalPicksTheFirstMatchElseTheDefault) {
