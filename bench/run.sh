@@ -8,6 +8,8 @@
 #   aigw+budget  the same with a team budget, team and client rate limits (all far above
 #             the load, so every check runs and none refuses)
 #   aigw+log  aigw with the access log on (its stdout to /dev/null)
+#   aigw+route  the aigw process, each request routed by an x-portkey-config (a fallback with
+#             retries whose first target serves): what routing adds per request
 # and the streaming table: the origin also serves a fixed 200-chunk SSE answer in two dialects,
 #   passthrough  an OpenAI chat stream (usage at the end: the caller asks stream_options.include_usage)
 #                proxied by nginx, and by aigw to a chat caller from an openai-dialect provider
@@ -262,13 +264,16 @@ for name in "${aigws[@]}"; do IDLE_KB[$name]=$(awk '/^VmRSS/{print $2}' "/proc/$
 
 # What each measured target is: KEY -> the server (its port, pid and token), the URL path, the
 # wrk script and the provider asked for. The JSON targets are named after their server.
-declare -A SERVER URLPATH SCRIPT PROVIDER
+declare -A SERVER URLPATH SCRIPT PROVIDER CONFIG
 json_keys=() stream_keys=()
 if $json_table; then
   for name in direct nginx aigw aigw+budget aigw+log; do
     SERVER[$name]=$name URLPATH[$name]=/v1/chat/completions SCRIPT[$name]=bench/post.lua PROVIDER[$name]=bench
     json_keys+=("$name")
   done
+  SERVER[aigw+route]=aigw URLPATH[aigw+route]=/v1/chat/completions SCRIPT[aigw+route]=bench/post.lua
+  CONFIG[aigw+route]='{"strategy":{"mode":"fallback","on_status_codes":[429,500,502,503]},"retry":{"attempts":2},"targets":[{"provider":"bench","override_params":{"temperature":0}},{"provider":"bench-sse"}]}'
+  json_keys+=(aigw+route)
 fi
 if $stream_table; then
   SERVER[pass-nginx]=nginx URLPATH[pass-nginx]=/stream/openai/v1/chat/completions
@@ -286,6 +291,7 @@ fi
 request() {  # KEY FILE BODY -> the HTTP status
   local auth=() server=${SERVER[$1]}
   [[ -n "${TOKEN_OF[$server]:-}" ]] && auth=(-H "Authorization: Bearer ${TOKEN_OF[$server]}")
+  [[ -n "${CONFIG[$1]:-}" ]] && auth+=(-H "x-portkey-config: ${CONFIG[$1]}")
   curl -s -o "$2" -w '%{http_code}' --max-time 5 \
     -H 'Content-Type: application/json' -H "x-portkey-provider: ${PROVIDER[$1]:-bench}" "${auth[@]}" \
     --data "$3" "http://127.0.0.1:${PORT[$server]}${URLPATH[$1]}" || echo 000
@@ -353,7 +359,7 @@ snapshot() {  # SERVER
 measure() {  # KEY CONNS THREADS ROUND -> $work/wrk-KEY-CONNS-ROUND.txt, with "before"/"after" lines
   local server=${SERVER[$1]} f="$work/wrk-$1-$2-$4.txt" before perf_pid=
   local url="http://127.0.0.1:${PORT[$server]}${URLPATH[$1]}"
-  export BENCH_TOKEN=${TOKEN_OF[$server]:-} BENCH_PROVIDER=${PROVIDER[$1]:-bench}
+  export BENCH_TOKEN=${TOKEN_OF[$server]:-} BENCH_PROVIDER=${PROVIDER[$1]:-bench} BENCH_CONFIG=${CONFIG[$1]:-}
   wrk -t"$3" -c"$2" -d"$WARMUP" -s "${SCRIPT[$1]}" "$url" >/dev/null || die "wrk warm-up against $1 failed"
   times >"$work/times0"
   before=$(snapshot "$server")
@@ -459,6 +465,14 @@ if json_keys:
     row("server CPU µs/req at 64 conns ÷ nginx's", lambda n: f"{R[n, 64]['cpu'] / R['nginx', 64]['cpu']:.2f}")
     row("idle RSS (MiB)", lambda n: f"{idle[n]:.1f}" if n in idle else "", "≤ 20", met(idle["aigw"] <= 20))
     row("peak RSS, VmHWM after the load (MiB)", lambda n: f"{peak[n]:.1f}" if n in peak else "")
+    if ("aigw+route", 1) in R:
+        a, r = R["aigw", 1], R["aigw+route", 1]
+        print()
+        print(f"Routing (aigw+route: x-portkey-config parsed and walked per request) adds "
+              f"{r['p50'] - a['p50']:.0f} µs at the p50 at 1 conn ({a['p50']:.0f} → {r['p50']:.0f}) and "
+              f"{R['aigw+route', 64]['cpu'] - R['aigw', 64]['cpu']:.1f} µs of server CPU per request at 64 conns "
+              f"({R['aigw', 64]['cpu']:.1f} → {R['aigw+route', 64]['cpu']:.1f}); req/s at 64 conns "
+              f"{R['aigw', 64]['rps']:.0f} → {R['aigw+route', 64]['rps']:.0f}.")
 
 if stream_keys:
     label = {"pass-nginx": "passthrough: nginx", "pass-aigw": "passthrough: aigw",

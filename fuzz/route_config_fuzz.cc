@@ -37,7 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view script = input;
 
   const routing::ConfigCheck check{
-      [](std::string_view name) { return name == "openai" || name == "anthropic"; }, false};
+      [](std::string_view name) { return name == "openai" || name == "anthropic"; }, false,
+      [](std::string_view name) -> std::optional<std::string> {
+        if (name == "vk-openai") return "openai";
+        return std::nullopt;
+      }};
   auto parsed = routing::parse_route_config_text(config_text, check);
   if (!parsed) {
     require(parsed.error().status == 400);

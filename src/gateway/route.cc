@@ -96,9 +96,9 @@ std::optional<ApiError> ApiHandler::read_routing(RequestContext& ctx) {
   }
   const std::string_view text = header && !header->empty() ? *header : team_config;
   if (text.front() == '{') {
-    const routing::ConfigCheck check{
-        [&](std::string_view name) { return config.providers.contains(std::string(name)); },
-        config.routing.allow_client_keys};
+    const auto check = routing::config_check(config.routing, [&](std::string_view name) {
+      return config.providers.contains(std::string(name));
+    });
     auto parsed = routing::parse_route_config_text(text, check);
     if (!parsed) return parsed.take_error();
     ctx.route = std::make_shared<const routing::RouteNode>(std::move(*parsed));

@@ -206,9 +206,11 @@ class Parser {
     if (key == "provider") {
       if (!v.is_string() || v.as_string().empty())
         return invalid_config(at, "expected a provider's name");
-      out.provider = v.as_string();
-      if (!check_.provider_exists(out.provider))
-        return invalid_config(at, "no provider named " + out.provider + " is configured");
+      std::string_view name = v.as_string();
+      if (name.size() > 1 && name.front() == '@') name.remove_prefix(1);  // Portkey's "@slug"
+      if (!check_.provider_exists(name))
+        return invalid_config(at, "no provider named " + std::string(name) + " is configured");
+      return set_provider(std::string(name), at, out);
     } else if (key == "name") {
       if (!v.is_string()) return invalid_config(at, "expected a string");
       out.name = v.as_string();
@@ -228,9 +230,16 @@ class Parser {
         return invalid_config(at, "expected milliseconds from 1 to 3600000");
       out.request_timeout = Millis(v.as_int64());
     } else if (key == "virtual_key") {
-      return invalid_config(at,
-                            "virtual keys are not supported: the gateway holds the "
-                            "providers' keys (name a configured provider instead)");
+      if (!v.is_string() || v.as_string().empty()) return invalid_config(at, "expected a name");
+      const std::string_view name = v.as_string();
+      auto provider =
+          check_.virtual_key_provider ? check_.virtual_key_provider(name) : std::nullopt;
+      if (!provider) {
+        return invalid_config(at, "no virtual key named " + std::string(name.substr(0, 64)) +
+                                      " under routing.virtual_keys (the gateway holds the "
+                                      "providers' keys: map the name to a configured provider)");
+      }
+      return set_provider(std::move(*provider), at, out);
     } else if (key == "api_key" || key == "custom_host") {
       if (!check_.allow_client_keys) {
         return invalid_config(at,
@@ -243,6 +252,16 @@ class Parser {
       return invalid_config(at, "unknown key");
     }
     (void)parent;
+    return std::nullopt;
+  }
+
+  // provider and virtual_key may both be given, if they agree.
+  static std::optional<ApiError> set_provider(std::string name, const std::string& at,
+                                              RouteNode& out) {
+    if (!out.provider.empty() && out.provider != name)
+      return invalid_config(
+          at, "names provider " + name + " where the node already has " + out.provider);
+    out.provider = std::move(name);
     return std::nullopt;
   }
 

@@ -57,6 +57,9 @@ struct RouteNode {
 struct ConfigCheck {
   std::function<bool(std::string_view provider)> provider_exists;
   bool allow_client_keys = false;
+  // routing.virtual_keys: a Portkey virtual key's name → the configured provider it stands
+  // for (it carries no secret, so it needs no opt-in). Null or nullopt: not defined.
+  std::function<std::optional<std::string>(std::string_view name)> virtual_key_provider;
 };
 
 // Parses a config; the error (400) names the field and what is wrong with it.

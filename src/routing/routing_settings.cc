@@ -71,12 +71,22 @@ BreakerSettings parse_breaker(const config::ConfigNode& node) {
 
 }  // namespace
 
+ConfigCheck config_check(const RoutingSettings& settings,
+                         std::function<bool(std::string_view)> provider_exists) {
+  return {std::move(provider_exists), settings.allow_client_keys,
+          [&settings](std::string_view name) -> std::optional<std::string> {
+            const auto it = settings.virtual_keys.find(name);
+            if (it == settings.virtual_keys.end()) return std::nullopt;
+            return it->second;
+          }};
+}
+
 RoutingSettings parse_routing_settings(
     const config::ConfigNode& node, const std::function<bool(std::string_view)>& provider_exists) {
   RoutingSettings s;
   if (!node.defined()) return s;
   node.allow_keys({"allow_client_keys", "max_retry_after", "backoff_base", "backoff_max", "breaker",
-                   "configs"});
+                   "virtual_keys", "configs"});
   s.allow_client_keys = node.boolean("allow_client_keys", false);
   s.walk.max_retry_after = node.duration("max_retry_after", s.walk.max_retry_after);
   s.walk.backoff_base = node.duration("backoff_base", s.walk.backoff_base);
@@ -84,7 +94,13 @@ RoutingSettings parse_routing_settings(
   if (s.walk.backoff_max < s.walk.backoff_base)
     node.child("backoff_max").fail("must not be below backoff_base");
   s.breaker = parse_breaker(node.child("breaker"));
-  const ConfigCheck check{provider_exists, s.allow_client_keys};
+  node.child("virtual_keys")
+      .for_each_entry([&](const std::string& name, const config::ConfigNode& p) {
+        const std::string provider = p.scalar();
+        if (!provider_exists(provider)) p.fail("no provider named " + provider + " is configured");
+        s.virtual_keys.emplace(name, provider);
+      });
+  const ConfigCheck check = config_check(s, provider_exists);
   node.child("configs").for_each_entry([&](const std::string& name, const config::ConfigNode& c) {
     if (name.empty() || name.front() == '{')
       c.fail("a config name must not be empty or start with {");

@@ -19,9 +19,15 @@ struct RoutingSettings {
   bool allow_client_keys = false;
   WalkPolicy walk;
   BreakerSettings breaker;
+  // routing.virtual_keys: Portkey virtual key names → configured providers.
+  std::map<std::string, std::string, std::less<>> virtual_keys;
   // routing.configs: checked at load, named by x-portkey-config or teams.NAME.config.
   std::map<std::string, std::shared_ptr<const RouteNode>, std::less<>> configs;
 };
+
+// The check a config (named or from a header) is held to under these settings.
+ConfigCheck config_check(const RoutingSettings& settings,
+                         std::function<bool(std::string_view)> provider_exists);
 
 RoutingSettings parse_routing_settings(
     const config::ConfigNode& node, const std::function<bool(std::string_view)>& provider_exists);

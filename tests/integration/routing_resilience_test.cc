@@ -25,11 +25,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-HttpResponse chat(const AigwProcess& gw, const Headers& headers,
-                  const std::string& body = chat_request()) {
-  return http_request(gw.port(), "POST", "/v1/chat/completions", headers, body);
-}
-
 std::string two_providers(const FakeUpstream& a, const FakeUpstream& b) {
   return "providers:\n" + provider_entry("a", "openai", a.base_url()) +
          provider_entry("b", "openai", b.base_url());

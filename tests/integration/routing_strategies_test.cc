@@ -21,11 +21,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-HttpResponse chat(const AigwProcess& gw, const Headers& headers,
-                  const std::string& body = chat_request()) {
-  return http_request(gw.port(), "POST", "/v1/chat/completions", headers, body);
-}
-
 bool is_stream(const UpstreamRequest& r) { return body_field(r, "stream") == json::value(true); }
 
 // An Anthropic Messages provider: a whole answer or a stream, as asked.

@@ -34,11 +34,6 @@ std::string two_providers(const FakeUpstream& a, const FakeUpstream& b) {
   return two_providers(a.base_url(), b.base_url());
 }
 
-HttpResponse chat(const AigwProcess& gw, const Headers& headers,
-                  const std::string& body = chat_request()) {
-  return http_request(gw.port(), "POST", "/v1/chat/completions", headers, body);
-}
-
 std::string single_with_retry(const std::string& retry) {
   return R"({"strategy":{"mode":"single"},"retry":)" + retry + R"(,"targets":[{"provider":"a"}]})";
 }

@@ -14,9 +14,11 @@
 #include <utility>
 #include <vector>
 
+#include "support/aigw_process.h"
 #include "support/api_checks.h"
 #include "support/fake_upstream.h"
 #include "support/http_client.h"
+#include "support/usage_helpers.h"
 
 namespace aigw::testing {
 
@@ -52,6 +54,12 @@ inline Reply openai_ok(const std::string& text = "hi", int prompt_tokens = 7,
 // An x-portkey-config header. A config that is valid JSON is sent on one line (a header value
 // holds no line break, and the tests write long configs over several); anything else (a name,
 // broken JSON) is sent as written.
+// A chat completion through the gateway with these headers.
+inline HttpResponse chat(const AigwProcess& gw, const Headers& headers,
+                         const std::string& body = chat_request()) {
+  return http_request(gw.port(), "POST", "/v1/chat/completions", headers, body);
+}
+
 inline Headers with_config(const std::string& config, Headers more = {}) {
   boost::system::error_code ec;
   const auto parsed = boost::json::parse(config, ec);

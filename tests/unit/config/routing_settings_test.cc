@@ -38,7 +38,11 @@ routing:
   backoff_base: 10ms
   backoff_max: 100ms
   breaker: { consecutive_failures: 3, failure_rate: 0.25, min_requests: 8, window: 5s, open_for: 1s }
+  virtual_keys: { openai-prod: openai }
   configs:
+    portkey-style:
+      strategy: { mode: fallback }
+      targets: [ { virtual_key: openai-prod }, { provider: "@bedrock" } ]
     resilient:
       strategy: { mode: fallback, on_status_codes: [429, 503] }
       retry: { attempts: 2, use_retry_after_header: true }
@@ -63,6 +67,9 @@ teams:
   EXPECT_EQ(resilient.targets[0].override_params.at("model"), "gpt-4o");
   EXPECT_EQ(resilient.targets[0].override_params.at("temperature").as_double(), 0.5);
   EXPECT_EQ(cfg.budget.teams.at("platform").config, "resilient");
+  const auto& portkey_style = *cfg.routing.configs.at("portkey-style");
+  EXPECT_EQ(portkey_style.targets[0].provider, "openai");
+  EXPECT_EQ(portkey_style.targets[1].provider, "bedrock");
 }
 
 TEST(RoutingSettingsTest, ModelAliasesAreAdvertisedByTheirPublicNames) {
@@ -89,6 +96,8 @@ routing:
   EXPECT_NE(e.find("no config named ghost"), std::string::npos) << e;
   e = load_error(std::string(kProviders) + "routing:\n  breaker: { failure_rate: 2 }\n");
   EXPECT_NE(e.find("routing.breaker.failure_rate"), std::string::npos) << e;
+  e = load_error(std::string(kProviders) + "routing:\n  virtual_keys: { vk: nowhere }\n");
+  EXPECT_NE(e.find("routing.virtual_keys.vk"), std::string::npos) << e;
   e = load_error(std::string(kProviders) + "routing:\n  retries: 3\n");
   EXPECT_NE(e.find("unknown key"), std::string::npos) << e;
   // A config carrying a key needs the admin's opt-in, in the file as in a header.

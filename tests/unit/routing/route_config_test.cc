@@ -11,7 +11,7 @@ namespace {
 
 ConfigCheck check(bool allow_client_keys = false) {
   return {[](std::string_view name) { return name == "openai" || name == "anthropic"; },
-          allow_client_keys};
+          allow_client_keys, nullptr};
 }
 
 RouteNode parse_ok(std::string_view text, bool allow_client_keys = false) {
@@ -124,13 +124,39 @@ TEST(RouteConfigTest, KeysAndHostsFromCallersNeedTheAdminsOptIn) {
     const auto e = parse_error(config);
     EXPECT_NE(e.find("routing.allow_client_keys"), std::string::npos) << e;
   }
-  const auto e = parse_error(R"({"provider":"openai","virtual_key":"vk-1"})");
-  EXPECT_NE(e.find("config.virtual_key: virtual keys are not supported"), std::string::npos) << e;
+  const auto e = parse_error(R"({"virtual_key":"vk-1"})");
+  EXPECT_NE(e.find("config.virtual_key: no virtual key named vk-1 under routing.virtual_keys"),
+            std::string::npos)
+      << e;
   EXPECT_EQ(parse_ok(R"({"provider":"openai","api_key":"sk-caller"})", true).api_key, "sk-caller");
   auto r =
       parse_route_config_text(R"({"provider":"openai","api_key":"sk\r\nX-Evil: 1"})", check(true));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("control character"), std::string::npos);
+}
+
+// Portkey's own examples name providers by virtual key (or "@slug"): the admin maps each name to
+// a configured provider, and the examples load unchanged, without a key of the caller's.
+TEST(RouteConfigTest, VirtualKeysAndSlugsNameConfiguredProviders) {
+  ConfigCheck c = check();
+  c.virtual_key_provider = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "openai-virtual-key") return "openai";
+    if (name == "anthropic-virtual-key") return "anthropic";
+    return std::nullopt;
+  };
+  auto r = parse_route_config_text(R"({"strategy":{"mode":"fallback"},"targets":[
+      {"virtual_key":"openai-virtual-key"},
+      {"virtual_key":"anthropic-virtual-key","override_params":{"model":"claude-sonnet-4-5"}},
+      {"provider":"@openai"}]})",
+                                   c);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->targets[0].provider, "openai");
+  EXPECT_EQ(r->targets[1].provider, "anthropic");
+  EXPECT_EQ(r->targets[2].provider, "openai");
+  r = parse_route_config_text(R"({"provider":"anthropic","virtual_key":"openai-virtual-key"})", c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("already has anthropic"), std::string::npos)
+      << r.error().message;
 }
 
 TEST(RouteConfigTest, ConditionalTargetsMustBeNamed) {

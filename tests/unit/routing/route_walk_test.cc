@@ -13,7 +13,7 @@ using Kind = AttemptOutcome::Kind;
 using namespace std::chrono_literals;
 
 RouteNode parse(std::string_view text) {
-  const ConfigCheck check{[](std::string_view) { return true; }, false};
+  const ConfigCheck check{[](std::string_view) { return true; }, false, nullptr};
   auto r = parse_route_config_text(text, check);
   EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
   return r.ok() ? *r : RouteNode{};
