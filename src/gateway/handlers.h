@@ -3,6 +3,7 @@
 // Worker (worker.h) routes a request, runs its gate and calls one of these.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -52,6 +53,21 @@ struct FailedAttempt {
   std::optional<Millis> deadline;  // set: the routing config's request_timeout cut it short
 };
 
+// Inline x-portkey-config values already parsed, per I/O thread (no lock): an agent sends the
+// same header on every request, so it is parsed and checked once per config snapshot. Bounded:
+// at most kMaxEntries configs of at most kMaxKeyBytes each; errors are not kept.
+class InlineConfigCache {
+ public:
+  Result<std::shared_ptr<const routing::RouteNode>> parse(
+      const std::shared_ptr<const config::Config>& config, std::string_view text);
+
+ private:
+  static constexpr std::size_t kMaxEntries = 64;
+  static constexpr std::size_t kMaxKeyBytes = 8 * 1024;
+  std::shared_ptr<const config::Config> config_;  // held: the entries were checked against it
+  std::map<std::string, std::shared_ptr<const routing::RouteNode>, std::less<>> entries_;
+};
+
 // The provider endpoints: the request read (the gate's `request` step), then the mock or the
 // provider, and the answer relayed back whole or chunk by chunk (proxy.cc).
 class ApiHandler {
@@ -78,6 +94,7 @@ class ApiHandler {
 
   HandlerParts parts_;
   std::minstd_rand random_{std::random_device{}()};  // load balancing and backoff jitter
+  InlineConfigCache inline_configs_;
 };
 
 // GET /v1/budget: the caller's team budget, use, reservations and limits (usage_gate.cc).

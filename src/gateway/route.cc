@@ -96,12 +96,9 @@ std::optional<ApiError> ApiHandler::read_routing(RequestContext& ctx) {
   }
   const std::string_view text = header && !header->empty() ? *header : team_config;
   if (text.front() == '{') {
-    const auto check = routing::config_check(config.routing, [&](std::string_view name) {
-      return config.providers.contains(std::string(name));
-    });
-    auto parsed = routing::parse_route_config_text(text, check);
+    auto parsed = inline_configs_.parse(ctx.config, text);
     if (!parsed) return parsed.take_error();
-    ctx.route = std::make_shared<const routing::RouteNode>(std::move(*parsed));
+    ctx.route = std::move(*parsed);
   } else {
     const auto it = config.routing.configs.find(text);
     if (it == config.routing.configs.end()) {
@@ -118,6 +115,26 @@ std::optional<ApiError> ApiHandler::read_routing(RequestContext& ctx) {
     ctx.metadata = std::move(parsed.as_object());
   }
   return std::nullopt;
+}
+
+Result<std::shared_ptr<const routing::RouteNode>> InlineConfigCache::parse(
+    const std::shared_ptr<const config::Config>& config, std::string_view text) {
+  if (config_ != config) {  // a reload: the same text may now mean other providers
+    entries_.clear();
+    config_ = config;
+  }
+  if (const auto it = entries_.find(text); it != entries_.end()) return it->second;
+  const auto check = routing::config_check(config->routing, [&](std::string_view name) {
+    return config->providers.contains(std::string(name));
+  });
+  auto parsed = routing::parse_route_config_text(text, check);
+  if (!parsed) return parsed.take_error();
+  auto node = std::make_shared<const routing::RouteNode>(std::move(*parsed));
+  if (text.size() <= kMaxKeyBytes) {
+    if (entries_.size() >= kMaxEntries) entries_.clear();  // callers minting configs: start over
+    entries_.emplace(std::string(text), node);
+  }
+  return node;
 }
 
 net::awaitable<void> ApiHandler::route(RequestContext& ctx, Endpoint endpoint) {

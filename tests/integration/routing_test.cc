@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <csignal>
 #include <string>
 #include <thread>
 #include <vector>
@@ -199,6 +200,27 @@ TEST(RoutingFallbackTest, TheRootRequestTimeoutBoundsEveryAttemptTogether) {
   EXPECT_GE(took, 350ms);
   EXPECT_LT(took, 10s);  // far from two 60 s read timeouts
   EXPECT_EQ(a.requests().size(), 1u);
+}
+
+// An inline config is parsed once per I/O thread and config snapshot (the header is the same on
+// every request); a reload must not leave the old check standing: a provider the new config
+// no longer has is refused.
+TEST(RoutingReloadTest, AnInlineConfigIsCheckedAgainAfterAReload) {
+  FakeUpstream a(in_order({openai_ok("answer from a")}));
+  FakeUpstream b(in_order({openai_ok("answer from b")}));
+  AigwProcess gw(two_providers(a, b));
+  const std::string only_a = R"({"strategy":{"mode":"single"},"targets":[{"provider":"a"}]})";
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(chat(gw, with_config(only_a)).status, 200);
+  write_file(gw.config_path(), "listen: 127.0.0.1:0\nauth: { enabled: false }\nproviders:\n" +
+                                   provider_entry("b", "openai", b.base_url()));
+  gw.send_signal(SIGHUP);
+  ASSERT_TRUE(gw.wait_for_line("config reloaded", 10s)) << gw.stdout_text();
+  for (int i = 0; i < 4; ++i) {
+    const auto r = chat(gw, with_config(only_a));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find("no provider named a is configured"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(a.requests().size(), 4u);
 }
 
 // --- how a request names where it goes ---------------------------------------------------------
