@@ -15,4 +15,14 @@ struct Usage {
   std::int64_t estimated_tokens = 0;
 };
 
+// Adds `more` when it is known (a request's answer plus what its failed attempts reported).
+inline void add_usage(Usage& into, const Usage& more) {
+  if (!more.known) return;
+  into.known = true;
+  into.input_tokens += more.input_tokens;
+  into.output_tokens += more.output_tokens;
+  into.cached_tokens += more.cached_tokens;
+  into.estimated_tokens += more.estimated_tokens;
+}
+
 }  // namespace aigw

@@ -116,6 +116,18 @@ bool ask_for_stream_usage(json::object& body, Exchange& exchange) {
   return true;
 }
 
+// Removes the provider's Content-Type from `headers` and returns it (JSON when it sent none):
+// send_body sets it once.
+std::string take_content_type(std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string content_type = "application/json";
+  std::erase_if(headers, [&](const auto& h) {
+    if (h.first != "content-type") return false;
+    content_type = h.second;
+    return true;
+  });
+  return content_type;
+}
+
 // count_tokens answered by the gateway (built outside coroutines: GCC 12 rejects braced
 // string-literal lists in them).
 std::string token_estimate_body(const json::object& anthropic_request) {
@@ -295,12 +307,7 @@ net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::Provid
         ctx, failure_error(provider, failure, read_timeout_of(provider, *ctx.config)));
   }
   auto headers = answer.headers();
-  std::string content_type = "application/json";
-  std::erase_if(headers, [&](const auto& h) {
-    if (h.first != "content-type") return false;
-    content_type = h.second;
-    return true;
-  });
+  const std::string content_type = take_content_type(headers);
   const std::int64_t prompt_estimate = exchange.request.estimated_input_tokens;
   if (!exchange.plan.translated()) {
     const Usage reported = translate::usage_of_answer(exchange.plan.provider, body);
@@ -352,12 +359,7 @@ net::awaitable<void> ApiHandler::relay_failure(RequestContext& ctx, const Failed
   auto headers = failed.headers;
   const auto& plan = failed.exchange.plan;
   if (!plan.translated()) {
-    std::string content_type = "application/json";
-    std::erase_if(headers, [&](const auto& h) {
-      if (h.first != "content-type") return false;
-      content_type = h.second;
-      return true;
-    });
+    const std::string content_type = take_content_type(headers);
     co_return co_await send_body(ctx, status, failed.body, headers, content_type);
   }
   ApiError error = translate::convert_error(plan.provider, plan.caller, status, failed.body);

@@ -51,14 +51,6 @@ AttemptOutcome outcome_of(const FailedAttempt& failed, std::int64_t now_unix) {
   return o;
 }
 
-void add_reported_usage(Usage& into, const Usage& reported) {
-  if (!reported.known) return;
-  into.known = true;
-  into.input_tokens += reported.input_tokens;
-  into.output_tokens += reported.output_tokens;
-  into.cached_tokens += reported.cached_tokens;
-}
-
 // The body a target sends: the caller's, with the target's override_params and the
 // provider's model alias applied. nullopt when nothing changes (then the caller's bytes go).
 std::optional<json::object> body_for(const json::object& caller_body,
@@ -241,8 +233,7 @@ net::awaitable<void> ApiHandler::route(RequestContext& ctx, Endpoint endpoint) {
         failed->status = 0;
         failed->failure = std::move(read_failure);
       }
-      add_reported_usage(ctx.failed_usage,
-                         translate::usage_of_answer(exchange.plan.provider, failed->body));
+      add_usage(ctx.failed_usage, translate::usage_of_answer(exchange.plan.provider, failed->body));
     }
     walk.report(outcome_of(*failed, clock.unix_seconds()));
   }

@@ -73,13 +73,7 @@ std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx
 void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
                   RequestContext& ctx, const Usage& answered) {
   Usage usage = answered;
-  if (ctx.failed_usage.known) {  // one request, charged once: its failed attempts included
-    usage.known = true;
-    usage.input_tokens += ctx.failed_usage.input_tokens;
-    usage.output_tokens += ctx.failed_usage.output_tokens;
-    usage.cached_tokens += ctx.failed_usage.cached_tokens;
-    usage.estimated_tokens += ctx.failed_usage.estimated_tokens;
-  }
+  add_usage(usage, ctx.failed_usage);  // one request, charged once: failed attempts included
   ctx.record.usage = usage;
   auto& charge = ctx.charge;
   if (charge.settled || !usage.known || charge.team.empty()) return;
