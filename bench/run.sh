@@ -34,6 +34,7 @@
 #   BENCH_TABLES    all (default), json (the fixed-JSON table only) or stream (streaming only)
 #   BENCH_PERF      a directory: `perf record -g` each aigw target's measured runs at 1 connection
 #                   into DIR/perf-KEY-ROUND.data (needs perf; skews the numbers of those runs)
+#   BENCH_PERF_CONNS  the connection count whose runs BENCH_PERF records (1 or 64; default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -363,7 +364,7 @@ measure() {  # KEY CONNS THREADS ROUND -> $work/wrk-KEY-CONNS-ROUND.txt, with "b
   wrk -t"$3" -c"$2" -d"$WARMUP" -s "${SCRIPT[$1]}" "$url" >/dev/null || die "wrk warm-up against $1 failed"
   times >"$work/times0"
   before=$(snapshot "$server")
-  if [[ -n "$PERF_DIR" && "$2" == 1 && "$server" == aigw* ]]; then
+  if [[ -n "$PERF_DIR" && "$2" == "${BENCH_PERF_CONNS:-1}" && "$server" == aigw* ]]; then
     perf record -q -F 1999 -g -o "$PERF_DIR/perf-$1-$4.data" -p "${PID[$server]}" >/dev/null 2>&1 &
     perf_pid=$!
     pids+=("$perf_pid")

@@ -31,6 +31,8 @@ class UpstreamAnswer final : public ProviderAnswer {
     if (result == upstream::UpstreamResponse::Read::kEnd) co_return Read::kEnd;
     co_return Read::kFailed;
   }
+  bool ready() const override { return response_->ready(); }
+  bool at_end() const override { return response_->at_end(); }
   upstream::UpstreamFailure failure() const override { return response_->failure(); }
 
  private:
@@ -68,6 +70,10 @@ class MockPlayback final : public ProviderAnswer {
     }
     out += answer_.events[next_++];
     co_return Read::kData;
+  }
+  bool ready() const override { return next_ == 0 || controls_.chunk_delay_ms <= 0 || at_end(); }
+  bool at_end() const override {
+    return is_event_stream() ? next_ >= answer_.events.size() : body_sent_;
   }
   upstream::UpstreamFailure failure() const override {
     return {
@@ -109,6 +115,8 @@ class LimitedAnswer final : public ProviderAnswer {
     }
     co_return Read::kData;
   }
+  bool ready() const override { return exceeded_ || inner_->ready(); }
+  bool at_end() const override { return !exceeded_ && inner_->at_end(); }
   upstream::UpstreamFailure failure() const override {
     return exceeded_ ? *exceeded_ : inner_->failure();
   }

@@ -28,6 +28,10 @@ class ProviderAnswer {
   // Headers worth passing back to the caller (already filtered).
   virtual std::vector<std::pair<std::string, std::string>> headers() const = 0;
   virtual net::awaitable<Read> read_some(std::string& out) = 0;
+  // The next read_some returns without waiting (so a stream's head can wait for its bytes).
+  virtual bool ready() const = 0;
+  // Everything was read: the next read_some returns kEnd (so the end goes with the last bytes).
+  virtual bool at_end() const = 0;
   // Why the last read failed.
   virtual upstream::UpstreamFailure failure() const = 0;
 };

@@ -389,57 +389,61 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
   header.set("x-request-id", ctx.record.request_id);
   // From here on the provider is at work: every way out charges what it consumed (consumed():
   // the provider's counts, or estimates where they did not come), exactly once (settle_usage).
-  if (!co_await ctx.out.begin_stream(std::move(header))) {
-    ctx.record.error = "client went away before the stream began";
-    settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
-    co_return;
-  }
+  // The head waits for the first bytes and the end goes with the last ones: an answer that
+  // arrives whole costs one write.
+  ctx.out.begin_stream(std::move(header));
   std::string chunk;
   std::string out;
   for (;;) {
+    if (ctx.out.holding_head() && !answer.ready() && !co_await ctx.out.flush()) {
+      ctx.record.error = "client went away before the stream began";
+      settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
+      co_return;
+    }
     chunk.clear();
     out.clear();
     const auto r = co_await answer.read_some(chunk);
-    if (r == ProviderAnswer::Read::kData) {
-      converter->feed(chunk, out);
-      if (!converter->broken()) {
-        if (out.empty()) continue;  // an event split across reads: nothing complete yet
-        if (!co_await ctx.out.send_chunk(out)) {
-          ctx.record.error = "client went away mid-stream";
-          settle_usage(*parts_.shared, parts_.journal, ctx,
-                       converter->consumed());  // the provider was paid for what it sent
-          co_return;                            // dropping `answer` closes the provider connection
-        }
-        continue;
+    if (r == ProviderAnswer::Read::kData) converter->feed(chunk, out);
+    if (r == ProviderAnswer::Read::kData && !converter->broken()) {
+      if (answer.at_end()) {
+        converter->finish(out);
+        break;
       }
+      if (out.empty()) continue;  // an event split across reads: nothing complete yet
+      if (!co_await ctx.out.send_chunk(out)) {
+        ctx.record.error = "client went away mid-stream";
+        settle_usage(*parts_.shared, parts_.journal, ctx,
+                     converter->consumed());  // the provider was paid for what it sent
+        co_return;                            // dropping `answer` closes the provider connection
+      }
+      continue;
     }
     if (r == ProviderAnswer::Read::kEnd) {
       converter->finish(out);
-    } else {
-      // A read failure, or an event too large to follow (the stream would go on without it).
-      const auto failure = converter->broken()
-                               ? upstream::UpstreamFailure{Kind::kProtocol,
-                                                           "an event exceeded the SSE event limit",
-                                                           {}}
-                               : answer.failure();
-      // Named first: a temporary of ?: inside co_await is destroyed twice by GCC 12.
-      const ApiError error =
-          failure.kind == Kind::kTimeout
-              ? router::provider_timeout(provider.name, read_timeout_of(provider, *ctx.config))
-              : router::provider_stream_broken(provider.name, failure.detail);
-      ctx.record.error = error.message;
-      if (plan.translated()) {
-        converter->fail(error.message, out);  // the caller's error event, not a normal end
-      } else {
-        converter->finish(out);
-        out += router::render_stream_error(ctx.error_style, error);
-      }
+      break;
     }
-    settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
-    if (!out.empty()) co_await ctx.out.send_chunk(out);
-    co_await ctx.out.end_stream();
-    co_return;
+    // A read failure, or an event too large to follow (the stream would go on without it).
+    const auto failure = converter->broken()
+                             ? upstream::UpstreamFailure{Kind::kProtocol,
+                                                         "an event exceeded the SSE event limit",
+                                                         {}}
+                             : answer.failure();
+    // Named first: a temporary of ?: inside co_await is destroyed twice by GCC 12.
+    const ApiError error =
+        failure.kind == Kind::kTimeout
+            ? router::provider_timeout(provider.name, read_timeout_of(provider, *ctx.config))
+            : router::provider_stream_broken(provider.name, failure.detail);
+    ctx.record.error = error.message;
+    if (plan.translated()) {
+      converter->fail(error.message, out);  // the caller's error event, not a normal end
+    } else {
+      converter->finish(out);
+      out += router::render_stream_error(ctx.error_style, error);
+    }
+    break;
   }
+  settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
+  co_await ctx.out.end_stream(out);
 }
 
 net::awaitable<void> ApiHandler::serve_models(RequestContext& ctx) {

@@ -296,33 +296,52 @@ net::awaitable<bool> ResponseWriter::send(http::response<http::string_body> resp
   co_return ok;
 }
 
-net::awaitable<bool> ResponseWriter::begin_stream(http::response<http::empty_body> header) {
+void ResponseWriter::begin_stream(http::response<http::empty_body> header) {
   status_ = header.result_int();
   started_ = true;
   settle_keep_alive();
   header.keep_alive(keep_alive_);
   header.chunked(true);
   serialize_head(header.base(), head_);
+  head_held_ = true;
+}
+
+net::awaitable<bool> ResponseWriter::flush() {
+  if (!head_held_) co_return !failed_;
+  head_held_ = false;
   const net::const_buffer head = net::buffer(head_);
   co_return co_await write_all(head);
 }
 
-net::awaitable<bool> ResponseWriter::send_chunk(std::string_view data) {
-  if (data.empty()) co_return !failed_;
-  // chunk-size (hex) CRLF, the data, CRLF: one write of three pieces
+net::const_buffer ResponseWriter::chunk_size_line(std::size_t size) {
   char* const line = chunk_size_line_.data();
-  char* end = std::to_chars(line, line + chunk_size_line_.size() - 2, data.size(), 16).ptr;
+  char* end = std::to_chars(line, line + chunk_size_line_.size() - 2, size, 16).ptr;
   *end++ = '\r';
   *end++ = '\n';
-  const std::array<net::const_buffer, 3> buffers{
-      net::buffer(line, static_cast<std::size_t>(end - line)),
-      net::buffer(data.data(), data.size()), net::buffer(kCrlf.data(), kCrlf.size())};
+  return net::buffer(line, static_cast<std::size_t>(end - line));
+}
+
+net::awaitable<bool> ResponseWriter::send_chunk(std::string_view data) {
+  if (data.empty()) co_return !failed_;
+  // [the held head,] chunk-size (hex) CRLF, the data, CRLF: one write
+  const std::array<net::const_buffer, 4> buffers{
+      net::buffer(head_held_ ? std::string_view(head_) : std::string_view()),
+      chunk_size_line(data.size()), net::buffer(data.data(), data.size()),
+      net::buffer(kCrlf.data(), kCrlf.size())};
+  head_held_ = false;
   co_return co_await write_all(buffers);
 }
 
-net::awaitable<bool> ResponseWriter::end_stream() {
-  const net::const_buffer last = net::buffer(kLastChunk.data(), kLastChunk.size());
-  const bool ok = co_await write_all(last);
+net::awaitable<bool> ResponseWriter::end_stream(std::string_view last) {
+  // [the held head,] [the last chunk,] the zero-size chunk that ends the body: one write
+  const bool has_last = !last.empty();
+  const std::array<net::const_buffer, 5> buffers{
+      net::buffer(head_held_ ? std::string_view(head_) : std::string_view()),
+      has_last ? chunk_size_line(last.size()) : net::const_buffer(),
+      net::buffer(last.data(), last.size()), net::buffer(has_last ? kCrlf : std::string_view()),
+      net::buffer(kLastChunk.data(), kLastChunk.size())};
+  head_held_ = false;
+  const bool ok = co_await write_all(buffers);
   finished_ = true;
   co_return ok;
 }

@@ -72,9 +72,14 @@ class ResponseWriter {
                  std::chrono::milliseconds write_timeout, BodySource* body = nullptr);
 
   net::awaitable<bool> send(http::response<http::string_body> response);
-  net::awaitable<bool> begin_stream(http::response<http::empty_body> header);
+  // A stream's head is held, not written: it goes out with the first chunk (one write, not
+  // two), or on flush() when the caller is about to wait for its first bytes.
+  void begin_stream(http::response<http::empty_body> header);
+  net::awaitable<bool> flush();
+  bool holding_head() const { return head_held_; }
   net::awaitable<bool> send_chunk(std::string_view data);
-  net::awaitable<bool> end_stream();
+  // The last chunk (`last`, when not empty) and the end of the body, in one write.
+  net::awaitable<bool> end_stream(std::string_view last = {});
   // Closes the connection without ending the chunked body: the client sees a broken stream.
   void abort();
 
@@ -101,10 +106,14 @@ class ResponseWriter {
   bool started_ = false;
   bool finished_ = false;
   bool failed_ = false;
+  bool head_held_ = false;  // begin_stream's head, not yet written
   int status_ = 0;
   std::uint64_t bytes_out_ = 0;
   std::string head_;                      // the answer's head, serialized
   std::array<char, 20> chunk_size_line_;  // a chunk's size in hex and CRLF
+
+  // The chunk-size line for `size` bytes, in chunk_size_line_.
+  net::const_buffer chunk_size_line(std::size_t size);
 };
 
 using Handler = std::function<net::awaitable<void>(IncomingRequest&, ResponseWriter&)>;

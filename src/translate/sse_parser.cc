@@ -5,8 +5,30 @@
 #include <cstring>
 
 namespace aigw::translate {
+namespace {
+
+class CollectingSink final : public SseSink {
+ public:
+  explicit CollectingSink(std::vector<SseEvent>& out) : out_(out) {}
+  void on_event(const SseEvent& event) override { out_.push_back(event); }
+
+ private:
+  std::vector<SseEvent>& out_;
+};
+
+}  // namespace
 
 void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
+  CollectingSink sink(out);
+  feed(bytes, sink);
+}
+
+void SseParser::finish(std::vector<SseEvent>& out) {
+  CollectingSink sink(out);
+  finish(sink);
+}
+
+void SseParser::feed(std::string_view bytes, SseSink& sink) {
   // Line ends are found with memchr (vectorised) rather than byte by byte: a stream is mostly
   // long data lines, and this loop runs over every byte a provider streams.
   const std::size_t n = bytes.size();
@@ -28,12 +50,12 @@ void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     if (end == nullptr) break;  // no line end in the rest: it is kept as a partial line
     const auto length = static_cast<std::size_t>(end - base);
     if (partial_.empty()) {
-      on_line(std::string_view(base, length), out);
+      on_line(std::string_view(base, length), sink);
     } else {
       partial_.append(base, length);
-      std::string line = std::move(partial_);
+      line_.swap(partial_);
       partial_.clear();
-      on_line(line, out);
+      on_line(line_, sink);
     }
     skip_lf_ = end == cr;
     start += length + 1;
@@ -55,7 +77,7 @@ void SseParser::overflow() {
   if (!partial_.empty()) partial_ = "x";
 }
 
-void SseParser::finish(std::vector<SseEvent>& out) {
+void SseParser::finish(SseSink& sink) {
   if (discarding_) {
     partial_.clear();
     discarding_ = false;
@@ -63,20 +85,20 @@ void SseParser::finish(std::vector<SseEvent>& out) {
     return;
   }
   if (!partial_.empty()) {
-    std::string line = std::move(partial_);
+    line_.swap(partial_);
     partial_.clear();
-    on_line(line, out);
+    on_line(line_, sink);
   }
-  dispatch(out);
+  dispatch(sink);
   skip_lf_ = false;
 }
 
-void SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
+void SseParser::on_line(std::string_view line, SseSink& sink) {
   if (discarding_) {
     discarding_ = !line.empty();  // the blank line that ends the oversized event
     return;
   }
-  if (line.empty()) return dispatch(out);
+  if (line.empty()) return dispatch(sink);
   if (line.front() == ':') return;  // a comment (keep-alive)
   std::string_view field = line;
   std::string_view value;
@@ -96,10 +118,11 @@ void SseParser::on_line(std::string_view line, std::vector<SseEvent>& out) {
   // id and retry are not used by any provider dialect we read.
 }
 
-void SseParser::dispatch(std::vector<SseEvent>& out) {
+void SseParser::dispatch(SseSink& sink) {
   // Per the spec an event without data lines is dropped (its event name too).
-  if (has_data_) out.push_back(std::move(current_));
-  current_ = SseEvent{};
+  if (has_data_) sink.on_event(current_);
+  current_.event.clear();  // cleared, not replaced: the buffers serve the next event
+  current_.data.clear();
   has_data_ = false;
 }
 

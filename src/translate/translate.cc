@@ -110,7 +110,7 @@ std::unique_ptr<StreamEncoder> make_encoder(Dialect d, const RequestContext& ctx
 }
 
 // Provider SSE -> events -> neutral events -> caller SSE, one upstream chunk at a time.
-class TranslatingStream final : public StreamConverter {
+class TranslatingStream final : public StreamConverter, private SseSink {
  public:
   TranslatingStream(Dialect provider, std::unique_ptr<StreamDecoder> decoder,
                     std::unique_ptr<StreamEncoder> encoder, std::int64_t prompt_estimate)
@@ -120,13 +120,13 @@ class TranslatingStream final : public StreamConverter {
         prompt_estimate_(prompt_estimate) {}
 
   void feed(std::string_view bytes, std::string& out) override {
-    parser_.feed(bytes, sse_);
-    drain(out);
+    out_ = &out;
+    parser_.feed(bytes, *this);
   }
 
   void finish(std::string& out) override {
-    parser_.finish(sse_);
-    drain(out);
+    out_ = &out;
+    parser_.finish(*this);
     encoder_->encode(ir::StreamEvent::of(ir::EventKind::kDone), out);
   }
 
@@ -143,16 +143,13 @@ class TranslatingStream final : public StreamConverter {
   }
 
  private:
-  void drain(std::string& out) {
-    for (const auto& ev : sse_) {
-      events_.clear();
-      decoder_->decode(ev, events_);
-      for (const auto& e : events_) {
-        tally(e);
-        encoder_->encode(e, out);
-      }
+  void on_event(const SseEvent& ev) override {
+    events_.clear();
+    decoder_->decode(ev, events_);
+    for (const auto& e : events_) {
+      tally(e);
+      encoder_->encode(e, *out_);
     }
-    sse_.clear();
   }
 
   // Which counts the provider gave, and the answer's bytes for what it did not. Anthropic
@@ -188,7 +185,7 @@ class TranslatingStream final : public StreamConverter {
   SseParser parser_;
   std::unique_ptr<StreamDecoder> decoder_;
   std::unique_ptr<StreamEncoder> encoder_;
-  std::vector<SseEvent> sse_;
+  std::string* out_ = nullptr;  // where feed() and finish() write, while they run
   std::vector<ir::StreamEvent> events_;
   Usage usage_;
   std::int64_t prompt_estimate_ = 0;

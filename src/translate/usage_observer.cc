@@ -12,7 +12,7 @@ namespace {
 
 using namespace detail;
 
-class UsageObserver final : public StreamConverter {
+class UsageObserver final : public StreamConverter, private SseSink {
  public:
   UsageObserver(Dialect dialect, bool strip_usage_chunk, std::int64_t prompt_estimate)
       : dialect_(dialect),
@@ -21,13 +21,13 @@ class UsageObserver final : public StreamConverter {
 
   void feed(std::string_view bytes, std::string& out) override {
     if (!strip_usage_chunk_) out.append(bytes);
-    parser_.feed(bytes, events_);
-    drain(out);
+    out_ = &out;
+    parser_.feed(bytes, *this);
   }
 
   void finish(std::string& out) override {
-    parser_.finish(events_);
-    drain(out);
+    out_ = &out;
+    parser_.finish(*this);
   }
 
   void fail(std::string_view message, std::string& out) override {
@@ -52,22 +52,19 @@ class UsageObserver final : public StreamConverter {
 
  private:
   // Stripping re-frames every event but the usage-only chunk the gateway asked for.
-  void drain(std::string& out) {
-    for (const auto& ev : events_) {
-      bool usage_only = false;
-      if (dialect_ == Dialect::kGoogleGemini) {
-        usage_only = read_with_tree(ev, true);
-      } else if (carries_output(ev) || ev.data.find("usage") != std::string::npos) {
-        // One pass without a tree measures the text and finds a real usage object; only an
-        // event that has one (once or twice a stream) is parsed into a tree.
-        if (const auto m = measure_event(ev.data, text_keys(), "usage")) {
-          if (carries_output(ev)) output_bytes_ += m->text_bytes;
-          if (m->has_object) usage_only = read_with_tree(ev, false);
-        }
+  void on_event(const SseEvent& ev) override {
+    bool usage_only = false;
+    if (dialect_ == Dialect::kGoogleGemini) {
+      usage_only = read_with_tree(ev, true);
+    } else if (carries_output(ev) || ev.data.find("usage") != std::string::npos) {
+      // One pass without a tree measures the text and finds a real usage object; only an
+      // event that has one (once or twice a stream) is parsed into a tree.
+      if (const auto m = measure_event(ev.data, text_keys(), "usage")) {
+        if (carries_output(ev)) output_bytes_ += m->text_bytes;
+        if (m->has_object) usage_only = read_with_tree(ev, false);
       }
-      if (strip_usage_chunk_ && !usage_only) append_sse(out, ev.event, ev.data);
     }
-    events_.clear();
+    if (strip_usage_chunk_ && !usage_only) append_sse(*out_, ev.event, ev.data);
   }
 
   // Parses an event into a tree: its usage, and (`measure`) its text. Returns whether it is
@@ -244,7 +241,7 @@ class UsageObserver final : public StreamConverter {
   bool strip_usage_chunk_;
   std::int64_t prompt_estimate_;
   SseParser parser_;
-  std::vector<SseEvent> events_;
+  std::string* out_ = nullptr;  // where feed() and finish() write, while they run
   json::object anthropic_;
   Usage usage_;
   std::int64_t output_bytes_ = 0;

@@ -172,12 +172,27 @@ bool UpstreamResponse::is_event_stream() const {
   return ct.substr(0, 17) == "text/event-stream";
 }
 
+bool UpstreamResponse::ready() const {
+  return !parser_->get().body().empty() || parser_->is_done() || !connection_;
+}
+
+bool UpstreamResponse::at_end() const {
+  return parser_->is_done() && parser_->get().body().empty();
+}
+
+void UpstreamResponse::release_if_done() {
+  if (!connection_ || !parser_->is_done() || !parser_->get().body().empty()) return;
+  if (parser_->get().keep_alive()) pool_.release(std::move(connection_));
+  connection_.reset();
+}
+
 net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& out) {
   if (!connection_) co_return Read::kEnd;
   auto& body = parser_->get().body();
   if (!body.empty()) {  // bytes that arrived with the header
     out += body;
     body.clear();
+    release_if_done();
     co_return Read::kData;
   }
   if (parser_->is_done()) {
@@ -194,13 +209,13 @@ net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& 
     if (connection_->plain) {
       auto& socket = connection_->plain->socket();
       if (!socket.non_blocking()) socket.non_blocking(true, ec);
-      if (!ec) n = socket.read_some(connection_->buffer.prepare(16384), ec);
+      if (!ec) n = socket.read_some(connection_->buffer.prepare(65536), ec);
       if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
     }
     if (n == 0 && !ec) {
       connection_->lowest().expires_after(read_timeout_);
       n = co_await connection_->with_stream([&](auto& s) {
-        return s.async_read_some(connection_->buffer.prepare(16384),
+        return s.async_read_some(connection_->buffer.prepare(65536),
                                  net::redirect_error(net::use_awaitable, ec));
       });
       connection_->lowest().expires_never();
@@ -220,6 +235,7 @@ net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& 
   if (body.empty() && parser_->is_done()) co_return co_await read_some(out);
   out += body;
   body.clear();
+  release_if_done();
   co_return Read::kData;
 }
 
@@ -364,7 +380,7 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
     bool nothing_read = true;
     while (!ec && !parser->is_header_done()) {
       const std::size_t n = co_await conn->with_stream([&](auto& s) {
-        return s.async_read_some(conn->buffer.prepare(16384),
+        return s.async_read_some(conn->buffer.prepare(65536),
                                  net::redirect_error(net::use_awaitable, ec));
       });
       conn->buffer.commit(n);

@@ -62,13 +62,20 @@ class UpstreamResponse {
   bool is_event_stream() const;
 
   enum class Read { kData, kEnd, kFailed };
-  // Appends the next piece of the body to `out`.
+  // Appends the next piece of the body to `out`. The piece that completes the body also gives
+  // the connection back to the pool: the caller need not read again to learn of the end.
   net::awaitable<Read> read_some(std::string& out);
+  // The next read_some returns without waiting: body bytes are parsed already, or it is over.
+  bool ready() const;
+  // The whole body has been handed out: the next read_some returns kEnd.
+  bool at_end() const;
   // Reads the rest of the body into `out`, failing past `limit` bytes.
   net::awaitable<bool> read_all(std::string& out, std::uint64_t limit);
   const UpstreamFailure& failure() const { return failure_; }
 
  private:
+  void release_if_done();
+
   std::unique_ptr<Connection> connection_;
   std::unique_ptr<http::response_parser<http::string_body>> parser_;
   ConnectionPool& pool_;
