@@ -1,9 +1,7 @@
 // libFuzzer target: the SSE parser reads provider bytes, which arrive split anywhere. Any bytes
 // must parse without a crash, and the events must not depend on where the bytes were cut: the
 // input is fed whole, then byte by byte, then in chunks whose sizes come from the input itself,
-// and the three event lists must be equal. Each event's data is also measured twice, by the
-// passthrough meter's quote-hopping scanner and by a full parse: wherever the parse accepts the
-// JSON, the two must agree.
+// and the three event lists must be equal.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -11,7 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include "translate/output_meter.h"
 #include "translate/sse_parser.h"
 
 namespace {
@@ -41,16 +38,6 @@ bool same(const std::vector<SseEvent>& a, const std::vector<SseEvent>& b) {
   return true;
 }
 
-void measure_both_ways(const SseEvent& event) {
-  static constexpr std::string_view kKeys[] = {"content", "text", "name", "arguments"};
-  const auto parsed = aigw::translate::measure_event_parsed(event.data, kKeys, "usage");
-  const auto scanned = aigw::translate::measure_event(event.data, kKeys, "usage");
-  if (!parsed) return;  // not JSON: the scanner's answer is only an estimate's input
-  if (!scanned || scanned->text_bytes != parsed->text_bytes ||
-      scanned->has_object != parsed->has_object)
-    std::abort();
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -64,6 +51,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return kSizes[n % 8];
   });
   if (!same(whole, bytes) || !same(whole, uneven)) std::abort();
-  for (const auto& event : whole) measure_both_ways(event);
   return 0;
 }

@@ -1,6 +1,5 @@
 #include "translate/output_meter.h"
 
-#include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>
 #include <string>
 
@@ -85,85 +84,11 @@ class MeterHandler {
   std::int64_t bytes_ = 0;
 };
 
-// ---- the scanner: strings and keys only, one byte at a time ---------------------------------
-
-std::size_t skip_space(std::string_view s, std::size_t i) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
-  return i;
-}
-
-// A string's closing quote, found from its first content byte `from`: npos when it is not
-// closed. `decoded` is its length with escapes decoded, unless it holds a \u escape (then
-// nullopt: left to the parser, which knows surrogate pairs and UTF-8 widths). A plain loop:
-// strings here are short, and a library search per quote costs more than it saves.
-std::size_t string_end(std::string_view s, std::size_t from, std::optional<std::int64_t>& decoded) {
-  std::int64_t escapes = 0;
-  bool unicode = false;
-  std::size_t i = from;
-  for (; i < s.size() && s[i] != '"'; ++i) {
-    if (s[i] != '\\') continue;
-    ++escapes;
-    ++i;
-    unicode = unicode || (i < s.size() && s[i] == 'u');
-  }
-  if (i >= s.size()) return std::string_view::npos;
-  decoded = unicode ? std::nullopt
-                    : std::optional<std::int64_t>(static_cast<std::int64_t>(i - from) - escapes);
-  return i;
-}
-
-enum class Scan { kDone, kInvalid, kAskParser };
-
-Scan scan_event(std::string_view s, std::span<const std::string_view> text_keys,
-                std::string_view object_key, EventMeasure& m) {
-  std::size_t i = skip_space(s, 0);
-  if (i == s.size() || s[i] != '{') return Scan::kInvalid;
-  std::optional<std::int64_t> decoded;
-  for (;;) {
-    while (i < s.size() && s[i] != '"') ++i;
-    if (i == s.size()) return Scan::kDone;
-    const std::size_t open = i;
-    const std::size_t close = string_end(s, open + 1, decoded);
-    if (close == std::string_view::npos) return Scan::kInvalid;
-    i = close + 1;
-    const std::size_t colon = skip_space(s, i);
-    if (colon == s.size() || s[colon] != ':') continue;  // a value, not a key
-    const std::string_view key = s.substr(open + 1, close - open - 1);
-    if (key.find('\\') != std::string_view::npos) return Scan::kAskParser;
-    const std::size_t value = skip_space(s, colon + 1);
-    if (value == s.size()) return Scan::kInvalid;
-    i = value;
-    if (s[value] == '{' && !object_key.empty() && key == object_key) m.has_object = true;
-    if (s[value] != '"' || std::find(text_keys.begin(), text_keys.end(), key) == text_keys.end())
-      continue;
-    const std::size_t value_end = string_end(s, value + 1, decoded);
-    if (value_end == std::string_view::npos) return Scan::kInvalid;
-    if (!decoded) return Scan::kAskParser;
-    m.text_bytes += *decoded;
-    i = value_end + 1;
-  }
-}
-
 }  // namespace
 
 std::optional<EventMeasure> measure_event(std::string_view json_text,
                                           std::span<const std::string_view> text_keys,
                                           std::string_view object_key) {
-  EventMeasure m;
-  switch (scan_event(json_text, text_keys, object_key, m)) {
-    case Scan::kDone:
-      return m;
-    case Scan::kInvalid:
-      return std::nullopt;
-    case Scan::kAskParser:
-      break;
-  }
-  return measure_event_parsed(json_text, text_keys, object_key);
-}
-
-std::optional<EventMeasure> measure_event_parsed(std::string_view json_text,
-                                                 std::span<const std::string_view> text_keys,
-                                                 std::string_view object_key) {
   json::basic_parser<MeterHandler> parser(json::parse_options{}, text_keys, object_key);
   error_code ec;
   parser.write_some(false, json_text.data(), json_text.size(), ec);

@@ -18,18 +18,10 @@ struct EventMeasure {
 
 // Reads `json_text` once: the text keys' string values at any depth, and whether any
 // `object_key` has an object value (a provider's "usage": null on every chunk is not one).
-// It scans strings and keys rather than parsing: a provider's events are JSON, and this is
-// an estimate's input, so it does not validate. nullopt when `json_text` is not an object or
-// a string in it is not closed. Keys written with escapes, and text with \u escapes, are
-// measured by measure_event_parsed instead (equal results on valid JSON: the fuzzer checks).
+// nullopt when `json_text` is not valid JSON.
 std::optional<EventMeasure> measure_event(std::string_view json_text,
                                           std::span<const std::string_view> text_keys,
                                           std::string_view object_key = {});
-
-// The same through a full (SAX) parse: nullopt for anything that is not valid JSON.
-std::optional<EventMeasure> measure_event_parsed(std::string_view json_text,
-                                                 std::span<const std::string_view> text_keys,
-                                                 std::string_view object_key = {});
 
 // Just the text bytes.
 std::optional<std::int64_t> string_bytes_under(std::string_view json_text,
