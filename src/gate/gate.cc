@@ -62,6 +62,7 @@ std::span<const Check> checks_for(const router::Route& route) {
   using router::RouteKind;
   switch (route.kind) {
     case RouteKind::kHealth:
+    case RouteKind::kReady:
       return {};
     case RouteKind::kApi:
       if (route.endpoint == Endpoint::kModels) return kModelsChecks;

@@ -187,6 +187,8 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
   switch (route.kind) {
     case router::RouteKind::kHealth:
       co_return co_await send_body(ctx, 200, std::string(kHealthBody));
+    case router::RouteKind::kReady:
+      co_return co_await serve_readiness(ctx);
     case router::RouteKind::kApi:
       co_return co_await api_.serve(ctx, route.endpoint);
     case router::RouteKind::kBudget:
@@ -211,6 +213,44 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
       break;
   }
   co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
+}
+
+// Readiness, for a load balancer or Kubernetes to route by (liveness stays GET /): the config
+// is loaded (or aigw would not serve), every trusted issuer has signing keys (an IdP's JWKS
+// is fetched here when none has been yet, since tokens never arrive at a replica that is not
+// ready), the usage ledger takes writes, and the replica is not draining.
+net::awaitable<void> Worker::serve_readiness(RequestContext& ctx) {
+  json::object checks{{"config", "ok"}};
+  bool ready = true;
+  const auto fail = [&](std::string_view check, std::string problem) {
+    checks[check] = std::move(problem);
+    ready = false;
+  };
+  auth::AuthService* service = shared_->auth.get();
+  if (service == nullptr || !service->enabled()) {
+    checks["auth"] = "off";
+  } else {
+    checks["auth"] = "ok";
+    for (const auto& issuer : service->verifier().issuers()) {
+      if (issuer.keys->size() == 0 && !issuer.jwks_url.empty() &&
+          issuer.keys->claim_refresh(shared_->clock->unix_seconds() * 1000)) {
+        co_await refresh_jwks(issuer);
+      }
+      if (issuer.keys->size() == 0) {
+        fail("auth", "no signing keys for issuer " + issuer.issuer +
+                         (issuer.jwks_url.empty() ? "" : " (JWKS " + issuer.jwks_url + ")"));
+        break;
+      }
+    }
+  }
+  checks["state"] = "ok";
+  if (shared_->store) {
+    if (auto problem = shared_->store->unavailable()) fail("state", std::move(*problem));
+  }
+  checks["lifecycle"] = "serving";
+  if (ctx.in.draining) fail("lifecycle", "draining: finishing in-flight requests before exit");
+  const json::object body{{"status", ready ? "ready" : "not_ready"}, {"checks", std::move(checks)}};
+  co_await send_body(ctx, ready ? 200 : 503, json::serialize(body));
 }
 
 net::awaitable<bool> Worker::pass_gate(RequestContext& ctx, const router::Route& route) {

@@ -27,6 +27,8 @@ class Worker {
   net::awaitable<std::optional<ApiError>> authenticate(RequestContext& ctx, std::string_view scope,
                                                        bool admin_route = false);
   net::awaitable<void> refresh_jwks(const auth::TrustedIssuer& issuer);
+  // GET /readyz: 200 when this replica can serve, else 503 naming what it lacks.
+  net::awaitable<void> serve_readiness(RequestContext& ctx);
   net::awaitable<bool> read_body(RequestContext& ctx, std::uint64_t limit);
   std::string new_request_id();
 

@@ -31,6 +31,8 @@ constexpr std::array kFixedRoutes = {
     FixedRoute{"HEAD", "/", RouteKind::kHealth},
     FixedRoute{"GET", "/health", RouteKind::kHealth},
     FixedRoute{"HEAD", "/health", RouteKind::kHealth},
+    FixedRoute{"GET", "/readyz", RouteKind::kReady},
+    FixedRoute{"HEAD", "/readyz", RouteKind::kReady},
     FixedRoute{"POST", "/oauth2/token", RouteKind::kOAuthToken},
     FixedRoute{"GET", "/.well-known/jwks.json", RouteKind::kJwks},
     FixedRoute{"GET", "/.well-known/openid-configuration", RouteKind::kOpenIdConfig},
@@ -61,7 +63,8 @@ Route match_route(std::string_view method, std::string_view path) {
     if (r.path != path) continue;
     if (r.method == method) return {r.kind, Endpoint::kChatCompletions, {}};
     path_known = true;
-    allowed = r.kind == RouteKind::kHealth ? std::string_view("GET, HEAD") : r.method;
+    const bool probe = r.kind == RouteKind::kHealth || r.kind == RouteKind::kReady;
+    allowed = probe ? std::string_view("GET, HEAD") : r.method;
   }
   if (path_known) return {RouteKind::kMethodNotAllowed, Endpoint::kChatCompletions, allowed};
   return {};

@@ -8,7 +8,8 @@
 namespace aigw::router {
 
 enum class RouteKind {
-  kHealth,        // GET|HEAD /
+  kHealth,        // GET|HEAD /: alive (the load balancer's liveness check)
+  kReady,         // GET|HEAD /readyz: able to serve (config, keys, state backend; not draining)
   kApi,           // one of the provider endpoints (see Endpoint)
   kOAuthToken,    // POST /oauth2/token
   kJwks,          // GET /.well-known/jwks.json

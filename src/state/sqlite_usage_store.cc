@@ -435,6 +435,7 @@ void SqliteUsageStore::writer_loop() {
       ++stats_.failed_commits;
       stats_.last_error = journal_error;
     }
+    failing_ = !ok || !journal_ok;
     batch_done_.notify_all();
     // Shutting down: once everything is written, or on a broken disk (what is queued cannot
     // be saved; what is journaled is replayed at the next start).
@@ -665,6 +666,12 @@ StoreStatus SqliteUsageStore::flush() {
   if (done()) return std::nullopt;
   return store_error("writing the usage ledger failed (kept queued, retrying): " +
                      stats_.last_error);
+}
+
+std::optional<std::string> SqliteUsageStore::unavailable() const {
+  std::lock_guard lock(queue_mutex_);
+  if (!failing_) return std::nullopt;
+  return "the usage ledger cannot be written (" + stats_.last_error + ")";
 }
 
 SqliteUsageStore::Stats SqliteUsageStore::stats() const {

@@ -90,6 +90,7 @@ class SqliteUsageStore final : public UsageStore {
   void append(UsageRecord record) override;
   std::unique_ptr<UsageJournal> open_journal() override;
   StoreStatus flush() override;
+  std::optional<std::string> unavailable() const override;
   Result<std::vector<PeriodTotal>> period_totals() override;
   Result<std::vector<budget::ReportRow>> report(const budget::ReportQuery& query) override;
   StoreStatus put_admin_record(std::string_view kind, std::string_view name, std::string_view value,
@@ -137,6 +138,7 @@ class SqliteUsageStore final : public UsageStore {
   std::uint64_t journal_requested_ = 0;
   std::uint64_t journal_done_ = 0;
   Stats stats_;
+  bool failing_ = false;  // the writer's last round failed (commit or journals)
   TimePoint last_prune_{};
   std::unique_ptr<WriterStatements> statements_;  // prepared on first use, under write_mutex_
   std::shared_ptr<JournalDirectory> journals_;

@@ -87,6 +87,8 @@ class UsageStore {
   virtual std::unique_ptr<UsageJournal> open_journal() = 0;
   // Commits everything appended or journaled before the call (shutdown, tests, reports).
   virtual StoreStatus flush() = 0;
+  // Why usage cannot be stored right now (the last write failed), or nullopt: /readyz.
+  virtual std::optional<std::string> unavailable() const = 0;
 
   virtual Result<std::vector<PeriodTotal>> period_totals() = 0;
   virtual Result<std::vector<budget::ReportRow>> report(const budget::ReportQuery& query) = 0;

@@ -128,6 +128,30 @@ TEST(DrainTest, RequestArrivingOnAnOpenConnectionIsServedWithConnectionClose) {
   EXPECT_EQ(gw.wait_exit(10s), 0);
 }
 
+// /readyz during the drain: a probe that reaches the replica (a request already on its way
+// when the listener closed) hears 503 "draining", while GET / would still say alive.
+TEST(DrainTest, ReadinessSaysDrainingWhileTheDrainRuns) {
+  AigwProcess gw("server: { drain_timeout: 10s }\n");
+  HttpConnection busy(gw.port());
+  HttpConnection probe(gw.port());
+  ASSERT_TRUE(probe.connected());
+  auto slow = std::async(std::launch::async, [&] {
+    return busy.request("POST", "/v1/chat/completions",
+                        with_provider("mock", {{"x-aigw-mock-latency-ms", "1000"}}), "{}");
+  });
+  ASSERT_TRUE(wait_for_in_flight(gw.port(), 1, 5s));
+  ASSERT_TRUE(probe.send_raw("GET /readyz HTTP/1.1\r\nHost: x\r\n"));
+  std::this_thread::sleep_for(100ms);  // as above: the partial head must have been read
+  gw.send_signal(SIGTERM);
+  ASSERT_TRUE(wait_for_listener_closed(gw.port(), 5s));
+  ASSERT_TRUE(probe.send_raw("\r\n"));
+  const auto r = probe.read_response();
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("draining"), std::string::npos) << r.body;
+  EXPECT_EQ(slow.get().status, 200);
+  EXPECT_EQ(gw.wait_exit(10s), 0);
+}
+
 TEST(DrainTest, DrainTimeoutBoundsTheWaitForAStuckStream) {
   FakeUpstream openai([](const UpstreamRequest&) {
     Reply reply = Reply::sse({openai_delta_event("a"), openai_delta_event("b")});

@@ -31,6 +31,7 @@ class RecordingStore : public UsageStore {
   }
   std::unique_ptr<state::UsageJournal> open_journal() override { return nullptr; }
   StoreStatus flush() override { return std::nullopt; }
+  std::optional<std::string> unavailable() const override { return std::nullopt; }
   Result<std::vector<PeriodTotal>> period_totals() override { return std::vector<PeriodTotal>{}; }
   Result<std::vector<ReportRow>> report(const ReportQuery&) override {
     return std::vector<ReportRow>{};

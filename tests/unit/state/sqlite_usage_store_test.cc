@@ -130,6 +130,28 @@ TEST(SqliteStoreTest, FlushCommitsEverythingAppendedBeforeIt) {
   EXPECT_FALSE(store->flush().has_value());  // nothing queued: returns at once
 }
 
+// /readyz asks the store whether it takes writes: not while another process holds the
+// database's write lock past the busy timeout, and again once the lock is gone.
+TEST(SqliteStoreTest, UnavailableWhileWritesFailAndAvailableOnceTheyPass) {
+  TempDir dir;
+  auto store = open_store(dir.file("aigw.db"));
+  EXPECT_FALSE(store->unavailable());
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("aigw.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  store->append(record("r1", "platform", "ci-bot", "gpt-4o", 1, 1, at(2026, 11, 24)));
+  const auto deadline = steady_clock::now() + seconds(20);  // the store waits 5 s for a lock
+  while (!store->unavailable() && steady_clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(20));
+  const auto problem = store->unavailable();
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("usage ledger"), std::string::npos) << *problem;
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_TRUE(wait_for_committed(*store, 1, seconds(20)));  // the row was kept and retried
+  EXPECT_FALSE(store->unavailable());
+}
+
 TEST(SqliteStoreTest, ADuplicateRequestIdIsCountedOnce) {
   TempDir dir;
   auto store = open_store(dir.file("aigw.db"));
