@@ -99,6 +99,11 @@ BudgetDecision BudgetTracker::decide(const Entry& e, TimePoint now) const {
   d.used_tokens = e.tokens;
   d.used_usd = e.usd;
   d.requests = e.requests;
+  if (e.others_key == e.key) {
+    d.used_tokens += e.others_tokens;
+    d.used_usd += e.others_usd;
+    d.requests += e.others_requests;
+  }
   d.kind = e.period.kind();
   d.period = e.key;
   d.utc_offset = e.period.utc_offset();
@@ -166,6 +171,17 @@ Result<Admission> BudgetTracker::admit(std::string_view team, TimePoint now,
     roll(e, now);
     a.decision = decide(e, now);
     if (!a.decision.allowed) return budget_exceeded_error(team, a.decision);
+    if (a.decision.has_budget && fail_mode_ == state::FailMode::kClosed && !shared_current_) {
+      std::lock_guard stale(stale_mutex_);
+      return ApiError{503,
+                      "state_unavailable",
+                      "team \"" + std::string(team) +
+                          "\" has a budget and the other replicas' usage cannot be read (" +
+                          stale_reason_ + "); budgets fail closed until it can",
+                      1,
+                      {},
+                      {}};
+    }
     // The decision (and the headers) describe the budget before this request's reservation.
     e.reserved_tokens += std::max<std::int64_t>(0, estimate.tokens);
     e.reserved_usd += std::max(0.0, estimate.usd);
@@ -226,6 +242,52 @@ state::StoreStatus BudgetTracker::settle(state::UsageRecord record, BudgetReserv
   }
   store_->append(std::move(record));
   return std::nullopt;
+}
+
+std::vector<std::string> BudgetTracker::period_keys_in_use(TimePoint now) {
+  std::vector<std::string> keys{default_period_.period_key(now)};
+  for (Shard& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (const auto& [team, e] : s.teams) {
+      if (e.budget) keys.push_back(e.budget->period.period_key(now));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+void BudgetTracker::set_shared_totals(const std::vector<std::string>& period_keys,
+                                      const std::vector<state::PeriodTotal>& others) {
+  const auto listed = [&](const std::string& key) {
+    return std::find(period_keys.begin(), period_keys.end(), key) != period_keys.end();
+  };
+  for (Shard& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (auto& [team, e] : s.teams) {
+      if (!listed(e.others_key)) continue;
+      e.others_tokens = 0;
+      e.others_usd = 0;
+      e.others_requests = 0;
+    }
+  }
+  for (const state::PeriodTotal& t : others) {
+    Shard& s = shard_for(t.team);
+    std::lock_guard lock(s.mutex);
+    Entry& e = entry(s, t.team);
+    // One period per team: the one its own counts are in (or, before any, the later key).
+    if (!e.key.empty() && t.period_key != e.key && e.others_key == e.key) continue;
+    e.others_key = t.period_key;
+    e.others_tokens = t.tokens;
+    e.others_usd = t.cost_usd;
+    e.others_requests = t.requests;
+  }
+}
+
+void BudgetTracker::set_shared_totals_current(bool current, std::string why) {
+  std::lock_guard lock(stale_mutex_);
+  stale_reason_ = std::move(why);
+  shared_current_ = current;
 }
 
 void BudgetTracker::restore(const std::vector<state::PeriodTotal>& totals, TimePoint now) {

@@ -36,12 +36,20 @@
 // than default_reservation_tokens; that excess is the only term that grows with concurrency.
 // (Before reservations the bound was the usage of every request in flight.)
 //
+// Replicas (a store shared through Redis): the tracker is also the store's SharedTotalsSink.
+// What the other replicas counted in a team's period arrives every flush interval and is added
+// to this replica's own counts; a replica does not see the others' requests in flight. So with
+// N replicas the bound above grows to: B + N requests' charges + what the other replicas
+// settle within one sync (flush_interval plus a round trip; stale_after at most, since
+// budgets fail closed, by default, once the shared totals are older than that).
+//
 // A team with no budget is still counted (GET /v1/budget shows its usage) in the default
 // period. Changing a team's period kind or offset at run time starts the new period's count
 // from zero when its key differs from the old one.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -56,6 +64,7 @@
 #include "budget/period.h"
 #include "core/api_error.h"
 #include "core/result.h"
+#include "state/state_settings.h"
 #include "state/usage_store.h"
 
 namespace aigw::budget {
@@ -129,12 +138,22 @@ struct Admission {
   BudgetReservation reservation;
 };
 
-class BudgetTracker {
+class BudgetTracker final : public state::SharedTotalsSink {
  public:
   // `store` (may be null: nothing persisted) receives every settled record; it must outlive
   // the tracker. `default_period`: the period of teams without a budget.
   explicit BudgetTracker(state::UsageStore* store = nullptr,
                          BudgetPeriod default_period = BudgetPeriod());
+
+  // While the others' totals are not current: kClosed refuses requests of teams with a
+  // budget (503 state_unavailable), kOpen checks them against what is known.
+  void set_fail_mode(state::FailMode mode) { fail_mode_ = mode; }
+
+  // state::SharedTotalsSink.
+  std::vector<std::string> period_keys_in_use(TimePoint now) override;
+  void set_shared_totals(const std::vector<std::string>& period_keys,
+                         const std::vector<state::PeriodTotal>& others) override;
+  void set_shared_totals_current(bool current, std::string why) override;
 
   // Config at start and the admin API at run time; the team's counts are kept.
   void set_budget(std::string_view team, const TeamBudget& budget);
@@ -175,6 +194,11 @@ class BudgetTracker {
     std::int64_t reserved_tokens = 0;
     double reserved_usd = 0;
     std::int64_t in_flight = 0;
+    // Counted by other replicas in period `others_key` (added to the counts when it is `key`).
+    std::string others_key;
+    std::int64_t others_tokens = 0;
+    double others_usd = 0;
+    std::int64_t others_requests = 0;
   };
   struct Hash {
     using is_transparent = void;
@@ -198,6 +222,10 @@ class BudgetTracker {
   state::UsageStore* store_;
   BudgetPeriod default_period_;
   mutable std::array<Shard, kShards> shards_;
+  state::FailMode fail_mode_ = state::FailMode::kOpen;
+  std::atomic<bool> shared_current_{true};
+  mutable std::mutex stale_mutex_;
+  std::string stale_reason_;
 };
 
 // 429 budget_exceeded, Retry-After = seconds to the reset, e.g.

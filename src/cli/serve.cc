@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "observability/access_log.h"
+#include "redis/redis_usage_store.h"
 #include "server/http_server.h"
 #include "state/sqlite_usage_store.h"
 #include "upstream/upstream_client.h"
@@ -88,18 +89,42 @@ void reload(const ServeOptions& options, gateway::GatewayShared& shared,
 }
 
 // The ledger, the team budgets restored from it, and the teams in force (file + admin).
+// SQLite on this machine, or Redis shared by the replicas (its journals under state.path).
+Result<std::unique_ptr<state::UsageStore>> open_store(const state::StateSettings& settings,
+                                                      const Clock& clock) {
+  if (settings.backend == "redis") {
+    redis::RedisStoreOptions options;
+    options.settings = settings;
+    options.clock = &clock;
+    return redis::open_redis_usage_store(std::move(options));
+  }
+  auto store = state::SqliteUsageStore::open(state::sqlite_options(settings));
+  if (!store) return store.error();
+  return std::unique_ptr<state::UsageStore>(std::move(*store));
+}
+
 bool open_usage_state(const config::Config& cfg, gateway::GatewayShared& shared) {
-  auto store = state::SqliteUsageStore::open(state::sqlite_options(cfg.budget.state));
+  auto store = open_store(cfg.budget.state, *shared.clock);
   if (!store) {
-    std::fprintf(stderr, "aigw: cannot open the state store %s: %s\n",
-                 cfg.budget.state.path.c_str(), store.error().message.c_str());
+    std::fprintf(stderr, "aigw: cannot open the %s state store: %s\n",
+                 cfg.budget.state.backend.c_str(), store.error().message.c_str());
     return false;
   }
   shared.store = std::move(*store);
   shared.budgets = std::make_unique<budget::BudgetTracker>(shared.store.get());
+  shared.budgets->set_fail_mode(cfg.budget.state.budgets_on_failure);
   shared.teams = std::make_unique<budget::TeamDirectory>(*shared.budgets, shared.store.get());
   for (const auto& n : shared.teams->load(cfg.budget.teams))
     std::fprintf(stderr, "aigw: %s\n", n.c_str());
+  // Redis: the other replicas' usage, read once before serving (when Redis answers), and their
+  // admin API's team changes, applied off the store's thread.
+  shared.store->share_totals_with(shared.budgets.get());
+  shared.store->on_admin_change([&shared] {
+    boost::asio::post(shared.blocking_pool, [&shared] {
+      for (const auto& n : shared.teams->load(shared.config.load()->budget.teams))
+        std::fprintf(stderr, "aigw: %s\n", n.c_str());
+    });
+  });
   auto totals = shared.store->period_totals();
   if (!totals) {
     std::fprintf(stderr, "aigw: cannot read the usage totals: %s\n",

@@ -28,6 +28,14 @@ namespace net = boost::asio;
 // State shared by every worker thread: the config (an immutable snapshot, swapped whole on
 // SIGHUP), the access log, counters.
 struct GatewayShared {
+  // A shared store's thread calls into the budgets and the team directory: it is stopped from
+  // doing so before they go.
+  ~GatewayShared() {
+    if (!store) return;
+    store->share_totals_with(nullptr);
+    store->on_admin_change({});
+  }
+
   Snapshot<config::Config> config;
   std::shared_ptr<const Clock> clock = std::make_shared<Clock>();  // every part's time
   observability::AccessLog* access_log = nullptr;

@@ -470,21 +470,12 @@ bool SqliteUsageStore::consume_journals(std::string& error) {
   };
   for (const auto& segment : journals_->segments()) {
     const std::uint64_t offset = consumed_[segment.name];
-    const std::string path = journals_->file(segment.name);
-    std::string bytes;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno == ENOENT && segment.sealed) finished.push_back(segment.name);  // never created
+    auto read = read_journal_from(journals_->file(segment.name), offset);
+    if (!read) {
+      if (segment.sealed) finished.push_back(segment.name);  // never created
       continue;
     }
-    char buffer[64 * 1024];
-    for (off_t at = static_cast<off_t>(offset);;) {
-      const ssize_t n = ::pread(fd, buffer, sizeof buffer, at);
-      if (n <= 0) break;
-      bytes.append(buffer, static_cast<std::size_t>(n));
-      at += n;
-    }
-    ::close(fd);
+    const std::string& bytes = *read;
     std::size_t pos = 0;
     while (pos < bytes.size()) {
       JournalScan scan =

@@ -287,6 +287,21 @@ class JournalWriter final : public UsageJournal {
   std::string frame_;  // reused: no allocation per append once warm
 };
 
+std::optional<std::string> read_journal_from(const std::string& path, std::uint64_t offset) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  std::string bytes;
+  if (fd < 0) return errno == ENOENT ? std::nullopt : std::optional(bytes);  // else: next time
+  char buffer[64 * 1024];
+  for (off_t at = static_cast<off_t>(offset);;) {
+    const ssize_t n = ::pread(fd, buffer, sizeof buffer, at);
+    if (n <= 0) break;
+    bytes.append(buffer, static_cast<std::size_t>(n));
+    at += n;
+  }
+  ::close(fd);
+  return bytes;
+}
+
 std::string JournalDirectory::segment_name(unsigned thread, std::uint64_t segment) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%u-%010llu", thread, static_cast<unsigned long long>(segment));

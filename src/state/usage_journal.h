@@ -52,6 +52,11 @@ struct JournalScan {
 // last frame is left for the next read.
 JournalScan scan_journal(std::string_view bytes, bool sealed, std::size_t max_records = SIZE_MAX);
 
+// The bytes of the segment file at `path` from `offset` to its current end; nullopt when the
+// file does not exist (a sealed segment never written to, or one already deleted); nothing
+// when it cannot be read now.
+std::optional<std::string> read_journal_from(const std::string& path, std::uint64_t offset);
+
 // The journal directory as the store sees it: which segments exist and which are still being
 // written. Shared by the store and its writers (a writer that outlives the store just leaves
 // its segment for the next start).

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,21 @@ class UsageJournal {
   virtual StoreStatus append(const UsageRecord& record) = 0;
 };
 
+// For a store shared by replicas (redis): where the usage the other replicas (and earlier
+// runs) counted goes, so that budgets are checked against everyone's use. BudgetTracker is one.
+class SharedTotalsSink {
+ public:
+  virtual ~SharedTotalsSink() = default;
+  // The budget periods whose totals are wanted ("2026-12", "2026-W49", …).
+  virtual std::vector<std::string> period_keys_in_use(TimePoint now) = 0;
+  // What others counted in each period listed by `period_keys`, per team (a team missing from
+  // `others` counted nothing there). Replaces what an earlier call gave.
+  virtual void set_shared_totals(const std::vector<std::string>& period_keys,
+                                 const std::vector<PeriodTotal>& others) = 0;
+  // Whether the others' totals are current: false once no sync succeeded for stale_after.
+  virtual void set_shared_totals_current(bool current, std::string why) = 0;
+};
+
 class UsageStore {
  public:
   virtual ~UsageStore() = default;
@@ -90,7 +106,14 @@ class UsageStore {
   // Why usage cannot be stored right now (the last write failed), or nullopt: /readyz.
   virtual std::optional<std::string> unavailable() const = 0;
 
+  // Per team and period, as committed (a shared store: nothing; it reports through the sink).
   virtual Result<std::vector<PeriodTotal>> period_totals() = 0;
+  // A store shared by replicas keeps `sink` up to date (first before this returns, when it can);
+  // null stops it: once the call returns, the old sink is never called again. Others ignore it.
+  virtual void share_totals_with(SharedTotalsSink* /*sink*/) {}
+  // A store shared by replicas calls `changed` (on its own thread: it must not call the store
+  // itself) when any replica changed an admin record; empty stops it, like share_totals_with.
+  virtual void on_admin_change(std::function<void()> /*changed*/) {}
   virtual Result<std::vector<budget::ReportRow>> report(const budget::ReportQuery& query) = 0;
 
   virtual StoreStatus put_admin_record(std::string_view kind, std::string_view name,

@@ -99,8 +99,24 @@ TEST(BudgetConfigTest, BadValuesNameTheKeyAndLine) {
       std::string::npos);
   EXPECT_EQ(error_of("teams:\n  p:\n    limits: { requests_per_minute: -1 }\n"),
             "teams.p.limits.requests_per_minute (line 3): must be 0 (off) or more");
-  EXPECT_EQ(error_of("state: { backend: redis }\n"),
-            "state.backend (line 1): the redis backend is not available yet; use sqlite");
+  EXPECT_EQ(error_of("state: { backend: redis }\n"), "state (line 1): missing required key 'url'");
+  EXPECT_EQ(error_of("state: { backend: mongo }\n"),
+            "state.backend (line 1): expected sqlite or redis, got \"mongo\"");
+  EXPECT_EQ(error_of("state: { url: \"redis://r\" }\n"),
+            "state.url (line 1): only with backend: redis");
+  {
+    const std::string bad = error_of("state: { backend: redis, url: \"http://:pw@r\" }\n");
+    EXPECT_EQ(bad.rfind("state.url (line 1): ", 0), 0u) << bad;
+    EXPECT_EQ(bad.find("pw"), std::string::npos) << bad;  // the password is never echoed
+  }
+  EXPECT_EQ(error_of("state: { backend: redis, url: \"redis://r\", key_prefix: \"a:b\" }\n"),
+            "state.key_prefix (line 1): expected 1 to 64 characters without braces, colons or "
+            "spaces");
+  EXPECT_EQ(error_of("state: { backend: redis, url: \"redis://r\", on_failure: { budgets: "
+                     "maybe } }\n"),
+            "state.on_failure.budgets (line 1): expected open or closed, got \"maybe\"");
+  EXPECT_EQ(error_of("state: { backend: redis, url: \"redis://r\", stale_after: 100ms }\n"),
+            "state.stale_after (line 1): must be between twice flush_interval and 10m");
   EXPECT_EQ(error_of("state:\n  flush_interval: 1ms\n"),
             "state.flush_interval (line 2): must be between 10ms and 10s");
   EXPECT_EQ(
@@ -109,6 +125,32 @@ TEST(BudgetConfigTest, BadValuesNameTheKeyAndLine) {
   EXPECT_EQ(
       error_of("prices:\n  gpt-4o: { input: 2.5, output: -1 }\n"),
       "prices.gpt-4o.output (line 2): expected a number of US dollars, 0 or more, got \"-1\"");
+}
+
+}  // namespace
+}  // namespace aigw::budget
+
+namespace aigw::budget {
+namespace {
+
+TEST(StateSettingsTest, RedisBackendWithItsDefaultsAndEveryKey) {
+  const auto defaults = parse("state: { backend: redis, url: \"rediss://:pw@cache:6380/2\" }\n");
+  EXPECT_EQ(defaults.state.backend, "redis");
+  EXPECT_EQ(defaults.state.url, "rediss://:pw@cache:6380/2");
+  EXPECT_EQ(defaults.state.key_prefix, "aigw");
+  EXPECT_EQ(defaults.state.timeout, Millis(1000));
+  EXPECT_EQ(defaults.state.stale_after, Millis(5000));
+  EXPECT_EQ(defaults.state.budgets_on_failure, state::FailMode::kClosed);
+  EXPECT_EQ(defaults.state.path, "./data/aigw.db");  // the journals and the replica id
+
+  const auto set = parse(
+      "state:\n  backend: redis\n  url: redis://r\n  timeout: 250ms\n  key_prefix: gw-prod\n"
+      "  stale_after: 2s\n  on_failure: { budgets: open }\n  path: /var/lib/aigw/a.db\n");
+  EXPECT_EQ(set.state.timeout, Millis(250));
+  EXPECT_EQ(set.state.key_prefix, "gw-prod");
+  EXPECT_EQ(set.state.stale_after, Millis(2000));
+  EXPECT_EQ(set.state.budgets_on_failure, state::FailMode::kOpen);
+  EXPECT_EQ(set.state.path, "/var/lib/aigw/a.db");
 }
 
 }  // namespace

@@ -432,3 +432,62 @@ TEST(BudgetTrackerTest, ThousandsSeparators) {
 
 }  // namespace
 }  // namespace aigw::budget
+
+namespace aigw::budget {
+namespace {
+
+// Replicas: what the others counted (the shared store's sink) is added to this replica's own.
+TEST(BudgetTrackerSharedTest, OthersUsageCountsAgainstTheBudgetOfItsPeriodOnly) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(1'000, PeriodKind::kDaily));
+  const TimePoint now = at(2026, 12, 2, 9);
+  auto keys = t.period_keys_in_use(now);
+  EXPECT_EQ(keys, (std::vector<std::string>{"2026-12", "2026-12-02"}));  // default + the team's
+
+  t.settle(used("platform", 300, 0, now));
+  t.set_shared_totals(keys, {{"platform", "2026-12-02", 600, 1.5, 4}});
+  BudgetDecision d = t.check("platform", now);
+  EXPECT_EQ(d.used_tokens, 900);
+  EXPECT_EQ(d.requests, 5);
+  EXPECT_DOUBLE_EQ(d.used_usd, 1.5);
+  EXPECT_TRUE(d.allowed);
+
+  t.set_shared_totals(keys, {{"platform", "2026-12-02", 700, 0, 5}});  // replaces, not adds
+  d = t.check("platform", now);
+  EXPECT_EQ(d.used_tokens, 1'000);
+  EXPECT_FALSE(d.allowed);
+
+  t.set_shared_totals(keys, {});  // the others' count is gone (a new period in Redis)
+  EXPECT_EQ(t.check("platform", now).used_tokens, 300);
+
+  // Another period's totals never count: yesterday's, after the roll.
+  t.set_shared_totals(keys, {{"platform", "2026-12-02", 700, 0, 5}});
+  EXPECT_EQ(t.check("platform", at(2026, 12, 3, 1)).used_tokens, 0);
+}
+
+TEST(BudgetTrackerSharedTest, StaleSharedTotalsFailClosedOnlyForTeamsWithABudget) {
+  BudgetTracker t;
+  t.set_fail_mode(state::FailMode::kClosed);
+  t.set_budget("platform", tokens(1'000));
+  const TimePoint now = at(2026, 12, 2);
+  ASSERT_TRUE(t.admit("platform", now, {10, 0}).ok());
+
+  t.set_shared_totals_current(false, "redis redis://cache:6379/0: connection refused");
+  const auto refused = t.admit("platform", now, {10, 0});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().status, 503);
+  EXPECT_EQ(refused.error().type, "state_unavailable");
+  EXPECT_NE(refused.error().message.find("connection refused"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("\"platform\""), std::string::npos);
+  EXPECT_TRUE(t.admit("research", now, {10, 0}).ok());  // no budget: nothing to protect
+
+  t.set_fail_mode(state::FailMode::kOpen);
+  EXPECT_TRUE(t.admit("platform", now, {10, 0}).ok());  // checked against what is known
+
+  t.set_fail_mode(state::FailMode::kClosed);
+  t.set_shared_totals_current(true, "");
+  EXPECT_TRUE(t.admit("platform", now, {10, 0}).ok());
+}
+
+}  // namespace
+}  // namespace aigw::budget

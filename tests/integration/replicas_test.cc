@@ -1,0 +1,218 @@
+// Several aigw replicas sharing one real redis-server (`state: { backend: redis }`): one team
+// budget enforced across them with the ledger equal to what the provider served, an admin
+// change made on one replica in force on the others, and Redis
+// going away — budgets fail closed (or open, as configured), /readyz says so, and the usage of
+// the requests answered meanwhile is delivered once when Redis is back.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <csignal>
+#include <memory>
+#include <thread>
+
+#include "support/aigw_process.h"
+#include "support/api_checks.h"
+#include "support/fake_upstream.h"
+#include "support/http_client.h"
+#include "support/redis_server.h"
+#include "support/usage_helpers.h"
+
+namespace aigw::testing {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr int kIn = 10;
+constexpr int kOut = 5;  // 15 tokens per answer
+
+class ReplicasTest : public ::testing::Test {
+ protected:
+  struct Setup {
+    std::string more_yaml;  // spliced into `state: {…}`
+    std::string dir;        // the data directory, kept for a restart (empty: a fresh one)
+    std::string flush_interval = "20ms";
+    std::string stale_after = "60s";
+  };
+  static Setup in_dir(const std::string& dir, const std::string& flush_interval = "20ms") {
+    Setup s;
+    s.dir = dir;
+    s.flush_interval = flush_interval;
+    return s;
+  }
+  // Out of date 300 ms after Redis is lost; `more_yaml` e.g. the fail mode.
+  static Setup stale_soon(const std::string& more_yaml = "") {
+    Setup s;
+    s.more_yaml = more_yaml;
+    s.stale_after = "300ms";
+    return s;
+  }
+  std::unique_ptr<AigwProcess> replica() { return replica(Setup()); }
+  std::unique_ptr<AigwProcess> replica(const Setup& setup) {
+    AigwOptions options;
+    options.dir = setup.dir;
+    return std::make_unique<AigwProcess>(
+        providers_yaml(&openai_) +
+            "auth: { enabled: false, admin_without_auth: loopback }\n"
+            "state: { backend: redis, url: \"" +
+            redis_.url() + "\", flush_interval: " + setup.flush_interval +
+            ", stale_after: " + setup.stale_after + ", timeout: 200ms" + setup.more_yaml +
+            " }\n"
+            "teams:\n  default: { budget: { tokens: 45, period: daily } }\n",
+        std::move(options));
+  }
+  static HttpResponse chat(const AigwProcess& gw) {
+    return http_request(gw.port(), "POST", "/v1/chat/completions", with_provider("openai"),
+                        chat_request());
+  }
+  static std::int64_t used_tokens(const AigwProcess& gw) {
+    const auto r = http_request(gw.port(), "GET", "/v1/budget");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto v = r.json();
+    const auto* used = v.is_object() ? v.as_object().if_contains("used") : nullptr;
+    if (used == nullptr || !used->is_object()) {
+      ADD_FAILURE() << r.body;
+      return -1;
+    }
+    return int_at(*used, "tokens");
+  }
+  // Waits until `gw` counts `tokens` for the team (its own and the other replicas').
+  static bool sees(const AigwProcess& gw, std::int64_t tokens) {
+    for (int i = 0; i < 250; ++i) {
+      if (used_tokens(gw) == tokens) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+  static bool readiness_is(const AigwProcess& gw, int status) {
+    for (int i = 0; i < 250; ++i) {
+      if (http_request(gw.port(), "GET", "/readyz").status == status) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+  static bool stderr_says(const AigwProcess& gw, const std::string& text) {
+    for (int i = 0; i < 250; ++i) {
+      if (gw.stderr_text().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+  static std::int64_t ledger_requests(const AigwProcess& gw) {
+    const auto report = usage_report(gw.port(), "group_by=team");
+    const auto& rows = report.at("rows").as_array();
+    return rows.empty() ? 0 : int_at(rows.at(0), "requests");
+  }
+
+  RedisServer redis_{{"--appendonly", "yes"}};
+  FakeUpstream openai_{[](const UpstreamRequest&) {
+    return Reply::json(200, openai_chat_answer("hello", kIn, kOut));
+  }};
+};
+
+TEST_F(ReplicasTest, OneTeamBudgetIsEnforcedAcrossReplicasAndTheLedgerMatchesWhatWasServed) {
+  auto a = replica();
+  auto b = replica();
+  ASSERT_EQ(chat(*a).status, 200);
+  ASSERT_TRUE(sees(*b, 15)) << "b never saw a's usage";
+  ASSERT_EQ(chat(*b).status, 200);
+  ASSERT_TRUE(sees(*a, 30));
+  ASSERT_EQ(chat(*a).status, 200);  // 45 of 45: used up
+  ASSERT_TRUE(sees(*b, 45));
+
+  const auto refused = chat(*b);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_NE(refused.body.find("used 45 of its 45 tokens"), std::string::npos) << refused.body;
+  EXPECT_EQ(openai_.requests().size(), 3u);  // the refused one never reached the provider
+  EXPECT_EQ(ledger_requests(*a), 3);
+  EXPECT_EQ(ledger_requests(*b), 3);
+}
+
+TEST_F(ReplicasTest, ABudgetRaisedThroughOneReplicaIsInForceOnTheOthers) {
+  auto a = replica();
+  auto b = replica();
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(chat(*a).status, 200);
+  ASSERT_TRUE(sees(*b, 45));
+  ASSERT_EQ(chat(*b).status, 429);
+
+  const auto raised = http_request(a->port(), "POST", "/admin/teams/default/budget",
+                                   {{"Content-Type", "application/json"}}, R"({"tokens":1000})");
+  ASSERT_EQ(raised.status, 200) << raised.body;
+  HttpResponse served;
+  for (int i = 0; i < 250; ++i) {  // b applies the change at its next sync
+    served = chat(*b);
+    if (served.status == 200) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(served.status, 200) << served.body;
+  EXPECT_EQ(served.header("x-aigw-budget-limit-tokens"), "1000");
+  auto c = replica();  // a newcomer reads it at start
+  const auto r = http_request(c->port(), "GET", "/v1/budget");
+  EXPECT_NE(r.body.find("\"tokens\":1000"), std::string::npos) << r.body;
+}
+
+TEST_F(ReplicasTest, AReplicaKilledBeforeItShippedItsUsageShipsItOnceWhenItComesBack) {
+  TempDir dir;
+  {
+    auto a = replica(in_dir(dir.path(), "10s"));  // ships nothing for 10 s
+    ASSERT_EQ(chat(*a).status, 200);
+    ASSERT_EQ(chat(*a).status, 200);
+    a->send_signal(SIGKILL);
+    a->wait_exit(5s);
+  }
+  auto b = replica();
+  EXPECT_EQ(used_tokens(*b), 0);  // nothing reached Redis: it is all in a's journals
+  auto again = replica(in_dir(dir.path()));
+  EXPECT_TRUE(sees(*b, 30));
+  EXPECT_EQ(ledger_requests(*b), 2);
+  auto third = replica();  // a later start counts nothing twice
+  EXPECT_TRUE(sees(*third, 30));
+  EXPECT_EQ(ledger_requests(*third), 2);
+}
+
+TEST_F(ReplicasTest, RedisDownFailsBudgetsClosedAndRecoveryCountsNothingTwice) {
+  auto a = replica(stale_soon());
+  ASSERT_EQ(chat(*a).status, 200);
+  ASSERT_TRUE(readiness_is(*a, 200));
+
+  redis_.kill();
+  ASSERT_TRUE(readiness_is(*a, 503)) << "readiness never said the state is down";
+  const auto ready = http_request(a->port(), "GET", "/readyz");
+  EXPECT_NE(ready.body.find("redis"), std::string::npos) << ready.body;
+  EXPECT_EQ(http_request(a->port(), "GET", "/").status, 200);  // alive all the same
+
+  ASSERT_TRUE(stderr_says(*a, "usage is out of date")) << a->stderr_text();
+  const auto refused = chat(*a);  // closed: the shared totals are older than stale_after
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("state_unavailable"), std::string::npos) << refused.body;
+  const std::size_t served_while_down = openai_.requests().size() - 1;
+
+  redis_.start();
+  ASSERT_TRUE(readiness_is(*a, 200));
+  ASSERT_EQ(chat(*a).status, 200);
+  auto b = replica();  // a newcomer reads everything from Redis
+  const auto served = static_cast<std::int64_t>(openai_.requests().size());
+  EXPECT_TRUE(sees(*b, served * 15));
+  EXPECT_EQ(ledger_requests(*b), served);
+  EXPECT_EQ(served, 2 + static_cast<std::int64_t>(served_while_down));
+  EXPECT_TRUE(stderr_says(*a, "redis unreachable")) << a->stderr_text();
+  EXPECT_TRUE(stderr_says(*a, "is reachable again")) << a->stderr_text();
+}
+
+TEST_F(ReplicasTest, RedisDownWithBudgetsFailingOpenServesAndDeliversTheUsageOnceBack) {
+  auto a = replica(stale_soon(", on_failure: { budgets: open }"));
+  ASSERT_EQ(chat(*a).status, 200);
+  redis_.kill();
+  ASSERT_TRUE(readiness_is(*a, 503));
+  ASSERT_TRUE(stderr_says(*a, "usage is out of date")) << a->stderr_text();
+  ASSERT_EQ(chat(*a).status, 200);
+  ASSERT_EQ(chat(*a).status, 200);
+  redis_.start();
+  ASSERT_TRUE(readiness_is(*a, 200));
+  auto b = replica(stale_soon(", on_failure: { budgets: open }"));
+  EXPECT_TRUE(sees(*b, 45));
+  EXPECT_EQ(ledger_requests(*b), 3);
+}
+
+}  // namespace
+}  // namespace aigw::testing
