@@ -131,6 +131,7 @@ void AuthService::save_runtime_clients() const {
                                        {"scopes", std::move(scopes)}});
   }
   write_private_file(clients_file_, boost::json::serialize(list));
+  if (files_changed_) files_changed_();
 }
 
 std::variant<std::string, std::string> AuthService::add_client(const std::string& id,
@@ -184,6 +185,21 @@ void AuthService::rotate_signing_key() {
   if (!ring_) return;
   ring_->rotate();
   builtin_keys_->replace(public_keys(*ring_));
+  if (files_changed_) files_changed_();
+}
+
+std::vector<std::string> AuthService::shared_files(const AuthSettings& settings) {
+  if (!settings.enabled || !settings.builtin_issuer) return {};
+  const fs::path keys(settings.keys_dir);
+  return {(keys / "current.pem").string(), (keys / "previous.pem").string(),
+          (keys.parent_path() / "clients.json").string()};
+}
+
+void AuthService::reload() {
+  if (!ring_) return;
+  ring_->reload();
+  builtin_keys_->replace(public_keys(*ring_));
+  issuer_->replace_runtime_clients(load_runtime_clients(clients_file_));
 }
 
 }  // namespace aigw::auth

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,15 @@ class AuthService {
   std::variant<std::string, std::string> rotate_client_secret(const std::string& id);
   std::optional<std::string> remove_client(const std::string& id);
 
+  // Replicas (a shared state store) share the built-in issuer's files: these, the signing keys
+  // and the run-time clients (empty without the built-in issuer). `changed` is called after
+  // this replica wrote them (a rotation, a client added, rotated or removed); reload() takes
+  // them in again after another replica's change was copied here: the keys it signs and
+  // trusts, and its clients (a removed client's or an old secret's tokens are refused then).
+  static std::vector<std::string> shared_files(const AuthSettings& settings);
+  void on_files_changed(std::function<void()> changed) { files_changed_ = std::move(changed); }
+  void reload();
+
  private:
   void save_runtime_clients() const;
 
@@ -59,6 +69,7 @@ class AuthService {
   std::shared_ptr<SigningKeyRing> ring_;
   std::shared_ptr<KeySet> builtin_keys_;
   std::string clients_file_;
+  std::function<void()> files_changed_;
   std::unique_ptr<BoundedPool> secret_checks_;
   std::atomic<bool> jwks_refresher_claimed_{false};
 };

@@ -71,6 +71,15 @@ void SigningKeyRing::rotate() {
   current_ = std::move(next);
 }
 
+void SigningKeyRing::reload() {
+  auto current = load_key(fs::path(dir_) / "current.pem");
+  if (!current) return;
+  auto previous = load_key(fs::path(dir_) / "previous.pem");
+  std::lock_guard lock(mutex_);
+  current_ = std::move(current);
+  previous_ = std::move(previous);
+}
+
 void SigningKeyRing::persist() const {
   write_private_file((fs::path(dir_) / "current.pem").string(), current_->to_pem());
   if (previous_)

@@ -28,6 +28,10 @@ class SigningKeyRing {
   // New current key; the old current becomes previous (persisted). Throws when the key
   // cannot be made or written (the ring is then unchanged).
   void rotate();
+  // Reads current.pem and previous.pem again (another replica rotated and its files were
+  // copied here); without a current.pem, or with one that does not load, nothing changes.
+  // Throws like load_or_create.
+  void reload();
   std::string jwks_document() const;
 
  private:

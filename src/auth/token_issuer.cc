@@ -348,6 +348,16 @@ bool TokenIssuer::remove_client(const std::string& client_id) {
   return clients_.erase(client_id) > 0;
 }
 
+void TokenIssuer::replace_runtime_clients(std::vector<ClientRecord> clients) {
+  std::unique_lock lock(clients_mutex_);
+  std::erase_if(clients_, [](const auto& entry) { return !entry.second.from_config; });
+  for (auto& c : clients) {
+    if (clients_.count(c.client_id) != 0) continue;  // the config's client wins
+    raise_work_for(c.secret_hash);
+    clients_[c.client_id] = std::move(c);
+  }
+}
+
 std::string TokenIssuer::issue(const ClientRecord& client, const std::vector<std::string>& scopes,
                                std::int64_t now) const {
   std::string scope;

@@ -101,6 +101,8 @@ class TokenIssuer {
   std::optional<ClientRecord> find_client(const std::string& client_id) const;
   void put_client(ClientRecord client);
   bool remove_client(const std::string& client_id);
+  // Replaces every run-time client (not from_config) with `clients` at once.
+  void replace_runtime_clients(std::vector<ClientRecord> clients);
 
  private:
   // Raises the work (and remakes the decoy) when a client's hash asks for more. Under the lock.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "auth/auth_service.h"
+#include "cli/shared_issuer.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "observability/access_log.h"
@@ -116,15 +117,8 @@ bool open_usage_state(const config::Config& cfg, gateway::GatewayShared& shared)
   shared.teams = std::make_unique<budget::TeamDirectory>(*shared.budgets, shared.store.get());
   for (const auto& n : shared.teams->load(cfg.budget.teams))
     std::fprintf(stderr, "aigw: %s\n", n.c_str());
-  // Redis: the other replicas' usage, read once before serving (when Redis answers), and their
-  // admin API's team changes, applied off the store's thread.
+  // Redis: the other replicas' usage, read once before serving (when Redis answers).
   shared.store->share_totals_with(shared.budgets.get());
-  shared.store->on_admin_change([&shared] {
-    boost::asio::post(shared.blocking_pool, [&shared] {
-      for (const auto& n : shared.teams->load(shared.config.load()->budget.teams))
-        std::fprintf(stderr, "aigw: %s\n", n.c_str());
-    });
-  });
   auto totals = shared.store->period_totals();
   if (!totals) {
     std::fprintf(stderr, "aigw: cannot read the usage totals: %s\n",
@@ -133,6 +127,32 @@ bool open_usage_state(const config::Config& cfg, gateway::GatewayShared& shared)
   }
   shared.budgets->restore(*totals, budget::to_seconds(shared.clock->wall()));
   return true;
+}
+
+void say(const std::string& notice) {
+  if (!notice.empty()) std::fprintf(stderr, "aigw: %s\n", notice.c_str());
+}
+
+// Replicas sharing a store (redis): the built-in issuer's keys and clients are the same on
+// every replica, and an admin change made on any replica — teams, keys, clients — is applied
+// on this one too, on the blocking pool (never on the store's thread, which it calls).
+void share_with_replicas(const config::Config& cfg, gateway::GatewayShared& shared) {
+  if (cfg.budget.state.backend != "redis") return;
+  const auto files = auth::AuthService::shared_files(cfg.auth);
+  const bool issuer = shared.auth && shared.auth->issuer();
+  if (issuer) {
+    say(share_issuer_files(*shared.store, *shared.auth, files));
+    shared.auth->on_files_changed([&shared, files] {
+      boost::asio::post(shared.blocking_pool,
+                        [&shared, files] { say(publish_issuer_files(*shared.store, files)); });
+    });
+  }
+  shared.store->on_admin_change([&shared, files, issuer] {
+    boost::asio::post(shared.blocking_pool, [&shared, files, issuer] {
+      for (const auto& n : shared.teams->load(shared.config.load()->budget.teams)) say(n);
+      if (issuer) say(share_issuer_files(*shared.store, *shared.auth, files));
+    });
+  });
 }
 
 }  // namespace
@@ -160,6 +180,10 @@ int run_serve(const ServeOptions& options) {
         cfg->limits.ip.requests, cfg->limits.ip.window, cfg->limits.ip.max_tracked);
   }
   if (!open_usage_state(*cfg, *shared)) return 2;
+  if (cfg->budget.state.backend == "redis") {
+    // The replicas' shared keys and clients, when there are any, before they are loaded.
+    say(adopt_issuer_files(*shared->store, auth::AuthService::shared_files(cfg->auth)));
+  }
   try {
     std::vector<std::string> notices;
     if (cfg->auth.enabled) shared->auth = auth::AuthService::create(cfg->auth, notices);
@@ -168,6 +192,7 @@ int run_serve(const ServeOptions& options) {
     std::fprintf(stderr, "aigw: auth setup failed: %s\n", e.what());
     return 2;
   }
+  share_with_replicas(*cfg, *shared);
 
   server::HttpServer server(cfg->server, gateway::make_handler_factory(shared));
   try {

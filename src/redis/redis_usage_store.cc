@@ -184,6 +184,7 @@ class RedisUsageStore final : public state::UsageStore {
   void on_admin_change(std::function<void()> changed) override {
     net::post(ioc_, [this, changed = std::move(changed)]() mutable {
       admin_changed_ = std::move(changed);
+      admin_version_.reset();  // called once more at the next read
     });
     flush();
   }
@@ -200,6 +201,25 @@ class RedisUsageStore final : public state::UsageStore {
          std::to_string(now.time_since_epoch().count()) + "\n" + std::string(value)},
         {"INCR", admin_version_key()}};
     return call<state::StoreStatus>([this, write]() { return run_status(write); });
+  }
+
+  Result<bool> put_admin_record_if_absent(std::string_view kind, std::string_view name,
+                                          std::string_view value, TimePoint now) override {
+    // The version moves only when the record was written: the replicas reload only then.
+    Command write{"EVAL",
+                  "if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then "
+                  "redis.call('INCR', KEYS[2]) return 1 end return 0",
+                  "2",
+                  admin_key(kind),
+                  admin_version_key(),
+                  std::string(name),
+                  std::to_string(now.time_since_epoch().count()) + "\n" + std::string(value)};
+    return call<Result<bool>>([this, write]() -> net::awaitable<Result<bool>> {
+      auto reply = co_await redis_.command(write);
+      if (!reply) co_return reply.error();
+      if (reply->is_error()) co_return store_error("redis refused: " + reply->text);
+      co_return reply->integer == 1;
+    });
   }
 
   state::StoreStatus delete_admin_record(std::string_view kind, std::string_view name) override {
@@ -472,7 +492,8 @@ class RedisUsageStore final : public state::UsageStore {
     auto replies = co_await redis_.run(reads);
     if (!replies) co_return replies.error();
     const std::string version = replies->front().text;
-    if (admin_version_ && *admin_version_ != version && admin_changed_) admin_changed_();
+    // The first read too: what changed while this replica could not read it.
+    if ((!admin_version_ || *admin_version_ != version) && admin_changed_) admin_changed_();
     admin_version_ = version;
     replies->erase(replies->begin());
     if (sink_ == nullptr) co_return std::nullopt;

@@ -758,6 +758,22 @@ StoreStatus SqliteUsageStore::put_admin_record(std::string_view kind, std::strin
   return std::nullopt;
 }
 
+Result<bool> SqliteUsageStore::put_admin_record_if_absent(std::string_view kind,
+                                                          std::string_view name,
+                                                          std::string_view value, TimePoint now) {
+  std::lock_guard lock(write_mutex_);
+  Statement q(writer_,
+              "INSERT OR IGNORE INTO admin_records (kind, name, value, updated_at) "
+              "VALUES (?1, ?2, ?3, ?4)");
+  if (!q.ok()) return store_error(db_error(writer_, "saving an admin record"));
+  q.text(1, kind);
+  q.text(2, name);
+  q.text(3, value);
+  q.integer(4, now.time_since_epoch().count());
+  if (q.run() != SQLITE_DONE) return store_error(db_error(writer_, "saving an admin record"));
+  return sqlite3_changes(writer_) > 0;
+}
+
 StoreStatus SqliteUsageStore::delete_admin_record(std::string_view kind, std::string_view name) {
   std::lock_guard lock(write_mutex_);
   Statement q(writer_, "DELETE FROM admin_records WHERE kind = ?1 AND name = ?2");

@@ -95,6 +95,8 @@ class SqliteUsageStore final : public UsageStore {
   Result<std::vector<budget::ReportRow>> report(const budget::ReportQuery& query) override;
   StoreStatus put_admin_record(std::string_view kind, std::string_view name, std::string_view value,
                                TimePoint now) override;
+  Result<bool> put_admin_record_if_absent(std::string_view kind, std::string_view name,
+                                          std::string_view value, TimePoint now) override;
   StoreStatus delete_admin_record(std::string_view kind, std::string_view name) override;
   Result<std::vector<AdminRecord>> admin_records(std::string_view kind) override;
 

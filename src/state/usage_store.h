@@ -118,6 +118,10 @@ class UsageStore {
 
   virtual StoreStatus put_admin_record(std::string_view kind, std::string_view name,
                                        std::string_view value, TimePoint now) = 0;
+  // Writes the record only when there is none of that kind and name: true when it did (two
+  // replicas starting at once agree on one value: the first one written).
+  virtual Result<bool> put_admin_record_if_absent(std::string_view kind, std::string_view name,
+                                                  std::string_view value, TimePoint now) = 0;
   virtual StoreStatus delete_admin_record(std::string_view kind, std::string_view name) = 0;
   virtual Result<std::vector<AdminRecord>> admin_records(std::string_view kind) = 0;
 };

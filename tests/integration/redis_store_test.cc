@@ -274,6 +274,21 @@ TEST_F(RedisStoreTest, AdminRecordsWrittenByOneReplicaAreReadByAnother) {
   EXPECT_EQ((*records)[0].name, "beta");
 }
 
+TEST_F(RedisStoreTest, AnAdminRecordPutIfAbsentKeepsTheFirstReplicasValue) {
+  auto a = open("a");
+  auto b = open("b");
+  const TimePoint now(std::chrono::seconds(1'800'000'000));
+  auto first = a->put_admin_record_if_absent("issuer", "files", "from a", now);
+  auto second = b->put_admin_record_if_absent("issuer", "files", "from b", now);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(*first);
+  EXPECT_FALSE(*second);
+  auto records = b->admin_records("issuer");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ(records->front().value, "from a");
+}
+
 TEST_F(RedisStoreTest, ABadUrlIsRefusedWithoutItsPassword) {
   redis::RedisStoreOptions o;
   o.settings.url = "redis://:s3cret@";

@@ -40,6 +40,10 @@ class RecordingStore : public UsageStore {
                                TimePoint) override {
     return std::nullopt;
   }
+  Result<bool> put_admin_record_if_absent(std::string_view, std::string_view, std::string_view,
+                                          TimePoint) override {
+    return true;
+  }
   StoreStatus delete_admin_record(std::string_view, std::string_view) override {
     return std::nullopt;
   }

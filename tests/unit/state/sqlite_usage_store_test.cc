@@ -331,6 +331,22 @@ TEST(SqliteStoreTest, AdminRecordsPersistAcrossARestart) {
   EXPECT_EQ(teams->front().updated_at, at(2026, 11, 25));
 }
 
+TEST(SqliteStoreTest, AnAdminRecordPutIfAbsentKeepsTheFirstValue) {
+  TempDir dir;
+  auto store = open_store(dir.file("aigw.db"));
+  auto first = store->put_admin_record_if_absent("issuer", "files", "one", at(2026, 12, 1));
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first);
+  auto second = store->put_admin_record_if_absent("issuer", "files", "two", at(2026, 12, 2));
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(*second);
+  const auto records = store->admin_records("issuer");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ(records->front().value, "one");
+  EXPECT_EQ(records->front().updated_at, at(2026, 12, 1));
+}
+
 TEST(SqliteStoreTest, EstimatedChargesAreCountedApartInTheReport) {
   TempDir dir;
   auto store = open_store(dir.file("aigw.db"));
