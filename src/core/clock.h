@@ -23,6 +23,10 @@ class Clock {
     return std::chrono::duration_cast<std::chrono::milliseconds>(steady().time_since_epoch())
         .count();
   }
+  // Wall time in ms: the rate windows' time, so that replicas agree on where windows start.
+  std::int64_t unix_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(wall().time_since_epoch()).count();
+  }
   std::int64_t unix_seconds() const {
     return std::chrono::duration_cast<std::chrono::seconds>(wall().time_since_epoch()).count();
   }

@@ -303,7 +303,7 @@ std::optional<ApiError> Worker::ip_window(RequestContext& ctx) {
   // The access log keeps the real address; the window counts its network (IPv6: the /64).
   ctx.record.client_ip = limits::client_ip(ctx.in.client_ip, forwarded_for, ip.trusted_proxies);
   return gate::check_ip_window(shared_->ip_limiter.get(), ip, ctx.record.client_ip,
-                               shared_->clock->steady_ms());
+                               shared_->clock->unix_ms());
 }
 
 // Reads the request body (after the IP window and authentication: a refused caller cannot

@@ -34,6 +34,7 @@ struct GatewayShared {
     if (!store) return;
     store->share_totals_with(nullptr);
     store->on_admin_change({});
+    store->share_windows_with({});
   }
 
   Snapshot<config::Config> config;

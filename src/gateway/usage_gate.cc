@@ -66,7 +66,7 @@ std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx
     return gate::check_budget(*shared.budgets, ctx.charge, budget::to_seconds(clock.wall()),
                               ctx.estimate);
   }
-  return gate::check_rate_limits(shared.rate_limiter, ctx.charge, clock.steady_ms(),
+  return gate::check_rate_limits(shared.rate_limiter, ctx.charge, clock.unix_ms(),
                                  ctx.estimate.tokens);
 }
 
@@ -95,7 +95,7 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
   // The real tokens enter the window before the reservation leaves it: a check in between
   // sees too much, never too little.
   shared.rate_limiter.record_tokens(charge.rate_scopes(), budget::budget_tokens_of(usage),
-                                    clock.steady_ms());
+                                    clock.unix_ms());
   charge.rate_reservation.release();
   // The counters change at once (the usage replaces the reservation); the record goes to this
   // thread's journal before the answer's end is sent (unless state.wait_for_commit is off:

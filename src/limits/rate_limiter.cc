@@ -154,6 +154,13 @@ void RateLimiter::record_tokens(std::span<const RateScope> scopes, std::int64_t 
   }
 }
 
+std::vector<state::UsageStore::NamedWindowCounter> RateLimiter::shared_windows() {
+  return {{"team-requests", &team_.requests},
+          {"team-tokens", &team_.tokens},
+          {"client-requests", &client_.requests},
+          {"client-tokens", &client_.tokens}};
+}
+
 std::size_t RateLimiter::tracked_keys() const {
   return team_.requests.tracked_keys() + team_.tokens.tracked_keys() +
          client_.requests.tracked_keys() + client_.tokens.tracked_keys();

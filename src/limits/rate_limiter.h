@@ -103,6 +103,8 @@ class RateLimiter {
   }
 
   std::size_t tracked_keys() const;
+  // The windows replicas add up (state::UsageStore::share_windows_with), named.
+  std::vector<state::UsageStore::NamedWindowCounter> shared_windows();
   // Tokens reserved by the requests in flight of a team or client (0 when none).
   std::int64_t reserved_tokens(RateScopeKind kind, std::string_view name) const;
 

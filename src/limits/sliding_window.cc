@@ -51,8 +51,13 @@ void SlidingWindowCounter::roll(Counter& c, std::int64_t now_ms) const {
   // older start: count it in the newer window rather than wiping the counts.
   if (start <= c.window_start) return;
   // One window later, the current count becomes the previous one; later than that, both empty.
-  c.previous = start - c.window_start == window_ms_ ? c.current : 0;
+  const bool next = start - c.window_start == window_ms_;
+  c.previous = next ? c.current : 0;
+  c.sent_previous = next ? c.sent_current : 0;
+  c.others_previous = next ? c.others_current : 0;
   c.current = 0;
+  c.sent_current = 0;
+  c.others_current = 0;
   c.window_start = start;
 }
 
@@ -91,7 +96,8 @@ SlidingWindowCounter::Counter& SlidingWindowCounter::counter(Shard& shard, std::
     // Full: the least recently used key makes room (expired ones went in the sweep above).
     if (max_per_shard_ != 0 && shard.counters.size() >= max_per_shard_) erase_least_recent(shard);
     it = shard.counters
-             .emplace(std::string(key), Counter{window_start_of(now_ms, window_ms_), 0, 0, {}})
+             .emplace(std::string(key),
+                      Counter{window_start_of(now_ms, window_ms_), 0, 0, {}, 0, 0, 0, 0, false})
              .first;
     shard.lru.push_front(&it->first);  // node-based map: the key's address is stable
     it->second.lru = shard.lru.begin();
@@ -106,8 +112,9 @@ WindowDecision SlidingWindowCounter::decide(const Counter& c, std::int64_t limit
                                             std::int64_t now_ms, std::int64_t cost) const {
   const std::int64_t now = std::max(now_ms, c.window_start);
   const double f = elapsed_fraction(c.window_start, now, window_ms_);
-  const double estimate =
-      static_cast<double>(c.previous) * (1.0 - f) + static_cast<double>(c.current);
+  const std::int64_t previous = c.previous + c.others_previous;
+  const std::int64_t current = c.current + c.others_current;
+  const double estimate = static_cast<double>(previous) * (1.0 - f) + static_cast<double>(current);
   WindowDecision d;
   d.limit = limit;
   // The tolerance absorbs rounding, so a retry at exactly Retry-After is not refused by 1e-12.
@@ -115,14 +122,13 @@ WindowDecision SlidingWindowCounter::decide(const Counter& c, std::int64_t limit
   d.remaining = std::max<std::int64_t>(
       0, static_cast<std::int64_t>(std::floor(static_cast<double>(limit) - estimate)));
   if (!d.allowed) {
-    const double ms =
-        wait_ms(c.previous, c.current, f, window_ms_, static_cast<double>(limit - cost));
+    const double ms = wait_ms(previous, current, f, window_ms_, static_cast<double>(limit - cost));
     d.retry_after_seconds =
         std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(ms / 1000.0)));
   }
-  if (c.current > 0) {
+  if (current > 0) {
     d.reset_ms = c.window_start + 2 * window_ms_ - now;
-  } else if (c.previous > 0) {
+  } else if (previous > 0) {
     d.reset_ms = c.window_start + window_ms_ - now;
   }
   return d;
@@ -138,6 +144,7 @@ WindowDecision SlidingWindowCounter::check_and_count(std::string_view key, std::
   WindowDecision d = decide(c, limit, now_ms, cost);
   if (!d.allowed) return d;
   c.current += cost;
+  note_counted(shard, c, key);
   d.remaining = std::max<std::int64_t>(0, d.remaining - cost);
   d.reset_ms = c.window_start + 2 * window_ms_ - std::max(now_ms, c.window_start);
   return d;
@@ -162,6 +169,7 @@ WindowDecision SlidingWindowCounter::add(std::string_view key, std::int64_t amou
   std::lock_guard lock(shard.mutex);
   Counter& c = counter(shard, key, now_ms);
   c.current += amount;
+  note_counted(shard, c, key);
   return decide(c, limit, now_ms, 0);
 }
 
@@ -173,7 +181,51 @@ double SlidingWindowCounter::estimate(std::string_view key, std::int64_t now_ms)
   roll(it->second, now_ms);
   const Counter& c = it->second;
   const double f = elapsed_fraction(c.window_start, std::max(now_ms, c.window_start), window_ms_);
-  return static_cast<double>(c.previous) * (1.0 - f) + static_cast<double>(c.current);
+  return static_cast<double>(c.previous + c.others_previous) * (1.0 - f) +
+         static_cast<double>(c.current + c.others_current);
+}
+
+void SlidingWindowCounter::note_counted(Shard& shard, Counter& c, std::string_view key) {
+  if (c.unshared || !sharing_.load(std::memory_order_relaxed)) return;
+  c.unshared = true;
+  shard.unshared.emplace_back(key);
+}
+
+std::vector<state::SharedWindowCounter::Counts> SlidingWindowCounter::take_unshared(
+    std::int64_t now_ms) {
+  sharing_.store(true, std::memory_order_relaxed);
+  std::vector<Counts> out;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    std::vector<std::string> keys;
+    keys.swap(shard.unshared);
+    for (auto& key : keys) {
+      const auto it = shard.counters.find(key);
+      if (it == shard.counters.end()) continue;  // evicted since
+      Counter& c = it->second;
+      roll(c, now_ms);
+      c.unshared = false;
+      out.push_back({std::move(key), c.window_start, c.current - c.sent_current,
+                     c.previous - c.sent_previous});
+      c.sent_current = c.current;
+      c.sent_previous = c.previous;
+    }
+  }
+  return out;
+}
+
+void SlidingWindowCounter::set_shared(const Counts& totals) {
+  Shard& shard = shard_for(totals.key);
+  std::lock_guard lock(shard.mutex);
+  const auto it = shard.counters.find(totals.key);
+  if (it == shard.counters.end()) return;
+  Counter& c = it->second;
+  if (totals.window_start_ms == c.window_start) {
+    c.others_current = std::max<std::int64_t>(0, totals.current - c.sent_current);
+    c.others_previous = std::max<std::int64_t>(0, totals.previous - c.sent_previous);
+  } else if (totals.window_start_ms + window_ms_ == c.window_start) {
+    c.others_previous = std::max<std::int64_t>(0, totals.current - c.sent_previous);
+  }
 }
 
 std::size_t SlidingWindowCounter::tracked_keys() const {

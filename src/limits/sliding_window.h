@@ -32,9 +32,18 @@
 // concurrent requests for different keys rarely contend. Time is passed in (`now_ms`, any
 // monotonic milliseconds) so tests drive the clock; a caller whose `now_ms` is slightly older
 // than another thread's (taken before the lock) is counted in the newer window, never resets it.
+//
+// Replicas (a shared state store, state/usage_store.h): every flush interval the store takes
+// what this replica counted in the keys it used (take_unshared), adds it to Redis, and hands
+// back each key's totals over all replicas (set_shared); the others' part (total minus what
+// this replica handed out) is added to the estimate. Windows then start at multiples of W in
+// wall-clock ms (the callers pass unix ms), so every replica cuts time the same way. A key is
+// read back only when used here since the last sync: the first request of a key after a quiet
+// spell sees the others' counts of up to one sync ago.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -42,6 +51,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
+
+#include "state/usage_store.h"
 
 namespace aigw::limits {
 
@@ -55,7 +67,7 @@ struct WindowDecision {
 
 // Counts per key; the limit is given with each call so one counter serves keys whose limits
 // differ or change at run time (team limits set through the admin API).
-class SlidingWindowCounter {
+class SlidingWindowCounter final : public state::SharedWindowCounter {
  public:
   // max_keys: the most keys kept (0 = no cap), spread over the shards (each keeps at most
   // max_keys / kShards, rounded up).
@@ -75,6 +87,11 @@ class SlidingWindowCounter {
 
   std::chrono::milliseconds window() const { return std::chrono::milliseconds(window_ms_); }
   std::size_t tracked_keys() const;
+
+  // state::SharedWindowCounter.
+  std::int64_t window_ms() const override { return window_ms_; }
+  std::vector<Counts> take_unshared(std::int64_t now_ms) override;
+  void set_shared(const Counts& totals) override;
   static constexpr std::size_t kShards = 16;
 
  private:
@@ -84,6 +101,13 @@ class SlidingWindowCounter {
     std::int64_t current = 0;
     std::int64_t previous = 0;
     LruList::iterator lru;
+    // Replicas: how much of current/previous was handed out, what the others counted in the
+    // same windows, and whether the key is on its shard's list of keys used since the sync.
+    std::int64_t sent_current = 0;
+    std::int64_t sent_previous = 0;
+    std::int64_t others_current = 0;
+    std::int64_t others_previous = 0;
+    bool unshared = false;
   };
   struct Hash {
     using is_transparent = void;
@@ -94,6 +118,7 @@ class SlidingWindowCounter {
     mutable std::mutex mutex;
     Map counters;
     LruList lru;
+    std::vector<std::string> unshared;  // keys counted since the last take_unshared (replicas)
   };
   // Expired keys dropped per call at most: bounds the time a call holds its shard's lock.
   static constexpr std::size_t kSweepPerCall = 8;
@@ -106,9 +131,12 @@ class SlidingWindowCounter {
   void sweep_elsewhere(std::int64_t now_ms);
   WindowDecision decide(const Counter& c, std::int64_t limit, std::int64_t now_ms,
                         std::int64_t cost) const;
+  // Puts a key just counted on its shard's list for the next take_unshared (when sharing).
+  void note_counted(Shard& shard, Counter& c, std::string_view key);
 
   std::int64_t window_ms_;
-  std::size_t max_per_shard_;  // 0: no cap
+  std::size_t max_per_shard_;         // 0: no cap
+  std::atomic<bool> sharing_{false};  // set by the first take_unshared
   std::array<Shard, kShards> shards_;
 };
 
@@ -126,6 +154,7 @@ class SlidingWindowLimiter {
   std::int64_t limit() const { return limit_; }
   std::chrono::milliseconds window() const { return counter_.window(); }
   std::size_t tracked_keys() const { return counter_.tracked_keys(); }
+  SlidingWindowCounter& counter() { return counter_; }  // for sharing across replicas
 
  private:
   std::int64_t limit_;

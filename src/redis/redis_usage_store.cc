@@ -67,6 +67,32 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return tonumber(ARGV[3])
 )lua";
 
+// Adds what this replica counted in rate windows and returns every replica's totals.
+// ARGV: the counter's hash prefix, window ms, then per key: key, window start, counted in that
+// window, counted in the one before. Returns per key: the two windows' totals. A window's hash
+// lives three windows past its last write.
+constexpr const char* kWindowScript = R"lua(
+local base = ARGV[1]
+local w = tonumber(ARGV[2])
+local out = {}
+for i = 3, #ARGV, 4 do
+  local key, start = ARGV[i], tonumber(ARGV[i + 1])
+  local current = base .. ':' .. ARGV[i + 1]
+  local previous = base .. ':' .. string.format('%d', start - w)
+  if tonumber(ARGV[i + 2]) > 0 then
+    redis.call('HINCRBY', current, key, ARGV[i + 2])
+    redis.call('PEXPIRE', current, 3 * w)
+  end
+  if tonumber(ARGV[i + 3]) > 0 then
+    redis.call('HINCRBY', previous, key, ARGV[i + 3])
+    redis.call('PEXPIRE', previous, 2 * w)
+  end
+  out[#out + 1] = tonumber(redis.call('HGET', current, key) or '0')
+  out[#out + 1] = tonumber(redis.call('HGET', previous, key) or '0')
+end
+return out
+)lua";
+
 ApiError store_error(std::string message) {
   return {503, "state_unavailable", std::move(message), {}, {}, {}};
 }
@@ -179,6 +205,12 @@ class RedisUsageStore final : public state::UsageStore {
   void share_totals_with(state::SharedTotalsSink* sink) override {
     net::post(ioc_, [this, sink] { sink_ = sink; });
     flush();  // the first totals before serving, when Redis answers; or: the old sink is done
+  }
+
+  void share_windows_with(std::vector<NamedWindowCounter> counters) override {
+    net::post(ioc_,
+              [this, counters = std::move(counters)]() mutable { windows_ = std::move(counters); });
+    flush();
   }
 
   void on_admin_change(std::function<void()> changed) override {
@@ -338,6 +370,7 @@ class RedisUsageStore final : public state::UsageStore {
       }
       std::optional<ApiError> error = co_await ship_journals();
       if (!error) error = co_await read_totals();
+      if (!error) error = co_await share_windows();
       note_round(error);
       {
         std::lock_guard lock(mutex_);
@@ -515,6 +548,35 @@ class RedisUsageStore final : public state::UsageStore {
     co_return std::nullopt;
   }
 
+  // Each shared rate window: this replica's new counts added, every replica's totals read back.
+  // Counts that fail to reach Redis are not sent again (the limits are then a little looser).
+  net::awaitable<std::optional<ApiError>> share_windows() {
+    const std::int64_t now_ms = clock().unix_ms();
+    for (const auto& [name, counter] : windows_) {
+      std::vector<state::SharedWindowCounter::Counts> counts = counter->take_unshared(now_ms);
+      if (counts.empty()) continue;
+      Command args{"EVAL", kWindowScript, "0", prefix_ + ":window:" + name,
+                   std::to_string(counter->window_ms())};
+      for (const auto& c : counts) {
+        args.push_back(c.key);
+        args.push_back(std::to_string(c.window_start_ms));
+        args.push_back(std::to_string(c.current));
+        args.push_back(std::to_string(c.previous));
+      }
+      auto reply = co_await redis_.command(std::move(args));
+      if (!reply) co_return reply.error();
+      if (reply->is_error())
+        co_return store_error("redis refused the rate windows: " + reply->text);
+      const auto& totals = reply->elements;
+      for (std::size_t i = 0; i < counts.size() && 2 * i + 1 < totals.size(); ++i) {
+        counts[i].current = totals[2 * i].integer;
+        counts[i].previous = totals[2 * i + 1].integer;
+        counter->set_shared(counts[i]);
+      }
+    }
+    co_return std::nullopt;
+  }
+
   const RedisStoreOptions options_;
   const std::string prefix_;
   const std::string replica_;
@@ -533,6 +595,7 @@ class RedisUsageStore final : public state::UsageStore {
   net::steady_timer* timer_ = nullptr;
   state::SharedTotalsSink* sink_ = nullptr;
   std::function<void()> admin_changed_;
+  std::vector<NamedWindowCounter> windows_;
   std::optional<std::string> admin_version_;    // as last read; nullopt before the first read
   std::set<std::string> leftover_;              // segments of earlier runs: not our counts
   std::map<std::string, std::uint64_t> acked_;  // segment → bytes Redis has

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "budget/usage_report.h"
@@ -92,6 +93,25 @@ class SharedTotalsSink {
   virtual void set_shared_totals_current(bool current, std::string why) = 0;
 };
 
+// A counter over fixed time windows whose counts replicas add up (the rate limits: limits/
+// implements it). Windows start at multiples of window_ms() in wall-clock ms on every replica.
+class SharedWindowCounter {
+ public:
+  struct Counts {
+    std::string key;
+    std::int64_t window_start_ms = 0;
+    std::int64_t current = 0;   // in the window starting at window_start_ms
+    std::int64_t previous = 0;  // in the one before it
+  };
+  virtual ~SharedWindowCounter() = default;
+  virtual std::int64_t window_ms() const = 0;
+  // The keys counted since the last call, each with what this replica counted in its two
+  // windows and has not handed out yet (handed out now). Starts keeping track on first call.
+  virtual std::vector<Counts> take_unshared(std::int64_t now_ms) = 0;
+  // What every replica (this one included) counted in a key's windows.
+  virtual void set_shared(const Counts& totals) = 0;
+};
+
 class UsageStore {
  public:
   virtual ~UsageStore() = default;
@@ -114,6 +134,10 @@ class UsageStore {
   // A store shared by replicas calls `changed` (on its own thread: it must not call the store
   // itself) when any replica changed an admin record; empty stops it, like share_totals_with.
   virtual void on_admin_change(std::function<void()> /*changed*/) {}
+  // A store shared by replicas adds these counters up across replicas every flush interval
+  // (by name); an empty list stops it, like share_totals_with. The counters must outlive that.
+  using NamedWindowCounter = std::pair<std::string, SharedWindowCounter*>;
+  virtual void share_windows_with(std::vector<NamedWindowCounter> /*counters*/) {}
   virtual Result<std::vector<budget::ReportRow>> report(const budget::ReportQuery& query) = 0;
 
   virtual StoreStatus put_admin_record(std::string_view kind, std::string_view name,

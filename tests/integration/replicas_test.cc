@@ -33,6 +33,8 @@ class ReplicasTest : public ::testing::Test {
     std::string dir;        // the data directory, kept for a restart (empty: a fresh one)
     std::string flush_interval = "20ms";
     std::string stale_after = "60s";
+    std::string top_yaml;    // more top-level keys (limits:)
+    int budget_tokens = 45;  // the default team's daily budget: 3 answers of 15 tokens
   };
   static Setup in_dir(const std::string& dir, const std::string& flush_interval = "20ms") {
     Setup s;
@@ -58,7 +60,8 @@ class ReplicasTest : public ::testing::Test {
             redis_.url() + "\", flush_interval: " + setup.flush_interval +
             ", stale_after: " + setup.stale_after + ", timeout: 200ms" + setup.more_yaml +
             " }\n"
-            "teams:\n  default: { budget: { tokens: 45, period: daily } }\n",
+            "teams:\n  default: { budget: { tokens: " +
+            std::to_string(setup.budget_tokens) + ", period: daily } }\n" + setup.top_yaml,
         std::move(options));
   }
   static HttpResponse chat(const AigwProcess& gw) {
@@ -126,6 +129,47 @@ TEST_F(ReplicasTest, OneTeamBudgetIsEnforcedAcrossReplicasAndTheLedgerMatchesWha
   EXPECT_EQ(openai_.requests().size(), 3u);  // the refused one never reached the provider
   EXPECT_EQ(ledger_requests(*a), 3);
   EXPECT_EQ(ledger_requests(*b), 3);
+}
+
+// Requests spread over two replicas, paced so that syncs (every 20 ms) happen between them:
+// without sharing each replica would let `limit` through, 2 × limit in all.
+int served_across(const AigwProcess& a, const AigwProcess& b, int requests) {
+  int served = 0;
+  for (int i = 0; i < requests; ++i) {
+    const auto r = http_request((i % 2 == 0 ? a : b).port(), "POST", "/v1/chat/completions",
+                                with_provider("openai"), chat_request());
+    if (r.status == 200) ++served;
+    std::this_thread::sleep_for(30ms);
+  }
+  return served;
+}
+
+TEST_F(ReplicasTest, OneIpLimitIsEnforcedAcrossReplicas) {
+  Setup setup;
+  setup.top_yaml = "limits: { ip: { requests: 10, window: 60s } }\n";
+  setup.budget_tokens = 100'000;
+  auto a = replica(setup);
+  auto b = replica(setup);
+  const int served = served_across(*a, *b, 24);
+  EXPECT_GE(served, 10);
+  EXPECT_LE(served, 12);  // the limit, and what one sync interval can hide (docs/configuration.md)
+  const auto refused = chat(*a);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_NE(refused.body.find("127.0.0.1"), std::string::npos) << refused.body;
+}
+
+TEST_F(ReplicasTest, OneTeamRequestLimitIsEnforcedAcrossReplicas) {
+  Setup setup;
+  setup.top_yaml = "limits: { team: { requests_per_minute: 10 } }\n";
+  setup.budget_tokens = 100'000;
+  auto a = replica(setup);
+  auto b = replica(setup);
+  const int served = served_across(*a, *b, 24);
+  EXPECT_GE(served, 10);
+  EXPECT_LE(served, 12);
+  const auto refused = chat(*b);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.header("x-ratelimit-remaining-requests"), "0") << refused.body;
 }
 
 TEST_F(ReplicasTest, ABudgetRaisedThroughOneReplicaIsInForceOnTheOthers) {

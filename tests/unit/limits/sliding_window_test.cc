@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <random>
 #include <thread>
 #include <vector>
@@ -199,6 +200,78 @@ TEST(SlidingWindowTest, AtTheCapExpiredKeysGoFirst) {
   EXPECT_FALSE(l.check_and_count("live", 5'200).allowed);
   EXPECT_LE(l.tracked_keys(), 160u);
   EXPECT_GE(l.tracked_keys(), 101u);  // the live key and the new ones are all there
+}
+
+}  // namespace
+}  // namespace aigw::limits
+
+namespace aigw::limits {
+namespace {
+
+// Redis as the shared store adds it up: per key and window, what every replica handed out.
+class FakeSharedTotals {
+ public:
+  void sync(SlidingWindowCounter& replica, std::int64_t now_ms) {
+    for (auto counts : replica.take_unshared(now_ms)) {
+      const std::int64_t w = replica.window_ms();
+      totals_[{counts.key, counts.window_start_ms}] += counts.current;
+      totals_[{counts.key, counts.window_start_ms - w}] += counts.previous;
+      counts.current = totals_[{counts.key, counts.window_start_ms}];
+      counts.previous = totals_[{counts.key, counts.window_start_ms - w}];
+      replica.set_shared(counts);
+    }
+  }
+
+ private:
+  std::map<std::pair<std::string, std::int64_t>, std::int64_t> totals_;
+};
+
+TEST(SlidingWindowSharedTest, ReplicasEnforceOneLimitOnceTheirCountsAreShared) {
+  SlidingWindowCounter a(milliseconds(60'000));
+  SlidingWindowCounter b(milliseconds(60'000));
+  FakeSharedTotals redis;
+  const std::int64_t t = 1'800'000'000'000;  // unix ms, at a window's start
+  redis.sync(a, t);                          // sharing starts: nothing to hand out yet
+  redis.sync(b, t);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(a.check_and_count("10.0.0.0/24", 10, t).allowed);
+  redis.sync(a, t + 10);
+  redis.sync(b, t + 10);  // b never used the key: nothing of it is read back yet
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(b.check_and_count("10.0.0.0/24", 10, t + 20).allowed);
+  redis.sync(b, t + 30);  // b hands out its 4 and learns a's 6
+  EXPECT_FALSE(b.check_and_count("10.0.0.0/24", 10, t + 40).allowed);
+  EXPECT_DOUBLE_EQ(b.estimate("10.0.0.0/24", t + 40), 10);
+  ASSERT_TRUE(a.check_and_count("10.0.0.0/24", 10, t + 40).allowed);  // a has not heard yet
+  redis.sync(a, t + 50);
+  EXPECT_FALSE(a.check_and_count("10.0.0.0/24", 10, t + 60).allowed);
+  EXPECT_DOUBLE_EQ(a.estimate("10.0.0.0/24", t + 60), 11);  // 7 own + 4 of b's, not its own twice
+
+  // Next window: the counts fade as previous ones, the others' with them.
+  const std::int64_t half = t + 60'000 + 30'000;
+  EXPECT_DOUBLE_EQ(a.estimate("10.0.0.0/24", half), 5.5);  // (7 + 4) / 2
+  EXPECT_DOUBLE_EQ(b.estimate("10.0.0.0/24", half), 5.0);  // (4 + the 6 it heard of) / 2
+  ASSERT_TRUE(b.check_and_count("10.0.0.0/24", 10, half).allowed);
+  redis.sync(b, half);                                     // used again: b hears of a's 7th
+  EXPECT_DOUBLE_EQ(b.estimate("10.0.0.0/24", half), 6.5);  // 11 / 2 + 1
+}
+
+TEST(SlidingWindowSharedTest, TakeUnsharedHandsEachCountOutOnce) {
+  SlidingWindowCounter c(milliseconds(1000));
+  const std::int64_t t = 5'000;
+  EXPECT_TRUE(c.take_unshared(t).empty());
+  c.check_and_count("k", 100, t, 3);
+  c.add("k", 2, t + 1);
+  auto counts = c.take_unshared(t + 2);
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].key, "k");
+  EXPECT_EQ(counts[0].window_start_ms, 5'000);
+  EXPECT_EQ(counts[0].current, 5);
+  EXPECT_TRUE(c.take_unshared(t + 3).empty());  // nothing new
+  c.add("k", 1, t + 1'500);                     // the next window
+  counts = c.take_unshared(t + 1'600);
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].window_start_ms, 6'000);
+  EXPECT_EQ(counts[0].current, 1);
+  EXPECT_EQ(counts[0].previous, 0);  // handed out already
 }
 
 }  // namespace
