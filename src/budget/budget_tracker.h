@@ -40,8 +40,9 @@
 // What the other replicas counted in a team's period arrives every flush interval and is added
 // to this replica's own counts; a replica does not see the others' requests in flight. So with
 // N replicas the bound above grows to: B + N requests' charges + what the other replicas
-// settle within one sync (flush_interval plus a round trip; stale_after at most, since
-// budgets fail closed, by default, once the shared totals are older than that).
+// settle before it reaches this one (two flush intervals and round trips: theirs to ship it,
+// this one's to read it; stale_after at most, since budgets fail closed, by default, once the
+// shared totals are older than that).
 //
 // A team with no budget is still counted (GET /v1/budget shows its usage) in the default
 // period. Changing a team's period kind or offset at run time starts the new period's count
