@@ -742,29 +742,11 @@ Result<std::vector<ReportRow>> SqliteUsageStore::report(const ReportQuery& query
   return rows;
 }
 
-StoreStatus SqliteUsageStore::put_admin_record(std::string_view kind, std::string_view name,
-                                               std::string_view value, TimePoint now) {
+Result<bool> SqliteUsageStore::write_admin_record(const char* sql, std::string_view kind,
+                                                  std::string_view name, std::string_view value,
+                                                  TimePoint now) {
   std::lock_guard lock(write_mutex_);
-  Statement q(writer_,
-              "INSERT INTO admin_records (kind, name, value, updated_at) VALUES (?1, ?2, ?3, ?4) "
-              "ON CONFLICT (kind, name) DO UPDATE SET value = excluded.value, "
-              "updated_at = excluded.updated_at");
-  if (!q.ok()) return store_error(db_error(writer_, "saving an admin record"));
-  q.text(1, kind);
-  q.text(2, name);
-  q.text(3, value);
-  q.integer(4, now.time_since_epoch().count());
-  if (q.run() != SQLITE_DONE) return store_error(db_error(writer_, "saving an admin record"));
-  return std::nullopt;
-}
-
-Result<bool> SqliteUsageStore::put_admin_record_if_absent(std::string_view kind,
-                                                          std::string_view name,
-                                                          std::string_view value, TimePoint now) {
-  std::lock_guard lock(write_mutex_);
-  Statement q(writer_,
-              "INSERT OR IGNORE INTO admin_records (kind, name, value, updated_at) "
-              "VALUES (?1, ?2, ?3, ?4)");
+  Statement q(writer_, sql);
   if (!q.ok()) return store_error(db_error(writer_, "saving an admin record"));
   q.text(1, kind);
   q.text(2, name);
@@ -772,6 +754,26 @@ Result<bool> SqliteUsageStore::put_admin_record_if_absent(std::string_view kind,
   q.integer(4, now.time_since_epoch().count());
   if (q.run() != SQLITE_DONE) return store_error(db_error(writer_, "saving an admin record"));
   return sqlite3_changes(writer_) > 0;
+}
+
+StoreStatus SqliteUsageStore::put_admin_record(std::string_view kind, std::string_view name,
+                                               std::string_view value, TimePoint now) {
+  auto written = write_admin_record(
+      "INSERT INTO admin_records (kind, name, value, updated_at) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (kind, name) DO UPDATE SET value = excluded.value, "
+      "updated_at = excluded.updated_at",
+      kind, name, value, now);
+  if (!written) return written.error();
+  return std::nullopt;
+}
+
+Result<bool> SqliteUsageStore::put_admin_record_if_absent(std::string_view kind,
+                                                          std::string_view name,
+                                                          std::string_view value, TimePoint now) {
+  return write_admin_record(
+      "INSERT OR IGNORE INTO admin_records (kind, name, value, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4)",
+      kind, name, value, now);
 }
 
 StoreStatus SqliteUsageStore::delete_admin_record(std::string_view kind, std::string_view name) {

@@ -117,6 +117,9 @@ class SqliteUsageStore final : public UsageStore {
   bool consume_journals(std::string& error);
   WriterStatements& statements();  // under write_mutex_
   void log(const std::string& line) const;
+  // Runs an admin record write (?1 kind, ?2 name, ?3 value, ?4 time); true when a row changed.
+  Result<bool> write_admin_record(const char* sql, std::string_view kind, std::string_view name,
+                                  std::string_view value, TimePoint now);
   void prune_request_ids(TimePoint now);
   // A passive WAL checkpoint once the WAL holds ~1000 pages (automatic ones are off).
   void checkpoint_if_due();

@@ -83,6 +83,11 @@ class AigwProcess {
   std::thread err_reader_;
 };
 
+// A TCP port on 127.0.0.1 that nothing listens on right now (for a server a test starts).
+std::uint16_t free_local_port();
+// True when something accepts a TCP connection on 127.0.0.1:`port`.
+bool accepts_connections(std::uint16_t port);
+
 // A fresh directory under the system temp dir ("aigw-test-XXXXXX"); the caller removes it.
 std::string make_temp_dir();
 // Writes `text` to `path`, creating parent directories.

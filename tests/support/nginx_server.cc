@@ -16,34 +16,9 @@
 extern char** environ;
 
 namespace aigw::testing {
-namespace {
 
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool listening(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-}  // namespace
-
-NginxServer::NginxServer(const std::vector<std::uint16_t>& upstream_ports) : port_(free_port()) {
+NginxServer::NginxServer(const std::vector<std::uint16_t>& upstream_ports)
+    : port_(free_local_port()) {
   const std::string d = dir_.path();
   ::chmod(d.c_str(), 0755);  // workers started by root run as nobody
   std::string upstreams;
@@ -72,7 +47,7 @@ NginxServer::NginxServer(const std::vector<std::uint16_t>& upstream_ports) : por
   if (posix_spawn(&pid_, "/usr/sbin/nginx", nullptr, nullptr, argv.data(), environ) != 0)
     throw std::runtime_error("nginx could not be started (is nginx-light installed?)");
   for (int i = 0; i < 300; ++i) {
-    if (listening(port_)) return;
+    if (accepts_connections(port_)) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   throw std::runtime_error("nginx did not listen on port " + std::to_string(port_));

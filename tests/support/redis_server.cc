@@ -15,18 +15,6 @@ extern char** environ;
 namespace aigw::testing {
 namespace {
 
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // True when something answers "+PONG" to a PING on the port (or "-NOAUTH": alive, locked).
 bool answers(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -48,7 +36,7 @@ bool answers(std::uint16_t port) {
 }  // namespace
 
 RedisServer::RedisServer(std::vector<std::string> extra_args)
-    : extra_args_(std::move(extra_args)), port_(free_port()) {
+    : extra_args_(std::move(extra_args)), port_(free_local_port()) {
   start();
 }
 
