@@ -227,9 +227,11 @@ TEST_F(AuthTest, ExternalIssuerTokensWorkAndRotationIsFollowed) {
   const auto rotated = chat(idp_.token(idp_.claims()));
   EXPECT_EQ(rotated.status, 200) << rotated.body;
   EXPECT_EQ(idp_.fetches(), 2);
-  // Forged kids do not make the gateway hammer the IdP: refreshes are rate-limited.
+  // Forged kids do not make the gateway hammer the IdP: refreshes are rate-limited to one per
+  // jwks_min_refresh (1 s). On a slow machine the three requests may end past that second, so
+  // one more fetch is allowed, never one per request.
   for (int i = 0; i < 3; ++i) EXPECT_EQ(chat(stranger.sign_jwt(idp_.claims())).status, 401);
-  EXPECT_EQ(idp_.fetches(), 2);
+  EXPECT_LE(idp_.fetches(), 3);
 }
 
 TEST_F(AuthTest, RejectionsSayWhyWithWwwAuthenticate) {
