@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -27,7 +28,8 @@ bool answers(std::uint16_t port) {
     const char ping[] = "PING\r\n";
     char buf[64] = {};
     if (::write(fd, ping, sizeof ping - 1) == sizeof ping - 1 && ::read(fd, buf, sizeof buf) > 0)
-      ok = buf[0] == '+' || buf[0] == '-';
+      // -NOAUTH: alive, locked; -LOADING: still reading its AOF, not ready for commands yet.
+      ok = buf[0] == '+' || (buf[0] == '-' && std::strncmp(buf, "-LOADING", 8) != 0);
   }
   ::close(fd);
   return ok;
