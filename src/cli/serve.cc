@@ -183,9 +183,10 @@ int run_serve(const ServeOptions& options) {
         cfg->limits.ip.requests, cfg->limits.ip.window, cfg->limits.ip.max_tracked);
   }
   if (!open_usage_state(*cfg, *shared)) return 2;
-  if (cfg->budget.state.backend == "redis") {
+  if (const auto files = auth::AuthService::shared_files(cfg->auth);
+      cfg->budget.state.backend == "redis" && !files.empty()) {
     // The replicas' shared keys and clients, when there are any, before they are loaded.
-    say(adopt_issuer_files(*shared->store, auth::AuthService::shared_files(cfg->auth)));
+    say(adopt_issuer_files(*shared->store, files));
   }
   try {
     std::vector<std::string> notices;

@@ -49,6 +49,13 @@ class ReplicasTest : public ::testing::Test {
     s.stale_after = "300ms";
     return s;
   }
+  // With these `limits:` and a budget far above what the limit tests send.
+  static Setup limited(const std::string& limits_yaml) {
+    Setup setup;
+    setup.top_yaml = limits_yaml;
+    setup.budget_tokens = 100'000;
+    return setup;
+  }
   std::unique_ptr<AigwProcess> replica() { return replica(Setup()); }
   std::unique_ptr<AigwProcess> replica(const Setup& setup) {
     AigwOptions options;
@@ -145,11 +152,8 @@ int served_across(const AigwProcess& a, const AigwProcess& b, int requests) {
 }
 
 TEST_F(ReplicasTest, OneIpLimitIsEnforcedAcrossReplicas) {
-  Setup setup;
-  setup.top_yaml = "limits: { ip: { requests: 10, window: 60s } }\n";
-  setup.budget_tokens = 100'000;
-  auto a = replica(setup);
-  auto b = replica(setup);
+  auto a = replica(limited("limits: { ip: { requests: 10, window: 60s } }\n"));
+  auto b = replica(limited("limits: { ip: { requests: 10, window: 60s } }\n"));
   const int served = served_across(*a, *b, 24);
   EXPECT_GE(served, 10);
   EXPECT_LE(served, 12);  // the limit, and what one sync interval can hide (docs/configuration.md)
@@ -159,11 +163,8 @@ TEST_F(ReplicasTest, OneIpLimitIsEnforcedAcrossReplicas) {
 }
 
 TEST_F(ReplicasTest, OneTeamRequestLimitIsEnforcedAcrossReplicas) {
-  Setup setup;
-  setup.top_yaml = "limits: { team: { requests_per_minute: 10 } }\n";
-  setup.budget_tokens = 100'000;
-  auto a = replica(setup);
-  auto b = replica(setup);
+  auto a = replica(limited("limits: { team: { requests_per_minute: 10 } }\n"));
+  auto b = replica(limited("limits: { team: { requests_per_minute: 10 } }\n"));
   const int served = served_across(*a, *b, 24);
   EXPECT_GE(served, 10);
   EXPECT_LE(served, 12);
