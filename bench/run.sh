@@ -456,15 +456,21 @@ if json_keys:
     gw = ["nginx", "aigw", "aigw+budget", "aigw+log"]
     row = lambda label, f, target="–", verdict="": print(f"| {label} | " + " | ".join(f(n) for n in gw) + f" | {target} | {verdict} |")
     print()
-    print("| measure | nginx | aigw | aigw+budget | aigw+log | target | aigw |")
+    # The targets hold with auth, the IP window, a team budget and the ledger on:
+    # aigw+budget is the row judged.
+    judged = "aigw+budget"
+    print(f"| measure | nginx | aigw | aigw+budget | aigw+log | target | {judged} |")
     print("|---|--:|--:|--:|--:|--:|---|")
     ratio = lambda n: R[n, 64]["rps"] / R["nginx", 64]["rps"]
-    row("req/s at 64 conns ÷ nginx's", lambda n: f"{ratio(n):.2f}", "≥ 0.90", met(ratio("aigw") >= 0.9))
+    row("req/s at 64 conns ÷ nginx's", lambda n: f"{ratio(n):.2f}", "≥ 1.00", met(ratio(judged) >= 1.0))
     added = lambda n, k="p50": R[n, 1][k] - R["direct", 1][k]
-    row("added p50 at 1 conn over direct (µs)", lambda n: f"{added(n):.0f}", "≤ 50", met(added("aigw") <= 50))
+    row("added p50 at 1 conn over direct (µs)", lambda n: f"{added(n):.0f}", "≤ nginx's + 10",
+        met(added(judged) <= added("nginx") + 10))
     row("added p99 at 1 conn over direct (µs)", lambda n: f"{added(n, 'p99'):.0f}")
+    row("p99 at 64 conns (µs)", lambda n: f"{R[n, 64]['p99']:.0f}", "≤ nginx's",
+        met(R[judged, 64]["p99"] <= R["nginx", 64]["p99"]))
     row("server CPU µs/req at 64 conns ÷ nginx's", lambda n: f"{R[n, 64]['cpu'] / R['nginx', 64]['cpu']:.2f}")
-    row("idle RSS (MiB)", lambda n: f"{idle[n]:.1f}" if n in idle else "", "≤ 20", met(idle["aigw"] <= 20))
+    row("idle RSS (MiB)", lambda n: f"{idle[n]:.1f}" if n in idle else "", "≤ 20", met(idle[judged] <= 20))
     row("peak RSS, VmHWM after the load (MiB)", lambda n: f"{peak[n]:.1f}" if n in peak else "")
     if ("aigw+route", 1) in R:
         a, r = R["aigw", 1], R["aigw+route", 1]

@@ -2,6 +2,7 @@
 #include "budget/budget_tracker.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <utility>
 
@@ -15,10 +16,19 @@ std::string usd_text(double v) {
   return buf;
 }
 
+// Dollars with six decimals (micro-dollars), as "%.6f" would print them, without printf.
 std::string usd_plain(double v) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.6f", v);
-  return buf;
+  const long long micros = std::llround(v * 1e6);
+  const unsigned long long magnitude = micros < 0 ? 0ULL - static_cast<unsigned long long>(micros)
+                                                  : static_cast<unsigned long long>(micros);
+  std::string out = micros < 0 ? "-" : "";
+  out += std::to_string(magnitude / 1000000);
+  char fraction[8];
+  unsigned long long rest = magnitude % 1000000;
+  for (int i = 5; i >= 0; --i, rest /= 10) fraction[i] = static_cast<char>('0' + rest % 10);
+  out += '.';
+  out.append(fraction, 6);
+  return out;
 }
 
 }  // namespace
@@ -324,24 +334,23 @@ ApiError budget_exceeded_error(std::string_view team, const BudgetDecision& d) {
         " and its requests in flight have reserved " + in_flight + " more; retry when they finish";
   }
   ApiError e{429, "budget_exceeded", std::move(message), d.retry_after_seconds, {}, {}};
-  e.headers = budget_headers(d);
+  HeaderBlock headers;
+  budget_headers(d, headers);
+  e.headers = headers.fields();
   return e;
 }
 
-std::vector<std::pair<std::string, std::string>> budget_headers(const BudgetDecision& d) {
-  std::vector<std::pair<std::string, std::string>> h;
-  if (!d.has_budget) return h;
+void budget_headers(const BudgetDecision& d, HeaderBlock& out) {
+  if (!d.has_budget) return;
   if (d.budget_tokens > 0) {
-    h.emplace_back("x-aigw-budget-limit-tokens", std::to_string(d.budget_tokens));
-    h.emplace_back("x-aigw-budget-remaining-tokens", std::to_string(d.remaining_tokens()));
+    out.set("x-aigw-budget-limit-tokens", d.budget_tokens);
+    out.set("x-aigw-budget-remaining-tokens", d.remaining_tokens());
   }
   if (d.budget_usd) {
-    h.emplace_back("x-aigw-budget-limit-usd", usd_plain(*d.budget_usd));
-    h.emplace_back("x-aigw-budget-remaining-usd",
-                   usd_plain(std::max(0.0, *d.budget_usd - d.used_usd)));
+    out.set("x-aigw-budget-limit-usd", usd_plain(*d.budget_usd));
+    out.set("x-aigw-budget-remaining-usd", usd_plain(std::max(0.0, *d.budget_usd - d.used_usd)));
   }
-  h.emplace_back("x-aigw-budget-reset", format_time(d.reset_at));
-  return h;
+  out.set("x-aigw-budget-reset", format_time(d.reset_at));
 }
 
 }  // namespace aigw::budget

@@ -64,6 +64,7 @@
 #include "budget/budget_config.h"
 #include "budget/period.h"
 #include "core/api_error.h"
+#include "core/header_block.h"
 #include "core/result.h"
 #include "state/state_settings.h"
 #include "state/usage_store.h"
@@ -238,8 +239,9 @@ class BudgetTracker final : public state::SharedTotalsSink {
 ApiError budget_exceeded_error(std::string_view team, const BudgetDecision& d);
 
 // x-aigw-budget-{limit,remaining}-tokens, x-aigw-budget-{limit,remaining}-usd, and
-// x-aigw-budget-reset (the reset time, RFC 3339) for a team with a budget; nothing otherwise.
-std::vector<std::pair<std::string, std::string>> budget_headers(const BudgetDecision& d);
+// x-aigw-budget-reset (the reset time, RFC 3339) for a team with a budget, set in `out`;
+// nothing otherwise.
+void budget_headers(const BudgetDecision& d, HeaderBlock& out);
 
 // "5,000,123".
 std::string with_thousands(std::int64_t n);

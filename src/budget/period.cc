@@ -22,6 +22,13 @@ sys_days monday_of(sys_days d) {
   return d - days((wd.c_encoding() + 6) % 7);  // Monday = 0 … Sunday = 6
 }
 
+// `value` in `width` decimal digits, zero-padded (width <= 4, 0 <= value).
+void append_digits(std::string& out, long value, int width) {
+  char digits[4];
+  for (int i = width - 1; i >= 0; --i, value /= 10) digits[i] = static_cast<char>('0' + value % 10);
+  out.append(digits, static_cast<std::size_t>(width));
+}
+
 }  // namespace
 
 std::optional<PeriodKind> parse_period_kind(std::string_view text) {
@@ -60,10 +67,11 @@ std::optional<minutes> parse_utc_offset(std::string_view text) {
 std::string format_utc_offset(minutes offset) {
   if (offset.count() == 0) return "Z";
   const long total = offset.count() < 0 ? -offset.count() : offset.count();
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", offset.count() < 0 ? '-' : '+', total / 60,
-                total % 60);
-  return buf;
+  std::string out(1, offset.count() < 0 ? '-' : '+');
+  append_digits(out, total / 60 % 100, 2);
+  out += ':';
+  append_digits(out, total % 60, 2);
+  return out;
 }
 
 BudgetPeriod::BudgetPeriod(PeriodKind kind, minutes utc_offset)
@@ -140,12 +148,21 @@ std::string format_time(TimePoint t, minutes utc_offset) {
   const sys_days day = std::chrono::floor<days>(local);
   const std::chrono::year_month_day ymd{day};
   const std::chrono::hh_mm_ss hms{local - day};
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
-                static_cast<long>(hms.seconds().count()));
-  return buf + format_utc_offset(utc_offset);
+  std::string out;
+  out.reserve(26);
+  append_digits(out, static_cast<int>(ymd.year()) % 10000, 4);
+  out += '-';
+  append_digits(out, static_cast<unsigned>(ymd.month()), 2);
+  out += '-';
+  append_digits(out, static_cast<unsigned>(ymd.day()), 2);
+  out += 'T';
+  append_digits(out, hms.hours().count(), 2);
+  out += ':';
+  append_digits(out, hms.minutes().count(), 2);
+  out += ':';
+  append_digits(out, hms.seconds().count(), 2);
+  out += format_utc_offset(utc_offset);
+  return out;
 }
 
 }  // namespace aigw::budget

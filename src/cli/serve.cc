@@ -138,8 +138,13 @@ void say(const std::string& notice) {
 // on this one too, on the blocking pool (never on the store's thread, which it calls).
 void share_with_replicas(const config::Config& cfg, gateway::GatewayShared& shared) {
   if (cfg.budget.state.backend != "redis") return;
+  const state::FailMode limits_mode = cfg.budget.state.limits_on_failure;
+  shared.rate_limiter.set_fail_mode(limits_mode);
   auto windows = shared.rate_limiter.shared_windows();
-  if (shared.ip_limiter) windows.emplace_back("ip", &shared.ip_limiter->counter());
+  if (shared.ip_limiter) {
+    shared.ip_limiter->counter().set_fail_mode(limits_mode);
+    windows.emplace_back("ip", &shared.ip_limiter->counter());
+  }
   shared.store->share_windows_with(std::move(windows));
   const auto files = auth::AuthService::shared_files(cfg.auth);
   const bool issuer = shared.auth && shared.auth->issuer();

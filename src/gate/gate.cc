@@ -92,6 +92,7 @@ std::optional<ApiError> check_ip_window(limits::SlidingWindowLimiter* limiter,
       limits::rate_limit_key(client_ip, settings.ipv4_prefix, settings.ipv6_prefix);
   const auto decision = limiter->check_and_count(key, now_ms);
   if (decision.allowed) return std::nullopt;
+  if (decision.unavailable) return router::ip_window_unavailable(key);
   return router::ip_rate_limited(key, decision.limit, limiter->window(),
                                  decision.retry_after_seconds);
 }
@@ -166,7 +167,8 @@ std::optional<ApiError> check_budget(budget::BudgetTracker& budgets, Charge& cha
                                      const budget::ReservationEstimate& estimate) {
   auto admission = budgets.admit(charge.team, now, estimate);
   if (!admission) return admission.take_error();
-  charge.headers = budget::budget_headers(admission->decision);
+  charge.headers.clear();
+  budget::budget_headers(admission->decision, charge.headers);
   charge.budget_reservation = std::move(admission->reservation);
   return std::nullopt;
 }
@@ -176,7 +178,7 @@ std::optional<ApiError> check_rate_limits(limits::RateLimiter& limiter, Charge& 
   const auto scopes = charge.rate_scopes();
   const limits::RateDecision rate =
       limiter.check(scopes, now_ms, estimate_tokens, &charge.rate_reservation);
-  for (auto& h : limits::rate_limit_headers(rate)) charge.headers.push_back(std::move(h));
+  limits::rate_limit_headers(rate, charge.headers);
   if (rate.allowed) return std::nullopt;
   charge.budget_reservation.release();
   return limits::rate_limited_error(rate);

@@ -121,7 +121,7 @@ struct Charge {
   limits::RateLimits team_limits;
   limits::RateLimits client_limits;
   // Budget and rate-limit headers every answer carries.
-  std::vector<std::pair<std::string, std::string>> headers;
+  HeaderBlock headers;
   // Replaced by the usage when the request settles, released when it ends without (RAII).
   budget::BudgetReservation budget_reservation;
   limits::TokenReservation rate_reservation;

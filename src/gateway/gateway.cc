@@ -95,17 +95,16 @@ std::optional<std::string_view> RequestContext::header(std::string_view name) co
 net::awaitable<void> send_body(RequestContext& ctx, int status, std::string body,
                                const std::vector<std::pair<std::string, std::string>>& headers,
                                std::string_view content_type) {
-  http::response<http::string_body> res{static_cast<http::status>(status), 11};
-  for (const auto& [name, value] : ctx.charge.headers) res.set(name, value);
-  for (const auto& [name, value] : ctx.answer_headers) res.set(name, value);
-  for (const auto& [name, value] : headers) res.set(name, value);
-  res.set(http::field::content_type, content_type);
-  res.set("x-request-id", ctx.record.request_id);
-  res.body() = std::move(body);
+  HeaderBlock fields;
+  fields.set_all(ctx.charge.headers);
+  fields.set_all(ctx.answer_headers);
+  fields.set_all(headers);
+  fields.set("Content-Type", content_type);
+  fields.set("x-request-id", ctx.record.request_id);
   // A whole answer ends the request: what it reserved and did not settle goes back before the
   // caller can see the answer, so the caller's next request never meets it still reserved.
   ctx.charge.release();
-  co_await ctx.out.send(std::move(res));
+  co_await ctx.out.send(status, fields, std::move(body));
 }
 
 net::awaitable<void> send_error(RequestContext& ctx, const ApiError& error) {

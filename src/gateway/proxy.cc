@@ -379,19 +379,19 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
           ? translate::make_stream_converter(plan.provider, plan.caller, exchange.request)
       : exchange.strip_usage_chunk ? translate::make_chat_usage_stripper(exchange.request)
                                    : translate::make_usage_observer(plan.caller, exchange.request);
-  http::response<http::empty_body> header{http::status::ok, 11};
-  for (const auto& [name, value] : answer.headers()) header.set(name, value);
-  for (const auto& [name, value] : ctx.charge.headers) header.set(name, value);
-  for (const auto& [name, value] : ctx.answer_headers) header.set(name, value);
-  header.set(http::field::content_type, "text/event-stream; charset=utf-8");
-  header.set(http::field::cache_control, "no-cache");
-  header.set("x-accel-buffering", "no");
-  header.set("x-request-id", ctx.record.request_id);
+  HeaderBlock fields;
+  fields.set_all(ctx.charge.headers);  // (names distinct from the provider's kept headers)
+  fields.set_all(answer.headers());
+  fields.set_all(ctx.answer_headers);
+  fields.set("Content-Type", "text/event-stream; charset=utf-8");
+  fields.set("Cache-Control", "no-cache");
+  fields.set("x-accel-buffering", "no");
+  fields.set("x-request-id", ctx.record.request_id);
   // From here on the provider is at work: every way out charges what it consumed (consumed():
   // the provider's counts, or estimates where they did not come), exactly once (settle_usage).
   // The head waits for the first bytes and the end goes with the last ones: an answer that
   // arrives whole costs one write.
-  ctx.out.begin_stream(std::move(header));
+  ctx.out.begin_stream(200, fields);
   std::string chunk;
   std::string out;
   for (;;) {

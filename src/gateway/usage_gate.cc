@@ -111,7 +111,8 @@ net::awaitable<void> BudgetHandler::serve(RequestContext& ctx) {
   identify_caller(ctx, *parts_.shared->teams);
   const budget::BudgetDecision d = parts_.shared->budgets->check(
       ctx.charge.team, budget::to_seconds(parts_.shared->clock->wall()));
-  ctx.charge.headers = budget::budget_headers(d);
+  ctx.charge.headers.clear();
+  budget::budget_headers(d, ctx.charge.headers);
   co_await send_body(ctx, 200, budget_status(ctx, d));
 }
 

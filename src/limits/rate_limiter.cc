@@ -2,6 +2,7 @@
 #include "limits/rate_limiter.h"
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 
 namespace aigw::limits {
@@ -122,6 +123,7 @@ RateDecision RateLimiter::check(std::span<const RateScope> scopes, std::int64_t 
       out.denied_name = std::string(s.name);
       out.denied_on_tokens = d == &tok;
       out.denied_limit = d->limit;
+      out.unavailable = d->unavailable;
     }
   }
   if (!out.allowed) return out;
@@ -161,47 +163,72 @@ std::vector<state::UsageStore::NamedWindowCounter> RateLimiter::shared_windows()
           {"client-tokens", &client_.tokens}};
 }
 
+void RateLimiter::set_fail_mode(state::FailMode mode) {
+  for (SlidingWindowCounter* c :
+       {&team_.requests, &team_.tokens, &client_.requests, &client_.tokens})
+    c->set_fail_mode(mode);
+}
+
 std::size_t RateLimiter::tracked_keys() const {
   return team_.requests.tracked_keys() + team_.tokens.tracked_keys() +
          client_.requests.tracked_keys() + client_.tokens.tracked_keys();
 }
 
 std::string format_reset(std::int64_t ms) {
+  const auto number = [](std::string& out, std::int64_t n) {
+    char digits[24];
+    out.append(digits, static_cast<std::size_t>(
+                           std::to_chars(digits, digits + sizeof digits, n).ptr - digits));
+  };
+  std::string out;
   if (ms <= 0) return "0s";
-  if (ms < 1000) return std::to_string(ms) + "ms";
+  if (ms < 1000) {
+    number(out, ms);
+    return out += "ms";
+  }
   std::int64_t s = (ms + 999) / 1000;
   const std::int64_t h = s / 3600;
   const std::int64_t m = s % 3600 / 60;
   s %= 60;
-  std::string out;
-  if (h > 0) out += std::to_string(h) + "h";
-  if (h > 0 || m > 0) out += std::to_string(m) + "m";
-  out += std::to_string(s) + "s";
-  return out;
+  if (h > 0) number(out, h), out += 'h';
+  if (h > 0 || m > 0) number(out, m), out += 'm';
+  number(out, s);
+  return out += 's';
 }
 
-std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateDecision& d) {
-  std::vector<std::pair<std::string, std::string>> h;
-  const auto add = [&](std::string_view what, const WindowDecision& w) {
-    if (w.limit <= 0) return;
-    const std::string suffix(what);
-    h.emplace_back("x-ratelimit-limit-" + suffix, std::to_string(w.limit));
-    h.emplace_back("x-ratelimit-remaining-" + suffix, std::to_string(w.remaining));
-    h.emplace_back("x-ratelimit-reset-" + suffix, format_reset(w.reset_ms));
-  };
-  add("requests", d.requests);
-  add("tokens", d.tokens);
-  return h;
+void rate_limit_headers(const RateDecision& d, HeaderBlock& out) {
+  if (d.requests.limit > 0) {
+    out.set("x-ratelimit-limit-requests", d.requests.limit);
+    out.set("x-ratelimit-remaining-requests", d.requests.remaining);
+    out.set("x-ratelimit-reset-requests", format_reset(d.requests.reset_ms));
+  }
+  if (d.tokens.limit > 0) {
+    out.set("x-ratelimit-limit-tokens", d.tokens.limit);
+    out.set("x-ratelimit-remaining-tokens", d.tokens.remaining);
+    out.set("x-ratelimit-reset-tokens", format_reset(d.tokens.reset_ms));
+  }
 }
 
 ApiError rate_limited_error(const RateDecision& d) {
+  if (d.unavailable) {
+    return {503,
+            "state_unavailable",
+            std::string(kind_name(d.denied_kind)) + " \"" + d.denied_name +
+                "\" has a rate limit and the other replicas' counts cannot be read; limits fail "
+                "closed until they can (state.on_failure.limits)",
+            1,
+            {},
+            {}};
+  }
   const std::string what = d.denied_on_tokens ? " tokens per minute" : " requests per minute";
   std::string message = std::string(kind_name(d.denied_kind)) + " \"" + d.denied_name +
                         "\" is over its limit of " + std::to_string(d.denied_limit) + what +
                         "; retry in " + std::to_string(d.retry_after_seconds) +
                         "s, or ask the gateway admin for a higher limit";
   ApiError e{429, "rate_limit_error", std::move(message), d.retry_after_seconds, {}, {}};
-  e.headers = rate_limit_headers(d);
+  HeaderBlock headers;
+  rate_limit_headers(d, headers);
+  e.headers = headers.fields();
   return e;
 }
 

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "core/api_error.h"
+#include "core/header_block.h"
 #include "limits/limits_config.h"
 #include "limits/sliding_window.h"
 
@@ -53,6 +54,7 @@ struct RateDecision {
   std::string denied_name;
   bool denied_on_tokens = false;
   std::int64_t denied_limit = 0;
+  bool unavailable = false;  // denied: the shared counts are stale and limits fail closed
   // The tightest scope per dimension (least remaining), for the headers; limit 0 = none.
   WindowDecision requests;
   WindowDecision tokens;
@@ -103,6 +105,8 @@ class RateLimiter {
   }
 
   std::size_t tracked_keys() const;
+  // state.on_failure.limits for every window (SlidingWindowCounter::set_fail_mode).
+  void set_fail_mode(state::FailMode mode);
   // The windows replicas add up (state::UsageStore::share_windows_with), named.
   std::vector<state::UsageStore::NamedWindowCounter> shared_windows();
   // Tokens reserved by the requests in flight of a team or client (0 when none).
@@ -148,7 +152,7 @@ class RateLimiter {
 
 // x-ratelimit-{limit,remaining,reset}-{requests,tokens} for the dimensions that are limited;
 // reset as OpenAI writes it ("1s", "6m0s", "250ms").
-std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateDecision& d);
+void rate_limit_headers(const RateDecision& d, HeaderBlock& out);
 
 // 429 rate_limit_error with Retry-After, naming the scope and the limit, e.g.
 // `team "platform" is over its limit of 600 requests per minute; retry in 12s`.

@@ -134,9 +134,19 @@ WindowDecision SlidingWindowCounter::decide(const Counter& c, std::int64_t limit
   return d;
 }
 
+std::optional<WindowDecision> SlidingWindowCounter::refusal_while_stale(std::int64_t limit) const {
+  if (!fail_closed_.load(std::memory_order_relaxed) ||
+      !shared_stale_.load(std::memory_order_relaxed))
+    return std::nullopt;
+  WindowDecision d{false, limit, 0, 1, 0};
+  d.unavailable = true;
+  return d;
+}
+
 WindowDecision SlidingWindowCounter::check_and_count(std::string_view key, std::int64_t limit,
                                                      std::int64_t now_ms, std::int64_t cost) {
   if (limit <= 0) return WindowDecision{};
+  if (auto refused = refusal_while_stale(limit)) return *refused;
   sweep_elsewhere(now_ms);
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
@@ -153,6 +163,7 @@ WindowDecision SlidingWindowCounter::check_and_count(std::string_view key, std::
 WindowDecision SlidingWindowCounter::peek(std::string_view key, std::int64_t limit,
                                           std::int64_t now_ms) {
   if (limit <= 0) return WindowDecision{};
+  if (auto refused = refusal_while_stale(limit)) return *refused;
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto it = shard.counters.find(key);

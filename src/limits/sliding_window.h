@@ -48,11 +48,13 @@
 #include <cstdint>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "state/state_settings.h"
 #include "state/usage_store.h"
 
 namespace aigw::limits {
@@ -63,6 +65,8 @@ struct WindowDecision {
   std::int64_t remaining = 0;            // what still fits now (after counting this request)
   std::int64_t retry_after_seconds = 0;  // when denied: until the request would fit (>= 1)
   std::int64_t reset_ms = 0;             // until everything counted so far has slid out
+  // Denied because the other replicas' counts are out of date and limits fail closed.
+  bool unavailable = false;
 };
 
 // Counts per key; the limit is given with each call so one counter serves keys whose limits
@@ -92,6 +96,10 @@ class SlidingWindowCounter final : public state::SharedWindowCounter {
   std::int64_t window_ms() const override { return window_ms_; }
   std::vector<Counts> take_unshared(std::int64_t now_ms) override;
   void set_shared(const Counts& totals) override;
+  void set_shared_current(bool current) override { shared_stale_ = !current; }
+  // state.on_failure.limits: kClosed refuses every limited key (unavailable) while the
+  // others' counts are out of date; kOpen (the default) counts on with what is known.
+  void set_fail_mode(state::FailMode mode) { fail_closed_ = mode == state::FailMode::kClosed; }
   static constexpr std::size_t kShards = 16;
 
  private:
@@ -137,6 +145,10 @@ class SlidingWindowCounter final : public state::SharedWindowCounter {
   std::int64_t window_ms_;
   std::size_t max_per_shard_;         // 0: no cap
   std::atomic<bool> sharing_{false};  // set by the first take_unshared
+  std::atomic<bool> shared_stale_{false};
+  std::atomic<bool> fail_closed_{false};
+  // The refusal while the shared counts are stale and limits fail closed, else nullopt.
+  std::optional<WindowDecision> refusal_while_stale(std::int64_t limit) const;
   std::array<Shard, kShards> shards_;
 };
 

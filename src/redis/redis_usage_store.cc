@@ -402,6 +402,7 @@ class RedisUsageStore final : public state::UsageStore {
       last_ok_ = now;
       synced_ = true;
       if (stale_ && sink_) sink_->set_shared_totals_current(true, "");
+      if (windows_stale_) set_windows_current(true);
       if (failing_) log("redis " + redis_.url().redacted() + " is reachable again");
       stale_ = false;
       failing_ = false;
@@ -421,6 +422,16 @@ class RedisUsageStore final : public state::UsageStore {
       stale_ = true;
       sink_->set_shared_totals_current(false, error->message);
     }
+    if (too_old && !windows_stale_ && !windows_.empty()) {
+      log("the other replicas' rate-limit counts are out of date: limits follow "
+          "state.on_failure.limits");
+      set_windows_current(false);
+    }
+  }
+
+  void set_windows_current(bool current) {
+    windows_stale_ = !current;
+    for (const auto& [name, counter] : windows_) counter->set_shared_current(current);
   }
 
   net::awaitable<std::optional<ApiError>> ship_journals() {
@@ -596,6 +607,7 @@ class RedisUsageStore final : public state::UsageStore {
   state::SharedTotalsSink* sink_ = nullptr;
   std::function<void()> admin_changed_;
   std::vector<NamedWindowCounter> windows_;
+  bool windows_stale_ = false;
   std::optional<std::string> admin_version_;    // as last read; nullopt before the first read
   std::set<std::string> leftover_;              // segments of earlier runs: not our counts
   std::map<std::string, std::uint64_t> acked_;  // segment → bytes Redis has

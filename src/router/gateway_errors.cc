@@ -134,6 +134,17 @@ ApiError ip_rate_limited(std::string_view ip, std::int64_t limit, Millis window,
           {}};
 }
 
+ApiError ip_window_unavailable(std::string_view ip) {
+  return {503,
+          "state_unavailable",
+          "the IP rate limit for " + std::string(ip) +
+              " cannot be checked: the other replicas' counts cannot be read; limits fail "
+              "closed until they can (state.on_failure.limits)",
+          1,
+          {},
+          {}};
+}
+
 ApiError provider_unreachable(std::string_view provider, std::string_view cause) {
   return {502,
           "provider_unreachable",

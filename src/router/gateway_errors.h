@@ -28,6 +28,8 @@ ApiError request_timeout(Millis limit);
 ApiError overloaded(long retry_after_seconds);
 ApiError ip_rate_limited(std::string_view ip, std::int64_t limit, Millis window,
                          std::int64_t retry_after);
+// 503 state_unavailable: the IP window is shared, its counts are stale and limits fail closed.
+ApiError ip_window_unavailable(std::string_view ip);
 ApiError provider_unreachable(std::string_view provider, std::string_view cause);
 ApiError provider_key_rejected(std::string_view provider, int upstream_status);
 ApiError provider_closed(std::string_view provider, std::string_view detail);

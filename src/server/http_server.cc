@@ -46,40 +46,32 @@ void raise_open_file_limit() {
 constexpr std::string_view kCrlf = "\r\n";
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
-// The status line and the fields, as Beast's serializer writes them (a field is stored as
-// "name: value"), and the blank line.
-void serialize_head(const http::response_header<>& head, std::string& out) {
-  const unsigned version = head.version();
-  const unsigned code = head.result_int();
-  const auto reason_set = head.reason();
-  const std::string_view reason = reason_set.empty()
-                                      ? std::string_view(http::obsolete_reason(head.result()))
-                                      : std::string_view(reason_set.data(), reason_set.size());
-  out.clear();
+// The status line, the fields, the framing fields and the blank line, into `out`.
+void serialize_head(int status, const HeaderBlock& fields, std::string_view framing,
+                    bool keep_alive, std::string& out) {
+  const auto code = static_cast<unsigned>(status);
+  const std::string_view reason = http::obsolete_reason(static_cast<http::status>(code));
   const char status_line[] = {'H',
                               'T',
                               'T',
                               'P',
                               '/',
-                              static_cast<char>('0' + version / 10),
+                              '1',
                               '.',
-                              static_cast<char>('0' + version % 10),
+                              '1',
                               ' ',
                               static_cast<char>('0' + code / 100 % 10),
                               static_cast<char>('0' + code / 10 % 10),
                               static_cast<char>('0' + code % 10),
                               ' '};
+  out.clear();
+  out.reserve(sizeof status_line + reason.size() + fields.text().size() + framing.size() + 40);
   out.append(status_line, sizeof status_line);
   out.append(reason);
   out.append(kCrlf);
-  for (const auto& field : head) {
-    const auto name = field.name_string();
-    const auto value = field.value();
-    out.append(name.data(), name.size());
-    out.append(": ");
-    out.append(value.data(), value.size());
-    out.append(kCrlf);
-  }
+  out.append(fields.text());
+  out.append(framing);
+  if (!keep_alive) out.append("Connection: close\r\n");
   out.append(kCrlf);
 }
 
@@ -276,33 +268,33 @@ net::awaitable<bool> ResponseWriter::write_all(const Buffers& buffers) {
   co_return !ec;
 }
 
-net::awaitable<bool> ResponseWriter::send(http::response<http::string_body> response) {
-  status_ = response.result_int();
+net::awaitable<bool> ResponseWriter::send(int status, const HeaderBlock& fields, std::string body) {
+  status_ = status;
   started_ = true;
   settle_keep_alive();
-  response.keep_alive(keep_alive_);
-  response.prepare_payload();
-  serialize_head(response.base(), head_);
+  char length[48] = "Content-Length: ";
+  char* end = std::to_chars(length + 16, length + sizeof length - 2, body.size()).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  serialize_head(status, fields, std::string_view(length, static_cast<std::size_t>(end - length)),
+                 keep_alive_, head_);
   bool ok = false;
-  if (head_request_ || response.body().empty()) {
+  if (head_request_ || body.empty()) {
     const net::const_buffer head = net::buffer(head_);
     ok = co_await write_all(head);
   } else {
-    const std::array<net::const_buffer, 2> buffers{net::buffer(head_),
-                                                   net::buffer(response.body())};
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body)};
     ok = co_await write_all(buffers);
   }
   finished_ = true;
   co_return ok;
 }
 
-void ResponseWriter::begin_stream(http::response<http::empty_body> header) {
-  status_ = header.result_int();
+void ResponseWriter::begin_stream(int status, const HeaderBlock& fields) {
+  status_ = status;
   started_ = true;
   settle_keep_alive();
-  header.keep_alive(keep_alive_);
-  header.chunked(true);
-  serialize_head(header.base(), head_);
+  serialize_head(status, fields, "Transfer-Encoding: chunked\r\n", keep_alive_, head_);
   head_held_ = true;
 }
 

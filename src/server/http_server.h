@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/header_block.h"
 #include "server/request_framer.h"
 #include "server/server_settings.h"
 
@@ -71,10 +72,12 @@ class ResponseWriter {
   ResponseWriter(beast::tcp_stream& stream, bool keep_alive, bool head_request,
                  std::chrono::milliseconds write_timeout, BodySource* body = nullptr);
 
-  net::awaitable<bool> send(http::response<http::string_body> response);
-  // A stream's head is held, not written: it goes out with the first chunk (one write, not
-  // two), or on flush() when the caller is about to wait for its first bytes.
-  void begin_stream(http::response<http::empty_body> header);
+  // A whole answer: HTTP/1.1 `status`, `fields`, Content-Length and, when the connection
+  // ends after it, Connection: close (so `fields` carries neither).
+  net::awaitable<bool> send(int status, const HeaderBlock& fields, std::string body);
+  // A stream's head (chunked) is held, not written: it goes out with the first chunk (one
+  // write, not two), or on flush() when the caller is about to wait for its first bytes.
+  void begin_stream(int status, const HeaderBlock& fields);
   net::awaitable<bool> flush();
   bool holding_head() const { return head_held_; }
   net::awaitable<bool> send_chunk(std::string_view data);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <cstring>
 #include <iterator>
 
 namespace aigw::server {
@@ -65,23 +66,27 @@ RequestFramer::Step RequestFramer::scan_head() {
     if (i == line_start_ && i > 0 && (d[i] == ' ' || d[i] == '\t')) {
       return fail(RequestProblem::kMalformed, "obsolete line folding");
     }
-    const char c = d[i];
-    if (c == '\r') {
-      if (i + 1 >= n) break;  // the LF may come with the next read
-      if (d[i + 1] != '\n') return fail(RequestProblem::kMalformed, "CR without LF");
-      if (i == line_start_) {
-        if (i + 2 > header_limit_) return fail(RequestProblem::kHeadersTooLarge, "");
-        head_end_ = i + 2;
-        scanned_ = head_end_;
-        return Step::kDone;
-      }
-      i += 2;
-      line_start_ = i;
-      continue;
+    // The rest of the line up to its CR, searched a word at a time (memchr), not byte by byte.
+    const auto* cr = static_cast<const char*>(std::memchr(d + i, '\r', end - i));
+    const std::size_t stop = cr != nullptr ? static_cast<std::size_t>(cr - d) : end;
+    if (std::memchr(d + i, '\n', stop - i) != nullptr) {
+      return fail(RequestProblem::kMalformed, "LF without CR");
     }
-    if (c == '\n') return fail(RequestProblem::kMalformed, "LF without CR");
-    if (c == '\0') return fail(RequestProblem::kMalformed, "NUL in the request head");
-    ++i;
+    if (std::memchr(d + i, '\0', stop - i) != nullptr) {
+      return fail(RequestProblem::kMalformed, "NUL in the request head");
+    }
+    i = stop;
+    if (cr == nullptr) break;
+    if (i + 1 >= n) break;  // the LF may come with the next read
+    if (d[i + 1] != '\n') return fail(RequestProblem::kMalformed, "CR without LF");
+    if (i == line_start_) {
+      if (i + 2 > header_limit_) return fail(RequestProblem::kHeadersTooLarge, "");
+      head_end_ = i + 2;
+      scanned_ = head_end_;
+      return Step::kDone;
+    }
+    i += 2;
+    line_start_ = i;
   }
   scanned_ = i;
   if (scanned_ >= header_limit_) return fail(RequestProblem::kHeadersTooLarge, "");

@@ -36,8 +36,9 @@ void parse_redis_settings(const config::ConfigNode& node, StateSettings& s) {
   }
   const config::ConfigNode on_failure = node.child("on_failure");
   if (on_failure.defined()) {
-    on_failure.allow_keys({"budgets"});
+    on_failure.allow_keys({"budgets", "limits"});
     s.budgets_on_failure = fail_mode(on_failure, "budgets", s.budgets_on_failure);
+    s.limits_on_failure = fail_mode(on_failure, "limits", s.limits_on_failure);
   }
 }
 

@@ -3,7 +3,8 @@
 //   state: { backend: sqlite, path: ./data/aigw.db, flush_interval: 100ms, batch_rows: 1000,
 //            synchronous: normal, wait_for_commit: true }
 //   state: { backend: redis, url: "redis://:${REDIS_PASSWORD}@redis:6379/0", path: ./data/aigw.db,
-//            timeout: 1s, key_prefix: aigw, stale_after: 5s, on_failure: { budgets: closed } }
+//            timeout: 1s, key_prefix: aigw, stale_after: 5s,
+//            on_failure: { budgets: closed, limits: open } }
 //
 // With redis, `path` is where this replica keeps its own usage journals and replica id (the
 // ledger itself is in Redis). Owned by state/ (config/ assembles it without knowing the store).
@@ -43,6 +44,9 @@ struct StateSettings {
   // then follow on_failure.budgets.
   Millis stale_after{5000};
   FailMode budgets_on_failure = FailMode::kClosed;
+  // Rate limits (IP window, team and client limits) while the others' counts are stale:
+  // open counts on with what this replica knows; closed refuses limited requests (503).
+  FailMode limits_on_failure = FailMode::kOpen;
 };
 
 // Reads `state:` (an undefined node gives the defaults); errors through ConfigNode::fail.

@@ -110,6 +110,8 @@ class SharedWindowCounter {
   virtual std::vector<Counts> take_unshared(std::int64_t now_ms) = 0;
   // What every replica (this one included) counted in a key's windows.
   virtual void set_shared(const Counts& totals) = 0;
+  // Whether the others' counts are current: false once no sync succeeded for stale_after.
+  virtual void set_shared_current(bool current) = 0;
 };
 
 class UsageStore {

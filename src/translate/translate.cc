@@ -272,29 +272,36 @@ Result<boost::json::object> convert_response(Dialect provider, Dialect caller,
   return write_response(caller, *r, ctx);
 }
 
-Usage usage_from_response(Dialect dialect, const boost::json::object& body) {
+std::string_view usage_key(Dialect dialect) {
+  return dialect == Dialect::kGoogleGemini ? "usageMetadata" : "usage";
+}
+
+Usage usage_from_object(Dialect dialect, const boost::json::object& usage) {
   ir::TokenUsage u;
   switch (dialect) {
     case Dialect::kOpenAiChat:
-      if (const auto* o = obj(body, "usage")) u = read_chat_usage(*o);
+      u = read_chat_usage(usage);
       break;
     case Dialect::kAnthropicMessages:
-      if (const auto* o = obj(body, "usage")) u = read_anthropic_usage(*o);
+      u = read_anthropic_usage(usage);
       break;
     case Dialect::kOpenAiResponses:
-      if (const auto* o = obj(body, "usage")) {
-        u.known = true;
-        u.input = int_or(*o, "input_tokens");
-        u.output = int_or(*o, "output_tokens");
-        if (const auto* d = obj(*o, "input_tokens_details"))
-          u.cache_read = int_or(*d, "cached_tokens");
-      }
+      u.known = true;
+      u.input = int_or(usage, "input_tokens");
+      u.output = int_or(usage, "output_tokens");
+      if (const auto* d = obj(usage, "input_tokens_details"))
+        u.cache_read = int_or(*d, "cached_tokens");
       break;
     case Dialect::kGoogleGemini:
-      if (const auto* o = obj(body, "usageMetadata")) u = read_gemini_usage(*o);
+      u = read_gemini_usage(usage);
       break;
   }
   return ir::to_usage(u);
+}
+
+Usage usage_from_response(Dialect dialect, const boost::json::object& body) {
+  const auto* usage = obj(body, usage_key(dialect));
+  return usage ? usage_from_object(dialect, *usage) : ir::to_usage(ir::TokenUsage{});
 }
 
 std::unique_ptr<StreamConverter> make_stream_converter(Dialect provider, Dialect caller,

@@ -96,6 +96,9 @@ std::unique_ptr<StreamConverter> make_chat_usage_stripper(const RequestContext& 
 // The one reader of usage: translated answers, passthrough answers and streams all use the
 // dialect's readers behind these.
 Usage usage_from_response(Dialect dialect, const boost::json::object& body);
+// The same, given the usage object itself (the value of usage_key(dialect)).
+Usage usage_from_object(Dialect dialect, const boost::json::object& usage);
+std::string_view usage_key(Dialect dialect);
 Usage usage_of_answer(Dialect dialect, std::string_view body);
 // What a whole answer is charged: `reported` when the provider counted; else (a 200 without
 // usage) the prompt estimate plus the answer's bytes as output, marked estimated.

@@ -1,6 +1,7 @@
 // Three aigw replicas sharing one redis-server behind a real nginx, the deployment of
 // docs/deploy.md: under concurrent load one team budget holds across them (within the stated
-// overshoot) and the ledger is exactly what the provider served; one IP limit holds too.
+// overshoot) and the ledger is exactly what the provider served; one IP limit holds too; and
+// Redis restarted in the middle of the load loses no usage and counts none twice.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -55,6 +56,20 @@ class LoadBalancedTest : public ::testing::Test {
     for (auto& c : callers) c.join();
     return served.load();
   }
+  // Waits until every replica's report (read from Redis) counts `served` requests.
+  void expect_ledger_on_every_replica(int served) {
+    for (const auto& r : replicas_) {
+      std::int64_t requests = -1;
+      for (int i = 0; i < 250 && requests != served; ++i) {
+        const auto report = usage_report(r->port(), "group_by=team");
+        requests = report.at("rows").as_array().empty()
+                       ? 0
+                       : int_at(report.at("rows").as_array().at(0), "requests");
+        if (requests != served) std::this_thread::sleep_for(20ms);
+      }
+      EXPECT_EQ(requests, served);
+    }
+  }
 
   RedisServer redis_{{"--appendonly", "yes"}};
   FakeUpstream openai_{[](const UpstreamRequest&) {
@@ -73,17 +88,27 @@ TEST_F(LoadBalancedTest, OneTeamBudgetHoldsAcrossThreeReplicasAndTheLedgerIsWhat
   // would serve 20: 60.
   EXPECT_LE(served, 45);
   EXPECT_EQ(openai_.requests().size(), static_cast<std::size_t>(served));
-  for (const auto& r : replicas_) {  // every replica reads the same ledger, equal to the served
-    std::int64_t requests = -1;
-    for (int i = 0; i < 100 && requests != served; ++i) {
-      const auto report = usage_report(r->port(), "group_by=team");
-      requests = report.at("rows").as_array().empty()
-                     ? 0
-                     : int_at(report.at("rows").as_array().at(0), "requests");
-      if (requests != served) std::this_thread::sleep_for(20ms);
-    }
-    EXPECT_EQ(requests, served);
-  }
+  expect_ledger_on_every_replica(served);  // every replica reads the same ledger
+}
+
+TEST_F(LoadBalancedTest, ARedisRestartUnderLoadLosesNoUsageAndCountsNoneTwice) {
+  start("");  // no budget: everything is served while Redis is away
+  int served = 0;
+  std::thread caller([&] { served = load(60); });  // 240 requests through nginx
+  // Mid-load: Redis dies (SIGKILL; its append-only file keeps what it acknowledged) after 40
+  // answers, the replicas serve 60 more without it, and it comes back on the same port and
+  // directory for the last 140.
+  const auto wait_for_answers = [&](std::size_t n) {
+    while (openai_.requests().size() < n) std::this_thread::sleep_for(1ms);
+  };
+  wait_for_answers(40);
+  redis_.kill();
+  wait_for_answers(100);
+  redis_.start();
+  caller.join();
+  EXPECT_EQ(served, kThreads * 60);
+  EXPECT_EQ(openai_.requests().size(), static_cast<std::size_t>(served));
+  expect_ledger_on_every_replica(served);
 }
 
 TEST_F(LoadBalancedTest, OneIpLimitHoldsAcrossThreeReplicasBehindTheProxy) {

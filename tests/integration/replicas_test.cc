@@ -1,8 +1,9 @@
 // Several aigw replicas sharing one real redis-server (`state: { backend: redis }`): one team
 // budget enforced across them with the ledger equal to what the provider served, an admin
 // change made on one replica in force on the others, and Redis
-// going away — budgets fail closed (or open, as configured), /readyz says so, and the usage of
-// the requests answered meanwhile is delivered once when Redis is back.
+// going away — budgets fail closed (or open, as configured), rate limits as
+// state.on_failure.limits says, /readyz says so, and the usage of the requests answered
+// meanwhile is delivered once when Redis is back.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -115,8 +116,16 @@ class ReplicasTest : public ::testing::Test {
   }
 
   RedisServer redis_{{"--appendonly", "yes"}};
-  FakeUpstream openai_{[](const UpstreamRequest&) {
-    return Reply::json(200, openai_chat_answer("hello", kIn, kOut));
+  // Whole answers of 15 tokens; a stream is slow (a delta every 200 ms) so that a test can
+  // kill the replica in the middle of it.
+  FakeUpstream openai_{[](const UpstreamRequest& r) {
+    if (r.body.find("\"stream\":true") == std::string::npos)
+      return Reply::json(200, openai_chat_answer("hello", kIn, kOut));
+    std::vector<std::string> events;
+    for (int i = 0; i < 20; ++i) events.push_back(openai_delta_event("tok"));
+    events.push_back(openai_usage_event(kIn, 20));
+    events.push_back(openai_done_event());
+    return Reply::sse(std::move(events), 200ms);
   }};
 };
 
@@ -215,6 +224,33 @@ TEST_F(ReplicasTest, AReplicaKilledBeforeItShippedItsUsageShipsItOnceWhenItComes
   EXPECT_EQ(ledger_requests(*third), 2);
 }
 
+TEST_F(ReplicasTest, AReplicaKilledMidStreamLosesNoAnsweredUsageAndCountsNoneTwice) {
+  TempDir dir;
+  {
+    auto a = replica(in_dir(dir.path()));
+    ASSERT_EQ(chat(*a).status, 200);
+    ASSERT_EQ(chat(*a).status, 200);
+    ASSERT_TRUE(sees(*a, 30));  // shipped
+    std::thread streaming([&] {
+      http_request(a->port(), "POST", "/v1/chat/completions", with_provider("openai"),
+                   chat_request("gpt-4o", R"(,"stream":true)"));
+    });
+    while (openai_.requests().size() < 3) std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(300ms);  // a delta or two are through
+    a->send_signal(SIGKILL);
+    a->wait_exit(5s);
+    streaming.join();
+  }
+  // The stream never ended, so it was never charged (its usage never settled; the answered
+  // requests' usage is all there, once, when the replica comes back on its journals).
+  auto again = replica(in_dir(dir.path()));
+  ASSERT_EQ(chat(*again).status, 200);
+  auto b = replica();
+  EXPECT_TRUE(sees(*b, 45));
+  EXPECT_EQ(ledger_requests(*b), 3);
+  EXPECT_TRUE(sees(*again, 45));
+}
+
 TEST_F(ReplicasTest, RedisDownFailsBudgetsClosedAndRecoveryCountsNothingTwice) {
   auto a = replica(stale_soon());
   ASSERT_EQ(chat(*a).status, 200);
@@ -257,6 +293,32 @@ TEST_F(ReplicasTest, RedisDownWithBudgetsFailingOpenServesAndDeliversTheUsageOnc
   auto b = replica(stale_soon(", on_failure: { budgets: open }"));
   EXPECT_TRUE(sees(*b, 45));
   EXPECT_EQ(ledger_requests(*b), 3);
+}
+
+TEST_F(ReplicasTest, RedisDownFailsLimitsClosedOnlyWhereConfiguredAndTheyServeAgainOnceBack) {
+  Setup closed = stale_soon(", on_failure: { budgets: open, limits: closed }");
+  closed.top_yaml = "limits: { team: { requests_per_minute: 1000 } }\n";
+  closed.budget_tokens = 100'000;
+  Setup open = closed;
+  open.more_yaml = ", on_failure: { budgets: open }";  // limits: open is the default
+  auto a = replica(closed);
+  auto b = replica(open);
+  ASSERT_EQ(chat(*a).status, 200);
+  ASSERT_EQ(chat(*b).status, 200);
+
+  redis_.kill();
+  ASSERT_TRUE(stderr_says(*a, "rate-limit counts are out of date")) << a->stderr_text();
+  const auto refused = chat(*a);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("state_unavailable"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("state.on_failure.limits"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  ASSERT_TRUE(stderr_says(*b, "rate-limit counts are out of date")) << b->stderr_text();
+  EXPECT_EQ(chat(*b).status, 200);  // open: counted against what b knows
+
+  redis_.start();
+  ASSERT_TRUE(stderr_says(*a, "is reachable again")) << a->stderr_text();
+  EXPECT_EQ(chat(*a).status, 200);
 }
 
 }  // namespace

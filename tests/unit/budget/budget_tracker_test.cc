@@ -82,7 +82,9 @@ TEST(BudgetTrackerTest, TeamWithoutABudgetIsAllowedAndStillCounted) {
   EXPECT_FALSE(d.has_budget);
   EXPECT_EQ(d.used_tokens, 150);
   EXPECT_EQ(d.period, "2026-11");
-  EXPECT_TRUE(budget_headers(d).empty());
+  HeaderBlock none;
+  budget_headers(d, none);
+  EXPECT_TRUE(none.empty());
   EXPECT_TRUE(t.check("nobody", at(2026, 11, 24)).allowed);
 }
 
@@ -227,7 +229,9 @@ TEST(BudgetTrackerTest, HeadersShowLimitRemainingAndReset) {
   BudgetTracker t;
   t.set_budget("platform", TeamBudget{1'000, 20.0, BudgetPeriod(PeriodKind::kMonthly)});
   t.settle(used("platform", 300, 100, at(2026, 11, 24), 5.5));
-  const auto list = budget_headers(t.check("platform", at(2026, 11, 24, 1)));
+  HeaderBlock block;
+  budget_headers(t.check("platform", at(2026, 11, 24, 1)), block);
+  const auto list = block.fields();
   const std::map<std::string, std::string> h(list.begin(), list.end());
   EXPECT_EQ(h.at("x-aigw-budget-limit-tokens"), "1000");
   EXPECT_EQ(h.at("x-aigw-budget-remaining-tokens"), "600");

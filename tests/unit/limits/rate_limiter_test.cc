@@ -19,6 +19,13 @@ Headers as_map(const std::vector<std::pair<std::string, std::string>>& h) {
   return Headers(h.begin(), h.end());
 }
 
+// The rate-limit headers of a decision, by name.
+Headers headers_of(const RateDecision& d) {
+  HeaderBlock block;
+  rate_limit_headers(d, block);
+  return as_map(block.fields());
+}
+
 RateScope team(std::string_view name, std::int64_t rpm, std::int64_t tpm = 0) {
   return {RateScopeKind::kTeam, name, {rpm, tpm}};
 }
@@ -42,6 +49,23 @@ TEST(RateLimiterTest, RequestsPerMinuteRefuseWithRetryAfterAndAMessage) {
       std::string::npos)
       << e.message;
   EXPECT_EQ(as_map(e.headers)["x-ratelimit-remaining-requests"], "0");
+}
+
+TEST(RateLimiterTest, StaleSharedCountsFailClosedWith503NamingTheScope) {
+  RateLimiter l;
+  l.set_fail_mode(state::FailMode::kClosed);
+  for (const auto& [name, counter] : l.shared_windows()) counter->set_shared_current(false);
+  const RateScope s[] = {team("platform", 600), client("ci-bot", 0)};
+  const RateDecision d = l.check(s, 0);
+  ASSERT_FALSE(d.allowed);
+  EXPECT_TRUE(d.unavailable);
+  const ApiError e = rate_limited_error(d);
+  EXPECT_EQ(e.status, 503);
+  EXPECT_EQ(e.type, "state_unavailable");
+  EXPECT_NE(e.message.find("team \"platform\""), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("state.on_failure.limits"), std::string::npos) << e.message;
+  const RateScope unlimited[] = {team("research", 0), client("ci-bot", 0)};
+  EXPECT_TRUE(l.check(unlimited, 0).allowed);  // nothing limited: nothing to refuse
 }
 
 TEST(RateLimiterTest, TokensAreCountedAfterTheResponseAndStopTheNextRequest) {
@@ -144,7 +168,7 @@ TEST(RateLimiterTest, ARefusalByTheClientLimitDoesNotUseUpTheTeamsQuota) {
 TEST(RateLimiterTest, HeadersReportTheTightestScope) {
   RateLimiter l;
   const RateScope s[] = {team("platform", 600, 200'000), client("ci-bot", 5)};
-  const auto h = as_map(rate_limit_headers(l.check(s, 0)));
+  const auto h = headers_of(l.check(s, 0));
   EXPECT_EQ(h.at("x-ratelimit-limit-requests"), "5");
   EXPECT_EQ(h.at("x-ratelimit-remaining-requests"), "4");
   EXPECT_EQ(h.at("x-ratelimit-reset-requests"), "2m0s");
@@ -152,7 +176,7 @@ TEST(RateLimiterTest, HeadersReportTheTightestScope) {
   EXPECT_EQ(h.at("x-ratelimit-remaining-tokens"), "200000");
   EXPECT_EQ(h.at("x-ratelimit-reset-tokens"), "0s");
   l.record_tokens(s, 50'000, 10);
-  const auto after = as_map(rate_limit_headers(l.check(s, 30'000)));
+  const auto after = headers_of(l.check(s, 30'000));
   EXPECT_EQ(after.at("x-ratelimit-remaining-tokens"), "150000");
   EXPECT_EQ(after.at("x-ratelimit-remaining-requests"), "3");
 }
@@ -162,7 +186,7 @@ TEST(RateLimiterTest, NoLimitsNoHeadersNoMemory) {
   const RateScope s[] = {team("platform", 0), client("ci-bot", 0)};
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(l.check(s, i).allowed);
   l.record_tokens(s, 1'000, 5);
-  EXPECT_TRUE(rate_limit_headers(l.check(s, 10)).empty());
+  EXPECT_TRUE(headers_of(l.check(s, 10)).empty());
   EXPECT_EQ(l.tracked_keys(), 0u);
 }
 

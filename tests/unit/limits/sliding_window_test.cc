@@ -254,6 +254,26 @@ TEST(SlidingWindowSharedTest, ReplicasEnforceOneLimitOnceTheirCountsAreShared) {
   EXPECT_DOUBLE_EQ(b.estimate("10.0.0.0/24", half), 6.5);  // 11 / 2 + 1
 }
 
+TEST(SlidingWindowSharedTest, StaleCountsRefuseLimitedKeysOnlyWhenLimitsFailClosed) {
+  SlidingWindowCounter open(milliseconds(60'000));
+  SlidingWindowCounter closed(milliseconds(60'000));
+  closed.set_fail_mode(state::FailMode::kClosed);
+  const std::int64_t t = 1'800'000'000'000;
+  for (SlidingWindowCounter* c : {&open, &closed}) c->set_shared_current(false);
+  EXPECT_TRUE(open.check_and_count("team", 10, t).allowed);  // open: counts on with what it knows
+  const WindowDecision refused = closed.check_and_count("team", 10, t);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_TRUE(refused.unavailable);
+  EXPECT_EQ(refused.retry_after_seconds, 1);
+  EXPECT_TRUE(closed.peek("team", 10, t).unavailable);
+  EXPECT_DOUBLE_EQ(closed.estimate("team", t), 0);            // a refusal counts nothing
+  EXPECT_TRUE(closed.check_and_count("team", 0, t).allowed);  // no limit: nothing to check
+  closed.set_shared_current(true);
+  const WindowDecision back = closed.check_and_count("team", 10, t + 1);
+  EXPECT_TRUE(back.allowed);
+  EXPECT_FALSE(back.unavailable);
+}
+
 TEST(SlidingWindowSharedTest, TakeUnsharedHandsEachCountOutOnce) {
   SlidingWindowCounter c(milliseconds(1000));
   const std::int64_t t = 5'000;

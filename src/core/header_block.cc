@@ -1,0 +1,94 @@
+#include "core/header_block.h"
+
+#include <charconv>
+#include <cstring>
+
+namespace aigw {
+namespace {
+
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool has(std::string_view s, char c) { return std::memchr(s.data(), c, s.size()) != nullptr; }
+
+}  // namespace
+
+std::pair<std::size_t, std::size_t> HeaderBlock::line_of(std::string_view name) const {
+  const std::string_view text = text_;
+  for (std::size_t begin = 0; begin < text.size();) {
+    const std::size_t end = text.find('\n', begin) + 1;  // every line ends in CRLF
+    const std::size_t colon = text.find(':', begin);
+    if (same_name(text.substr(begin, colon - begin), name)) return {begin, end};
+    begin = end;
+  }
+  return {std::string::npos, std::string::npos};
+}
+
+void HeaderBlock::append_clean(std::string_view s, bool is_name) {
+  const bool clean = !has(s, '\r') && !has(s, '\n') && !has(s, '\0') && !(is_name && has(s, ':'));
+  if (clean) {
+    text_.append(s);
+    return;
+  }
+  for (const char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') {
+      text_.push_back(' ');
+    } else {
+      text_.push_back(is_name && c == ':' ? '-' : c);
+    }
+  }
+}
+
+void HeaderBlock::set(std::string_view name, std::string_view value) {
+  if (const auto [begin, end] = line_of(name); begin != std::string::npos) {
+    text_.erase(begin, end - begin);
+  }
+  append_clean(name, true);
+  text_.append(": ");
+  append_clean(value, false);
+  text_.append("\r\n");
+}
+
+void HeaderBlock::set(std::string_view name, std::int64_t value) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  set(name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+}
+
+void HeaderBlock::set_all(const HeaderBlock& fields) {
+  if (text_.empty()) {
+    text_ = fields.text_;  // one block's names are already distinct
+    return;
+  }
+  for (const auto& [name, value] : fields.fields()) set(name, value);
+}
+
+void HeaderBlock::set_all(const std::vector<std::pair<std::string, std::string>>& fields) {
+  for (const auto& [name, value] : fields) set(name, value);
+}
+
+std::optional<std::string_view> HeaderBlock::find(std::string_view name) const {
+  const auto [begin, end] = line_of(name);
+  if (begin == std::string::npos) return std::nullopt;
+  return std::string_view(text_).substr(begin + name.size() + 2, end - begin - name.size() - 4);
+}
+
+std::vector<std::pair<std::string, std::string>> HeaderBlock::fields() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string_view text = text_;
+  for (std::size_t begin = 0; begin < text.size();) {
+    const std::size_t end = text.find('\n', begin) + 1;
+    const std::size_t colon = text.find(':', begin);
+    out.emplace_back(text.substr(begin, colon - begin), text.substr(colon + 2, end - colon - 4));
+    begin = end;
+  }
+  return out;
+}
+
+}  // namespace aigw
