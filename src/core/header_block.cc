@@ -1,21 +1,24 @@
 #include "core/header_block.h"
 
 #include <charconv>
-#include <cstring>
 
 namespace aigw {
 namespace {
 
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
 bool same_name(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
 }
 
-bool has(std::string_view s, char c) { return std::memchr(s.data(), c, s.size()) != nullptr; }
+// A byte that may not appear in a field as is: it would end the line (or the string).
+bool breaks_line(char c, bool is_name) {
+  return c == '\r' || c == '\n' || c == '\0' || (is_name && c == ':');
+}
 
 }  // namespace
 
@@ -30,25 +33,29 @@ std::pair<std::size_t, std::size_t> HeaderBlock::line_of(std::string_view name) 
   return {std::string::npos, std::string::npos};
 }
 
+std::uint64_t HeaderBlock::name_bit(std::string_view name) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  for (const char c : name) hash = (hash ^ static_cast<unsigned char>(lower(c))) * 16777619u;
+  return std::uint64_t{1} << (hash & 63);
+}
+
 void HeaderBlock::append_clean(std::string_view s, bool is_name) {
-  const bool clean = !has(s, '\r') && !has(s, '\n') && !has(s, '\0') && !(is_name && has(s, ':'));
-  if (clean) {
-    text_.append(s);
-    return;
-  }
-  for (const char c : s) {
-    if (c == '\r' || c == '\n' || c == '\0') {
-      text_.push_back(' ');
-    } else {
-      text_.push_back(is_name && c == ':' ? '-' : c);
-    }
+  const std::size_t start = text_.size();
+  text_.append(s);
+  for (std::size_t i = start; i < text_.size(); ++i) {
+    if (breaks_line(text_[i], is_name)) text_[i] = text_[i] == ':' ? '-' : ' ';
   }
 }
 
 void HeaderBlock::set(std::string_view name, std::string_view value) {
-  if (const auto [begin, end] = line_of(name); begin != std::string::npos) {
-    text_.erase(begin, end - begin);
+  const std::uint64_t bit = name_bit(name);
+  if ((names_seen_ & bit) != 0) {
+    if (const auto [begin, end] = line_of(name); begin != std::string::npos) {
+      text_.erase(begin, end - begin);
+    }
   }
+  names_seen_ |= bit;
+  if (text_.empty()) text_.reserve(512);
   append_clean(name, true);
   text_.append(": ");
   append_clean(value, false);
@@ -64,6 +71,7 @@ void HeaderBlock::set(std::string_view name, std::int64_t value) {
 void HeaderBlock::set_all(const HeaderBlock& fields) {
   if (text_.empty()) {
     text_ = fields.text_;  // one block's names are already distinct
+    names_seen_ = fields.names_seen_;
     return;
   }
   for (const auto& [name, value] : fields.fields()) set(name, value);

@@ -27,14 +27,21 @@ class HeaderBlock {
   std::vector<std::pair<std::string, std::string>> fields() const;
   std::string_view text() const { return text_; }
   bool empty() const { return text_.empty(); }
-  void clear() { text_.clear(); }
+  void clear() {
+    text_.clear();
+    names_seen_ = 0;
+  }
 
  private:
   // Where the line of the field `name` begins and ends (past its CRLF); npos when absent.
   std::pair<std::size_t, std::size_t> line_of(std::string_view name) const;
   void append_clean(std::string_view text, bool is_name);
+  // One bit per name set (a hash of it, case-folded): set() looks for an earlier line of the
+  // same name only when its bit is on, so building a head of distinct names never searches.
+  static std::uint64_t name_bit(std::string_view name);
 
   std::string text_;
+  std::uint64_t names_seen_ = 0;
 };
 
 }  // namespace aigw
