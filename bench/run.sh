@@ -10,6 +10,8 @@
 #   aigw+log  aigw with the access log on (its stdout to /dev/null)
 #   aigw+route  the aigw process, each request routed by an x-portkey-config (a fallback with
 #             retries whose first target serves): what routing adds per request
+#   aigw+metrics  aigw+budget with the Prometheus listener on (metrics.listen): what counting
+#             every request costs
 # and the streaming table: the origin also serves a fixed 200-chunk SSE answer in two dialects,
 #   passthrough  an OpenAI chat stream (usage at the end: the caller asks stream_options.include_usage)
 #                proxied by nginx, and by aigw to a chat caller from an openai-dialect provider
@@ -226,6 +228,7 @@ start_aigw() {  # NAME ACCESS_LOG(true|false) [budget]
       echo "          limits: { requests_per_minute: 1000000000, tokens_per_minute: 1000000000000 } }"
       echo "limits: { ip: { requests: 0 }, client: { requests_per_minute: 1000000000 } }"
     fi
+    [[ "${4:-}" == metrics ]] && echo "metrics: { listen: \"127.0.0.1:0\" }"
   } >"$d/aigw.yaml"
   [[ "$2" == false ]] && out=$d/stdout   # only the start line; with the log on, /dev/null
   (cd "$d" && exec "$aigw_bin" serve --config "$d/aigw.yaml" </dev/null >"$out" 2>"$d/stderr") &
@@ -251,11 +254,12 @@ start_aigw() {  # NAME ACCESS_LOG(true|false) [budget]
   fi
 }
 aigws=()
-$json_table && aigws+=(aigw aigw+budget aigw+log)
+$json_table && aigws+=(aigw aigw+budget aigw+log aigw+metrics)
 $stream_table && aigws+=(aigw+stream)
 for name in "${aigws[@]}"; do
   case $name in
     aigw+log) start_aigw "$name" true ;;
+    aigw+metrics) start_aigw "$name" false budget metrics ;;
     aigw+budget|aigw+stream) start_aigw "$name" false budget ;;
     *) start_aigw "$name" false ;;
   esac
@@ -268,7 +272,7 @@ for name in "${aigws[@]}"; do IDLE_KB[$name]=$(awk '/^VmRSS/{print $2}' "/proc/$
 declare -A SERVER URLPATH SCRIPT PROVIDER CONFIG
 json_keys=() stream_keys=()
 if $json_table; then
-  for name in direct nginx aigw aigw+budget aigw+log; do
+  for name in direct nginx aigw aigw+budget aigw+log aigw+metrics; do
     SERVER[$name]=$name URLPATH[$name]=/v1/chat/completions SCRIPT[$name]=bench/post.lua PROVIDER[$name]=bench
     json_keys+=("$name")
   done
@@ -480,6 +484,13 @@ if json_keys:
               f"{R['aigw+route', 64]['cpu'] - R['aigw', 64]['cpu']:.1f} µs of server CPU per request at 64 conns "
               f"({R['aigw', 64]['cpu']:.1f} → {R['aigw+route', 64]['cpu']:.1f}); req/s at 64 conns "
               f"{R['aigw', 64]['rps']:.0f} → {R['aigw+route', 64]['rps']:.0f}.")
+    if ("aigw+metrics", 1) in R:
+        b, m = R["aigw+budget", 64], R["aigw+metrics", 64]
+        print()
+        print(f"Metrics (aigw+metrics: aigw+budget with metrics.listen, every request counted) add "
+              f"{m['cpu'] - b['cpu']:.1f} µs of server CPU per request at 64 conns "
+              f"({b['cpu']:.1f} → {m['cpu']:.1f}); req/s at 64 conns {b['rps']:.0f} → {m['rps']:.0f}; "
+              f"p50 at 1 conn {R['aigw+budget', 1]['p50']:.0f} → {R['aigw+metrics', 1]['p50']:.0f} µs.")
 
 if stream_keys:
     label = {"pass-nginx": "passthrough: nginx", "pass-aigw": "passthrough: aigw",

@@ -1,10 +1,13 @@
-// Report rows to JSON (Boost.JSON) and CSV (quoted per RFC 4180, formula-safe).
+// Report rows to JSON (Boost.JSON, money as plain decimals) and CSV (quoted per RFC 4180,
+// formula-safe).
 #include "budget/usage_report.h"
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+
+#include "core/json_text.h"
 
 namespace aigw::budget {
 namespace {
@@ -144,7 +147,7 @@ std::string render_report_json(const std::vector<ReportRow>& rows,
   }
   doc["rows"] = std::move(out);
   doc["totals"] = metrics_json(totals_of(rows));
-  return boost::json::serialize(doc);
+  return serialize_money_json(doc);
 }
 
 std::string render_report_csv(const std::vector<ReportRow>& rows,

@@ -32,16 +32,40 @@ std::shared_ptr<config::Config> load(const ServeOptions& options) {
   return cfg;
 }
 
-std::string start_line(const config::Config& cfg, const server::HttpServer& server) {
+std::string start_line(const config::Config& cfg, const server::HttpServer& server,
+                       const server::HttpServer* metrics) {
   json::array providers;
   for (const auto& [name, _] : cfg.providers) providers.push_back(json::string(name));
-  return json::serialize(json::object{{"type", "start"},
-                                      {"msg", "listening"},
-                                      {"address", cfg.server.host},
-                                      {"port", server.port()},
-                                      {"threads", server.thread_count()},
-                                      {"config", cfg.source},
-                                      {"providers", std::move(providers)}});
+  json::object line{{"type", "start"},
+                    {"msg", "listening"},
+                    {"address", cfg.server.host},
+                    {"port", server.port()},
+                    {"threads", server.thread_count()},
+                    {"config", cfg.source},
+                    {"providers", std::move(providers)}};
+  if (metrics != nullptr) {
+    line["metrics"] = {
+        {"address", cfg.metrics.host}, {"port", metrics->port()}, {"path", cfg.metrics.path}};
+  }
+  return json::serialize(line);
+}
+
+// metrics.listen: the Prometheus listener, one thread of its own (null when metrics are off).
+// Throws when it cannot bind.
+std::unique_ptr<server::HttpServer> start_metrics(
+    const config::Config& cfg, const std::shared_ptr<gateway::GatewayShared>& shared) {
+  if (!cfg.metrics.enabled) return nullptr;
+  shared->metrics = std::make_unique<metrics::RequestMetrics>(cfg.metrics.max_label_values);
+  server::ServerConfig listener = cfg.server;
+  listener.host = cfg.metrics.host;
+  listener.port = cfg.metrics.port;
+  listener.threads = 1;
+  listener.max_connections = 64;
+  listener.drain_timeout = Millis(1000);
+  auto server =
+      std::make_unique<server::HttpServer>(listener, gateway::make_metrics_handler_factory(shared));
+  server->bind();
+  return server;
 }
 
 // glibc gives memory back to the kernel (madvise) whenever the free space at the top of an I/O
@@ -203,6 +227,14 @@ int run_serve(const ServeOptions& options) {
   }
   share_with_replicas(*cfg, *shared);
 
+  std::unique_ptr<server::HttpServer> metrics_server;
+  try {
+    metrics_server = start_metrics(*cfg, shared);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "aigw: cannot listen on %s:%u for metrics: %s\n",
+                 cfg->metrics.host.c_str(), cfg->metrics.port, e.what());
+    return 1;
+  }
   server::HttpServer server(cfg->server, gateway::make_handler_factory(shared));
   try {
     server.bind();
@@ -211,7 +243,9 @@ int run_serve(const ServeOptions& options) {
                  cfg->server.port, e.what());
     return 1;
   }
-  access_log.write_line(start_line(*cfg, server));
+  std::thread metrics_thread;
+  if (metrics_server) metrics_thread = std::thread([&] { metrics_server->run(); });
+  access_log.write_line(start_line(*cfg, server, metrics_server.get()));
 
   std::thread signal_thread([&] {
     for (;;) {
@@ -227,6 +261,10 @@ int run_serve(const ServeOptions& options) {
     }
   });
   const bool clean = server.run();
+  if (metrics_server) {
+    metrics_server->begin_drain();
+    metrics_thread.join();
+  }
   // The workers have stopped: secret checks still queued are dropped here, while their I/O
   // contexts exist, instead of finishing later into contexts that are gone.
   if (shared->auth) shared->auth->stop();

@@ -12,26 +12,9 @@ namespace aigw::config {
 namespace {
 
 void parse_listen(const std::string& text, const ConfigNode& where, ServerConfig& out) {
-  std::string host = out.host;
-  std::string port_text = text;
-  if (const auto colon = text.rfind(':'); colon != std::string::npos) {
-    host = text.substr(0, colon);
-    port_text = text.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-      host = host.substr(1, host.size() - 2);
-  }
-  int port = -1;
-  try {
-    std::size_t used = 0;
-    port = std::stoi(port_text, &used);
-    if (used != port_text.size()) port = -1;
-  } catch (const std::exception&) {
-  }
-  if (port < 0 || port > 65535 || host.empty()) {
-    where.fail("expected host:port such as 0.0.0.0:8787, got \"" + text + "\"");
-  }
-  out.host = host;
-  out.port = static_cast<std::uint16_t>(port);
+  const HostPort listen = parse_host_port(text, where, out.host);
+  out.host = listen.host;
+  out.port = listen.port;
 }
 
 void parse_server(const ConfigNode& node, ServerConfig& s) {
@@ -240,7 +223,7 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   // Every section a part reads; each part validates its own. A key not listed (a typo, or a
   // section of a later version such as `routing` or `metrics`) stops start-up.
   top.allow_keys({"listen", "server", "upstream", "providers", "log", "auth", "teams", "limits",
-                  "state", "prices", "budget", "routing"});
+                  "state", "prices", "budget", "routing", "metrics"});
   if (top.has("listen")) parse_listen(top.str("listen"), top.child("listen"), config.server);
   parse_server(top.child("server"), config.server);
   parse_upstream(top.child("upstream"), config.upstream);
@@ -248,6 +231,7 @@ Config parse_root(const YAML::Node& root, const std::string& source, const EnvLo
   config.warnings.insert(config.warnings.end(), config.auth.warnings.begin(),
                          config.auth.warnings.end());
   config.limits = limits::parse_limits_settings(top.child("limits"));
+  config.metrics = metrics::parse_metrics_settings(top.child("metrics"));
   config.budget = budget::parse_budget_settings(top);
   const ConfigNode log = top.child("log");
   log.allow_keys({"access_log"});

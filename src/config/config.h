@@ -15,6 +15,7 @@
 #include "core/duration.h"
 #include "core/endpoint.h"
 #include "limits/limits_config.h"
+#include "metrics/metrics_settings.h"
 #include "providers/provider_settings.h"
 #include "routing/routing_settings.h"
 #include "server/server_settings.h"
@@ -44,6 +45,7 @@ struct Config {
   UpstreamConfig upstream;
   LogConfig log;
   std::map<std::string, ProviderConfig> providers;
+  metrics::MetricsSettings metrics;         // metrics: (off unless metrics.listen is set)
   routing::RoutingSettings routing;         // routing: (after providers: its configs name them)
   std::string source = "embedded default";  // file path, for messages
   std::vector<std::string> warnings;        // non-fatal findings, printed at start

@@ -190,4 +190,27 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source_name) {
   }
 }
 
+HostPort parse_host_port(const std::string& text, const ConfigNode& where,
+                         const std::string& default_host) {
+  std::string host = default_host;
+  std::string port_text = text;
+  if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+  }
+  int port = -1;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(port_text, &used);
+    if (used != port_text.size()) port = -1;
+  } catch (const std::exception&) {
+  }
+  if (port < 0 || port > 65535 || host.empty()) {
+    where.fail("expected host:port such as 0.0.0.0:8787, got \"" + text + "\"");
+  }
+  return {host, static_cast<std::uint16_t>(port)};
+}
+
 }  // namespace aigw::config

@@ -67,6 +67,14 @@ class ConfigNode {
   const EnvLookup* env_;
 };
 
+// "host:port", "[v6]:port", or a bare "port" (on `default_host`); fails at `where`.
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+HostPort parse_host_port(const std::string& text, const ConfigNode& where,
+                         const std::string& default_host);
+
 // Parses YAML text into a root node; a syntax error names the line.
 YAML::Node parse_yaml(const std::string& text, const std::string& source_name);
 

@@ -180,6 +180,7 @@ std::optional<ApiError> check_rate_limits(limits::RateLimiter& limiter, Charge& 
       limiter.check(scopes, now_ms, estimate_tokens, &charge.rate_reservation);
   limits::rate_limit_headers(rate, charge.headers);
   if (rate.allowed) return std::nullopt;
+  charge.refused_scope = rate.denied_kind == limits::RateScopeKind::kTeam ? "team" : "client";
   charge.budget_reservation.release();
   return limits::rate_limited_error(rate);
 }

@@ -125,7 +125,8 @@ struct Charge {
   // Replaced by the usage when the request settles, released when it ends without (RAII).
   budget::BudgetReservation budget_reservation;
   limits::TokenReservation rate_reservation;
-  bool settled = false;  // usage was charged (at most once)
+  bool settled = false;            // usage was charged (at most once)
+  std::string_view refused_scope;  // a rate limit refused it: "team" or "client"
 
   std::array<limits::RateScope, 2> rate_scopes() const;
   void release() {

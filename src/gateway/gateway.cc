@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/worker.h"
+#include "router/caller_values.h"
 #include "router/gateway_errors.h"
 #include "router/render_error.h"
 #include "router/routes.h"
@@ -84,6 +85,41 @@ std::optional<ApiError> body_refusal(server::BodyStatus status, std::uint64_t li
   return std::nullopt;
 }
 
+// Which limit a 429 from `check` was: for metrics (aigw_rate_limited_total{scope}).
+std::string_view limit_that_refused(gate::Check check, const gate::Charge& charge) {
+  switch (check) {
+    case gate::Check::kIpWindow:
+      return "ip";
+    case gate::Check::kBudget:
+      return "budget";
+    case gate::Check::kRateLimits:
+      return charge.refused_scope;
+    default:
+      return "";
+  }
+}
+
+// `team`: the team charged (the token's, else the default team).
+metrics::RequestSample metrics_sample(const observability::AccessRecord& r, std::string_view team) {
+  metrics::RequestSample s;
+  s.route = r.route;
+  s.provider = r.provider;
+  s.model = r.model;
+  s.team = team;
+  s.status = r.status;
+  s.seconds = r.latency_ms / 1000.0;
+  if (r.upstream_latency_ms) s.upstream_first_byte_seconds = *r.upstream_latency_ms / 1000.0;
+  if (r.usage.known) {
+    s.input_tokens = r.usage.input_tokens;
+    s.output_tokens = r.usage.output_tokens;
+    s.cached_tokens = r.usage.cached_tokens;
+  }
+  s.cost_micros = r.cost_micros;
+  s.limited_by = r.limited_by;
+  s.attempts = r.attempts;
+  return s;
+}
+
 }  // namespace
 
 std::optional<std::string_view> RequestContext::header(std::string_view name) const {
@@ -143,6 +179,9 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
   ctx.record.method = std::string(in.message.method_string());
   ctx.record.path = std::string(target.path);
   ctx.record.client_ip = in.client_ip;
+  if (const auto traceparent = ctx.header("traceparent")) {
+    if (const auto trace_id = router::trace_id_of(*traceparent)) ctx.record.trace_id = *trace_id;
+  }
   std::string failure;
   try {
     co_await dispatch(ctx);
@@ -168,6 +207,7 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
   ctx.record.bytes_out = out.bytes_out();
   ctx.record.latency_ms = shared_->clock->millis_since(in.started);
   if (ctx.config->log.access_log) shared_->access_log->write(ctx.record);
+  if (shared_->metrics) shared_->metrics->observe(metrics_sample(ctx.record, ctx.charge.team));
 }
 
 // The request path. Every request is routed, passes its route's gate (gate.h: the checks in
@@ -175,6 +215,7 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
 // ApiError rendered in the caller's dialect by send_error.
 net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
   const auto route = router::match_route(ctx.record.method, ctx.record.path);
+  ctx.record.route = router::route_label(route);
   if (route.kind == router::RouteKind::kApi) ctx.error_style = endpoint_error_style(route.endpoint);
   if (ctx.in.problem != server::RequestProblem::kNone) {
     // Not even a request line: no route to take the format from.
@@ -285,6 +326,7 @@ net::awaitable<bool> Worker::pass_gate(RequestContext& ctx, const router::Route&
         break;
     }
     if (refusal) {
+      if (refusal->status == 429) ctx.record.limited_by = limit_that_refused(check, ctx.charge);
       co_await send_error(ctx, *refusal);
       co_return false;
     }

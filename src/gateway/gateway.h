@@ -16,6 +16,7 @@
 #include "core/snapshot.h"
 #include "limits/rate_limiter.h"
 #include "limits/sliding_window.h"
+#include "metrics/request_metrics.h"
 #include "observability/access_log.h"
 #include "server/http_server.h"
 #include "state/usage_store.h"
@@ -50,12 +51,16 @@ struct GatewayShared {
   std::unique_ptr<budget::BudgetTracker> budgets;
   std::unique_ptr<budget::TeamDirectory> teams;
   limits::RateLimiter rate_limiter;
-  routing::Breakers breakers;  // one per provider, kept across config reloads
+  routing::Breakers breakers;                        // one per provider, kept across config reloads
+  std::unique_ptr<metrics::RequestMetrics> metrics;  // null: metrics off (nothing counted)
   // Runs what may wait on disk (admin reports) off the worker threads.
   net::thread_pool blocking_pool{1};
 };
 
 // Builds the server's per-thread handlers.
 server::HandlerFactory make_handler_factory(std::shared_ptr<GatewayShared> shared);
+// The metrics listener's handler: GET <metrics.path> in the Prometheus text format, the
+// request counters plus what is read at scrape time (budgets, breakers, in flight, state).
+server::HandlerFactory make_metrics_handler_factory(std::shared_ptr<GatewayShared> shared);
 
 }  // namespace aigw::gateway

@@ -91,6 +91,7 @@ Result<router::HeaderList> upstream_headers(const RequestContext& ctx,
     if (std::find(hop_by_hop.begin(), hop_by_hop.end(), name) != hop_by_hop.end()) continue;
     const std::string_view value(field.value().data(), field.value().size());
     if (auto bad = router::check_header_value(name, value)) return std::move(*bad);
+    if (name == "traceparent" && !router::trace_id_of(value)) continue;  // W3C: ignored
     has_anthropic_version = has_anthropic_version || name == "anthropic-version";
     out.emplace_back(std::move(name), std::string(value));
   }

@@ -51,6 +51,30 @@ AttemptOutcome outcome_of(const FailedAttempt& failed, std::int64_t now_unix) {
   return o;
 }
 
+// The kind of a failed attempt for aigw_upstream_errors_total.
+std::string_view upstream_error_kind(const FailedAttempt& failed) {
+  if (failed.status == 429) return "status_429";
+  if (failed.status >= 500) return "status_5xx";
+  if (failed.status != 0) return "status_4xx";
+  switch (failed.failure.kind) {
+    case upstream::UpstreamFailure::Kind::kResolve:
+      return "resolve";
+    case upstream::UpstreamFailure::Kind::kConnect:
+      return "connect";
+    case upstream::UpstreamFailure::Kind::kTls:
+      return "tls";
+    case upstream::UpstreamFailure::Kind::kTimeout:
+      return "timeout";
+    case upstream::UpstreamFailure::Kind::kClosed:
+      return "closed";
+    case upstream::UpstreamFailure::Kind::kProtocol:
+      return "protocol";
+    case upstream::UpstreamFailure::Kind::kTooLarge:
+      return "too_large";
+  }
+  return "other";
+}
+
 // The body a target sends: the caller's, with the target's override_params and the
 // provider's model alias applied. nullopt when nothing changes (then the caller's bytes go).
 std::optional<json::object> body_for(const json::object& caller_body,
@@ -235,6 +259,8 @@ net::awaitable<void> ApiHandler::route(RequestContext& ctx, Endpoint endpoint) {
       }
       add_usage(ctx.failed_usage, translate::usage_of_answer(exchange.plan.provider, failed->body));
     }
+    if (shared.metrics)
+      shared.metrics->count_upstream_error(provider.name, upstream_error_kind(*failed));
     walk.report(outcome_of(*failed, clock.unix_seconds()));
   }
   if (failed && walk.tried_any()) {

@@ -14,6 +14,7 @@
 
 #include "budget/team_settings_json.h"
 #include "budget/usage_report.h"
+#include "core/json_text.h"
 #include "gateway/handlers.h"
 #include "router/gateway_errors.h"
 
@@ -107,7 +108,7 @@ Result<TeamReply> team_admin(budget::TeamDirectory& teams, budget::BudgetTracker
     json::array data;
     for (const auto& t : teams.list())
       data.push_back(team_json(t.name, t, budgets.check(t.name, now)));
-    return TeamReply{200, json::serialize(json::object{{"data", std::move(data)}})};
+    return TeamReply{200, serialize_money_json(json::object{{"data", std::move(data)}})};
   }
   std::string name = path.size() > kTeams.size() + 1 ? path.substr(kTeams.size() + 1) : "";
   std::string part;
@@ -120,7 +121,7 @@ Result<TeamReply> team_admin(budget::TeamDirectory& teams, budget::BudgetTracker
   }
   const auto current = teams.find(name);
   if (part.empty() && method == "GET") {
-    return TeamReply{200, json::serialize(team_json(name, current, budgets.check(name, now)))};
+    return TeamReply{200, serialize_money_json(team_json(name, current, budgets.check(name, now)))};
   }
   if (method != "PUT" && method != "POST") {
     return router::method_not_allowed(method, path, part.empty() ? "GET, PUT, POST" : "PUT, POST");
@@ -130,7 +131,7 @@ Result<TeamReply> team_admin(budget::TeamDirectory& teams, budget::BudgetTracker
   if (!settings) return settings.take_error();
   if (auto error = teams.put(*settings, now)) return *error;
   return TeamReply{current ? 200 : 201,
-                   json::serialize(team_json(name, *settings, budgets.check(name, now)))};
+                   serialize_money_json(team_json(name, *settings, budgets.check(name, now)))};
 }
 
 // The team routes on the blocking pool: a PUT waits for the store's disk write. A function,

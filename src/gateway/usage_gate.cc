@@ -6,7 +6,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
+#include <cmath>
 
+#include "core/json_text.h"
 #include "gateway/handlers.h"
 
 namespace aigw::gateway {
@@ -31,7 +33,7 @@ std::string budget_status(const RequestContext& ctx, const budget::BudgetDecisio
       {"tokens", d.budget_tokens > 0 ? json::value(d.remaining_tokens()) : json::value(nullptr)},
       {"usd", d.budget_usd ? json::value(std::max(0.0, *d.budget_usd - d.used_usd))
                            : json::value(nullptr)}};
-  return json::serialize(json::object{
+  return serialize_money_json(json::object{
       {"team", ctx.charge.team},
       {"client_id", ctx.charge.client},
       {"budget", d.has_budget ? json::value(std::move(budget)) : json::value(nullptr)},
@@ -89,6 +91,7 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
   record.usage = usage;
   const budget::Cost cost = ctx.config->budget.prices.cost(record.provider, record.model, usage);
   record.cost_usd = cost.usd;
+  ctx.record.cost_micros = std::llround(cost.usd * 1e6);
   record.priced = cost.priced;
   const auto& clock = *shared.clock;
   record.at = budget::to_seconds(clock.wall());

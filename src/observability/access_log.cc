@@ -167,6 +167,7 @@ std::string format_access_record(const AccessRecord& r, std::int64_t unix_millis
     append_int(line, r.attempts);
   }
   if (!r.target.empty()) append_field(line, "target", r.target);
+  if (!r.trace_id.empty()) append_field(line, "trace_id", r.trace_id);
   append_millis(line, "latency_ms", r.latency_ms);
   if (r.upstream_latency_ms) append_millis(line, "upstream_latency_ms", *r.upstream_latency_ms);
   line += '}';

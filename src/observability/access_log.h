@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "core/usage.h"
@@ -30,9 +31,14 @@ struct AccessRecord {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   Usage usage;
-  std::string error;   // the message of an error answer, when there was one
-  int attempts = 0;    // upstream attempts (retries and fallbacks included); 0: none made
-  std::string target;  // routed requests: the target that answered, e.g. config.targets[1]
+  std::string error;     // the message of an error answer, when there was one
+  int attempts = 0;      // upstream attempts (retries and fallbacks included); 0: none made
+  std::string target;    // routed requests: the target that answered, e.g. config.targets[1]
+  std::string trace_id;  // from a valid W3C traceparent, when the caller sent one
+  // For metrics (not logged): the cost charged, and the limit that refused the request.
+  std::int64_t cost_micros = 0;
+  std::string_view limited_by;       // "ip", "team", "client", "budget" or empty
+  std::string_view route = "other";  // router::route_label
 };
 
 std::string format_access_record(const AccessRecord& r, std::int64_t unix_millis);

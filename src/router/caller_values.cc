@@ -125,6 +125,23 @@ std::optional<ApiError> check_header_value(std::string_view name, std::string_vi
   return std::nullopt;
 }
 
+std::optional<std::string_view> trace_id_of(std::string_view tp) {
+  const auto hex = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  };
+  const auto zeros = [](std::string_view s) { return s.find_first_not_of('0') == s.npos; };
+  // version(2) - trace-id(32) - parent-id(16) - flags(2): 55 characters; version 00 is exactly
+  // that, a later version may go on after another '-'.
+  if (tp.size() < 55 || tp[2] != '-' || tp[35] != '-' || tp[52] != '-') return std::nullopt;
+  const auto version = tp.substr(0, 2), trace = tp.substr(3, 32), parent = tp.substr(36, 16),
+             flags = tp.substr(53, 2);
+  if (!hex(version) || !hex(trace) || !hex(parent) || !hex(flags)) return std::nullopt;
+  if (version == "ff" || zeros(trace) || zeros(parent)) return std::nullopt;
+  if (tp.size() > 55 && (version == "00" || tp[55] != '-' || tp.size() > 512)) return std::nullopt;
+  return trace;
+}
+
 std::optional<ApiError> check_query(std::string_view query) {
   if (query.size() > kMaxForwardedQuery) {
     return invalid_value("query string",

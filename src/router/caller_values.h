@@ -47,6 +47,12 @@ std::optional<ApiError> check_header_value(std::string_view name, std::string_vi
 // `%XX`, at most kMaxForwardedQuery bytes.
 std::optional<ApiError> check_query(std::string_view query);
 
+// The trace id of a W3C `traceparent` (`00-<32 hex trace id>-<16 hex parent id>-<2 hex
+// flags>`, lowercase; a later version may append `-…`), or nullopt when it is not one: an
+// all-zero id, version ff, upper case or a wrong length. An invalid traceparent is not
+// forwarded and not logged (W3C Trace Context: a receiver ignores it).
+std::optional<std::string_view> trace_id_of(std::string_view traceparent);
+
 // x-portkey-custom-host, parsed as written: `http(s)://host[:port][/path]`, with a host of
 // letters, digits, `-` and `.` (or a bracketed IPv6 literal), no user info, percent sign,
 // query or fragment, and a path of plain segments (no `.` or `..`).

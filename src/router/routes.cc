@@ -76,4 +76,32 @@ Target split_target(std::string_view target) {
   return {target.substr(0, q), target.substr(q + 1)};
 }
 
+std::string_view route_label(const Route& route) {
+  switch (route.kind) {
+    case RouteKind::kHealth:
+      return "health";
+    case RouteKind::kReady:
+      return "ready";
+    case RouteKind::kApi:
+      return endpoint_name(route.endpoint);
+    case RouteKind::kOAuthToken:
+      return "oauth2_token";
+    case RouteKind::kJwks:
+      return "jwks";
+    case RouteKind::kOpenIdConfig:
+      return "openid_configuration";
+    case RouteKind::kProviders:
+      return "providers";
+    case RouteKind::kBudget:
+      return "budget";
+    case RouteKind::kAdmin:
+      return "admin";
+    case RouteKind::kNotFound:
+      return "not_found";
+    case RouteKind::kMethodNotAllowed:
+      return "method_not_allowed";
+  }
+  return "other";
+}
+
 }  // namespace aigw::router

@@ -30,6 +30,10 @@ struct Route {
 // `path` is the target without its query string.
 Route match_route(std::string_view method, std::string_view path);
 
+// A bounded name for metrics: the endpoint's name for API routes ("chat_completions"), else
+// the kind ("health", "admin", "not_found", …).
+std::string_view route_label(const Route& route);
+
 // Splits "/v1/messages?beta=true" into path and query (without the '?').
 struct Target {
   std::string_view path;

@@ -8,6 +8,7 @@
 #include "support/api_checks.h"
 #include "support/fake_upstream.h"
 #include "support/http_client.h"
+#include "support/usage_helpers.h"
 
 namespace aigw::testing {
 namespace {
@@ -72,6 +73,37 @@ TEST_F(AccessLogTest, ProxiedRequestIsOneLineWithEveryDocumentedField) {
   EXPECT_EQ(time.back(), 'Z');
 }
 
+TEST_F(AccessLogTest, AW3cTraceparentIsForwardedUpstreamAndItsTraceIdLogged) {
+  const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  ASSERT_EQ(http_request(gw_.port(), "POST", "/v1/chat/completions",
+                         with_provider("openai", {{"traceparent", traceparent},
+                                                  {"tracestate", "congo=t61rcWkgMzE"}}),
+                         chat_request())
+                .status,
+            200);
+  ASSERT_EQ(openai_.requests().size(), 1u);
+  EXPECT_EQ(openai_.requests()[0].header("traceparent"), traceparent);
+  EXPECT_EQ(openai_.requests()[0].header("tracestate"), "congo=t61rcWkgMzE");
+  EXPECT_EQ(line_for("/v1/chat/completions").at("trace_id"), "4bf92f3577b34da6a3ce929d0e0e4736");
+
+  // Not a traceparent (upper case, all-zero trace id): not forwarded, nothing logged.
+  for (const std::string bad : {"00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
+                                "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}) {
+    ASSERT_EQ(http_request(gw_.port(), "POST", "/v1/messages",
+                           with_provider("anthropic", {{"traceparent", bad}}), messages_request())
+                  .status,
+              200);
+  }
+  ASSERT_EQ(anthropic_.requests().size(), 2u);
+  for (const auto& r : anthropic_.requests()) EXPECT_FALSE(r.has_header("traceparent"));
+  ASSERT_TRUE(gw_.wait_for_access_lines(3, 5s));
+  for (const auto& line : gw_.access_lines()) {
+    if (line.at("path") == "/v1/messages") {
+      EXPECT_FALSE(line.contains("trace_id"));
+    }
+  }
+}
+
 TEST_F(AccessLogTest, EveryRequestIsLoggedOnceIncludingErrorsAndHealthChecks) {
   HttpConnection c(gw_.port());
   ASSERT_EQ(c.request("GET", "/").status, 200);
@@ -81,7 +113,7 @@ TEST_F(AccessLogTest, EveryRequestIsLoggedOnceIncludingErrorsAndHealthChecks) {
                 .status,
             200);
   ASSERT_EQ(c.request("GET", "/nope").status, 404);
-  ASSERT_TRUE(gw_.wait_for_access_lines(4, 5s));
+  ASSERT_TRUE(gw_.wait_for_access_lines(3, 5s));
   std::this_thread::sleep_for(100ms);  // nothing more comes
   const auto lines = gw_.access_lines();
   ASSERT_EQ(lines.size(), 4u);

@@ -42,6 +42,24 @@ TEST(CallerValuesTest, ModelIdsThatCouldReachAnotherUrlOrRequestAreRefused) {
   }
 }
 
+TEST(CallerValuesTest, OnlyAWellFormedTraceparentGivesATraceId) {
+  EXPECT_EQ(trace_id_of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            "4bf92f3577b34da6a3ce929d0e0e4736");
+  // A later version may carry more after the flags; version 00 may not.
+  EXPECT_EQ(trace_id_of("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"),
+            "4bf92f3577b34da6a3ce929d0e0e4736");
+  for (const char* bad : {"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+                          "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                          "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+                          "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+                          "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",
+                          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g"}) {
+    EXPECT_FALSE(trace_id_of(bad).has_value()) << bad;
+  }
+}
+
 TEST(CallerValuesTest, BodyModelMustBeAStringWhenPresent) {
   EXPECT_EQ(check_body_model(boost::json::object{}), std::nullopt);
   EXPECT_EQ(check_body_model(boost::json::object{{"model", "gpt-4o"}}), std::nullopt);

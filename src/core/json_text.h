@@ -1,0 +1,20 @@
+// JSON text for aigw's own answers about money: like boost::json::serialize, except that a
+// number with a fraction (in these documents: always US dollars) is written as a plain
+// decimal rounded to micro-dollars — `0`, `0.09985`, `12.5` — never `9.985E-2` or `0E0`, and
+// never with the tail of a floating-point sum (`9.984975000000944E-2` is `0.099850`'s sum).
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <string>
+
+namespace aigw {
+
+std::string serialize_money_json(const boost::json::value& value);
+
+// `micros` / 1e6 as a plain decimal: "0", "0.09985", "-2.000001" (trailing zeros dropped).
+std::string micros_decimal(std::int64_t micros);
+// Dollars rounded to the micro-dollar, as micros_decimal writes them.
+std::string usd_decimal(double usd);
+
+}  // namespace aigw
