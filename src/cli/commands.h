@@ -44,4 +44,16 @@ struct AdminOptions {
 };
 int run_admin(const AdminOptions& options);
 
+struct SetupOptions {
+  std::string agent;
+  std::string url;
+  std::string provider;
+  std::string model;
+  std::string home;  // default: $HOME
+  bool print = false;
+};
+// `aigw setup AGENT`: writes (merging, with a backup of what was there) or prints the agent's
+// configuration for this gateway (cli/agent_setup.h).
+int run_setup(const SetupOptions& options);
+
 }  // namespace aigw::cli

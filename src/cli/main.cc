@@ -1,4 +1,5 @@
-// aigw's command line: `serve` runs the gateway; `token`, `health` and `admin` talk to one.
+// aigw's command line: `serve` runs the gateway; `token`, `health` and `admin` talk to one;
+// `setup` configures a coding agent for one.
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -97,6 +98,18 @@ int main(int argc, char** argv) {
       "hash-secret", "Print the hash of a secret (from stdin) for client_secret_hash");
   hash->callback([&] { admin.action = "hash-secret"; });
 
+  aigw::cli::SetupOptions setup;
+  auto* setup_cmd = app.add_subcommand(
+      "setup",
+      "Configure a coding agent for this gateway: claude-code, codex, opencode, goose, continue "
+      "or langchain (merges into its config, keeping a .aigw-backup; --print only shows it)");
+  setup_cmd->add_option("agent", setup.agent, "The agent")->required();
+  setup_cmd->add_option("--url", setup.url, "Gateway URL")->envname("GATEWAY_URL")->required();
+  setup_cmd->add_option("--provider", setup.provider, "The x-portkey-provider to send")->required();
+  setup_cmd->add_option("--model", setup.model, "Model the agent asks for");
+  setup_cmd->add_option("--home", setup.home, "Home directory to configure (default: $HOME)");
+  setup_cmd->add_flag("--print", setup.print, "Print the configuration; write nothing");
+
   CLI11_PARSE(app, argc, argv);
   if (serve_cmd->parsed()) return aigw::cli::run_serve(serve);
   if (token_cmd->parsed()) {
@@ -105,5 +118,6 @@ int main(int argc, char** argv) {
   }
   if (health_cmd->parsed()) return aigw::cli::run_health(health);
   if (admin_cmd->parsed()) return aigw::cli::run_admin(admin);
+  if (setup_cmd->parsed()) return aigw::cli::run_setup(setup);
   return 0;
 }

@@ -13,6 +13,7 @@
 #include "support/api_checks.h"
 #include "support/fake_upstream.h"
 #include "support/http_client.h"
+#include "support/run_command.h"
 #include "support/usage_helpers.h"
 
 namespace aigw::testing {
@@ -30,35 +31,11 @@ std::int64_t now_s() {
       .count();
 }
 
-struct ScriptResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using ScriptResult = CommandResult;
 
 // Runs a script of ours with extra environment, capturing stdout and stderr.
 ScriptResult run_script(const std::string& env, const std::string& command) {
-  const TempDir temp;
-  const std::string& dir = temp.path();
-  const std::string cmd = "cd '" + std::string(AIGW_SOURCE_DIR) + "' && env " + env + " " +
-                          command + " >'" + dir + "/out' 2>'" + dir + "/err'";
-  ScriptResult r;
-  const int status = std::system(cmd.c_str());
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  auto slurp = [](const std::string& p) {
-    std::string s;
-    if (std::FILE* f = std::fopen(p.c_str(), "r")) {
-      std::array<char, 4096> buf;
-      std::size_t n;
-      while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) s.append(buf.data(), n);
-      std::fclose(f);
-    }
-    return s;
-  };
-  r.out = slurp(dir + "/out");
-  r.err = slurp(dir + "/err");
-  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-  return r;
+  return run_command(env, command);
 }
 
 // A stand-in for Cognito: keys made by the test, its JWKS served by a real HTTP server.
