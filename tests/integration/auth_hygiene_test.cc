@@ -11,7 +11,9 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "auth/base64url.h"
@@ -19,6 +21,7 @@
 #include "support/aigw_process.h"
 #include "support/fake_upstream.h"
 #include "support/http_client.h"
+#include "support/run_command.h"
 #include "support/usage_helpers.h"
 
 namespace aigw::testing {
@@ -27,35 +30,15 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
 std::string slurp(const std::string& path) {
-  std::string s;
-  if (std::FILE* f = std::fopen(path.c_str(), "r")) {
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) s.append(buf.data(), n);
-    std::fclose(f);
-  }
-  return s;
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
-// Runs a shell command in the source dir with extra environment; stdout without trailing newlines.
-Run run(const std::string& env, const std::string& command) {
-  const TempDir temp;
-  const std::string cmd = "cd '" + std::string(AIGW_SOURCE_DIR) + "' && env " + env + " " +
-                          command + " >'" + temp.path() + "/out' 2>'" + temp.path() + "/err'";
-  Run r;
-  const int status = std::system(cmd.c_str());
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(temp.path() + "/out");
-  r.err = slurp(temp.path() + "/err");
-  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-  return r;
+CommandResult run(const std::string& env, const std::string& command) {
+  return run_command(env, command);
 }
 
 const std::string kAigw = AIGW_BINARY;

@@ -59,7 +59,7 @@ TEST(AgentSetupTest, ClaudeCodeMergesSettingsAndKeepsTheTtlARealEnvironmentVaria
 
 TEST(AgentSetupTest, AFileThatIsNotJsonIsNeverOverwritten) {
   auto plan = plan_setup(inputs(Agent::kClaudeCode),
-                               files({{"/home/dev/.claude/settings.json", "{ not json"}}));
+                         files({{"/home/dev/.claude/settings.json", "{ not json"}}));
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().message.find("/home/dev/.claude/settings.json"), std::string::npos);
   EXPECT_NE(plan.error().message.find("nothing was changed"), std::string::npos);
@@ -132,9 +132,8 @@ TEST(AgentSetupTest, ContinueReplacesOnlyItsOwnModelEntry) {
 }
 
 TEST(AgentSetupTest, GooseGetsHostBasePathAndTheHeaderVariable) {
-  auto plan =
-      plan_setup(inputs(Agent::kGoose, "openai"),
-                 files({{"/home/dev/.config/goose/config.yaml", "extensions: {}\n"}}));
+  auto plan = plan_setup(inputs(Agent::kGoose, "openai"),
+                         files({{"/home/dev/.config/goose/config.yaml", "extensions: {}\n"}}));
   ASSERT_TRUE(plan);
   const YAML::Node root = YAML::Load(plan->files.at(0).content);
   EXPECT_TRUE(root["extensions"].IsMap());
