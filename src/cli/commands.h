@@ -56,4 +56,12 @@ struct SetupOptions {
 // configuration for this gateway (cli/agent_setup.h).
 int run_setup(const SetupOptions& options);
 
+struct DoctorOptions {
+  std::string url;   // default: $GATEWAY_URL, else ANTHROPIC_BASE_URL
+  std::string home;  // default: $HOME
+};
+// `aigw doctor`: this machine's agent settings and the gateway checked against the
+// troubleshooting page's pitfalls (setup/doctor.h); exit 1 when something needs fixing.
+int run_doctor(const DoctorOptions& options);
+
 }  // namespace aigw::cli

@@ -110,6 +110,14 @@ int main(int argc, char** argv) {
   setup_cmd->add_option("--home", setup.home, "Home directory to configure (default: $HOME)");
   setup_cmd->add_flag("--print", setup.print, "Print the configuration; write nothing");
 
+  aigw::cli::DoctorOptions doctor;
+  auto* doctor_cmd = app.add_subcommand(
+      "doctor",
+      "Check this machine's agent settings and the gateway against known pitfalls; one line "
+      "each, exit 1 when something needs fixing");
+  doctor_cmd->add_option("--url", doctor.url, "Gateway URL")->envname("GATEWAY_URL");
+  doctor_cmd->add_option("--home", doctor.home, "Home directory to check (default: $HOME)");
+
   CLI11_PARSE(app, argc, argv);
   if (serve_cmd->parsed()) return aigw::cli::run_serve(serve);
   if (token_cmd->parsed()) {
@@ -119,5 +127,6 @@ int main(int argc, char** argv) {
   if (health_cmd->parsed()) return aigw::cli::run_health(health);
   if (admin_cmd->parsed()) return aigw::cli::run_admin(admin);
   if (setup_cmd->parsed()) return aigw::cli::run_setup(setup);
+  if (doctor_cmd->parsed()) return aigw::cli::run_doctor(doctor);
   return 0;
 }

@@ -2,7 +2,7 @@
 // of what was there), and the configuration it wrote followed the way the agent follows it —
 // Claude Code's apiKeyHelper run for a token, then a Messages request with the base URL and
 // custom headers from settings.json; Codex's auth command and provider table for a Responses
-// request — against a real aigw with its built-in issuer.
+// request — against a real aigw with its built-in issuer; and `aigw doctor` on that home.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -128,6 +128,42 @@ TEST_F(SetupTest, PrintWritesNothingAndBadInputOrAnUnreadableFileChangesNothing)
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("nothing was changed"), std::string::npos) << refused.err;
   EXPECT_EQ(read_file(path), "{ broken");
+}
+
+TEST_F(SetupTest, DoctorIsContentAfterSetupAndNamesWhatBreaksAfter) {
+  ASSERT_EQ(setup("claude-code --provider mock").exit_code, 0);
+  ASSERT_EQ(setup("codex --provider mock").exit_code, 0);
+  const std::string doctor =
+      std::string(AIGW_BINARY) + " doctor --url " + url() + " --home " + home_.path();
+  const auto healthy =
+      run_command(token_env() + " CLAUDE_CODE_API_KEY_HELPER_TTL_MS=3000000", doctor);
+  EXPECT_EQ(healthy.exit_code, 0) << healthy.out << healthy.err;
+  EXPECT_NE(healthy.out.find("ok   gateway: " + url() + " is aigw"), std::string::npos);
+  EXPECT_NE(healthy.out.find("ok   token: valid for"), std::string::npos) << healthy.out;
+  EXPECT_NE(healthy.out.find("ok   claude-code:"), std::string::npos) << healthy.out;
+  EXPECT_NE(healthy.out.find("ok   codex:"), std::string::npos) << healthy.out;
+
+  // The TTL only in settings.json, and a provider the gateway does not serve.
+  const std::string path = home_.path() + "/.claude/settings.json";
+  auto settings = json::parse(read_file(path)).as_object();
+  settings["env"].as_object()["CLAUDE_CODE_API_KEY_HELPER_TTL_MS"] = "3000000";
+  settings["env"].as_object()["ANTHROPIC_CUSTOM_HEADERS"] = "x-portkey-provider: bedrock";
+  write_file(path, json::serialize(settings));
+  const auto sick = run_command(token_env(), doctor);
+  EXPECT_EQ(sick.exit_code, 1) << sick.out;
+  EXPECT_NE(sick.out.find("FIX  claude-code: CLAUDE_CODE_API_KEY_HELPER_TTL_MS is in"),
+            std::string::npos)
+      << sick.out;
+  EXPECT_NE(sick.out.find("FIX  providers: agents send x-portkey-provider: bedrock, which the "
+                          "gateway does not serve (it serves: mock)"),
+            std::string::npos)
+      << sick.out;
+
+  const auto unreachable =
+      run_command("", std::string(AIGW_BINARY) + " doctor --url http://127.0.0.1:" +
+                          std::to_string(free_local_port()) + " --home " + home_.path());
+  EXPECT_EQ(unreachable.exit_code, 1);
+  EXPECT_NE(unreachable.out.find("FIX  gateway: no answer from"), std::string::npos);
 }
 
 }  // namespace
