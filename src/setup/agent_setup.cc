@@ -38,6 +38,30 @@ std::string quoted_toml(std::string_view s) {
   return out + "\"";
 }
 
+// `existing` TOML with the top-level `keys` set (lines of the same keys before the first table
+// are replaced; everything else is kept).
+std::string merge_toml_keys(const std::string& existing,
+                            const std::vector<std::pair<std::string, std::string>>& keys) {
+  std::string out;
+  for (const auto& [key, value] : keys) out += key + " = " + value + "\n";
+  std::istringstream lines(existing);
+  std::string line;
+  bool in_table = false;
+  while (std::getline(lines, line)) {
+    const auto start = line.find_first_not_of(" \t");
+    if (start != std::string::npos && line[start] == '[') in_table = true;
+    bool replaced = false;
+    for (const auto& [key, value] : keys) {
+      if (in_table || start == std::string::npos || line.compare(start, key.size(), key) != 0)
+        continue;
+      const auto after = line.find_first_not_of(" \t", start + key.size());
+      replaced = replaced || (after != std::string::npos && line[after] == '=');
+    }
+    if (!replaced) out += line + "\n";
+  }
+  return out;
+}
+
 // The lines every agent needs for `aigw token`: where to ask, and the client's credentials.
 std::vector<std::string> token_environment(const SetupInputs& in) {
   return {"export GATEWAY_TOKEN_ENDPOINT=\"" + in.url + "/oauth2/token\"",
@@ -83,12 +107,16 @@ Result<SetupPlan> codex(const SetupInputs& in, const FileReader& current) {
       "http_headers = { \"x-portkey-provider\" = " + quoted_toml(in.provider) + " }\n\n" + "[" +
       table + ".auth]\n" + "command = " + quoted_toml(in.aigw) + "\nargs = [\"token\"]\n" +
       "refresh_interval_ms = " + kHelperTtlMs + "\n";
-  const std::string profile = std::string("profiles.") + kProviderId;
-  const std::string profile_block = "[" + profile + "]\nmodel_provider = \"" + kProviderId +
-                                    "\"\nmodel = " + quoted_toml(in.model) + "\n";
   std::string text = merge_toml_table(current(path).value_or(""), table, block);
-  text = merge_toml_table(text, profile, profile_block);
+  // A profile is a file of its own now: Codex refuses --profile while config.toml still
+  // holds a legacy [profiles.NAME] table (an earlier aigw setup wrote one there).
+  text = merge_toml_table(text, std::string("profiles.") + kProviderId, "");
   plan.files.push_back({path, "toml", text});
+  const std::string profile_path = in.home + "/.codex/" + kProviderId + ".config.toml";
+  plan.files.push_back({profile_path, "toml",
+                        merge_toml_keys(current(profile_path).value_or(""),
+                                        {{"model_provider", quoted_toml(kProviderId)},
+                                         {"model", quoted_toml(in.model)}})});
   plan.environment = token_environment(in);
   plan.launch = std::string("codex --profile ") + kProviderId;
   plan.notes.push_back(std::string("a custom provider id (") + kProviderId +
@@ -359,7 +387,7 @@ std::string merge_toml_table(const std::string& existing, const std::string& tab
     if (!skipping) kept += line + "\n";
   }
   while (kept.size() >= 2 && kept.ends_with("\n\n")) kept.pop_back();
-  if (!kept.empty()) kept += "\n";
+  if (!kept.empty() && !block.empty()) kept += "\n";
   return kept + block;
 }
 

@@ -85,12 +85,23 @@ TEST(AgentSetupTest, CodexGetsACustomProviderWithHeaderAndTokenCommandOthersKept
                       "args = [\"token\"]\nrefresh_interval_ms = 3000000"),
             std::string::npos);
   EXPECT_EQ(toml.find("[model_providers.openai]"), std::string::npos);
-  EXPECT_NE(toml.find("[profiles.gateway]\nmodel_provider = \"gateway\"\nmodel = \"gpt-4.1\""),
-            std::string::npos);
+  // The profile is a file of its own (Codex refuses --profile with a [profiles.*] table left
+  // in config.toml: an earlier setup's is removed).
+  EXPECT_EQ(toml.find("[profiles."), std::string::npos);
+  ASSERT_EQ(plan->files.size(), 2u);
+  EXPECT_EQ(plan->files[1].path, "/home/dev/.codex/gateway.config.toml");
+  EXPECT_EQ(plan->files[1].content, "model_provider = \"gateway\"\nmodel = \"gpt-4.1\"\n");
   EXPECT_EQ(plan->launch, "codex --profile gateway");
-  // Running it again changes nothing.
-  const auto again = plan_setup(in, files({{"/home/dev/.codex/config.toml", toml}}));
+  // Running it again changes nothing; an old [profiles.gateway] table goes.
+  auto again = plan_setup(
+      in, files({{"/home/dev/.codex/config.toml", toml + "\n[profiles.gateway]\nmodel = \"o3\"\n"},
+                 {"/home/dev/.codex/gateway.config.toml",
+                  "model = \"o3\"\nmodel_reasoning_effort = \"high\"\n"}}));
+  ASSERT_TRUE(again);
   EXPECT_EQ(again->files.at(0).content, toml);
+  EXPECT_EQ(
+      again->files.at(1).content,
+      "model_provider = \"gateway\"\nmodel = \"gpt-4.1\"\nmodel_reasoning_effort = \"high\"\n");
 }
 
 TEST(AgentSetupTest, OpenCodeAddsItsProviderBesideTheOthers) {
