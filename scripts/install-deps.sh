@@ -26,6 +26,13 @@ install_test_node_modules() {
     echo "install-deps: npm ci in tests/e2e" >&2
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
+  # OpenCode's package names one binary package per platform and a registry mirror may hold
+  # only some: no lock file can list them all for `npm ci`. It is added afterwards, pinned.
+  local opencode=opencode-ai@1.18.33
+  if [[ ! -x "$dir/node_modules/.bin/opencode" ]]; then
+    echo "install-deps: npm install $opencode in tests/e2e" >&2
+    (cd "$dir" && npm install --no-save --no-audit --no-fund --loglevel=error "$opencode" >/dev/null)
+  fi
 }
 
 missing=()
