@@ -4,10 +4,9 @@
 
 #include <boost/json.hpp>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "auth/private_file.h"
 #include "cli/commands.h"
 #include "cli/gateway_client.h"
 #include "setup/doctor.h"
@@ -21,14 +20,6 @@ std::optional<std::string> env_var(const std::string& name) {
   const char* v = std::getenv(name.c_str());
   if (v == nullptr) return std::nullopt;
   return std::string(v);
-}
-
-std::optional<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 setup::GatewayView ask_gateway(const std::string& url) {
@@ -74,7 +65,7 @@ int run_doctor(const DoctorOptions& options) {
   setup::MachineView machine;
   machine.home = options.home.empty() ? env_var("HOME").value_or("") : options.home;
   machine.env = env_var;
-  machine.file = read_text;
+  machine.file = auth::read_text_file;
   machine.executable = [](const std::string& path) { return ::access(path.c_str(), X_OK) == 0; };
   auto findings = setup::check_agents(machine);
   std::string url = options.url;

@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "auth/private_file.h"
 #include "cli/commands.h"
 #include "setup/agent_setup.h"
 
@@ -25,14 +25,6 @@ using setup::plan_setup;
 using setup::render_plan;
 using setup::SetupInputs;
 
-std::optional<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // This binary's absolute path, so the agent can run `aigw token` whatever its PATH.
 std::string own_path() {
   char buf[PATH_MAX];
@@ -46,7 +38,7 @@ std::string write_with_backup(const std::string& path, const std::string& text) 
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   if (ec) return "cannot create " + fs::path(path).parent_path().string() + ": " + ec.message();
-  const auto before = read_text(path);
+  const auto before = auth::read_text_file(path);
   if (before && *before == text) return "";  // nothing to change
   if (before) {
     fs::copy_file(path, path + ".aigw-backup", fs::copy_options::overwrite_existing, ec);
@@ -85,7 +77,7 @@ int run_setup(const SetupOptions& options) {
     std::fprintf(stderr, "aigw setup: %s\n", checked.error().message.c_str());
     return 2;
   }
-  auto plan = plan_setup(*checked, read_text);
+  auto plan = plan_setup(*checked, auth::read_text_file);
   if (!plan) {
     std::fprintf(stderr, "aigw setup: %s\n", plan.error().message.c_str());
     return 1;

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AIGW_BINARY, TEST_CLIENT, startAigw } from './harness.mjs';
+import { AIGW_BINARY, TEST_CLIENT, agentEnv, answeredRequests, startAigw } from './harness.mjs';
 
 const CLAUDE = new URL('./node_modules/.bin/claude', import.meta.url).pathname;
 
@@ -26,30 +26,15 @@ test('Claude Code set up by aigw setup answers through the gateway', async () =>
     const run = spawnSync(CLAUDE, ['-p', 'Say hello'], {
       cwd: home,
       timeout: 120000,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        // (The sanitizer build's settings, for the `aigw token` the helper runs.)
-        ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? '',
-        LSAN_OPTIONS: process.env.LSAN_OPTIONS ?? '',
-        GATEWAY_TOKEN_ENDPOINT: `${gw.url}/oauth2/token`,
-        GATEWAY_CLIENT_ID: TEST_CLIENT.id,
-        GATEWAY_CLIENT_SECRET: TEST_CLIENT.secret,
-        GATEWAY_TOKEN_CACHE: join(home, 'token-cache'),
+      env: agentEnv(gw, home, {
         CLAUDE_CODE_API_KEY_HELPER_TTL_MS: '3000000',
         DISABLE_TELEMETRY: '1',
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      },
+      }),
     });
     assert.equal(run.status, 0, `claude exited ${run.status}: ${run.stderr}`);
     assert.match(run.stdout.toString(), /aigw mock provider/);
-    // The access log is written by a background thread: wait for the line.
-    const answeredLines = () => gw.logs.map((l) => { try { return JSON.parse(l); } catch { return {}; } })
-      .filter((l) => l.type === 'access' && l.path === '/v1/messages' && l.status === 200);
-    for (let i = 0; i < 100 && answeredLines().length === 0; ++i) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const answered = answeredLines();
+    const answered = await answeredRequests(gw, '/v1/messages');
     assert.ok(answered.length >= 1, gw.logs.join('\n'));
     assert.equal(answered.at(-1).client_id, TEST_CLIENT.id);  // its own token, from the helper
     assert.equal(answered.at(-1).provider, 'mock');           // the header from the settings

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AIGW_BINARY, TEST_CLIENT, startAigw } from './harness.mjs';
+import { AIGW_BINARY, TEST_CLIENT, agentEnv, answeredRequests, startAigw } from './harness.mjs';
 
 const OPENCODE = new URL('./node_modules/.bin/opencode', import.meta.url).pathname;
 
@@ -25,25 +25,11 @@ test('OpenCode set up by aigw setup answers through the gateway', async () => {
       'Say hello'], {
       cwd: project,
       timeout: 120000,
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? '',
-        LSAN_OPTIONS: process.env.LSAN_OPTIONS ?? '',
-        GATEWAY_TOKEN_ENDPOINT: `${gw.url}/oauth2/token`,
-        GATEWAY_CLIENT_ID: TEST_CLIENT.id,
-        GATEWAY_CLIENT_SECRET: TEST_CLIENT.secret,
-        GATEWAY_TOKEN_CACHE: join(home, 'token-cache'),
-      },
+      env: agentEnv(gw, home),
     });
     assert.equal(run.status, 0, `opencode exited ${run.status}: ${run.stderr}`);
     assert.match(run.stdout.toString(), /aigw mock provider/);
-    const answeredLines = () => gw.logs.map((l) => { try { return JSON.parse(l); } catch { return {}; } })
-      .filter((l) => l.type === 'access' && l.path === '/v1/chat/completions' && l.status === 200);
-    for (let i = 0; i < 100 && answeredLines().length === 0; ++i) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const answered = answeredLines();
+    const answered = await answeredRequests(gw, '/v1/chat/completions');
     assert.ok(answered.length >= 1, gw.logs.join('\n'));
     assert.equal(answered.at(-1).client_id, TEST_CLIENT.id);  // the token aigw token gave it
     assert.equal(answered.at(-1).provider, 'mock');           // options.headers

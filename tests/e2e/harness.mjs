@@ -61,3 +61,31 @@ export async function startAigw(yaml = '') {
     },
   };
 }
+
+// The environment an agent runs in for the agent tests: only what `aigw setup` asks the
+// shell profile for (the gateway's token endpoint and TEST_CLIENT's credentials, a token cache
+// in `home`), the sanitizer settings for the `aigw token` it runs, and `extra`.
+export function agentEnv(gw, home, extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? '',
+    LSAN_OPTIONS: process.env.LSAN_OPTIONS ?? '',
+    GATEWAY_TOKEN_ENDPOINT: `${gw.url}/oauth2/token`,
+    GATEWAY_CLIENT_ID: TEST_CLIENT.id,
+    GATEWAY_CLIENT_SECRET: TEST_CLIENT.secret,
+    GATEWAY_TOKEN_CACHE: `${home}/token-cache`,
+    ...extra,
+  };
+}
+
+// The access lines of answered (200) requests to `path`, waiting up to 5 s for the first
+// (the access log is written by a background thread).
+export async function answeredRequests(gw, path) {
+  const lines = () => gw.logs.map((l) => { try { return JSON.parse(l); } catch { return {}; } })
+    .filter((l) => l.type === 'access' && l.path === path && l.status === 200);
+  for (let i = 0; i < 100 && lines().length === 0; ++i) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return lines();
+}
