@@ -14,8 +14,9 @@ if [[ "${1:-}" == "--bench" ]]; then packages+=(wrk nginx-light); fi
 if [[ "${1:-}" == "--fuzz" ]]; then packages+=(clang libclang-rt-14-dev); fi
 if [[ "${1:-}" == "--format" ]]; then packages+=(clang-format); fi
 # The Redis state backend is tested against a real redis-server, and replicas behind a real
-# nginx, both started by the tests.
-if [[ "${1:-}" == "--test" ]]; then packages+=(redis-server nginx-light); fi
+# nginx, both started by the tests; the dashboard in a real headless Chromium (playwright-core
+# from npm drives Debian's chromium).
+if [[ "${1:-}" == "--test" ]]; then packages+=(redis-server nginx-light chromium); fi
 # The end-to-end tests drive the official SDKs with Node.js (Debian's, unless one is installed).
 if [[ "${1:-}" == "--test" ]] && ! command -v node >/dev/null; then packages+=(nodejs npm); fi
 

@@ -77,6 +77,7 @@ std::span<const Check> checks_for(const router::Route& route) {
       return kTokenChecks;
     case RouteKind::kJwks:
     case RouteKind::kOpenIdConfig:
+    case RouteKind::kUi:
     case RouteKind::kNotFound:
     case RouteKind::kMethodNotAllowed:
       break;

@@ -95,6 +95,8 @@ net::awaitable<void> AdminHandler::serve(RequestContext& ctx) {
   if (path == "/admin/usage" || path == "/admin/teams" || path.starts_with("/admin/teams/")) {
     co_return co_await serve_usage(ctx);
   }
+  if (path == "/admin/requests" || path == "/admin/providers")
+    co_return co_await serve_activity(ctx);
   if (!parts_.shared->auth)
     co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
   const AdminReply r =

@@ -27,30 +27,6 @@ bool acceptable_request_id(std::string_view id) {
   return true;
 }
 
-// GET /v1/providers: what check-health.sh --providers probes, with each provider's circuit
-// breaker (docs/routing.md). Never includes keys or URLs.
-std::string providers_list(const config::Config& config, const routing::Breakers& breakers,
-                           std::chrono::steady_clock::time_point now) {
-  json::array data;
-  for (const auto& entry : config.providers) {
-    const auto& p = entry.second;
-    json::array models;
-    for (const auto& m : p.models) models.push_back(json::string(m));
-    const auto b = breakers.view(p.name, now, config.routing.breaker);
-    json::object breaker{{"state", routing::breaker_state_name(b.state)},
-                         {"consecutive_failures", b.consecutive_failures},
-                         {"window_requests", b.window_requests},
-                         {"window_failures", b.window_failures}};
-    if (b.state == routing::BreakerState::kOpen) breaker["retry_in_ms"] = b.retry_in.count();
-    data.push_back(json::object{{"name", p.name},
-                                {"dialect", provider_api_name(p.api)},
-                                {"models", std::move(models)},
-                                {"probe_model", p.probe_model},
-                                {"breaker", std::move(breaker)}});
-  }
-  return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
-}
-
 // The answer to a request the server could not read (server/request_framer.h).
 ApiError request_problem(const server::IncomingRequest& in,
                          const config::ServerConfig& server_config) {
@@ -121,6 +97,30 @@ metrics::RequestSample metrics_sample(const observability::AccessRecord& r, std:
 }
 
 }  // namespace
+
+// GET /v1/providers: what check-health.sh --providers probes, with each provider's circuit
+// breaker (docs/routing.md). Never includes keys or URLs.
+std::string providers_list(const config::Config& config, const routing::Breakers& breakers,
+                           std::chrono::steady_clock::time_point now) {
+  json::array data;
+  for (const auto& entry : config.providers) {
+    const auto& p = entry.second;
+    json::array models;
+    for (const auto& m : p.models) models.push_back(json::string(m));
+    const auto b = breakers.view(p.name, now, config.routing.breaker);
+    json::object breaker{{"state", routing::breaker_state_name(b.state)},
+                         {"consecutive_failures", b.consecutive_failures},
+                         {"window_requests", b.window_requests},
+                         {"window_failures", b.window_failures}};
+    if (b.state == routing::BreakerState::kOpen) breaker["retry_in_ms"] = b.retry_in.count();
+    data.push_back(json::object{{"name", p.name},
+                                {"dialect", provider_api_name(p.api)},
+                                {"models", std::move(models)},
+                                {"probe_model", p.probe_model},
+                                {"breaker", std::move(breaker)}});
+  }
+  return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
+}
 
 std::optional<std::string_view> RequestContext::header(std::string_view name) const {
   const auto it = in.message.find(name);
@@ -206,7 +206,14 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
   ctx.record.status = out.status();
   ctx.record.bytes_out = out.bytes_out();
   ctx.record.latency_ms = shared_->clock->millis_since(in.started);
-  if (ctx.config->log.access_log) shared_->access_log->write(ctx.record);
+  // API traffic (not probes, the admin API or the dashboard) is kept for /admin/requests.
+  const bool recent = ctx.record.path.starts_with("/v1/");
+  const bool logged = ctx.config->log.access_log && shared_->access_log->enabled();
+  if (recent || logged) {
+    std::string line = observability::format_access_record(ctx.record, shared_->clock->unix_ms());
+    if (recent) shared_->recent_requests.add(line);
+    if (logged) shared_->access_log->write_line(std::move(line));
+  }
   if (shared_->metrics) shared_->metrics->observe(metrics_sample(ctx.record, ctx.charge.team));
 }
 
@@ -238,6 +245,8 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
           ctx, 200, providers_list(*ctx.config, shared_->breakers, shared_->clock->steady()));
     case router::RouteKind::kAdmin:
       co_return co_await admin_.serve(ctx);
+    case router::RouteKind::kUi:
+      co_return co_await admin_.serve_ui(ctx);
     case router::RouteKind::kOAuthToken:
       co_return co_await issuer_.serve_token(ctx);
     case router::RouteKind::kJwks:

@@ -18,6 +18,7 @@
 #include "limits/sliding_window.h"
 #include "metrics/request_metrics.h"
 #include "observability/access_log.h"
+#include "observability/recent_requests.h"
 #include "server/http_server.h"
 #include "state/usage_store.h"
 #include "upstream/upstream_client.h"
@@ -53,6 +54,7 @@ struct GatewayShared {
   limits::RateLimiter rate_limiter;
   routing::Breakers breakers;                        // one per provider, kept across config reloads
   std::unique_ptr<metrics::RequestMetrics> metrics;  // null: metrics off (nothing counted)
+  observability::RecentRequests recent_requests;     // the dashboard's recent API requests
   // Runs what may wait on disk (admin reports) off the worker threads.
   net::thread_pool blocking_pool{1};
 };

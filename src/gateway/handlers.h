@@ -113,9 +113,13 @@ class AdminHandler {
  public:
   explicit AdminHandler(HandlerParts parts) : parts_(parts) {}
   net::awaitable<void> serve(RequestContext& ctx);
+  // GET /ui/...: the dashboard's embedded files (ui_handler.cc); no token needed, no data in them.
+  net::awaitable<void> serve_ui(RequestContext& ctx);
 
  private:
   net::awaitable<void> serve_usage(RequestContext& ctx);
+  // GET /admin/requests?limit=N (this replica's recent API requests), GET /admin/providers.
+  net::awaitable<void> serve_activity(RequestContext& ctx);
 
   HandlerParts parts_;
 };
@@ -130,6 +134,11 @@ class IssuerHandler {
  private:
   HandlerParts parts_;
 };
+
+// GET /v1/providers and /admin/providers: every configured provider with its models and
+// circuit breaker (gateway.cc). Never includes keys or URLs.
+std::string providers_list(const config::Config& config, const routing::Breakers& breakers,
+                           std::chrono::steady_clock::time_point now);
 
 // Usage on the request path (usage_gate.cc). The gate's budget and rate-limit steps: whom to
 // charge, then the check that reserves the request's estimate.

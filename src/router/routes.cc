@@ -51,6 +51,11 @@ std::string_view trim_trailing_slash(std::string_view path) {
 Route match_route(std::string_view method, std::string_view path) {
   path = trim_trailing_slash(path);
   if (path.rfind("/admin/", 0) == 0) return {RouteKind::kAdmin, Endpoint::kChatCompletions, {}};
+  if (path == "/ui" || path.rfind("/ui/", 0) == 0) {
+    if (method == "GET" || method == "HEAD")
+      return {RouteKind::kUi, Endpoint::kChatCompletions, {}};
+    return {RouteKind::kMethodNotAllowed, Endpoint::kChatCompletions, "GET, HEAD"};
+  }
   bool path_known = false;
   std::string_view allowed;
   for (const auto& r : kApiRoutes) {
@@ -96,6 +101,8 @@ std::string_view route_label(const Route& route) {
       return "budget";
     case RouteKind::kAdmin:
       return "admin";
+    case RouteKind::kUi:
+      return "ui";
     case RouteKind::kNotFound:
       return "not_found";
     case RouteKind::kMethodNotAllowed:

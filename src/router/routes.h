@@ -17,6 +17,7 @@ enum class RouteKind {
   kProviders,     // GET /v1/providers: the configured providers (for health checks)
   kBudget,        // GET /v1/budget: the caller's team budget, usage and limits
   kAdmin,         // /admin/...: the admin API (admin scope)
+  kUi,            // GET|HEAD /ui/...: the dashboard's static files (its data: the admin API)
   kNotFound,
   kMethodNotAllowed,
 };

@@ -38,6 +38,12 @@ TEST(RoutesTest, MatchesEveryEndpoint) {
   EXPECT_EQ(match_route("GET", "/v1/models").endpoint, Endpoint::kModels);
   EXPECT_EQ(match_route("POST", "/v1/messages").endpoint, Endpoint::kMessages);
   EXPECT_EQ(match_route("POST", "/v1/messages/count_tokens").endpoint, Endpoint::kCountTokens);
+  EXPECT_EQ(match_route("GET", "/ui").kind, RouteKind::kUi);
+  EXPECT_EQ(match_route("GET", "/ui/").kind, RouteKind::kUi);
+  EXPECT_EQ(match_route("HEAD", "/ui/app.js").kind, RouteKind::kUi);
+  EXPECT_EQ(match_route("POST", "/ui/").kind, RouteKind::kMethodNotAllowed);
+  EXPECT_EQ(match_route("POST", "/ui/").allowed_methods, "GET, HEAD");
+  EXPECT_EQ(match_route("GET", "/uix").kind, RouteKind::kNotFound);
   EXPECT_EQ(match_route("HEAD", "/").kind, RouteKind::kHealth);
   EXPECT_EQ(match_route("GET", "/").kind, RouteKind::kHealth);
 }
