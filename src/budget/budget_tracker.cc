@@ -6,29 +6,17 @@
 #include <cstdio>
 #include <utility>
 
+#include "core/json_text.h"
+
 namespace aigw::budget {
 namespace {
 
 // Cents, or six decimals below a dollar: a small budget must not read "$0.00 of its $0.00".
-std::string usd_text(double v) {
+std::string usd_text(Micros micros) {
+  const double v = usd_from_micros(micros);
   char buf[48];
   std::snprintf(buf, sizeof buf, v >= 1 || v == 0 ? "$%.2f" : "$%.6f", v);
   return buf;
-}
-
-// Dollars with six decimals (micro-dollars), as "%.6f" would print them, without printf.
-std::string usd_plain(double v) {
-  const long long micros = std::llround(v * 1e6);
-  const unsigned long long magnitude = micros < 0 ? 0ULL - static_cast<unsigned long long>(micros)
-                                                  : static_cast<unsigned long long>(micros);
-  std::string out = micros < 0 ? "-" : "";
-  out += std::to_string(magnitude / 1000000);
-  char fraction[8];
-  unsigned long long rest = magnitude % 1000000;
-  for (int i = 5; i >= 0; --i, rest /= 10) fraction[i] = static_cast<char>('0' + rest % 10);
-  out += '.';
-  out.append(fraction, 6);
-  return out;
 }
 
 }  // namespace
@@ -59,14 +47,14 @@ void BudgetReservation::take(BudgetReservation& other) noexcept {
   tracker_ = std::exchange(other.tracker_, nullptr);
   team_ = std::move(other.team_);
   tokens_ = std::exchange(other.tokens_, 0);
-  usd_ = std::exchange(other.usd_, 0.0);
+  micros_ = std::exchange(other.micros_, 0);
 }
 
 void BudgetReservation::release() {
   if (tracker_ == nullptr) return;
-  std::exchange(tracker_, nullptr)->release(team_, tokens_, usd_);
+  std::exchange(tracker_, nullptr)->release(team_, tokens_, micros_);
   tokens_ = 0;
-  usd_ = 0;
+  micros_ = 0;
 }
 
 BudgetTracker::BudgetTracker(state::UsageStore* store, BudgetPeriod default_period)
@@ -99,7 +87,7 @@ void BudgetTracker::roll(Entry& e, TimePoint now) const {
   if (key != e.key) {
     e.key = std::move(key);
     e.tokens = 0;
-    e.usd = 0;
+    e.micros = 0;
     e.requests = 0;
   }
 }
@@ -107,11 +95,11 @@ void BudgetTracker::roll(Entry& e, TimePoint now) const {
 BudgetDecision BudgetTracker::decide(const Entry& e, TimePoint now) const {
   BudgetDecision d;
   d.used_tokens = e.tokens;
-  d.used_usd = e.usd;
+  d.used_micros = e.micros;
   d.requests = e.requests;
   if (e.others_key == e.key) {
     d.used_tokens += e.others_tokens;
-    d.used_usd += e.others_usd;
+    d.used_micros += e.others_micros;
     d.requests += e.others_requests;
   }
   d.kind = e.period.kind();
@@ -119,20 +107,21 @@ BudgetDecision BudgetTracker::decide(const Entry& e, TimePoint now) const {
   d.utc_offset = e.period.utc_offset();
   d.reset_at = e.end;
   d.reserved_tokens = e.reserved_tokens;
-  d.reserved_usd = e.reserved_usd;
+  d.reserved_micros = e.reserved_micros;
   d.in_flight = e.in_flight;
   if (!e.budget) return d;
   d.has_budget = e.budget->tokens > 0 || e.budget->usd.has_value();
   d.budget_tokens = e.budget->tokens;
-  d.budget_usd = e.budget->usd;
+  if (e.budget->usd) d.budget_micros = micros_from_usd(*e.budget->usd);
   const bool tokens_out =
       d.budget_tokens > 0 && d.used_tokens + d.reserved_tokens >= d.budget_tokens;
-  const bool usd_out = d.budget_usd && d.used_usd + d.reserved_usd >= *d.budget_usd;
+  const bool usd_out = d.budget_micros && d.used_micros + d.reserved_micros >= *d.budget_micros;
   if (!tokens_out && !usd_out) return d;
   d.allowed = false;
   d.exhausted_usd = !tokens_out;
   // Used up: until the reset. Filled only by requests in flight: they may release some soon.
-  const bool used_up = tokens_out ? d.used_tokens >= d.budget_tokens : d.used_usd >= *d.budget_usd;
+  const bool used_up =
+      tokens_out ? d.used_tokens >= d.budget_tokens : d.used_micros >= *d.budget_micros;
   d.retry_after_seconds = used_up ? std::max<std::int64_t>(1, (e.end - now).count()) : 1;
   return d;
 }
@@ -194,31 +183,32 @@ Result<Admission> BudgetTracker::admit(std::string_view team, TimePoint now,
     }
     // The decision (and the headers) describe the budget before this request's reservation.
     e.reserved_tokens += std::max<std::int64_t>(0, estimate.tokens);
-    e.reserved_usd += std::max(0.0, estimate.usd);
+    e.reserved_micros += std::max<Micros>(0, estimate.micros);
     ++e.in_flight;
   }
   a.reservation.tracker_ = this;
   a.reservation.team_ = std::string(team);
   a.reservation.tokens_ = std::max<std::int64_t>(0, estimate.tokens);
-  a.reservation.usd_ = std::max(0.0, estimate.usd);
+  a.reservation.micros_ = std::max<Micros>(0, estimate.micros);
   return a;
 }
 
-void BudgetTracker::unreserve(Entry& e, std::int64_t tokens, double usd) {
+void BudgetTracker::unreserve(Entry& e, std::int64_t tokens, Micros micros) {
   e.reserved_tokens = std::max<std::int64_t>(0, e.reserved_tokens - tokens);
-  e.reserved_usd = std::max(0.0, e.reserved_usd - usd);
+  e.reserved_micros = std::max<Micros>(0, e.reserved_micros - micros);
   e.in_flight = std::max<std::int64_t>(0, e.in_flight - 1);
-  // Sums of doubles drift: nothing in flight means nothing reserved.
+  // A reservation given back twice must not leave a remainder: nothing in flight means
+  // nothing reserved.
   if (e.in_flight == 0) {
     e.reserved_tokens = 0;
-    e.reserved_usd = 0;
+    e.reserved_micros = 0;
   }
 }
 
-void BudgetTracker::release(std::string_view team, std::int64_t tokens, double usd) {
+void BudgetTracker::release(std::string_view team, std::int64_t tokens, Micros micros) {
   Shard& s = shard_for(team);
   std::lock_guard lock(s.mutex);
-  if (auto it = s.teams.find(team); it != s.teams.end()) unreserve(it->second, tokens, usd);
+  if (auto it = s.teams.find(team); it != s.teams.end()) unreserve(it->second, tokens, micros);
 }
 
 state::StoreStatus BudgetTracker::settle(state::UsageRecord record) {
@@ -234,11 +224,11 @@ state::StoreStatus BudgetTracker::settle(state::UsageRecord record, BudgetReserv
     Entry& e = entry(s, record.team);
     roll(e, record.at);
     e.tokens += budget_tokens_of(record.usage);
-    e.usd += record.cost_usd;
+    e.micros += record.cost_micros;
     ++e.requests;
     record.period_key = e.key;
     if (reservation.tracker_ == this && reservation.team_ == record.team) {
-      unreserve(e, reservation.tokens_, reservation.usd_);
+      unreserve(e, reservation.tokens_, reservation.micros_);
       reservation.tracker_ = nullptr;  // replaced by the usage: nothing left to release
     }
   }
@@ -277,7 +267,7 @@ void BudgetTracker::set_shared_totals(const std::vector<std::string>& period_key
     for (auto& [team, e] : s.teams) {
       if (!listed(e.others_key)) continue;
       e.others_tokens = 0;
-      e.others_usd = 0;
+      e.others_micros = 0;
       e.others_requests = 0;
     }
   }
@@ -289,7 +279,7 @@ void BudgetTracker::set_shared_totals(const std::vector<std::string>& period_key
     if (!e.key.empty() && t.period_key != e.key && e.others_key == e.key) continue;
     e.others_key = t.period_key;
     e.others_tokens = t.tokens;
-    e.others_usd = t.cost_usd;
+    e.others_micros = t.cost_micros;
     e.others_requests = t.requests;
   }
 }
@@ -308,7 +298,7 @@ void BudgetTracker::restore(const std::vector<state::PeriodTotal>& totals, TimeP
     roll(e, now);
     if (t.period_key != e.key) continue;
     e.tokens = t.tokens;
-    e.usd = t.cost_usd;
+    e.micros = t.cost_micros;
     e.requests = t.requests;
   }
 }
@@ -317,9 +307,9 @@ ApiError budget_exceeded_error(std::string_view team, const BudgetDecision& d) {
   std::string used;
   std::string in_flight;
   if (d.exhausted_usd) {
-    used =
-        "spent " + usd_text(d.used_usd) + " of its " + usd_text(d.budget_usd.value_or(0)) + " USD";
-    if (d.used_usd < d.budget_usd.value_or(0)) in_flight = usd_text(d.reserved_usd);
+    used = "spent " + usd_text(d.used_micros) + " of its " + usd_text(d.budget_micros.value_or(0)) +
+           " USD";
+    if (d.used_micros < d.budget_micros.value_or(0)) in_flight = usd_text(d.reserved_micros);
   } else {
     used = "used " + with_thousands(d.used_tokens) + " of its " + with_thousands(d.budget_tokens) +
            " tokens";
@@ -346,9 +336,10 @@ void budget_headers(const BudgetDecision& d, HeaderBlock& out) {
     out.set("x-aigw-budget-limit-tokens", d.budget_tokens);
     out.set("x-aigw-budget-remaining-tokens", d.remaining_tokens());
   }
-  if (d.budget_usd) {
-    out.set("x-aigw-budget-limit-usd", usd_plain(*d.budget_usd));
-    out.set("x-aigw-budget-remaining-usd", usd_plain(std::max(0.0, *d.budget_usd - d.used_usd)));
+  if (d.budget_micros) {
+    out.set("x-aigw-budget-limit-usd", micros_fixed6(*d.budget_micros));
+    out.set("x-aigw-budget-remaining-usd",
+            micros_fixed6(std::max<Micros>(0, *d.budget_micros - d.used_micros)));
   }
   out.set("x-aigw-budget-reset", format_time(d.reset_at));
 }

@@ -82,11 +82,11 @@ struct BudgetDecision {
   bool exhausted_usd = false;  // when denied: the USD budget (else the token budget)
   std::int64_t used_tokens = 0;
   std::int64_t budget_tokens = 0;  // 0 = none
-  double used_usd = 0;
-  std::optional<double> budget_usd;
+  Micros used_micros = 0;
+  std::optional<Micros> budget_micros;
   std::int64_t requests = 0;         // settled in this period
   std::int64_t reserved_tokens = 0;  // held by requests in flight
-  double reserved_usd = 0;
+  Micros reserved_micros = 0;
   std::int64_t in_flight = 0;  // requests holding a reservation
   PeriodKind kind = PeriodKind::kMonthly;
   std::string period;  // "2026-11", "2026-W48", "2026-11-24"
@@ -116,7 +116,7 @@ class BudgetReservation {
   void release();
   bool active() const { return tracker_ != nullptr; }
   std::int64_t tokens() const { return tokens_; }
-  double usd() const { return usd_; }
+  Micros micros() const { return micros_; }
 
  private:
   friend class BudgetTracker;
@@ -125,13 +125,13 @@ class BudgetReservation {
   BudgetTracker* tracker_ = nullptr;
   std::string team_;
   std::int64_t tokens_ = 0;
-  double usd_ = 0;
+  Micros micros_ = 0;
 };
 
 // The estimate of a request admitted: prompt estimate + output limit, and its price.
 struct ReservationEstimate {
   std::int64_t tokens = 0;
-  double usd = 0;
+  Micros micros = 0;
 };
 
 // admit(): the decision (for headers) and the reservation now held.
@@ -190,16 +190,16 @@ class BudgetTracker final : public state::SharedTotalsSink {
     TimePoint end{};  // start == end: not computed yet
     std::string key;
     std::int64_t tokens = 0;
-    double usd = 0;
+    Micros micros = 0;
     std::int64_t requests = 0;
     // In flight: not part of any period, never reset by a roll.
     std::int64_t reserved_tokens = 0;
-    double reserved_usd = 0;
+    Micros reserved_micros = 0;
     std::int64_t in_flight = 0;
     // Counted by other replicas in period `others_key` (added to the counts when it is `key`).
     std::string others_key;
     std::int64_t others_tokens = 0;
-    double others_usd = 0;
+    Micros others_micros = 0;
     std::int64_t others_requests = 0;
   };
   struct Hash {
@@ -217,9 +217,9 @@ class BudgetTracker final : public state::SharedTotalsSink {
   void roll(Entry& e, TimePoint now) const;
   BudgetDecision decide(const Entry& e, TimePoint now) const;
   friend class BudgetReservation;
-  void release(std::string_view team, std::int64_t tokens, double usd);
+  void release(std::string_view team, std::int64_t tokens, Micros micros);
   // Removes a reservation from its entry; the shard's lock is held.
-  static void unreserve(Entry& e, std::int64_t tokens, double usd);
+  static void unreserve(Entry& e, std::int64_t tokens, Micros micros);
 
   state::UsageStore* store_;
   BudgetPeriod default_period_;

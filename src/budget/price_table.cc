@@ -102,9 +102,10 @@ Cost PriceTable::cost(std::string_view provider, std::string_view model, const U
   const auto cached = std::clamp<std::int64_t>(usage.cached_tokens, 0, usage.input_tokens);
   const double uncached =
       static_cast<double>(std::max<std::int64_t>(usage.input_tokens - cached, 0));
-  c.usd = (uncached * p->input + static_cast<double>(cached) * p->cached_input +
-           static_cast<double>(std::max<std::int64_t>(usage.output_tokens, 0)) * p->output) /
-          1e6;
+  c.micros = micros_from_usd(
+      (uncached * p->input + static_cast<double>(cached) * p->cached_input +
+       static_cast<double>(std::max<std::int64_t>(usage.output_tokens, 0)) * p->output) /
+      1e6);
   c.priced = true;
   return c;
 }

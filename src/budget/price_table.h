@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/money.h"
 #include "core/usage.h"
 
 namespace aigw::budget {
@@ -29,8 +30,8 @@ struct ModelPrice {
 };
 
 struct Cost {
-  double usd = 0;
-  bool priced = false;    // false: no entry matched; usd is 0
+  Micros micros = 0;      // rounded to the micro-dollar once, here
+  bool priced = false;    // false: no entry matched; micros is 0
   std::string price_key;  // the entry used, e.g. "gpt-4o" (for reports and debugging)
 };
 

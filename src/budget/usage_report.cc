@@ -40,7 +40,7 @@ ReportRow totals_of(const std::vector<ReportRow>& rows) {
     t.cached_tokens += r.cached_tokens;
     t.requests += r.requests;
     t.unpriced_requests += r.unpriced_requests;
-    t.cost_usd += r.cost_usd;
+    t.cost_micros += r.cost_micros;
     t.estimated_requests += r.estimated_requests;
     t.estimated_tokens += r.estimated_tokens;
   }
@@ -54,7 +54,7 @@ boost::json::object metrics_json(const ReportRow& r) {
   o["cached_tokens"] = r.cached_tokens;
   o["requests"] = r.requests;
   o["unpriced_requests"] = r.unpriced_requests;
-  o["cost_usd"] = r.cost_usd;
+  o["cost_usd"] = usd_from_micros(r.cost_micros);  // written back as exact micro-dollars
   o["estimated_requests"] = r.estimated_requests;
   o["estimated_tokens"] = r.estimated_tokens;
   return o;
@@ -165,11 +165,9 @@ std::string render_report_csv(const std::vector<ReportRow>& rows,
       append_csv_field(out, field_value(r, f));
       out += ',';
     }
-    char cost[32];
-    std::snprintf(cost, sizeof cost, "%.6f", r.cost_usd);
     out += std::to_string(r.input_tokens) + "," + std::to_string(r.output_tokens) + "," +
            std::to_string(r.cached_tokens) + "," + std::to_string(r.requests) + "," +
-           std::to_string(r.unpriced_requests) + "," + cost + ",";
+           std::to_string(r.unpriced_requests) + "," + micros_fixed6(r.cost_micros) + ",";
     out += std::to_string(r.estimated_requests) + "," + std::to_string(r.estimated_tokens) + "\r\n";
   }
   return out;

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/money.h"
+
 namespace aigw::budget {
 
 enum class ReportField { kTeam, kClient, kProvider, kModel, kDay };
@@ -36,7 +38,7 @@ struct ReportRow {
   std::int64_t cached_tokens = 0;
   std::int64_t requests = 0;
   std::int64_t unpriced_requests = 0;  // requests whose model had no price (cost counted as 0)
-  double cost_usd = 0;
+  Micros cost_micros = 0;
   // Requests charged (in part) by the gateway's estimate — the stream broke off or the caller
   // left before the provider's usage came — and how many of their tokens are estimates.
   std::int64_t estimated_requests = 0;

@@ -54,22 +54,31 @@ std::string serialize_money_json(const json::value& value) {
   return out;
 }
 
-std::string micros_decimal(std::int64_t micros) {
+namespace {
+
+// `micros` / 1e6 with six decimals, or fewer (`min_decimals` at least) without trailing zeros.
+std::string micros_text(std::int64_t micros, int min_decimals) {
   const bool negative = micros < 0;
   const std::uint64_t magnitude =
       negative ? 0 - static_cast<std::uint64_t>(micros) : static_cast<std::uint64_t>(micros);
   std::string out = negative ? "-" : "";
   out += std::to_string(magnitude / 1'000'000);
   std::uint64_t fraction = magnitude % 1'000'000;
-  if (fraction == 0) return out;
   char digits[6];
   for (int i = 5; i >= 0; --i, fraction /= 10) digits[i] = static_cast<char>('0' + fraction % 10);
   int used = 6;
-  while (digits[used - 1] == '0') --used;
+  while (used > min_decimals && digits[used - 1] == '0') --used;
+  if (used == 0) return out;
   out += '.';
   out.append(digits, static_cast<std::size_t>(used));
   return out;
 }
+
+}  // namespace
+
+std::string micros_decimal(std::int64_t micros) { return micros_text(micros, 0); }
+
+std::string micros_fixed6(std::int64_t micros) { return micros_text(micros, 6); }
 
 std::string usd_decimal(double usd) { return micros_decimal(std::llround(usd * 1e6)); }
 

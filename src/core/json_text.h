@@ -14,6 +14,9 @@ std::string serialize_money_json(const boost::json::value& value);
 
 // `micros` / 1e6 as a plain decimal: "0", "0.09985", "-2.000001" (trailing zeros dropped).
 std::string micros_decimal(std::int64_t micros);
+// `micros` / 1e6 with exactly six decimals, as "%.6f" would: "0.000000", "4.999265" (CSV,
+// headers).
+std::string micros_fixed6(std::int64_t micros);
 // Dollars rounded to the micro-dollar, as micros_decimal writes them.
 std::string usd_decimal(double usd);
 

@@ -69,8 +69,8 @@ net::awaitable<void> AdminHandler::serve_activity(RequestContext& ctx) {
   }
   const auto& shared = *parts_.shared;
   if (path == "/admin/providers") {
-    co_return co_await send_body(ctx, 200,
-                                 providers_list(*ctx.config, shared.breakers, shared.clock->steady()));
+    co_return co_await send_body(
+        ctx, 200, providers_list(*ctx.config, shared.breakers, shared.clock->steady()));
   }
   const boost::urls::url_view url(
       std::string_view(ctx.in.message.target().data(), ctx.in.message.target().size()));

@@ -33,9 +33,9 @@ void render_budgets(GatewayShared& shared, metrics::Exposition& out) {
   out.family("aigw_budget_remaining_usd", "gauge",
              "US dollars left in each team's current budget period (teams with a USD budget).");
   for (const auto& [team, d] : budgets) {
-    if (d.budget_usd) {
-      const double left = std::max(0.0, *d.budget_usd - d.used_usd);
-      out.sample_micros("aigw_budget_remaining_usd", {{"team", team}}, std::llround(left * 1e6));
+    if (d.budget_micros) {
+      const Micros left = std::max<Micros>(0, *d.budget_micros - d.used_micros);
+      out.sample_micros("aigw_budget_remaining_usd", {{"team", team}}, left);
     }
   }
 }

@@ -200,8 +200,9 @@ std::optional<ApiError> ApiHandler::read_request(RequestContext& ctx, Endpoint e
   expected.input_tokens = exchange.request.estimated_input_tokens;
   expected.output_tokens =
       exchange.request.max_output_tokens.value_or(config.budget.default_reservation_tokens);
-  ctx.estimate = {budget::budget_tokens_of(expected),
-                  config.budget.prices.cost(ctx.record.provider, ctx.record.model, expected).usd};
+  ctx.estimate = {
+      budget::budget_tokens_of(expected),
+      config.budget.prices.cost(ctx.record.provider, ctx.record.model, expected).micros};
   return std::nullopt;
 }
 

@@ -37,7 +37,7 @@ json::object team_json(const std::string& name, const std::optional<budget::Team
   o["limits"] = s.contains("limits") ? s.at("limits") : json::value(nullptr);
   o["usage"] = {{"period", d.period},
                 {"tokens", d.used_tokens},
-                {"usd", d.used_usd},
+                {"usd", usd_from_micros(d.used_micros)},
                 {"requests", d.requests},
                 {"reserved_tokens", d.reserved_tokens},
                 {"in_flight", d.in_flight},

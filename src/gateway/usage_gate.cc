@@ -25,22 +25,30 @@ std::string budget_status(const RequestContext& ctx, const budget::BudgetDecisio
   json::object budget;
   if (d.has_budget) {
     budget = {{"tokens", d.budget_tokens},
-              {"usd", d.budget_usd ? json::value(*d.budget_usd) : json::value(nullptr)},
+              {"usd", d.budget_micros ? json::value(usd_from_micros(*d.budget_micros))
+                                      : json::value(nullptr)},
               {"period", budget::period_kind_name(d.kind)},
               {"timezone", budget::format_utc_offset(d.utc_offset)}};
   }
   json::object remaining{
       {"tokens", d.budget_tokens > 0 ? json::value(d.remaining_tokens()) : json::value(nullptr)},
-      {"usd", d.budget_usd ? json::value(std::max(0.0, *d.budget_usd - d.used_usd))
-                           : json::value(nullptr)}};
+      {"usd", d.budget_micros ? json::value(usd_from_micros(
+                                    std::max<Micros>(0, *d.budget_micros - d.used_micros)))
+                              : json::value(nullptr)}};
   return serialize_money_json(json::object{
       {"team", ctx.charge.team},
       {"client_id", ctx.charge.client},
       {"budget", d.has_budget ? json::value(std::move(budget)) : json::value(nullptr)},
       {"period", d.period},
-      {"used", {{"tokens", d.used_tokens}, {"usd", d.used_usd}, {"requests", d.requests}}},
+      // Dollars from whole micro-dollars: serialize_money_json writes them back exactly.
+      {"used",
+       {{"tokens", d.used_tokens},
+        {"usd", usd_from_micros(d.used_micros)},
+        {"requests", d.requests}}},
       {"reserved",
-       {{"tokens", d.reserved_tokens}, {"usd", d.reserved_usd}, {"requests", d.in_flight}}},
+       {{"tokens", d.reserved_tokens},
+        {"usd", usd_from_micros(d.reserved_micros)},
+        {"requests", d.in_flight}}},
       {"remaining", std::move(remaining)},
       {"resets_at", budget::format_time(d.reset_at)},
       {"exhausted", !d.allowed},
@@ -90,8 +98,8 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
   record.model = ctx.record.model;
   record.usage = usage;
   const budget::Cost cost = ctx.config->budget.prices.cost(record.provider, record.model, usage);
-  record.cost_usd = cost.usd;
-  ctx.record.cost_micros = std::llround(cost.usd * 1e6);
+  record.cost_micros = cost.micros;
+  ctx.record.cost_micros = cost.micros;
   record.priced = cost.priced;
   const auto& clock = *shared.clock;
   record.at = budget::to_seconds(clock.wall());

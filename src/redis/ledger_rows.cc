@@ -27,19 +27,16 @@ void LedgerCounts::add(const LedgerCounts& other) {
   for (std::size_t i = 0; i < kFields; ++i) v[i] += other.v[i];
 }
 
-std::int64_t to_micros(double usd) { return std::llround(usd * 1e6); }
-double from_micros(std::int64_t micros) { return static_cast<double>(micros) / 1e6; }
-
 void LedgerBatch::add(const state::UsageRecord& r) {
   LedgerCounts& row = rows[{utc_day(r.at), ledger_row_key(r.team, r.client, r.provider, r.model)}];
   const LedgerCounts one{{r.usage.input_tokens, r.usage.output_tokens, r.usage.cached_tokens, 1,
-                          r.priced ? 0 : 1, to_micros(r.cost_usd),
-                          r.usage.estimated_tokens > 0 ? 1 : 0, r.usage.estimated_tokens}};
+                          r.priced ? 0 : 1, r.cost_micros, r.usage.estimated_tokens > 0 ? 1 : 0,
+                          r.usage.estimated_tokens}};
   row.add(one);
   if (r.period_key.empty()) return;
   PeriodCounts& p = periods[{r.period_key, r.team}];
   p.v[0] += state::budget_tokens_of(r.usage);
-  p.v[1] += to_micros(r.cost_usd);
+  p.v[1] += r.cost_micros;
   p.v[2] += 1;
 }
 
@@ -138,7 +135,7 @@ std::vector<budget::ReportRow> group_report(const budget::ReportQuery& query,
     r.cached_tokens = c.v[2];
     r.requests = c.v[3];
     r.unpriced_requests = c.v[4];
-    r.cost_usd = from_micros(c.v[5]);
+    r.cost_micros = c.v[5];
     r.estimated_requests = c.v[6];
     r.estimated_tokens = c.v[7];
     std::vector<std::string> sort_key;

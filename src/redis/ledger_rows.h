@@ -51,9 +51,6 @@ struct LedgerBatch {
   bool empty() const { return rows.empty() && periods.empty(); }
 };
 
-std::int64_t to_micros(double usd);
-double from_micros(std::int64_t micros);
-
 std::string ledger_row_key(std::string_view team, std::string_view client,
                            std::string_view provider, std::string_view model);
 // team, client, provider, model; nullopt when `key` is not one ledger_row_key wrote.

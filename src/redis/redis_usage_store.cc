@@ -551,7 +551,7 @@ class RedisUsageStore final : public state::UsageStore {
           for (std::size_t f = 0; f < PeriodCounts::kFields; ++f) total.v[f] -= it->second.v[f];
         }
         others.push_back({e[j].text, keys[i], std::max<std::int64_t>(0, total.v[0]),
-                          from_micros(std::max<std::int64_t>(0, total.v[1])),
+                          std::max<std::int64_t>(0, total.v[1]),
                           std::max<std::int64_t>(0, total.v[2])});
       }
     }

@@ -72,6 +72,16 @@ CREATE TABLE IF NOT EXISTS journal_progress (
   consumed INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 4: costs in whole micro-dollars, so sums are exact (a REAL column summed thousands of
+    // answers into 0.09984975000000944); the dollars so far rounded to the micro-dollar.
+    R"sql(
+ALTER TABLE usage_daily ADD COLUMN cost_micros INTEGER NOT NULL DEFAULT 0;
+UPDATE usage_daily SET cost_micros = CAST(ROUND(cost_usd * 1000000) AS INTEGER);
+ALTER TABLE usage_daily DROP COLUMN cost_usd;
+ALTER TABLE budget_usage ADD COLUMN cost_micros INTEGER NOT NULL DEFAULT 0;
+UPDATE budget_usage SET cost_micros = CAST(ROUND(cost_usd * 1000000) AS INTEGER);
+ALTER TABLE budget_usage DROP COLUMN cost_usd;
+)sql",
 };
 constexpr int kSchemaVersion = 1 + static_cast<int>(std::size(kMigrations));
 
@@ -79,23 +89,24 @@ constexpr const char* kInsertRequestId =
     "INSERT OR IGNORE INTO settled_requests (request_id, settled_at) VALUES (?1, ?2)";
 constexpr const char* kUpsertDaily = R"sql(
 INSERT INTO usage_daily (team, client, provider, model, day, input_tokens, output_tokens,
-                         cached_tokens, cost_usd, requests, unpriced_requests,
+                         cached_tokens, cost_micros, requests, unpriced_requests,
                          estimated_requests, estimated_tokens)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?10, ?12, ?13)
 ON CONFLICT (team, client, provider, model, day) DO UPDATE SET
   input_tokens = input_tokens + excluded.input_tokens,
   output_tokens = output_tokens + excluded.output_tokens,
   cached_tokens = cached_tokens + excluded.cached_tokens,
-  cost_usd = cost_usd + excluded.cost_usd,
+  cost_micros = cost_micros + excluded.cost_micros,
   requests = requests + excluded.requests,
   unpriced_requests = unpriced_requests + excluded.unpriced_requests,
   estimated_requests = estimated_requests + excluded.estimated_requests,
   estimated_tokens = estimated_tokens + excluded.estimated_tokens
 )sql";
 constexpr const char* kUpsertBudget = R"sql(
-INSERT INTO budget_usage (team, period_key, tokens, cost_usd, requests) VALUES (?1, ?2, ?3, ?4, ?5)
+INSERT INTO budget_usage (team, period_key, tokens, cost_micros, requests)
+VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (team, period_key) DO UPDATE SET
-  tokens = tokens + excluded.tokens, cost_usd = cost_usd + excluded.cost_usd,
+  tokens = tokens + excluded.tokens, cost_micros = cost_micros + excluded.cost_micros,
   requests = requests + excluded.requests
 )sql";
 
@@ -532,11 +543,11 @@ namespace {
 struct DailySum {
   std::int64_t input = 0, output = 0, cached = 0, requests = 0, unpriced = 0;
   std::int64_t estimated_requests = 0, estimated_tokens = 0;
-  double cost = 0;
+  Micros cost = 0;
 };
 struct PeriodSum {
   std::int64_t tokens = 0, requests = 0;
-  double cost = 0;
+  Micros cost = 0;
 };
 using DailyKey = std::tuple<std::string, std::string, std::string, std::string, std::string>;
 using PeriodKey = std::pair<std::string, std::string>;
@@ -547,7 +558,7 @@ void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& pe
   d.input += r.usage.input_tokens;
   d.output += r.usage.output_tokens;
   d.cached += r.usage.cached_tokens;
-  d.cost += r.cost_usd;
+  d.cost += r.cost_micros;
   d.requests += 1;
   d.unpriced += r.priced ? 0 : 1;
   d.estimated_requests += r.usage.estimated_tokens > 0 ? 1 : 0;
@@ -555,7 +566,7 @@ void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& pe
   if (r.period_key.empty()) return;
   PeriodSum& p = periods[{r.team, r.period_key}];
   p.tokens += budget_tokens_of(r.usage);
-  p.cost += r.cost_usd;
+  p.cost += r.cost_micros;
   p.requests += 1;
 }
 
@@ -606,7 +617,7 @@ bool SqliteUsageStore::commit_batch(WriterStatements& st, const std::deque<Usage
     daily.integer(6, d.input);
     daily.integer(7, d.output);
     daily.integer(8, d.cached);
-    daily.real(9, d.cost);
+    daily.integer(9, d.cost);
     daily.integer(10, d.unpriced);
     daily.integer(11, d.requests);
     daily.integer(12, d.estimated_requests);
@@ -617,7 +628,7 @@ bool SqliteUsageStore::commit_batch(WriterStatements& st, const std::deque<Usage
     budget.text(1, it->first.first);
     budget.text(2, it->first.second);
     budget.integer(3, it->second.tokens);
-    budget.real(4, it->second.cost);
+    budget.integer(4, it->second.cost);
     budget.integer(5, it->second.requests);
     ok = budget.run() == SQLITE_DONE;
   }
@@ -672,12 +683,12 @@ SqliteUsageStore::Stats SqliteUsageStore::stats() const {
 
 Result<std::vector<PeriodTotal>> SqliteUsageStore::period_totals() {
   std::lock_guard lock(read_mutex_);
-  Statement q(reader_, "SELECT team, period_key, tokens, cost_usd, requests FROM budget_usage");
+  Statement q(reader_, "SELECT team, period_key, tokens, cost_micros, requests FROM budget_usage");
   if (!q.ok()) return store_error(db_error(reader_, "reading budget_usage"));
   std::vector<PeriodTotal> out;
   while (q.next_row()) {
     out.push_back(
-        {q.column_text(0), q.column_text(1), q.column_int(2), q.column_real(3), q.column_int(4)});
+        {q.column_text(0), q.column_text(1), q.column_int(2), q.column_int(3), q.column_int(4)});
   }
   return out;
 }
@@ -691,7 +702,7 @@ Result<std::vector<ReportRow>> SqliteUsageStore::report(const ReportQuery& query
   for (ReportField f : query.group_by) sql += std::string(column_of(f)) + ", ";
   sql +=
       "SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(requests), "
-      "SUM(unpriced_requests), SUM(cost_usd), COUNT(*), SUM(estimated_requests), "
+      "SUM(unpriced_requests), SUM(cost_micros), COUNT(*), SUM(estimated_requests), "
       "SUM(estimated_tokens) FROM usage_daily "
       "WHERE (?1 = '' OR day >= ?1) AND (?2 = '' OR day <= ?2) "
       "AND (?3 = '' OR team = ?3) AND (?4 = '' OR client = ?4)";
@@ -734,7 +745,7 @@ Result<std::vector<ReportRow>> SqliteUsageStore::report(const ReportQuery& query
     r.cached_tokens = q.column_int(n + 2);
     r.requests = q.column_int(n + 3);
     r.unpriced_requests = q.column_int(n + 4);
-    r.cost_usd = q.column_real(n + 5);
+    r.cost_micros = q.column_int(n + 5);
     r.estimated_requests = q.column_int(n + 7);
     r.estimated_tokens = q.column_int(n + 8);
     rows.push_back(std::move(r));

@@ -23,7 +23,10 @@ static_assert(std::endian::native == std::endian::little,
 constexpr std::string_view kMagic = "AJR1";
 constexpr std::size_t kHeader = 12;             // magic, length, checksum
 constexpr std::uint32_t kMaxPayload = 1 << 20;  // a record is a few hundred bytes
-constexpr std::uint8_t kPayloadVersion = 1;
+// 2: the cost in whole micro-dollars (int64). 1: in dollars (a double), still read: a journal
+// written before an upgrade is replayed by the new binary.
+constexpr std::uint8_t kPayloadVersion = 2;
+constexpr std::uint8_t kPayloadVersionDollars = 1;
 
 constexpr std::array<std::uint32_t, 256> make_crc_table() {
   std::array<std::uint32_t, 256> t{};
@@ -89,14 +92,16 @@ class Reader {
 
 std::optional<UsageRecord> decode(std::string_view payload) {
   Reader in(payload);
-  if (in.get<std::uint8_t>() != kPayloadVersion) return std::nullopt;
+  const auto version = in.get<std::uint8_t>();
+  if (version != kPayloadVersion && version != kPayloadVersionDollars) return std::nullopt;
   UsageRecord r;
   r.at = TimePoint(std::chrono::seconds(in.get<std::int64_t>()));
   r.usage.input_tokens = in.get<std::int64_t>();
   r.usage.output_tokens = in.get<std::int64_t>();
   r.usage.cached_tokens = in.get<std::int64_t>();
   r.usage.estimated_tokens = in.get<std::int64_t>();
-  r.cost_usd = in.get<double>();
+  r.cost_micros =
+      version == kPayloadVersion ? in.get<std::int64_t>() : micros_from_usd(in.get<double>());
   const auto flags = in.get<std::uint8_t>();
   r.priced = (flags & 1) != 0;
   r.usage.known = (flags & 2) != 0;
@@ -135,7 +140,7 @@ void append_journal_frame(const UsageRecord& r, std::string& out) {
   put(out, static_cast<std::int64_t>(r.usage.output_tokens));
   put(out, static_cast<std::int64_t>(r.usage.cached_tokens));
   put(out, static_cast<std::int64_t>(r.usage.estimated_tokens));
-  put(out, r.cost_usd);
+  put(out, static_cast<std::int64_t>(r.cost_micros));
   put(out, static_cast<std::uint8_t>((r.priced ? 1 : 0) | (r.usage.known ? 2 : 0)));
   put_text(out, r.request_id);
   put_text(out, r.team);

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "budget/usage_report.h"
+#include "core/money.h"
 #include "core/result.h"
 #include "core/usage.h"
 
@@ -41,8 +42,8 @@ struct UsageRecord {
   std::string provider;
   std::string model;
   Usage usage;
-  double cost_usd = 0;
-  bool priced = true;  // false: no price entry matched (cost_usd is 0)
+  Micros cost_micros = 0;
+  bool priced = true;  // false: no price entry matched (cost_micros is 0)
   TimePoint at{};      // when it was settled; its ledger day is the UTC day of this
   // The budget period it was counted in (e.g. "2026-11"); BudgetTracker::settle fills it in.
   std::string period_key;
@@ -53,7 +54,7 @@ struct PeriodTotal {
   std::string team;
   std::string period_key;
   std::int64_t tokens = 0;  // input + output
-  double cost_usd = 0;
+  Micros cost_micros = 0;
   std::int64_t requests = 0;
 };
 

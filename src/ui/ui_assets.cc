@@ -7,7 +7,8 @@ namespace aigw::ui {
 const Asset* find_asset(std::string_view name) {
   if (name.empty()) name = "index.html";
   const auto all = assets();
-  const auto it = std::find_if(all.begin(), all.end(), [&](const Asset& a) { return a.name == name; });
+  const auto it =
+      std::find_if(all.begin(), all.end(), [&](const Asset& a) { return a.name == name; });
   return it == all.end() ? nullptr : &*it;
 }
 

@@ -94,7 +94,8 @@ TEST(DashboardAuthTest, TheAdminRoutesBehindThePageNeedAToken) {
   EXPECT_EQ(http_request(gw.port(), "GET", "/ui/").status, 200);
   EXPECT_EQ(http_request(gw.port(), "GET", "/admin/requests").status, 401);
   EXPECT_EQ(http_request(gw.port(), "GET", "/admin/providers").status, 401);
-  const auto settings = boost::json::parse(http_request(gw.port(), "GET", "/ui/settings.json").body);
+  const auto settings =
+      boost::json::parse(http_request(gw.port(), "GET", "/ui/settings.json").body);
   EXPECT_EQ(settings.at("auth"), true);
   EXPECT_EQ(settings.at("token_endpoint"), "/oauth2/token");
 }

@@ -68,7 +68,7 @@ UsageRecord record(const std::string& team, std::int64_t in, std::int64_t out, d
   r.usage.input_tokens = in;
   r.usage.output_tokens = out;
   r.usage.known = true;
-  r.cost_usd = usd;
+  r.cost_micros = micros_from_usd(usd);
   r.at = std::chrono::time_point_cast<std::chrono::seconds>(
       std::chrono::sys_days(std::chrono::year(2026) / 12 / 2) + 12h);
   r.period_key = "2026-12";
@@ -141,7 +141,7 @@ TEST_F(RedisStoreTest, ShipsJournaledUsageOnceWithExactCostsAndReportsIt) {
   EXPECT_EQ(alpha.requests, 2);
   EXPECT_EQ(alpha.input_tokens, 30);
   EXPECT_EQ(alpha.output_tokens, 6);
-  EXPECT_DOUBLE_EQ(alpha.cost_usd, 0.3);  // micro-dollars: 0.1 + 0.2 is exactly 0.3 here
+  EXPECT_EQ(alpha.cost_micros, 300'000);  // micro-dollars: 0.1 + 0.2 is exactly 0.3
 
   budget::ReportQuery by_client;
   by_client.group_by = {budget::ReportField::kClient, budget::ReportField::kDay};
@@ -151,7 +151,7 @@ TEST_F(RedisStoreTest, ShipsJournaledUsageOnceWithExactCostsAndReportsIt) {
   EXPECT_EQ((*rows)[0].client, "bot");
   EXPECT_EQ((*rows)[0].day, "2026-12-02");
   EXPECT_EQ((*rows)[1].client, "other");
-  EXPECT_EQ((*rows)[1].cost_usd, 0.000001);
+  EXPECT_EQ((*rows)[1].cost_micros, 1);
 
   budget::ReportQuery other_days;
   other_days.from_day = "2026-12-03";
@@ -178,7 +178,7 @@ TEST_F(RedisStoreTest, TwoReplicasSeeEachOthersUsageAndNeverTheirOwnTwice) {
   const auto seen_by_a = sink_a.others("alpha");
   EXPECT_EQ(seen_by_a.tokens, 100);  // only b's
   EXPECT_EQ(seen_by_a.requests, 1);
-  EXPECT_DOUBLE_EQ(seen_by_a.cost_usd, 1.0);
+  EXPECT_EQ(seen_by_a.cost_micros, 1'000'000);
   const auto seen_by_b = sink_b.others("alpha");
   EXPECT_EQ(seen_by_b.tokens, 30);  // only a's
   EXPECT_EQ(seen_by_b.requests, 2);

@@ -64,7 +64,7 @@ UsageRecord used(std::string team, std::int64_t input, std::int64_t output, Time
   r.provider = "openai";
   r.model = "gpt-4o";
   r.usage = Usage{input, output, 0, true};
-  r.cost_usd = usd;
+  r.cost_micros = micros_from_usd(usd);
   r.at = when;
   return r;
 }
@@ -211,15 +211,15 @@ TEST(BudgetTrackerTest, RestoreLoadsTheCurrentPeriodOnly) {
   BudgetTracker t;
   t.set_budget("platform", tokens(1'000));
   t.set_budget("daily", tokens(1'000, PeriodKind::kDaily));
-  t.restore({{"platform", "2026-10", 999'999, 1.0, 5},
-             {"platform", "2026-11", 700, 2.5, 3},
+  t.restore({{"platform", "2026-10", 999'999, 1'000'000, 5},
+             {"platform", "2026-11", 700, 2'500'000, 3},
              {"daily", "2026-11-23", 900, 0, 1},
              {"daily", "2026-11-24", 1'000, 0, 1},
              {"unbudgeted", "2026-11", 42, 0, 1}},
             at(2026, 11, 24, 8));
   const BudgetDecision p = t.check("platform", at(2026, 11, 24, 9));
   EXPECT_EQ(p.used_tokens, 700);
-  EXPECT_DOUBLE_EQ(p.used_usd, 2.5);
+  EXPECT_EQ(p.used_micros, 2'500'000);
   EXPECT_EQ(p.requests, 3);
   EXPECT_FALSE(t.check("daily", at(2026, 11, 24, 9)).allowed);
   EXPECT_EQ(t.check("unbudgeted", at(2026, 11, 24, 9)).used_tokens, 42);
@@ -335,9 +335,9 @@ TEST(BudgetTrackerTest, UsdReservationsCountAgainstAUsdBudget) {
   BudgetTracker t;
   t.set_budget("platform", TeamBudget{0, 10.0, BudgetPeriod(PeriodKind::kMonthly)});
   t.settle(used("platform", 10, 10, at(2026, 11, 24), 9.0));
-  auto a = t.admit("platform", at(2026, 11, 24), {1'000, 1.5});
+  auto a = t.admit("platform", at(2026, 11, 24), {1'000, 1'500'000});
   ASSERT_TRUE(a.ok());
-  const auto b = t.admit("platform", at(2026, 11, 24), {1'000, 0.01});
+  const auto b = t.admit("platform", at(2026, 11, 24), {1'000, 10'000});
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.error().message,
             "team \"platform\" spent $9.00 of its $10.00 USD for the monthly budget (2026-11) and "
@@ -453,11 +453,11 @@ TEST(BudgetTrackerSharedTest, OthersUsageCountsAgainstTheBudgetOfItsPeriodOnly) 
   EXPECT_EQ(keys, (std::vector<std::string>{"2026-12", "2026-12-02"}));  // default + the team's
 
   t.settle(used("platform", 300, 0, now));
-  t.set_shared_totals(keys, {{"platform", "2026-12-02", 600, 1.5, 4}});
+  t.set_shared_totals(keys, {{"platform", "2026-12-02", 600, 1'500'000, 4}});
   BudgetDecision d = t.check("platform", now);
   EXPECT_EQ(d.used_tokens, 900);
   EXPECT_EQ(d.requests, 5);
-  EXPECT_DOUBLE_EQ(d.used_usd, 1.5);
+  EXPECT_EQ(d.used_micros, 1'500'000);
   EXPECT_TRUE(d.allowed);
 
   t.set_shared_totals(keys, {{"platform", "2026-12-02", 700, 0, 5}});  // replaces, not adds

@@ -44,7 +44,7 @@ TEST(PriceTableTest, UnknownModelCostsNothingAndIsReportedUnpriced) {
   const PriceTable t = PriceTable::builtin();
   const Cost c = t.cost("local", "llama3:70b", Usage{1'000'000, 1'000'000, 0, true});
   EXPECT_FALSE(c.priced);
-  EXPECT_EQ(c.usd, 0.0);
+  EXPECT_EQ(c.micros, 0);
   EXPECT_FALSE(t.cost("openai", "", Usage{10, 10, 0, true}).priced);
   EXPECT_FALSE(PriceTable().cost("openai", "gpt-4o", Usage{10, 10, 0, true}).priced);
 }
@@ -54,10 +54,10 @@ TEST(PriceTableTest, CachedInputIsChargedAtTheCachedPrice) {
   // gpt-4o: 600k uncached × $2.50 + 400k cached × $1.25 + 100k output × $10 per million.
   const Cost c = t.cost("openai", "gpt-4o-2024-08-06", Usage{1'000'000, 100'000, 400'000, true});
   EXPECT_TRUE(c.priced);
-  EXPECT_DOUBLE_EQ(c.usd, 1.5 + 0.5 + 1.0);
+  EXPECT_EQ(c.micros, 3'000'000);  // $1.5 + $0.5 + $1.0
   EXPECT_EQ(c.price_key, "gpt-4o");
   // More cached than input (a confused provider) is capped, never negative.
-  EXPECT_DOUBLE_EQ(t.cost("openai", "gpt-4o", Usage{100, 0, 500, true}).usd, 100 * 1.25 / 1e6);
+  EXPECT_EQ(t.cost("openai", "gpt-4o", Usage{100, 0, 500, true}).micros, 125);  // 100 × $1.25/M
 }
 
 TEST(PriceTableTest, ConfigOverridesReplaceBuiltinsAndProviderEntriesWin) {
@@ -65,12 +65,12 @@ TEST(PriceTableTest, ConfigOverridesReplaceBuiltinsAndProviderEntriesWin) {
   t.set("gpt-4o", {3.0, 12.0, 1.5});
   t.set("Azure/gpt-4o", {5.0, 15.0, 2.5});
   t.set("local/llama3", {0.0, 0.0, 0.0});
-  EXPECT_DOUBLE_EQ(t.cost("openai", "gpt-4o", Usage{1'000'000, 0, 0, true}).usd, 3.0);
-  EXPECT_DOUBLE_EQ(t.cost("azure", "gpt-4o-2024-11-20", Usage{1'000'000, 0, 0, true}).usd, 5.0);
+  EXPECT_EQ(t.cost("openai", "gpt-4o", Usage{1'000'000, 0, 0, true}).micros, 3'000'000);
+  EXPECT_EQ(t.cost("azure", "gpt-4o-2024-11-20", Usage{1'000'000, 0, 0, true}).micros, 5'000'000);
   EXPECT_EQ(matched(t, "azure", "gpt-4o"), "azure/gpt-4o");
   const Cost free = t.cost("local", "llama3", Usage{5, 5, 0, true});
   EXPECT_TRUE(free.priced);  // priced at zero on purpose, not unknown
-  EXPECT_EQ(free.usd, 0.0);
+  EXPECT_EQ(free.micros, 0);
 }
 
 }  // namespace

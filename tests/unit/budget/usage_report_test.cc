@@ -16,7 +16,7 @@ std::vector<ReportRow> rows() {
   a.output_tokens = 10;
   a.cached_tokens = 5;
   a.requests = 2;
-  a.cost_usd = 0.25;
+  a.cost_micros = 250'000;
   ReportRow b;
   b.team = "=cmd|' /C calc'!A0";  // a formula someone slipped into a name
   b.model = "odd, \"quoted\" model";

@@ -17,7 +17,7 @@ state::UsageRecord record(std::string team, std::string client, std::string mode
   r.provider = "openai";
   r.model = std::move(model);
   r.usage = {in, out, 0, true, 0};
-  r.cost_usd = usd;
+  r.cost_micros = micros_from_usd(usd);
   r.at = std::chrono::time_point_cast<std::chrono::seconds>(
       std::chrono::sys_days(std::chrono::year(2026) / 12 / day) + 1h);
   r.period_key = "2026-12";
@@ -101,7 +101,7 @@ TEST(GroupReportTest, FiltersGroupsAndOrdersLikeTheSqliteLedger) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].team, "alpha");
   EXPECT_EQ(rows[0].requests, 5);
-  EXPECT_DOUBLE_EQ(rows[0].cost_usd, 1.000007);
+  EXPECT_EQ(rows[0].cost_micros, 1'000'007);
   EXPECT_EQ(rows[0].client, "");  // not grouped by
   EXPECT_EQ(rows[1].team, "beta");
 

@@ -59,7 +59,7 @@ UsageRecord record(std::string id, std::string team, std::string client, std::st
   r.provider = model.starts_with("claude") ? "anthropic" : "openai";
   r.model = std::move(model);
   r.usage = Usage{input, output, input / 10, true};
-  r.cost_usd = usd;
+  r.cost_micros = micros_from_usd(usd);
   r.at = when;
   r.period_key = BudgetPeriod(PeriodKind::kMonthly).period_key(when);
   return r;
@@ -278,7 +278,7 @@ TEST(SqliteStoreTest, ReportsAreGroupedAndFiltered) {
   EXPECT_EQ((*rows)[0].team, "platform");
   EXPECT_EQ((*rows)[0].input_tokens, 600);
   EXPECT_EQ((*rows)[0].requests, 3);
-  EXPECT_DOUBLE_EQ((*rows)[0].cost_usd, 6.0);
+  EXPECT_EQ((*rows)[0].cost_micros, 6'000'000);
   EXPECT_EQ((*rows)[0].client, "");  // not grouped by
   EXPECT_EQ((*rows)[1].team, "research");
   EXPECT_EQ((*rows)[1].unpriced_requests, 1);
@@ -405,12 +405,15 @@ PRAGMA user_version = 1;
   EXPECT_EQ(t.input_tokens, 60);
   EXPECT_EQ(t.estimated_requests, 1);
   EXPECT_EQ(t.estimated_tokens, 12);
+  // The REAL dollars are now whole micro-dollars, the new record's added exactly.
+  EXPECT_EQ(t.cost_micros, 500'000 + estimated.cost_micros);
   const auto totals = store->period_totals();
   ASSERT_TRUE(totals.ok());
   ASSERT_EQ(totals->size(), 1u);
   EXPECT_EQ(totals->front().tokens, 55 + 12);
+  EXPECT_EQ(totals->front().cost_micros, 500'000 + estimated.cost_micros);
   store.reset();
-  // Opening again finds version 2: nothing to migrate, nothing lost.
+  // Opening again finds the current version: nothing to migrate, nothing lost.
   store = open_store(path);
   ASSERT_TRUE(store);
   EXPECT_EQ(total(*store).estimated_tokens, 12);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -46,7 +47,7 @@ UsageRecord record(std::string team, std::int64_t input, std::int64_t output) {
   r.provider = "openai";
   r.model = "gpt-4o";
   r.usage = Usage{input, output, input / 10, true, 0};
-  r.cost_usd = 0.25;
+  r.cost_micros = 250'000;
   r.at = TimePoint(sys_days{year{2026} / 11 / 24}) + hours(9);
   r.period_key = "2026-11";
   return r;
@@ -142,8 +143,34 @@ TEST(JournalFrameTest, RecordsReadBackAsWritten) {
   EXPECT_EQ(back.usage.estimated_tokens, 7);
   EXPECT_TRUE(back.usage.known);
   EXPECT_FALSE(back.priced);
-  EXPECT_DOUBLE_EQ(back.cost_usd, 0.25);
+  EXPECT_EQ(back.cost_micros, 250'000);
   EXPECT_EQ(scan.records[1].team, "research");
+}
+
+// A journal written by a binary from before costs were whole micro-dollars (payload version
+// 1: the cost as a double of dollars) is still replayed after an upgrade, rounded.
+TEST(JournalFrameTest, AVersionOneFrameWithDollarsIsReadAsMicroDollars) {
+  UsageRecord r = record("platform", 10, 2);
+  std::string frame;
+  append_journal_frame(r, frame);
+  constexpr std::size_t kHeader = 12;                   // magic, length, checksum
+  constexpr std::size_t kCostAt = kHeader + 1 + 5 * 8;  // version, time and four counts
+  frame[kHeader] = 1;
+  const double dollars = 0.1234565;  // rounds to 123'457 micro-dollars (half away from zero)
+  std::memcpy(frame.data() + kCostAt, &dollars, sizeof dollars);
+  // The checksum (CRC-32, IEEE) over the changed payload, bit by bit.
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (std::size_t i = kHeader; i < frame.size(); ++i) {
+    crc ^= static_cast<unsigned char>(frame[i]);
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+  }
+  crc ^= 0xFFFFFFFFu;
+  std::memcpy(frame.data() + 8, &crc, sizeof crc);
+
+  const JournalScan scan = scan_journal(frame, true);
+  ASSERT_EQ(scan.records.size(), 1u);
+  EXPECT_EQ(scan.records[0].cost_micros, 123'457);
+  EXPECT_EQ(scan.records[0].team, "platform");
 }
 
 TEST(JournalFrameTest, ScanStopsAtMaxRecordsAndResumes) {
