@@ -9,6 +9,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "core/header_block.h"
+
 namespace aigw::upstream {
 namespace {
 
@@ -59,39 +61,27 @@ bool parse_buffered(http::response_parser<http::string_body>& parser, beast::fla
   return true;
 }
 
-// "METHOD target HTTP/1.1", the fields (Beast stores each as "name: value") and the blank line,
-// as Beast's serializer writes them.
-std::string serialize_head(const http::request_header<>& head) {
-  const auto method = head.method_string();
-  const auto target = head.target();
-  std::string out;
-  out.reserve(256);
-  out.append(method.data(), method.size());
-  out += ' ';
-  out.append(target.data(), target.size());
-  const unsigned version = head.version();
-  const char tail[] = {' ',
-                       'H',
-                       'T',
-                       'T',
-                       'P',
-                       '/',
-                       static_cast<char>('0' + version / 10),
-                       '.',
-                       static_cast<char>('0' + version % 10),
-                       '\r',
-                       '\n'};
-  out.append(tail, sizeof tail);
-  for (const auto& field : head) {
-    const auto name = field.name_string();
-    const auto value = field.value();
-    out.append(name.data(), name.size());
-    out += ": ";
-    out.append(value.data(), value.size());
-    out += "\r\n";
-  }
-  out += "\r\n";
-  return out;
+// The request's head as it goes on the wire, built in one string: the request line, Host, the
+// forwarded headers (router/ chose them: no hop-by-hop or length fields among them; a later
+// one replaces an earlier of the same name, and a CR or LF cannot start a field of its own),
+// Content-Length, the blank line. HTTP/1.1 keeps the connection alive without a field.
+std::string request_head(const UpstreamRequest& request) {
+  HeaderBlock fields;
+  fields.set("Host", request.target.host_header);
+  fields.set_all(request.headers);
+  if (request.method != http::verb::get || !request.body.empty())
+    fields.set("Content-Length", static_cast<std::int64_t>(request.body.size()));
+  const auto method = http::to_string(request.method);
+  const std::string_view target = request.target.target;
+  std::string head;
+  head.reserve(method.size() + target.size() + fields.text().size() + 16);
+  head.append(method.data(), method.size());
+  head += ' ';
+  head += target;
+  head += " HTTP/1.1\r\n";
+  head += fields.text();
+  head += "\r\n";
+  return head;
 }
 
 }  // namespace
@@ -318,15 +308,9 @@ net::awaitable<std::unique_ptr<Connection>> UpstreamClient::connect(const Upstre
 }
 
 net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest request) {
-  http::request<http::string_body> message{request.method, request.target.target, 11};
-  message.set(http::field::host, request.target.host_header);
-  for (const auto& [name, value] : request.headers) message.set(name, value);
-  message.body() = std::move(request.body);
-  message.keep_alive(true);
-  if (request.method != http::verb::get || !message.body().empty()) message.prepare_payload();
   // Serialized once (a retry sends the same bytes); written in one go with the body.
-  const std::string head = serialize_head(message.base());
-  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(message.body())};
+  const std::string head = request_head(request);
+  const std::array<net::const_buffer, 2> wire{net::buffer(head), net::buffer(request.body)};
   // A routing request_timeout bounds connect, write and header wait together.
   const auto started = std::chrono::steady_clock::now();
   if (request.header_timeout)
