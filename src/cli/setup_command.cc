@@ -32,31 +32,41 @@ std::string own_path() {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "aigw";
 }
 
+// What writing one file did: its line for the user, or an error message.
+struct Written {
+  std::string error;
+  std::string note;
+};
+
+Written failed(std::string error) { return {std::move(error), ""}; }
+
 // Writes `text` to `path` whole or not at all (a temp file renamed over it), after copying
-// what was there to `path.aigw-backup`. Returns an error message, or "".
-std::string write_with_backup(const std::string& path, const std::string& text) {
+// what was there to `path.aigw-backup`.
+Written write_with_backup(const std::string& path, const std::string& text) {
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  if (ec) return "cannot create " + fs::path(path).parent_path().string() + ": " + ec.message();
+  if (ec)
+    return failed("cannot create " + fs::path(path).parent_path().string() + ": " + ec.message());
   const auto before = auth::read_text_file(path);
-  if (before && *before == text) return "";  // nothing to change
+  if (before && *before == text) return {"", "# " + path + " is already set up: left as it was"};
   if (before) {
     fs::copy_file(path, path + ".aigw-backup", fs::copy_options::overwrite_existing, ec);
-    if (ec) return "cannot back up " + path + ": " + ec.message();
+    if (ec) return failed("cannot back up " + path + ": " + ec.message());
   }
   const std::string temp = path + ".aigw-tmp";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out << text;
-    if (!out.flush()) return "cannot write " + temp;
+    if (!out.flush()) return failed("cannot write " + temp);
   }
   if (before) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) ::chmod(temp.c_str(), st.st_mode & 07777);
   }
   fs::rename(temp, path, ec);
-  if (ec) return "cannot replace " + path + ": " + ec.message();
-  return "";
+  if (ec) return failed("cannot replace " + path + ": " + ec.message());
+  if (!before) return {"", "# wrote " + path + " (a new file)"};
+  return {"", "# wrote " + path + " (what was there: " + path + ".aigw-backup)"};
 }
 
 }  // namespace
@@ -84,12 +94,12 @@ int run_setup(const SetupOptions& options) {
   }
   if (!options.print) {
     for (const auto& file : plan->files) {
-      if (const auto error = write_with_backup(file.path, file.content); !error.empty()) {
-        std::fprintf(stderr, "aigw setup: %s\n", error.c_str());
+      const Written written = write_with_backup(file.path, file.content);
+      if (!written.error.empty()) {
+        std::fprintf(stderr, "aigw setup: %s\n", written.error.c_str());
         return 1;
       }
-      std::cout << "# wrote " << file.path << " (what was there: " << file.path
-                << ".aigw-backup)\n";
+      std::cout << written.note << '\n';
     }
   }
   std::cout << render_plan(*plan);

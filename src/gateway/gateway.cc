@@ -206,15 +206,12 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
   ctx.record.status = out.status();
   ctx.record.bytes_out = out.bytes_out();
   ctx.record.latency_ms = shared_->clock->millis_since(in.started);
-  // API traffic (not probes, the admin API or the dashboard) is kept for /admin/requests.
-  const bool recent = ctx.record.path.starts_with("/v1/");
-  const bool logged = ctx.config->log.access_log && shared_->access_log->enabled();
-  if (recent || logged) {
-    std::string line = observability::format_access_record(ctx.record, shared_->clock->unix_ms());
-    if (recent) shared_->recent_requests.add(line);
-    if (logged) shared_->access_log->write_line(std::move(line));
-  }
+  if (ctx.config->log.access_log) shared_->access_log->write(ctx.record);
   if (shared_->metrics) shared_->metrics->observe(metrics_sample(ctx.record, ctx.charge.team));
+  // API traffic (not probes, the admin API or the dashboard) is kept for /admin/requests; the
+  // record is done with here, so it is moved, not copied.
+  if (ctx.record.path.starts_with("/v1/"))
+    shared_->recent_requests.add(std::move(ctx.record), shared_->clock->unix_ms());
 }
 
 // The request path. Every request is routed, passes its route's gate (gate.h: the checks in

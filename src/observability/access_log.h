@@ -51,7 +51,6 @@ class AccessLog {
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
 
-  bool enabled() const { return enabled_; }
   void write(const AccessRecord& record);
   // Writes a line as is (start and shutdown messages), in order with the records.
   void write_line(std::string line);

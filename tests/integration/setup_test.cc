@@ -65,6 +65,13 @@ TEST_F(SetupTest, ClaudeCodeFollowingTheWrittenSettingsReachesTheGateway) {
   ASSERT_EQ(done.exit_code, 0) << done.err;
   EXPECT_NE(done.out.find("export CLAUDE_CODE_API_KEY_HELPER_TTL_MS=3000000"), std::string::npos);
   EXPECT_EQ(read_file(path + ".aigw-backup"), R"({"permissions":{"allow":["Bash"]}})");
+  EXPECT_NE(done.out.find("# wrote " + path + " (what was there: " + path + ".aigw-backup)"),
+            std::string::npos)
+      << done.out;
+  // Run again: nothing to change, nothing backed up over the first backup.
+  const auto again = setup("claude-code --provider mock");
+  EXPECT_NE(again.out.find("# " + path + " is already set up"), std::string::npos) << again.out;
+  EXPECT_EQ(read_file(path + ".aigw-backup"), R"({"permissions":{"allow":["Bash"]}})");
   const auto settings = json::parse(read_file(path)).as_object();
   EXPECT_EQ(settings.at("permissions").at("allow").at(0), "Bash");
 
@@ -92,6 +99,11 @@ TEST_F(SetupTest, ClaudeCodeFollowingTheWrittenSettingsReachesTheGateway) {
 TEST_F(SetupTest, CodexFollowingTheWrittenProviderReachesTheResponsesApi) {
   const auto done = setup("codex --provider mock --model gpt-4.1");
   ASSERT_EQ(done.exit_code, 0) << done.err;
+  // Nothing was there: no backup is claimed.
+  EXPECT_NE(done.out.find("# wrote " + home_.path() + "/.codex/config.toml (a new file)"),
+            std::string::npos)
+      << done.out;
+  EXPECT_EQ(done.out.find(".aigw-backup"), std::string::npos) << done.out;
   const std::string toml = read_file(home_.path() + "/.codex/config.toml");
   const std::string base = toml_string(toml, "model_providers.gateway", "base_url");
   ASSERT_EQ(base, url() + "/v1");
