@@ -46,7 +46,8 @@
 //
 // A team with no budget is still counted (GET /v1/budget shows its usage) in the default
 // period. Changing a team's period kind or offset at run time starts the new period's count
-// from zero when its key differs from the old one.
+// from zero when its key differs from the old one; the admin API (TeamDirectory::put) then
+// restores it from the ledger's days of the new period.
 #pragma once
 
 #include <array>

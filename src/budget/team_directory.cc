@@ -87,10 +87,37 @@ std::vector<std::string> TeamDirectory::load(
   return notices;
 }
 
+std::optional<state::PeriodTotal> TeamDirectory::ledger_usage(const std::string& team,
+                                                              const BudgetPeriod& period,
+                                                              TimePoint now) {
+  using std::chrono::days;
+  const auto start = std::chrono::ceil<days>(period.period_start(now));
+  const auto end = std::chrono::floor<days>(period.period_end(now));  // exclusive
+  if (!store_ || start >= end || store_->flush()) return std::nullopt;
+  const BudgetPeriod daily(PeriodKind::kDaily);
+  ReportQuery query;
+  query.team = team;
+  query.from_day = daily.period_key(TimePoint(start));
+  query.to_day = daily.period_key(TimePoint(end - days(1)));
+  query.group_by = {ReportField::kTeam};
+  auto rows = store_->report(query);
+  if (!rows) return std::nullopt;
+  state::PeriodTotal total{team, period.period_key(now), 0, 0, 0};
+  for (const auto& r : *rows) {
+    total.tokens += r.input_tokens + r.output_tokens;
+    total.cost_micros += r.cost_micros;
+    total.requests += r.requests;
+  }
+  return total;
+}
+
 state::StoreStatus TeamDirectory::put(const TeamSettings& team, TimePoint now) {
   // Admin writes take turns on their own mutex; the one every API request reads under is
   // held only to apply the change in memory, never across the store's disk write.
   std::lock_guard writing(write_mutex_);
+  std::optional<BudgetPeriod> old_period;
+  if (const auto current = find(team.name); current && current->budget)
+    old_period = current->budget->period;
   if (store_) {
     std::optional<std::string> file;
     {
@@ -102,8 +129,14 @@ state::StoreStatus TeamDirectory::put(const TeamSettings& team, TimePoint now) {
       return error;
     }
   }
+  // A new period kind or offset starts a count the tracker has never kept: it is taken from
+  // the ledger, so switching a team from monthly to daily does not forget what it used today.
+  std::optional<state::PeriodTotal> used;
+  if (team.budget && old_period && !(*old_period == team.budget->period))
+    used = ledger_usage(team.name, team.budget->period, now);
   std::unique_lock lock(mutex_);
   apply(team);
+  if (used) budgets_.restore({*used}, now);
   return std::nullopt;
 }
 

@@ -46,6 +46,10 @@ class TeamDirectory {
 
  private:
   void apply(const TeamSettings& team);  // under the unique lock
+  // What the team used in the current period of `period`, from the ledger's UTC days that lie
+  // wholly inside it (all of them for a UTC period); nullopt when unknown. Waits on disk.
+  std::optional<state::PeriodTotal> ledger_usage(const std::string& team,
+                                                 const BudgetPeriod& period, TimePoint now);
 
   BudgetTracker& budgets_;
   state::UsageStore* store_;

@@ -167,16 +167,19 @@ test('an admin changes a team\'s budget in the page, and the gateway enforces it
   assert.equal(await page.inputValue('#budget-tokens'), '100000');
   await page.fill('#budget-tokens', String(NEW_BUDGET));
   assert.equal(await page.inputValue('#budget-period'), 'monthly');
+  await page.selectOption('#budget-period', 'daily');
   await page.screenshot({ path: join(artifacts, '3-editing-budget.png'), fullPage: true });
   await page.click('#budget-save');
   await page.locator('#budget-editor').waitFor({ state: 'hidden' });
   await page.waitForFunction(([name, tokens]) => document.querySelector(`#teams tr[data-team="${name}"] .budget-tokens`)?.innerText === tokens,
     [TEST_CLIENT.team, String(NEW_BUDGET)]);
-  assert.match(await row.locator('.period').innerText(), /^monthly/);
+  assert.match(await row.locator('.period').innerText(), /^daily/);
 
   const team = await adminGet(`/admin/teams/${TEST_CLIENT.team}`);
   assert.equal(team.budget.tokens, NEW_BUDGET);
-  assert.equal(team.budget.period, 'monthly');
+  assert.equal(team.budget.period, 'daily');
+  // Today's use carried into the new daily period (from the ledger), not zero.
+  assert.ok(team.usage.tokens > NEW_BUDGET, JSON.stringify(team.usage));
   // The limits were kept, and the team is now over its budget: the gateway refuses.
   assert.equal(team.limits.requests_per_minute, 600);
   const r = await fetch(`${gw.url}/v1/chat/completions`, {

@@ -110,5 +110,46 @@ TEST_F(TeamDirectoryTest, ATeamRemovedFromTheFileLosesItsBudget) {
   EXPECT_FALSE(teams.find("gone"));
 }
 
+// An admin switching a team's period: the new period's use comes from the ledger, not zero.
+TEST_F(TeamDirectoryTest, ANewPeriodKindStartsFromWhatTheLedgerHoldsForIt) {
+  using namespace std::chrono;
+  auto store = open_store();
+  BudgetTracker budgets(store.get());
+  TeamDirectory teams(budgets, store.get());
+  EXPECT_TRUE(teams.load(file({team("platform", 1'000)})).empty());
+  const auto day = [](int d, int h) { return TimePoint(sys_days(year(2026) / 11 / d)) + hours(h); };
+  const auto settle = [&](TimePoint at, std::int64_t tokens) {
+    state::UsageRecord r;
+    r.team = "platform";
+    r.client = "ci";
+    r.provider = "openai";
+    r.model = "gpt-4o";
+    r.usage = Usage{tokens, 0, 0, true};
+    r.cost_micros = tokens;
+    r.at = at;
+    EXPECT_FALSE(budgets.settle(std::move(r)));
+  };
+  settle(day(10, 9), 100);  // earlier this month
+  settle(day(24, 9), 40);   // today (Tuesday)
+  const TimePoint now = day(24, 12);
+  EXPECT_EQ(budgets.check("platform", now).used_tokens, 140);
+
+  TeamSettings daily = team("platform", 1'000);
+  daily.budget->period = BudgetPeriod(PeriodKind::kDaily);
+  ASSERT_FALSE(teams.put(daily, now));
+  BudgetDecision d = budgets.check("platform", now);
+  EXPECT_EQ(d.period, "2026-11-24");
+  EXPECT_EQ(d.used_tokens, 40);
+  EXPECT_EQ(d.used_micros, 40);
+  EXPECT_EQ(d.requests, 1);
+
+  TeamSettings monthly = team("platform", 1'000);
+  ASSERT_FALSE(teams.put(monthly, now));
+  EXPECT_EQ(budgets.check("platform", now).used_tokens, 140);
+  // The same period again (a new token budget): the count it kept is kept.
+  ASSERT_FALSE(teams.put(team("platform", 2'000), now));
+  EXPECT_EQ(budgets.check("platform", now).used_tokens, 140);
+}
+
 }  // namespace
 }  // namespace aigw::budget
