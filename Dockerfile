@@ -10,10 +10,11 @@ RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev \
-      libssl-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libhiredis-dev \
+      libssl-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libhiredis-dev libjemalloc-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
+COPY cmake ./cmake
 COPY src ./src
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAIGW_TESTS=OFF \
  && cmake --build build --target aigw \
@@ -23,7 +24,7 @@ FROM debian:12-slim
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends \
       ca-certificates libboost-json1.81.0 libboost-url1.81.0 libssl3 libyaml-cpp0.7 \
-      libsqlite3-0 libhiredis0.14 \
+      libsqlite3-0 libhiredis0.14 libjemalloc2 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/aigw --shell /usr/sbin/nologin aigw \
  && install -d -o aigw -g aigw -m 0700 /var/lib/aigw

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
-  libssl-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libhiredis-dev
+  libssl-dev libyaml-cpp-dev libcli11-dev libsqlite3-dev libhiredis-dev libjemalloc-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   openssl curl python3 jq
 )
