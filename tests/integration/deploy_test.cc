@@ -138,12 +138,12 @@ TEST(DeployFilesTest, EcsChecksSlashOnPort8787AndTheImageRunsAsNonRootWithAHealt
   EXPECT_EQ(group.at("HealthCheckPort"), "8787");
 
   const std::string dockerfile = source_file("Dockerfile");
-  for (const char* needle : {"FROM debian:12 AS build", "FROM debian:12-slim", "USER 10001:10001",
-                             "HEALTHCHECK", "EXPOSE 8787", "libhiredis0.14",
-                             // what the build reads (the dashboard is embedded by cmake/) and
-                             // the allocator a release build links
-                             "COPY cmake ./cmake", "COPY src ./src", "libjemalloc-dev",
-                             "libjemalloc2"}) {
+  for (const char* needle :
+       {"FROM debian:12 AS build", "FROM debian:12-slim", "USER 10001:10001", "HEALTHCHECK",
+        "EXPOSE 8787", "libhiredis0.14",
+        // what the build reads (the dashboard is embedded by cmake/) and
+        // the allocator a release build links
+        "COPY cmake ./cmake", "COPY src ./src", "libjemalloc-dev", "libjemalloc2"}) {
     EXPECT_NE(dockerfile.find(needle), std::string::npos) << needle;
   }
 }
