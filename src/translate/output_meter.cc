@@ -84,16 +84,93 @@ class MeterHandler {
   std::int64_t bytes_ = 0;
 };
 
-}  // namespace
-
-std::optional<EventMeasure> measure_event(std::string_view json_text,
-                                          std::span<const std::string_view> text_keys,
-                                          std::string_view object_key) {
+// The SAX parse above, for what the scan below leaves to it.
+std::optional<EventMeasure> measure_with_parser(std::string_view json_text,
+                                                std::span<const std::string_view> text_keys,
+                                                std::string_view object_key) {
   json::basic_parser<MeterHandler> parser(json::parse_options{}, text_keys, object_key);
   error_code ec;
   parser.write_some(false, json_text.data(), json_text.size(), ec);
   if (ec) return std::nullopt;
   return EventMeasure{parser.handler().bytes(), parser.handler().found_object()};
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// One string from its opening quote at `at`: its decoded length, and where it ends (past the
+// closing quote). nullopt for a Unicode escape (its UTF-8 length needs decoding) or no end.
+struct ScannedString {
+  std::size_t end = 0;
+  std::int64_t bytes = 0;
+};
+std::optional<ScannedString> scan_string(std::string_view text, std::size_t at) {
+  ScannedString s;
+  for (std::size_t i = at + 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      s.end = i + 1;
+      return s;
+    }
+    if (c == '\\') {
+      if (i + 1 >= text.size() || text[i + 1] == 'u') return std::nullopt;
+      ++i;  // an escaped quote, backslash, slash, b, f, n, r or t: one byte each
+    }
+    ++s.bytes;
+  }
+  return std::nullopt;
+}
+
+// The same measure in one pass over the bytes, without a parser: in JSON a string followed by
+// ':' is a key, and its value starts at the next non-space byte; a quote cannot appear inside a
+// string unescaped, so keys are never mistaken for text. The parser takes what this does not
+// decode (Unicode escapes) and what does not look like JSON; text that is not JSON at all may be
+// measured here where the parser would refuse it (it is only an estimate's input).
+std::optional<EventMeasure> scan_event(std::string_view text,
+                                       std::span<const std::string_view> text_keys,
+                                       std::string_view object_key) {
+  EventMeasure m;
+  std::size_t i = 0;
+  while ((i = text.find('"', i)) != std::string_view::npos) {
+    const auto key = scan_string(text, i);
+    if (!key) return std::nullopt;
+    std::size_t next = key->end;
+    while (next < text.size() && is_space(text[next])) ++next;
+    if (next >= text.size() || text[next] != ':') {  // a string value not under a text key
+      i = key->end;
+      continue;
+    }
+    const std::string_view name = text.substr(i + 1, key->end - i - 2);
+    ++next;
+    while (next < text.size() && is_space(text[next])) ++next;
+    i = next;
+    if (next >= text.size()) return std::nullopt;
+    if (text[next] == '{' && !object_key.empty() && name == object_key) m.has_object = true;
+    if (text[next] != '"') continue;
+    const auto value = scan_string(text, next);
+    if (!value) return std::nullopt;
+    for (const auto k : text_keys) {
+      if (k == name) {
+        m.text_bytes += value->bytes;
+        break;
+      }
+    }
+    i = value->end;
+  }
+  return m;
+}
+
+}  // namespace
+
+std::optional<EventMeasure> measure_event(std::string_view json_text,
+                                          std::span<const std::string_view> text_keys,
+                                          std::string_view object_key) {
+  // A streamed event is a JSON object; anything else is left to the parser to judge.
+  const auto first = json_text.find_first_not_of(" \t\r\n");
+  const auto last = json_text.find_last_not_of(" \t\r\n");
+  if (first != std::string_view::npos && json_text[first] == '{' && json_text[last] == '}') {
+    if (auto m = scan_event(json_text, text_keys, object_key)) return m;
+  }
+  return measure_with_parser(json_text, text_keys, object_key);
 }
 
 std::optional<std::int64_t> string_bytes_under(std::string_view json_text,

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
+#include <span>
+#include <utility>
+
 namespace aigw::translate {
 namespace {
 
@@ -42,6 +47,52 @@ TEST(OutputMeterTest, FindsAnObjectUnderItsKeyButNotANull) {
   EXPECT_TRUE(m && m->has_object);  // at any depth
   m = measure_event(R"({"usage":[{"a":1}]})", keys, "usage");
   EXPECT_TRUE(m && !m->has_object);  // an array holding an object is not one
+}
+
+// The one-pass scan (used for events that are JSON objects) against a JSON tree walked here:
+// every shape providers stream, with escapes, whitespace, raw UTF-8 and Unicode escapes.
+std::int64_t tree_bytes(const boost::json::value& v, std::span<const std::string_view> keys) {
+  std::int64_t n = 0;
+  if (const auto* o = v.if_object()) {
+    for (const auto& kv : *o) {
+      const bool text_key =
+          std::find(keys.begin(), keys.end(), std::string_view(kv.key())) != keys.end();
+      if (text_key && kv.value().is_string()) n += kv.value().get_string().size();
+      n += tree_bytes(kv.value(), keys);
+    }
+  } else if (const auto* a = v.if_array()) {
+    for (const auto& x : *a) n += tree_bytes(x, keys);
+  }
+  return n;
+}
+
+TEST(OutputMeterTest, TheScanAgreesWithAJsonTreeOnEveryStreamShape) {
+  constexpr std::string_view chat[] = {"content", "reasoning_content", "name", "arguments"};
+  constexpr std::string_view anthropic[] = {"text", "thinking", "partial_json", "name"};
+  const std::pair<const char*, std::span<const std::string_view>> events[] = {
+      {R"({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null})",
+       chat},
+      {R"({"choices":[{"delta":{"content":"Line one\nLine \"two\"\t\\ end"}}]})", chat},
+      {R"({ "choices" : [ { "delta" : { "content" : "spaced" } } ] , "usage" : { "prompt_tokens" : 3 } })",
+       chat},
+      {R"({"choices":[{"delta":{"content":"héllo — 日本"}}]})", chat},
+      {R"({"choices":[{"delta":{"content":"caf\u00e9 \ud83d\ude00"}}]})", chat},
+      {R"({"choices":[{"delta":{"tool_calls":[{"index":1,"id":"call_1","function":{"name":"read_file","arguments":"{\"path\":\"a.txt\"}"}}]}}]})",
+       chat},
+      {R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi \"there\""}})",
+       anthropic},
+      {R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"q\": 1"}})",
+       anthropic},
+      {R"({"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}})",
+       anthropic},
+      {R"({"a":"name","b":["name",{"name":"x"}],"name":{"text":"y"},"text":null})", anthropic},
+      {R"({"text":"a\/b\\c\"d\be\ff\ng\rh\ti"})", anthropic},
+  };
+  for (const auto& [text, keys] : events) {
+    const auto m = measure_event(text, keys, "usage");
+    ASSERT_TRUE(m) << text;
+    EXPECT_EQ(m->text_bytes, tree_bytes(boost::json::parse(text), keys)) << text;
+  }
 }
 
 }  // namespace
