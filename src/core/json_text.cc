@@ -3,6 +3,8 @@
 #include <boost/json/serialize.hpp>
 #include <cmath>
 
+#include "core/money.h"
+
 namespace aigw {
 namespace {
 
@@ -80,6 +82,6 @@ std::string micros_decimal(std::int64_t micros) { return micros_text(micros, 0);
 
 std::string micros_fixed6(std::int64_t micros) { return micros_text(micros, 6); }
 
-std::string usd_decimal(double usd) { return micros_decimal(std::llround(usd * 1e6)); }
+std::string usd_decimal(double usd) { return micros_decimal(micros_from_usd(usd)); }
 
 }  // namespace aigw
