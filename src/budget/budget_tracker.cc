@@ -217,7 +217,8 @@ state::StoreStatus BudgetTracker::settle(state::UsageRecord record) {
 }
 
 state::StoreStatus BudgetTracker::settle(state::UsageRecord record, BudgetReservation& reservation,
-                                         state::UsageJournal* journal) {
+                                         state::UsageJournal* journal,
+                                         const state::UsageRecord* journaled) {
   {
     Shard& s = shard_for(record.team);
     std::lock_guard lock(s.mutex);
@@ -234,6 +235,7 @@ state::StoreStatus BudgetTracker::settle(state::UsageRecord record, BudgetReserv
   }
   reservation.release();  // another team's (a caller's mistake): given back all the same
   if (store_ == nullptr) return std::nullopt;  // nothing to persist
+  if (journaled != nullptr) record = state::usage_part(record, journaled);
   if (journal != nullptr) {
     auto error = journal->append(record);
     if (!error) return std::nullopt;
@@ -242,6 +244,14 @@ state::StoreStatus BudgetTracker::settle(state::UsageRecord record, BudgetReserv
   }
   store_->append(std::move(record));
   return std::nullopt;
+}
+
+std::string BudgetTracker::period_key(std::string_view team, TimePoint at) {
+  Shard& s = shard_for(team);
+  std::lock_guard lock(s.mutex);
+  Entry& e = entry(s, team);
+  roll(e, at);
+  return e.key;
 }
 
 std::vector<std::string> BudgetTracker::period_keys_in_use(TimePoint now) {

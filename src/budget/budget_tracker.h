@@ -175,9 +175,15 @@ class BudgetTracker final : public state::SharedTotalsSink {
   // this returns; on its error the record is queued in the store instead and the error
   // returned), else to the store's queue. With a reservation: it is released in the same step
   // (the usage replaces it); it must be the same team's.
+  // `journaled`: what of this request is in the journal already (a stream's earlier parts, as
+  // one whole record): only the rest is handed on, as a part (state::usage_part).
   state::StoreStatus settle(state::UsageRecord record);
   state::StoreStatus settle(state::UsageRecord record, BudgetReservation& reservation,
-                            state::UsageJournal* journal = nullptr);
+                            state::UsageJournal* journal = nullptr,
+                            const state::UsageRecord* journaled = nullptr);
+
+  // The key of the team's budget period at `at` (the period a record settled then lands in).
+  std::string period_key(std::string_view team, TimePoint at);
 
   // At start, before serving: sets each team's counts for its current period from the
   // store's committed totals (totals of other periods are ignored).

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -125,7 +126,11 @@ struct Charge {
   // Replaced by the usage when the request settles, released when it ends without (RAII).
   budget::BudgetReservation budget_reservation;
   limits::TokenReservation rate_reservation;
-  bool settled = false;            // usage was charged (at most once)
+  bool settled = false;  // usage was charged (at most once)
+  // What of a stream's usage is in the usage journal already (its parts so far, as one whole
+  // record) and when that was written: settling journals only the rest.
+  std::optional<state::UsageRecord> journaled;
+  std::chrono::steady_clock::time_point journaled_at{};
   std::string_view refused_scope;  // a rate limit refused it: "team" or "client"
 
   std::array<limits::RateScope, 2> rate_scopes() const;

@@ -149,5 +149,12 @@ std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx
 // answer's end goes out only once its usage is durable against a kill -9.
 void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
                   RequestContext& ctx, const Usage& usage);
+// While a stream runs: journals what it consumed so far (a part: what changed since the last
+// one), so that a gateway killed mid-stream still charges it when it starts again. Called
+// before the stream's first bytes go out, then with each chunk; writes at most once per
+// kStreamChargeInterval after the first. Counters and the reservation are left to settle_usage.
+inline constexpr std::chrono::seconds kStreamChargeInterval{1};
+void journal_stream_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
+                          RequestContext& ctx, const Usage& consumed);
 
 }  // namespace aigw::gateway

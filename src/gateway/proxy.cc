@@ -394,6 +394,9 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
   // The head waits for the first bytes and the end goes with the last ones: an answer that
   // arrives whole costs one write.
   ctx.out.begin_stream(200, fields);
+  // Charged before its first bytes go out, and again each second while it runs: what a kill -9
+  // mid-stream leaves in the journal.
+  journal_stream_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
   std::string chunk;
   std::string out;
   for (;;) {
@@ -418,6 +421,7 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
                      converter->consumed());  // the provider was paid for what it sent
         co_return;                            // dropping `answer` closes the provider connection
       }
+      journal_stream_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
       continue;
     }
     if (r == ProviderAnswer::Read::kEnd) {

@@ -80,6 +80,54 @@ std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx
                                  ctx.estimate.tokens);
 }
 
+namespace {
+
+// The ledger record of `usage` charged to the request's team and client, now.
+state::UsageRecord usage_record(const GatewayShared& shared, const RequestContext& ctx,
+                                const Usage& usage) {
+  state::UsageRecord record;
+  // No request id: nothing re-appends a settled record and a batch commits whole or not at
+  // all, so there is no replay to de-duplicate, and an id row would cost a B-tree insert and
+  // ~90 bytes of disk per request.
+  record.team = ctx.charge.team;
+  record.client = ctx.charge.client;
+  record.provider = ctx.record.provider;
+  record.model = ctx.record.model;
+  record.usage = usage;
+  const budget::Cost cost = ctx.config->budget.prices.cost(record.provider, record.model, usage);
+  record.cost_micros = cost.micros;
+  record.priced = cost.priced;
+  record.at = budget::to_seconds(shared.clock->wall());
+  return record;
+}
+
+}  // namespace
+
+void journal_stream_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
+                          RequestContext& ctx, const Usage& consumed) {
+  auto& charge = ctx.charge;
+  if (charge.settled || charge.team.empty() || !ctx.config->budget.state.wait_for_commit) return;
+  const auto now = shared.clock->steady();
+  if (charge.journaled && now - charge.journaled_at < kStreamChargeInterval) return;
+  Usage usage = consumed;
+  add_usage(usage, ctx.failed_usage);
+  if (!usage.known) return;
+  if (!journal && shared.store) journal = shared.store->open_journal();
+  if (!journal) return;
+  state::UsageRecord record = usage_record(shared, ctx, usage);
+  const state::UsageRecord* before = charge.journaled ? &*charge.journaled : nullptr;
+  if (before != nullptr) {
+    record.at = before->at;  // every part in the first one's day and period
+    record.period_key = before->period_key;
+  } else {
+    record.period_key = shared.budgets->period_key(record.team, record.at);
+  }
+  // Nothing written on error: the next part (or the settlement) covers it.
+  if (journal->append(state::usage_part(record, before))) return;
+  charge.journaled = std::move(record);
+  charge.journaled_at = now;
+}
+
 void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
                   RequestContext& ctx, const Usage& answered) {
   Usage usage = answered;
@@ -88,21 +136,9 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
   auto& charge = ctx.charge;
   if (charge.settled || !usage.known || charge.team.empty()) return;
   charge.settled = true;
-  state::UsageRecord record;
-  // No request id: nothing re-appends a settled record and a batch commits whole or not at
-  // all, so there is no replay to de-duplicate, and an id row would cost a B-tree insert and
-  // ~90 bytes of disk per request.
-  record.team = charge.team;
-  record.client = charge.client;
-  record.provider = ctx.record.provider;
-  record.model = ctx.record.model;
-  record.usage = usage;
-  const budget::Cost cost = ctx.config->budget.prices.cost(record.provider, record.model, usage);
-  record.cost_micros = cost.micros;
-  ctx.record.cost_micros = cost.micros;
-  record.priced = cost.priced;
+  state::UsageRecord record = usage_record(shared, ctx, usage);
+  ctx.record.cost_micros = record.cost_micros;
   const auto& clock = *shared.clock;
-  record.at = budget::to_seconds(clock.wall());
   // The real tokens enter the window before the reservation leaves it: a check in between
   // sees too much, never too little.
   shared.rate_limiter.record_tokens(charge.rate_scopes(), budget::budget_tokens_of(usage),
@@ -113,7 +149,9 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
   // then to the store's queue, committed on the next tick).
   if (!journal && shared.store) journal = shared.store->open_journal();
   state::UsageJournal* to = ctx.config->budget.state.wait_for_commit ? journal.get() : nullptr;
-  if (const auto error = shared.budgets->settle(std::move(record), charge.budget_reservation, to)) {
+  const state::UsageRecord* journaled = charge.journaled ? &*charge.journaled : nullptr;
+  if (const auto error =
+          shared.budgets->settle(std::move(record), charge.budget_reservation, to, journaled)) {
     ctx.record.error = "usage kept in memory: " + error->message;
   }
 }

@@ -29,15 +29,16 @@ void LedgerCounts::add(const LedgerCounts& other) {
 
 void LedgerBatch::add(const state::UsageRecord& r) {
   LedgerCounts& row = rows[{utc_day(r.at), ledger_row_key(r.team, r.client, r.provider, r.model)}];
-  const LedgerCounts one{{r.usage.input_tokens, r.usage.output_tokens, r.usage.cached_tokens, 1,
-                          r.priced ? 0 : 1, r.cost_micros, r.usage.estimated_tokens > 0 ? 1 : 0,
+  const state::UsageRecord::Counts counts = state::request_counts(r);
+  const LedgerCounts one{{r.usage.input_tokens, r.usage.output_tokens, r.usage.cached_tokens,
+                          counts.requests, counts.unpriced, r.cost_micros, counts.estimated,
                           r.usage.estimated_tokens}};
   row.add(one);
   if (r.period_key.empty()) return;
   PeriodCounts& p = periods[{r.period_key, r.team}];
   p.v[0] += state::budget_tokens_of(r.usage);
   p.v[1] += r.cost_micros;
-  p.v[2] += 1;
+  p.v[2] += counts.requests;
 }
 
 void LedgerBatch::add_periods(const LedgerBatch& other) {

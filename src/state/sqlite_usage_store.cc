@@ -396,15 +396,16 @@ void add(std::map<DailyKey, DailySum>& daily, std::map<PeriodKey, PeriodSum>& pe
   d.output += r.usage.output_tokens;
   d.cached += r.usage.cached_tokens;
   d.cost += r.cost_micros;
-  d.requests += 1;
-  d.unpriced += r.priced ? 0 : 1;
-  d.estimated_requests += r.usage.estimated_tokens > 0 ? 1 : 0;
+  const UsageRecord::Counts counts = request_counts(r);
+  d.requests += counts.requests;
+  d.unpriced += counts.unpriced;
+  d.estimated_requests += counts.estimated;
   d.estimated_tokens += r.usage.estimated_tokens;
   if (r.period_key.empty()) return;
   PeriodSum& p = periods[{r.team, r.period_key}];
   p.tokens += budget_tokens_of(r.usage);
   p.cost += r.cost_micros;
-  p.requests += 1;
+  p.requests += counts.requests;
 }
 
 }  // namespace

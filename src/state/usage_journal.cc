@@ -23,10 +23,13 @@ static_assert(std::endian::native == std::endian::little,
 constexpr std::string_view kMagic = "AJR1";
 constexpr std::size_t kHeader = 12;             // magic, length, checksum
 constexpr std::uint32_t kMaxPayload = 1 << 20;  // a record is a few hundred bytes
-// 2: the cost in whole micro-dollars (int64). 1: in dollars (a double), still read: a journal
-// written before an upgrade is replayed by the new binary.
-constexpr std::uint8_t kPayloadVersion = 2;
+// 3: a record may be a part of a request (flag 4: its request counts follow the period key).
+// 2: the cost in whole micro-dollars (int64). 1: in dollars (a double). Older versions are
+// still read: a journal written before an upgrade is replayed by the new binary.
+constexpr std::uint8_t kPayloadVersion = 3;
+constexpr std::uint8_t kPayloadVersionMicros = 2;
 constexpr std::uint8_t kPayloadVersionDollars = 1;
+constexpr std::uint8_t kFlagPriced = 1, kFlagUsageKnown = 2, kFlagPart = 4;
 
 constexpr std::array<std::uint32_t, 256> make_crc_table() {
   std::array<std::uint32_t, 256> t{};
@@ -93,24 +96,31 @@ class Reader {
 std::optional<UsageRecord> decode(std::string_view payload) {
   Reader in(payload);
   const auto version = in.get<std::uint8_t>();
-  if (version != kPayloadVersion && version != kPayloadVersionDollars) return std::nullopt;
+  if (version != kPayloadVersion && version != kPayloadVersionMicros &&
+      version != kPayloadVersionDollars)
+    return std::nullopt;
   UsageRecord r;
   r.at = TimePoint(std::chrono::seconds(in.get<std::int64_t>()));
   r.usage.input_tokens = in.get<std::int64_t>();
   r.usage.output_tokens = in.get<std::int64_t>();
   r.usage.cached_tokens = in.get<std::int64_t>();
   r.usage.estimated_tokens = in.get<std::int64_t>();
-  r.cost_micros =
-      version == kPayloadVersion ? in.get<std::int64_t>() : micros_from_usd(in.get<double>());
+  r.cost_micros = version == kPayloadVersionDollars ? micros_from_usd(in.get<double>())
+                                                    : in.get<std::int64_t>();
   const auto flags = in.get<std::uint8_t>();
-  r.priced = (flags & 1) != 0;
-  r.usage.known = (flags & 2) != 0;
+  r.priced = (flags & kFlagPriced) != 0;
+  r.usage.known = (flags & kFlagUsageKnown) != 0;
   r.request_id = in.text();
   r.team = in.text();
   r.client = in.text();
   r.provider = in.text();
   r.model = in.text();
   r.period_key = in.text();
+  if ((flags & kFlagPart) != 0) {
+    if (version < kPayloadVersion) return std::nullopt;
+    r.part_counts =
+        UsageRecord::Counts{in.get<std::int64_t>(), in.get<std::int64_t>(), in.get<std::int64_t>()};
+  }
   if (!in.ok()) return std::nullopt;
   return r;
 }
@@ -141,13 +151,20 @@ void append_journal_frame(const UsageRecord& r, std::string& out) {
   put(out, static_cast<std::int64_t>(r.usage.cached_tokens));
   put(out, static_cast<std::int64_t>(r.usage.estimated_tokens));
   put(out, static_cast<std::int64_t>(r.cost_micros));
-  put(out, static_cast<std::uint8_t>((r.priced ? 1 : 0) | (r.usage.known ? 2 : 0)));
+  put(out, static_cast<std::uint8_t>((r.priced ? kFlagPriced : 0) |
+                                     (r.usage.known ? kFlagUsageKnown : 0) |
+                                     (r.part_counts ? kFlagPart : 0)));
   put_text(out, r.request_id);
   put_text(out, r.team);
   put_text(out, r.client);
   put_text(out, r.provider);
   put_text(out, r.model);
   put_text(out, r.period_key);
+  if (r.part_counts) {
+    put(out, static_cast<std::int64_t>(r.part_counts->requests));
+    put(out, static_cast<std::int64_t>(r.part_counts->unpriced));
+    put(out, static_cast<std::int64_t>(r.part_counts->estimated));
+  }
   const std::string_view payload = std::string_view(out).substr(start + kHeader);
   const auto length = static_cast<std::uint32_t>(payload.size());
   const std::uint32_t sum = crc32(payload);

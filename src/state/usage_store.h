@@ -47,7 +47,50 @@ struct UsageRecord {
   TimePoint at{};      // when it was settled; its ledger day is the UTC day of this
   // The budget period it was counted in (e.g. "2026-11"); BudgetTracker::settle fills it in.
   std::string period_key;
+
+  // What the record adds to the ledger's request counts.
+  struct Counts {
+    std::int64_t requests = 0;
+    std::int64_t unpriced = 0;   // requests no price entry matched
+    std::int64_t estimated = 0;  // requests whose tokens are partly the gateway's estimate
+  };
+  // Unset: the record is one whole request (request_counts derives its counts). Set: the
+  // record is a part of a request journaled in parts (a stream: its charge when it starts,
+  // corrections while it runs and at its end, so that a kill -9 mid-stream still charges it;
+  // usage_part makes them), and these are what the part changes in the counts.
+  std::optional<Counts> part_counts;
 };
+
+// What `r` adds to the request counts: its part_counts, or those of one whole request.
+inline UsageRecord::Counts request_counts(const UsageRecord& r) {
+  if (r.part_counts) return *r.part_counts;
+  return {1, r.priced ? 0 : 1, r.usage.estimated_tokens > 0 ? 1 : 0};
+}
+
+// The part of a request to journal now: what the whole record `now` adds to `before`, the
+// whole record of what is journaled already (null: nothing yet). Usage, cost and counts are
+// differences, so the parts add up to `now` however many there were; a part may be negative
+// (an estimate replaced by a smaller count). Every part keeps the first one's time and
+// period: a request lands in one ledger day and budget period.
+inline UsageRecord usage_part(const UsageRecord& now, const UsageRecord* before) {
+  UsageRecord part = now;
+  UsageRecord::Counts counts = request_counts(now);
+  if (before != nullptr) {
+    part.at = before->at;
+    part.period_key = before->period_key;
+    part.usage.input_tokens -= before->usage.input_tokens;
+    part.usage.output_tokens -= before->usage.output_tokens;
+    part.usage.cached_tokens -= before->usage.cached_tokens;
+    part.usage.estimated_tokens -= before->usage.estimated_tokens;
+    part.cost_micros -= before->cost_micros;
+    const UsageRecord::Counts was = request_counts(*before);
+    counts.requests -= was.requests;
+    counts.unpriced -= was.unpriced;
+    counts.estimated -= was.estimated;
+  }
+  part.part_counts = counts;
+  return part;
+}
 
 // What a team used in one budget period, as committed.
 struct PeriodTotal {

@@ -28,6 +28,7 @@ using namespace std::chrono_literals;
 
 constexpr int kIn = 10;
 constexpr int kOut = 5;
+constexpr int kStreamDeltas = 30;
 
 // Client threads sending chat requests on kept-alive connections until stopped, noting when
 // each complete answer arrived.
@@ -180,8 +181,17 @@ class LedgerDurabilityTest : public ::testing::Test {
 
   std::string flush_interval_ = "100ms";
   TempDir state_;
-  FakeUpstream openai_{
-      [](const UpstreamRequest&) { return Reply::json(200, openai_chat_answer("ok", kIn, kOut)); }};
+  // Whole answers of kIn + kOut tokens; a stream is slow (kStreamDeltas deltas, one every
+  // 100 ms, then the usage) so that a test can kill aigw in the middle of it.
+  FakeUpstream openai_{[](const UpstreamRequest& r) {
+    if (r.body.find("\"stream\":true") == std::string::npos)
+      return Reply::json(200, openai_chat_answer("ok", kIn, kOut));
+    std::vector<std::string> events;
+    for (int i = 0; i < kStreamDeltas; ++i) events.push_back(openai_delta_event("some text "));
+    events.push_back(openai_usage_event(kIn, kStreamDeltas * 2));
+    events.push_back(openai_done_event());
+    return Reply::sse(std::move(events), 100ms);
+  }};
 };
 
 // An answered request's usage is in its thread's journal before its answer ends
@@ -216,6 +226,52 @@ TEST_F(LedgerDurabilityTest, KillNineWithUnconsumedJournalsReplaysThemExactlyOnc
   const Ledger l = ledger_of(again);
   EXPECT_EQ(l.requests, k.ledger.requests);
   expect_consistent(l);
+}
+
+// A stream is charged before its first bytes go out and again each second while it runs
+// (gateway::journal_stream_usage): killed in the middle of one, aigw still charges it when it
+// comes back — the prompt's estimate and the text streamed up to the last part — once. A stream
+// that ended is charged exactly the provider's counts however many parts it was journaled in.
+TEST_F(LedgerDurabilityTest, KillNineMidStreamStillChargesTheStreamOnce) {
+  const std::string stream = chat_request("gpt-4o", R"(,"stream":true)");
+  {
+    AigwProcess gw(yaml(), in_state());
+    const auto whole = http_request(gw.port(), "POST", "/v1/chat/completions",
+                                    with_provider("openai"), stream);  // ~3 s: four parts
+    ASSERT_EQ(whole.status, 200) << whole.body;
+    ASSERT_NE(whole.body.find("[DONE]"), std::string::npos);
+    std::thread cut([&] {
+      http_request(gw.port(), "POST", "/v1/chat/completions", with_provider("openai"), stream);
+    });
+    while (openai_.requests().size() < 2) std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(1500ms);  // past the first second: text is in a part
+    gw.send_signal(SIGKILL);
+    gw.wait_exit(5s);
+    cut.join();
+  }
+  AigwProcess again(yaml(), in_state());
+  const auto report = usage_report(again.port(), "group_by=team");
+  ASSERT_TRUE(report.is_object());
+  const auto& totals = report.at("totals");
+  EXPECT_EQ(int_at(totals, "requests"), 2);
+  EXPECT_EQ(int_at(totals, "estimated_requests"), 1);  // the cut one: no provider counts
+  const std::int64_t input = int_at(totals, "input_tokens");
+  const std::int64_t output = int_at(totals, "output_tokens");
+  EXPECT_GT(input, kIn) << "the cut stream's prompt was not charged";
+  EXPECT_GT(output, kStreamDeltas * 2) << "the text streamed before the kill was not charged";
+  EXPECT_LT(output, kStreamDeltas * 4) << "more than was streamed";
+  EXPECT_EQ(int_at(totals, "estimated_tokens"), input - kIn + output - kStreamDeltas * 2);
+  const Ledger l = ledger_of(again);
+  EXPECT_EQ(l.budget_requests, 2);
+  EXPECT_EQ(l.budget_tokens, input + output);
+  // Nothing is counted again on a later start.
+  again.send_signal(SIGTERM);
+  again.wait_exit(10s);
+  AigwProcess third(yaml(), in_state());
+  const auto later = usage_report(third.port(), "group_by=team").at("totals");
+  EXPECT_EQ(int_at(later, "requests"), 2);
+  EXPECT_EQ(int_at(later, "input_tokens"), input);
+  EXPECT_EQ(int_at(later, "output_tokens"), output);
 }
 
 // SIGTERM drains: every answered request is in the ledger, and every one the provider served.

@@ -241,14 +241,20 @@ TEST_F(ReplicasTest, AReplicaKilledMidStreamLosesNoAnsweredUsageAndCountsNoneTwi
     a->wait_exit(5s);
     streaming.join();
   }
-  // The stream never ended, so it was never charged (its usage never settled; the answered
-  // requests' usage is all there, once, when the replica comes back on its journals).
+  // The stream was charged in the journal before its first bytes went out (the prompt's
+  // estimate): when the replica comes back on its journals, that and the answered requests'
+  // usage reach Redis, once.
   auto again = replica(in_dir(dir.path()));
   ASSERT_EQ(chat(*again).status, 200);
   auto b = replica();
-  EXPECT_TRUE(sees(*b, 45));
-  EXPECT_EQ(ledger_requests(*b), 3);
-  EXPECT_TRUE(sees(*again, 45));
+  for (int i = 0; i < 250 && ledger_requests(*b) < 4; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(ledger_requests(*b), 4);
+  const std::int64_t used = used_tokens(*b);
+  EXPECT_GT(used, 45) << "the cut stream was not charged";
+  EXPECT_TRUE(sees(*again, used));
+  auto third = replica();  // a later start counts nothing twice
+  EXPECT_TRUE(sees(*third, used));
+  EXPECT_EQ(ledger_requests(*third), 4);
 }
 
 TEST_F(ReplicasTest, RedisDownFailsBudgetsClosedAndRecoveryCountsNothingTwice) {

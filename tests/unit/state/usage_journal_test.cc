@@ -230,6 +230,65 @@ TEST(JournalDirectoryTest, SegmentNamesRoundTrip) {
   EXPECT_FALSE(JournalDirectory::segment_number("-42"));
 }
 
+// A stream is journaled in parts (state::usage_part): each part's request counts travel with it,
+// negative ones included (an estimate replaced by the provider's smaller count).
+TEST(JournalFrameTest, APartOfARequestReadsBackWithItsCounts) {
+  UsageRecord first = record("platform", 100, 0);
+  first.usage.estimated_tokens = 100;
+  UsageRecord last = record("platform", 90, 40);
+  last.cost_micros = 200'000;
+  last.at = first.at + minutes(3);
+  const UsageRecord part = usage_part(last, &first);
+  std::string bytes;
+  append_journal_frame(part, bytes);
+  append_journal_frame(record("research", 1, 2), bytes);  // a whole request beside it
+  const JournalScan scan = scan_journal(bytes, true);
+  ASSERT_EQ(scan.records.size(), 2u);
+  const UsageRecord& back = scan.records[0];
+  ASSERT_TRUE(back.part_counts.has_value());
+  EXPECT_EQ(back.part_counts->requests, 0);
+  EXPECT_EQ(back.part_counts->estimated, -1);
+  EXPECT_EQ(back.usage.input_tokens, -10);
+  EXPECT_EQ(back.usage.output_tokens, 40);
+  EXPECT_EQ(back.usage.estimated_tokens, -100);
+  EXPECT_EQ(back.cost_micros, -50'000);
+  EXPECT_EQ(back.at, first.at);  // every part in the first one's day and period
+  EXPECT_FALSE(scan.records[1].part_counts.has_value());
+  EXPECT_EQ(request_counts(scan.records[1]).requests, 1);
+}
+
+// What a stream leaves in the journal: its charge at the start (an estimate), a correction while
+// it runs, and the rest at its end. The ledger sums them to one request with the final counts;
+// when the gateway was killed after the first part, that part is the request's charge.
+TEST(UsageJournalTest, AStreamJournaledInPartsCountsAsOneRequestWithItsFinalUsage) {
+  TempDir dir;
+  auto store = open_store(options(dir.file("aigw.db")));
+  ASSERT_TRUE(store);
+  auto journal = store->open_journal();
+  UsageRecord start = record("platform", 100, 0);
+  start.usage.estimated_tokens = 100;
+  start.cost_micros = 100'000;
+  UsageRecord running = start;
+  running.usage.output_tokens = 30;
+  running.usage.estimated_tokens = 130;
+  running.cost_micros = 160'000;
+  UsageRecord end = record("platform", 90, 40);  // the provider's counts
+  end.cost_micros = 170'000;
+  ASSERT_FALSE(journal->append(usage_part(start, nullptr)));
+  ASSERT_FALSE(journal->append(usage_part(running, &start)));
+  ASSERT_FALSE(journal->append(usage_part(end, &running)));
+  ASSERT_FALSE(journal->append(usage_part(start, nullptr)));  // another stream, cut after it
+  ASSERT_FALSE(store->flush());
+  const budget::ReportRow row = total(*store);
+  EXPECT_EQ(row.requests, 2);
+  EXPECT_EQ(row.input_tokens, 190);
+  EXPECT_EQ(row.output_tokens, 40);
+  EXPECT_EQ(row.cost_micros, 270'000);
+  EXPECT_EQ(row.estimated_requests, 1);  // only the cut one
+  EXPECT_EQ(row.estimated_tokens, 100);
+  EXPECT_EQ(budget_requests(*store), 2);
+}
+
 TEST(UsageJournalTest, JournaledRecordsReachTheLedgerAndTheFilesArePrivate) {
   TempDir dir;
   const std::string ledger = dir.file("aigw.db");
