@@ -173,6 +173,25 @@ std::optional<EventMeasure> measure_event(std::string_view json_text,
   return measure_with_parser(json_text, text_keys, object_key);
 }
 
+bool has_object_under(std::string_view text, std::string_view key) {
+  const auto skip_space = [&](std::size_t i) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    return i;
+  };
+  for (std::size_t at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+    const std::size_t close = at + key.size();
+    if (at == 0 || text[at - 1] != '"' || close >= text.size() || text[close] != '"') continue;
+    std::size_t backslashes = 0;  // before the opening quote: an odd count escapes it
+    for (std::size_t i = at - 1; i > 0 && text[i - 1] == '\\'; --i) ++backslashes;
+    if (backslashes % 2 != 0) continue;
+    std::size_t next = skip_space(close + 1);
+    if (next >= text.size() || text[next] != ':') continue;
+    next = skip_space(next + 1);
+    if (next < text.size() && text[next] == '{') return true;
+  }
+  return false;
+}
+
 std::optional<std::int64_t> string_bytes_under(std::string_view json_text,
                                                std::initializer_list<std::string_view> keys) {
   const auto m = measure_event(json_text, std::span(keys.begin(), keys.size()));

@@ -23,6 +23,13 @@ std::optional<EventMeasure> measure_event(std::string_view json_text,
                                           std::span<const std::string_view> text_keys,
                                           std::string_view object_key = {});
 
+// Whether some `key` (any depth) holds an object, found by searching for `"key"` alone: in JSON
+// an unescaped quote followed by a letter can only open a string, and the next unescaped quote
+// closes it, so such a match followed by ':' is that key. For valid JSON it agrees with
+// measure_event's has_object; for `key`s that start with a letter. Much cheaper than measuring:
+// every chunk of a chat stream says "usage":null and only the last one holds the counts.
+bool has_object_under(std::string_view json_text, std::string_view key);
+
 // Just the text bytes.
 std::optional<std::int64_t> string_bytes_under(std::string_view json_text,
                                                std::initializer_list<std::string_view> keys);

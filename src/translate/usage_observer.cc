@@ -1,7 +1,10 @@
 // Passthrough streams: the bytes go to the client untouched while the usage counters are read
-// from the events that carry them, and the answer's text is measured for an estimate when the
-// provider's final counts never come (only events that carry either are parsed, each once,
-// into a stack buffer).
+// from the events that carry them (only those are parsed, each once, into a stack buffer), and
+// the answer's text is measured for an estimate when the provider's final counts have not come
+// (in batches, when asked: most streams end with the counts, and their text is left unmeasured).
+#include <string>
+#include <vector>
+
 #include "translate/dialects.h"
 #include "translate/error_body.h"
 #include "translate/json_util.h"
@@ -47,24 +50,50 @@ class UsageObserver final : public StreamConverter, private SseSink {
   const Usage& usage() const override { return usage_; }
 
   Usage consumed() const override {
+    if (!output_final_) measure_unmeasured();
     return charged_usage(usage_, input_reported_, output_final_, prompt_estimate_, output_bytes_);
   }
 
  private:
+  // Events with text are measured only when their size is asked for (consumed()), or once
+  // kMeasureAfter bytes of them are waiting: what is still waiting when the provider's final
+  // counts arrive (a short stream: all of it) is never measured. The bound keeps a stream's
+  // buffer small beside its socket buffers.
+  static constexpr std::size_t kMeasureAfter = 32 * 1024;
+
   // Stripping re-frames every event but the usage-only chunk the gateway asked for.
   void on_event(const SseEvent& ev) override {
     bool usage_only = false;
     if (dialect_ == Dialect::kGoogleGemini) {
       usage_only = read_with_tree(ev, true);
-    } else if (carries_output(ev) || ev.data.find("usage") != std::string::npos) {
-      // One pass without a tree measures the text and finds a real usage object; only an
-      // event that has one (once or twice a stream) is parsed into a tree.
-      if (const auto m = measure_event(ev.data, text_keys(), "usage")) {
-        if (carries_output(ev)) output_bytes_ += m->text_bytes;
-        if (m->has_object) usage_only = read_with_tree(ev, false);
+    } else {
+      if (!output_final_ && carries_output(ev)) {
+        unmeasured_.append(ev.data);
+        unmeasured_ends_.push_back(unmeasured_.size());
+        if (unmeasured_.size() >= kMeasureAfter) measure_unmeasured();
+      }
+      // Only an event with a real usage object (once or twice a stream) is parsed into a tree.
+      if (ev.data.find("usage") != std::string::npos && has_object_under(ev.data, "usage")) {
+        usage_only = read_with_tree(ev, false);
       }
     }
+    if (output_final_) {
+      unmeasured_.clear();  // the provider's count replaces the estimate
+      unmeasured_ends_.clear();
+    }
     if (strip_usage_chunk_ && !usage_only) append_sse(*out_, ev.event, ev.data);
+  }
+
+  // Adds the text of the events waiting to be measured to output_bytes_.
+  void measure_unmeasured() const {
+    std::size_t start = 0;
+    for (const std::size_t end : unmeasured_ends_) {
+      const std::string_view event = std::string_view(unmeasured_).substr(start, end - start);
+      if (const auto m = measure_event(event, text_keys())) output_bytes_ += m->text_bytes;
+      start = end;
+    }
+    unmeasured_.clear();
+    unmeasured_ends_.clear();
   }
 
   // Parses an event into a tree: its usage, and (`measure`) its text. Returns whether it is
@@ -244,7 +273,11 @@ class UsageObserver final : public StreamConverter, private SseSink {
   std::string* out_ = nullptr;  // where feed() and finish() write, while they run
   json::object anthropic_;
   Usage usage_;
-  std::int64_t output_bytes_ = 0;
+  // The text measured so far, and the events not measured yet (their data, one after the
+  // other, and where each ends); consumed() measures them, hence mutable.
+  mutable std::int64_t output_bytes_ = 0;
+  mutable std::string unmeasured_;
+  mutable std::vector<std::size_t> unmeasured_ends_;
   bool input_reported_ = false;
   bool output_final_ = false;
   bool failed_ = false;

@@ -92,6 +92,29 @@ TEST(OutputMeterTest, TheScanAgreesWithAJsonTreeOnEveryStreamShape) {
     const auto m = measure_event(text, keys, "usage");
     ASSERT_TRUE(m) << text;
     EXPECT_EQ(m->text_bytes, tree_bytes(boost::json::parse(text), keys)) << text;
+    EXPECT_EQ(has_object_under(text, "usage"), m->has_object) << text;
+  }
+}
+
+// The search for a key's object agrees with the full scan, where the key's name also appears as
+// text, escaped, after escaped backslashes, spaced, or holds something else than an object.
+TEST(OutputMeterTest, FindingAnObjectByItsKeyAgreesWithTheScan) {
+  constexpr std::string_view keys[] = {"content"};
+  const char* events[] = {
+      R"({"choices":[{"delta":{"content":"usage"}}],"usage":null})",
+      R"({"choices":[{"delta":{"content":"\"usage\":{\"a\":1}"}}]})",
+      R"({"choices":[{"delta":{"content":"x\\"}}],"usage":{"prompt_tokens":1}})",
+      R"({"choices":[{"delta":{"content":"\\\"usage\": {}"}}]})",
+      R"({"usage" :  {"total_tokens":2}})",
+      R"({"usage":[{"a":1}],"usage_x":{"a":1},"x_usage":{"b":2}})",
+      R"({"message":{"usage":{"input_tokens":3}},"usage":"text"})",
+      R"({"usage":"{\"a\":1}"})",
+      R"({"choices":[]})",
+  };
+  for (const char* text : events) {
+    const auto m = measure_event(text, keys, "usage");
+    ASSERT_TRUE(m) << text;
+    EXPECT_EQ(has_object_under(text, "usage"), m->has_object) << text;
   }
 }
 

@@ -69,6 +69,33 @@ TEST(UsageObserverTest, ResponsesCompletedCarriesTheCount) {
   EXPECT_EQ(o->usage().cached_tokens, 3);
 }
 
+// The text is measured when consumed() asks (and in batches on a long stream), not per event:
+// the estimate of a stream cut anywhere is the same as if every event had been measured, and
+// the provider's final count replaces it.
+TEST(UsageObserverTest, TheTextIsMeasuredWhenAskedAndOnLongStreamsInBatches) {
+  auto o = make_usage_observer(Dialect::kOpenAiChat);
+  const std::string event =
+      "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"abcd\"}}],"
+      "\"usage\":null}\n\n";
+  std::string out;
+  std::int64_t fed = 0;
+  for (int i = 0; i < 1000; ++i) {  // ~80 KB of events: past the batch bound twice
+    o->feed(event, out);
+    fed += 4;
+    if (i == 10 || i == 500 || i == 999) {
+      const Usage u = o->consumed();
+      EXPECT_EQ(u.output_tokens, (fed + 3) / 4) << i;
+      EXPECT_EQ(u.estimated_tokens, u.input_tokens + u.output_tokens) << i;
+    }
+  }
+  EXPECT_EQ(out.size(), event.size() * 1000);
+  o->feed("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":7}}\n\n",
+          out);
+  const Usage u = o->consumed();
+  EXPECT_EQ(u.output_tokens, 7);
+  EXPECT_EQ(u.estimated_tokens, 0);
+}
+
 TEST(ChatUsageStripperTest, DropsOnlyTheUsageChunkAndKeepsItsCount) {
   for (std::size_t step : {1u, 5u, 4096u}) {
     auto s = make_chat_usage_stripper();
