@@ -1,14 +1,17 @@
 // libFuzzer target: the SSE parser reads provider bytes, which arrive split anywhere. Any bytes
 // must parse without a crash, and the events must not depend on where the bytes were cut: the
 // input is fed whole, then byte by byte, then in chunks whose sizes come from the input itself,
-// and the three event lists must be equal.
+// and the three event lists must be equal. Each event that is valid JSON also checks the
+// passthrough observer's shortcut: finding a "usage" object by its key agrees with the full scan.
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "translate/output_meter.h"
 #include "translate/sse_parser.h"
 
 namespace {
@@ -51,5 +54,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return kSizes[n % 8];
   });
   if (!same(whole, bytes) || !same(whole, uneven)) std::abort();
+  for (const auto& ev : whole) {
+    boost::system::error_code ec;
+    const auto tree = boost::json::parse(ev.data, ec);
+    if (ec || !tree.is_object()) continue;
+    const auto m = aigw::translate::measure_event(ev.data, {}, "usage");
+    if (!m || aigw::translate::has_object_under(ev.data, "usage") != m->has_object) std::abort();
+  }
   return 0;
 }

@@ -174,6 +174,11 @@ std::optional<EventMeasure> measure_event(std::string_view json_text,
 }
 
 bool has_object_under(std::string_view text, std::string_view key) {
+  // A key spelled with Unicode escapes ("\u0075sage") is the same key: left to the scan.
+  if (text.find("\\u") != std::string_view::npos) {
+    const auto m = measure_event(text, {}, key);
+    return m && m->has_object;
+  }
   const auto skip_space = [&](std::size_t i) {
     while (i < text.size() && is_space(text[i])) ++i;
     return i;

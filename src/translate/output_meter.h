@@ -25,8 +25,9 @@ std::optional<EventMeasure> measure_event(std::string_view json_text,
 
 // Whether some `key` (any depth) holds an object, found by searching for `"key"` alone: in JSON
 // an unescaped quote followed by a letter can only open a string, and the next unescaped quote
-// closes it, so such a match followed by ':' is that key. For valid JSON it agrees with
-// measure_event's has_object; for `key`s that start with a letter. Much cheaper than measuring:
+// closes it, so such a match followed by ':' is that key (text with a Unicode escape, which
+// could spell the key, is scanned instead). For valid JSON it agrees with measure_event's
+// has_object; for `key`s that start with a letter. Much cheaper than measuring:
 // every chunk of a chat stream says "usage":null and only the last one holds the counts.
 bool has_object_under(std::string_view json_text, std::string_view key);
 

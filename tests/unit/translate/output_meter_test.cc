@@ -110,6 +110,7 @@ TEST(OutputMeterTest, FindingAnObjectByItsKeyAgreesWithTheScan) {
       R"({"message":{"usage":{"input_tokens":3}},"usage":"text"})",
       R"({"usage":"{\"a\":1}"})",
       R"({"choices":[]})",
+      R"({"\u0075sage":{"prompt_tokens":1}})",
   };
   for (const char* text : events) {
     const auto m = measure_event(text, keys, "usage");
