@@ -34,8 +34,8 @@ void TeamDirectory::apply(const TeamSettings& team) {
   teams_[team.name] = team;
 }
 
-std::vector<std::string> TeamDirectory::load(
-    const std::map<std::string, TeamSettings>& file_teams) {
+std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSettings>& file_teams,
+                                             TimePoint now) {
   std::vector<std::string> notices;
   std::vector<state::AdminRecord> records;
   if (store_) {
@@ -46,8 +46,10 @@ std::vector<std::string> TeamDirectory::load(
       notices.push_back("cannot read the admin's team changes: " + stored.error().message);
   }
   std::unique_lock lock(mutex_);
-  for (const auto& [name, _] : teams_) {
+  std::map<std::string, BudgetPeriod, std::less<>> periods_before;
+  for (const auto& [name, team] : teams_) {
     if (!file_teams.count(name)) budgets_.clear_budget(name);
+    if (team.budget) periods_before.emplace(name, team.budget->period);
   }
   teams_.clear();
   file_json_.clear();
@@ -83,6 +85,18 @@ std::vector<std::string> TeamDirectory::load(
       continue;
     }
     apply(*team);
+  }
+  // A team whose period changed here (another replica's admin change, or the file's) starts a
+  // count this tracker never kept: taken from the ledger, as put() does, once the lock is free.
+  std::vector<std::pair<std::string, BudgetPeriod>> switched;
+  for (const auto& [name, before] : periods_before) {
+    const auto it = teams_.find(name);
+    if (it != teams_.end() && it->second.budget && !(it->second.budget->period == before))
+      switched.emplace_back(name, it->second.budget->period);
+  }
+  lock.unlock();
+  for (const auto& [name, period] : switched) {
+    if (const auto used = ledger_usage(name, period, now)) budgets_.restore({*used}, now);
   }
   return notices;
 }

@@ -31,8 +31,11 @@ class TeamDirectory {
   TeamDirectory(BudgetTracker& budgets, state::UsageStore* store);
 
   // The file's teams, then the stored admin changes that still apply. Returns notices for
-  // the log (e.g. an admin change dropped because the file changed).
-  std::vector<std::string> load(const std::map<std::string, TeamSettings>& file_teams);
+  // the log (e.g. an admin change dropped because the file changed). A team whose budget
+  // period changed (kind or offset) has its use in the new period restored from the ledger at
+  // `now`. Waits on disk (or Redis): call it off the I/O threads.
+  std::vector<std::string> load(const std::map<std::string, TeamSettings>& file_teams,
+                                TimePoint now);
   // Admin API: creates or replaces a team's settings and persists the change. Waits on disk:
   // call it off the I/O threads.
   state::StoreStatus put(const TeamSettings& team, TimePoint now);

@@ -102,7 +102,8 @@ void reload(const ServeOptions& options, gateway::GatewayShared& shared,
     const auto old = shared.config.load();
     fresh->server = old->server;
     fresh->budget.state = old->budget.state;  // the store stays the one opened at start
-    const auto notices = shared.teams->load(fresh->budget.teams);
+    const auto notices =
+        shared.teams->load(fresh->budget.teams, budget::to_seconds(shared.clock->wall()));
     shared.config.store(std::move(fresh));
     for (const auto& n : notices)
       log.write_line(json::serialize(json::object{{"type", "teams"}, {"msg", n}}));
@@ -139,7 +140,8 @@ bool open_usage_state(const config::Config& cfg, gateway::GatewayShared& shared)
   shared.budgets = std::make_unique<budget::BudgetTracker>(shared.store.get());
   shared.budgets->set_fail_mode(cfg.budget.state.budgets_on_failure);
   shared.teams = std::make_unique<budget::TeamDirectory>(*shared.budgets, shared.store.get());
-  for (const auto& n : shared.teams->load(cfg.budget.teams))
+  for (const auto& n :
+       shared.teams->load(cfg.budget.teams, budget::to_seconds(shared.clock->wall())))
     std::fprintf(stderr, "aigw: %s\n", n.c_str());
   // Redis: the other replicas' usage, read once before serving (when Redis answers).
   shared.store->share_totals_with(shared.budgets.get());
@@ -181,7 +183,9 @@ void share_with_replicas(const config::Config& cfg, gateway::GatewayShared& shar
   }
   shared.store->on_admin_change([&shared, files, issuer] {
     boost::asio::post(shared.blocking_pool, [&shared, files, issuer] {
-      for (const auto& n : shared.teams->load(shared.config.load()->budget.teams)) say(n);
+      for (const auto& n : shared.teams->load(shared.config.load()->budget.teams,
+                                              budget::to_seconds(shared.clock->wall())))
+        say(n);
       if (issuer) say(share_issuer_files(*shared.store, *shared.auth, files));
     });
   });

@@ -205,6 +205,31 @@ TEST_F(ReplicasTest, ABudgetRaisedThroughOneReplicaIsInForceOnTheOthers) {
   EXPECT_NE(r.body.find("\"tokens\":1000"), std::string::npos) << r.body;
 }
 
+// A period switched through one replica (daily → weekly) starts, on every replica, from what
+// the ledger holds for the new period — not from zero on the ones that only reloaded.
+TEST_F(ReplicasTest, APeriodSwitchedThroughOneReplicaKeepsTheUseOnTheOthers) {
+  auto a = replica();
+  auto b = replica();
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(chat(*a).status, 200);
+  ASSERT_TRUE(sees(*b, 30));
+  const auto switched =
+      http_request(a->port(), "POST", "/admin/teams/default/budget",
+                   {{"Content-Type", "application/json"}}, R"({"tokens":45,"period":"weekly"})");
+  ASSERT_EQ(switched.status, 200) << switched.body;
+  std::string status;
+  for (int i = 0; i < 250; ++i) {  // b applies the change at its next sync
+    status = http_request(b->port(), "GET", "/v1/budget").body;
+    if (status.find("\"weekly\"") != std::string::npos) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_NE(status.find("\"weekly\""), std::string::npos) << status;
+  EXPECT_EQ(used_tokens(*b), 30);
+  EXPECT_EQ(used_tokens(*a), 30);
+  EXPECT_EQ(chat(*b).status, 200);  // 30 < 45
+  EXPECT_TRUE(sees(*a, 45));
+  EXPECT_EQ(chat(*b).status, 429);
+}
+
 TEST_F(ReplicasTest, AReplicaKilledBeforeItShippedItsUsageShipsItOnceWhenItComesBack) {
   TempDir dir;
   {
