@@ -1,7 +1,10 @@
 // Anthropic Messages streams: events from Anthropic providers into neutral events, and neutral
 // events into the exact sequence Anthropic SDKs and Claude Code expect (message_start with
 // usage once, one content block at a time, thinking only inside thinking blocks).
+#include <boost/json/basic_parser_impl.hpp>
 #include <map>
+#include <optional>
+#include <string>
 
 #include "translate/dialects.h"
 #include "translate/error_body.h"
@@ -10,9 +13,137 @@
 namespace aigw::translate::detail {
 namespace {
 
+// A content_block_delta event (nearly every event of a stream) as read by a SAX pass, without
+// building a tree: its type, index, and the delta's type and text fields.
+struct BlockDelta {
+  std::string type;  // the event's "type" (may be absent: then the SSE event name says it)
+  std::int64_t index = 0;
+  std::string delta_type;
+  std::string text, thinking, signature, partial_json;
+};
+
+// Boost.JSON's SAX interface over {"type":…,"index":N,"delta":{"type":…,"text":…}}: the fields
+// above are kept where they are expected; anything unusual for such an event (an index that is
+// not an integer, a second "delta") makes the reader give up, and the event is read as a tree.
+class BlockDeltaHandler {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  using error_code = boost::system::error_code;
+  using string_view = json::string_view;
+
+  BlockDelta delta;
+  bool unusual = false;
+
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+  bool on_object_begin(error_code&) {
+    ++depth_;
+    if (depth_ == 2 && key_ == "delta") {
+      unusual = unusual || in_delta_seen_;
+      in_delta_ = in_delta_seen_ = true;
+    }
+    return true;
+  }
+  bool on_object_end(std::size_t, error_code&) {
+    if (depth_ == 2) in_delta_ = false;
+    --depth_;
+    return true;
+  }
+  bool on_array_begin(error_code&) {
+    ++depth_;
+    return true;
+  }
+  bool on_array_end(std::size_t, error_code&) {
+    --depth_;
+    return true;
+  }
+  // key_ is the key of the member being read (values inside arrays are one level deeper).
+  bool on_key_part(string_view s, std::size_t, error_code&) {
+    key_part_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(string_view s, std::size_t, error_code&) {
+    key_.assign(key_part_);
+    key_.append(s.data(), s.size());
+    key_part_.clear();
+    return true;
+  }
+  bool on_string_part(string_view s, std::size_t, error_code&) {
+    value_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(string_view s, std::size_t, error_code&) {
+    value_.append(s.data(), s.size());
+    if (std::string* field = string_field()) *field = std::move(value_);
+    value_.clear();
+    return true;
+  }
+  bool on_number_part(string_view, error_code&) { return true; }
+  bool on_int64(std::int64_t n, string_view, error_code&) { return number(n); }
+  bool on_uint64(std::uint64_t n, string_view, error_code&) {
+    return number(n <= static_cast<std::uint64_t>(kMaxJsonCount) ? static_cast<std::int64_t>(n)
+                                                                 : -1);
+  }
+  bool on_double(double, string_view, error_code&) { return number(-1); }
+  bool on_bool(bool, error_code&) { return scalar(); }
+  bool on_null(error_code&) { return scalar(); }
+  bool on_comment_part(string_view, error_code&) { return true; }
+  bool on_comment(string_view, error_code&) { return true; }
+
+ private:
+  // Where a string under the current key goes, or null (a string nobody reads).
+  std::string* string_field() {
+    if (depth_ == 1 && key_ == "type") return &delta.type;
+    if (depth_ != 2 || !in_delta_) return nullptr;
+    if (key_ == "type") return &delta.delta_type;
+    if (key_ == "text") return &delta.text;
+    if (key_ == "thinking") return &delta.thinking;
+    if (key_ == "signature") return &delta.signature;
+    if (key_ == "partial_json") return &delta.partial_json;
+    return nullptr;
+  }
+  bool number(std::int64_t n) {
+    if (depth_ == 1 && key_ == "index") {
+      if (n < 0) unusual = true;
+      delta.index = n;
+    }
+    return scalar();
+  }
+  bool scalar() {
+    // A non-string where a string is read (e.g. "text": null) is read as a tree instead.
+    if (string_field() != nullptr) unusual = true;
+    return true;
+  }
+
+  int depth_ = 0;
+  bool in_delta_ = false;
+  bool in_delta_seen_ = false;
+  std::string key_;
+  std::string key_part_;  // a key that arrives in parts
+  std::string value_;
+};
+
+std::optional<BlockDelta> read_block_delta(std::string_view data) {
+  json::basic_parser<BlockDeltaHandler> parser(json::parse_options{});
+  boost::system::error_code ec;
+  parser.write_some(false, data.data(), data.size(), ec);
+  if (ec || parser.handler().unusual) return std::nullopt;
+  return std::move(parser.handler().delta);
+}
+
 class AnthropicDecoder final : public StreamDecoder {
  public:
   void decode(const SseEvent& ev, std::vector<ir::StreamEvent>& out) override {
+    if (ev.event == "content_block_delta" || ev.event.empty()) {
+      // The usual event, read without a tree; the type in the data decides, as below.
+      if (auto d = read_block_delta(ev.data);
+          d && (d->type.empty() ? ev.event : d->type) == "content_block_delta") {
+        return on_block_delta(*d, out);
+      }
+    }
     // Parsed into a stack buffer (events are small; a larger one spills to the heap): what the
     // neutral events keep is copied out of it.
     unsigned char buffer[4096];
@@ -95,30 +226,38 @@ class AnthropicDecoder final : public StreamDecoder {
     }
   }
 
+  // A tree read the same way as the SAX pass reads the usual event.
   void on_block_delta(const json::object& o, std::vector<ir::StreamEvent>& out) {
-    const int index = static_cast<int>(int_or(o, "index"));
     const auto* d = obj(o, "delta");
     if (!d) return;
-    const auto type = str(*d, "type");
+    BlockDelta delta;
+    delta.index = int_or(o, "index");
+    delta.delta_type = str(*d, "type");
+    delta.text = str(*d, "text");
+    delta.thinking = str(*d, "thinking");
+    delta.signature = str(*d, "signature");
+    delta.partial_json = str(*d, "partial_json");
+    on_block_delta(delta, out);
+  }
+
+  void on_block_delta(const BlockDelta& d, std::vector<ir::StreamEvent>& out) {
+    const int index = static_cast<int>(d.index);
+    const std::string_view type = d.delta_type;
     if (type == "text_delta") {
-      out.push_back(
-          ir::StreamEvent::of(ir::EventKind::kText).with_part(index).with_text(str(*d, "text")));
+      out.push_back(ir::StreamEvent::of(ir::EventKind::kText).with_part(index).with_text(d.text));
     } else if (type == "thinking_delta") {
-      out.push_back(ir::StreamEvent::of(ir::EventKind::kThinking)
-                        .with_part(index)
-                        .with_text(str(*d, "thinking")));
+      out.push_back(
+          ir::StreamEvent::of(ir::EventKind::kThinking).with_part(index).with_text(d.thinking));
     } else if (type == "signature_delta") {
-      out.push_back(ir::StreamEvent::of(ir::EventKind::kSignature)
-                        .with_part(index)
-                        .with_text(str(*d, "signature")));
+      out.push_back(
+          ir::StreamEvent::of(ir::EventKind::kSignature).with_part(index).with_text(d.signature));
     } else if (type == "input_json_delta") {
       const auto it = tools_.find(index);
-      const auto piece = str(*d, "partial_json");
-      if (it == tools_.end() || piece.empty()) return;
+      if (it == tools_.end() || d.partial_json.empty()) return;
       out.push_back(ir::StreamEvent::of(ir::EventKind::kToolArgs)
                         .with_part(index)
                         .with_tool_index(it->second)
-                        .with_text(piece));
+                        .with_text(d.partial_json));
     }
   }
 

@@ -205,6 +205,45 @@ TEST(TranslateStreamPitfallsTest, OnlyTheFirstChatChunkCarriesTheRole) {
   EXPECT_EQ(with_role, 1);
 }
 
+// Anthropic's content_block_delta (nearly every event) is read without a JSON tree; any shape
+// of it — keys in another order, spaces, escapes, fields it does not know, a non-integer index,
+// a null text, no "type" in the data — gives what reading it as a tree gives.
+TEST(TranslateStreamPitfallsTest, AnthropicTextDeltasReadTheSameInEveryShape) {
+  const std::string start =
+      "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+      "\"model\":\"claude\",\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n"
+      "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+      "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n";
+  const char* deltas[] = {
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"A"}})",
+      R"({"delta":{"text":"B","type":"text_delta"},"index":0,"type":"content_block_delta"})",
+      R"({ "type" : "content_block_delta" , "index" : 0 , "delta" : { "type" : "text_delta" , "text" : "C" } })",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"d\"\u00e9\n"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":null}})",
+      R"({"type":"content_block_delta","index":0.0,"delta":{"type":"text_delta","text":"E"}})",
+      R"({"type":"content_block_delta","meta":[{"text":"no"}],"index":0,"delta":{"type":"text_delta","x":{"text":"no"},"text":"F"}})",
+      R"({"index":0,"delta":{"type":"text_delta","text":"G"}})",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"no"}})",
+      R"({"type":"ping"})",
+      R"(not json {"text":"no"})",
+  };
+  std::string input = start;
+  for (const char* d : deltas)
+    input += "event: content_block_delta\ndata: " + std::string(d) + "\n\n";
+  input +=
+      "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+      "\"end_turn\"},\"usage\":{\"output_tokens\":9}}\n\nevent: message_stop\ndata: "
+      "{\"type\":\"message_stop\"}\n\n";
+  std::string text;
+  for (const auto& e :
+       parse_events(convert(Dialect::kAnthropicMessages, Dialect::kOpenAiChat, input))) {
+    if (e.data.is_null() || e.data.at("choices").as_array().empty()) continue;
+    const auto& delta = e.data.at("choices").at(0).at("delta").as_object();
+    if (const auto* c = delta.if_contains("content"); c && c->is_string()) text += c->as_string();
+  }
+  EXPECT_EQ(text, "ABCd\"\xc3\xa9\nEFG");
+}
+
 TEST(TranslateStreamPitfallsTest, ResponsesEventsAreNumberedFromCreatedToCompleted) {
   const auto events =
       parse_events(convert(Dialect::kAnthropicMessages, Dialect::kOpenAiResponses,
