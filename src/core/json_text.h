@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace aigw {
 
@@ -19,5 +20,10 @@ std::string micros_decimal(std::int64_t micros);
 std::string micros_fixed6(std::int64_t micros);
 // Dollars rounded to the micro-dollar, as micros_decimal writes them.
 std::string usd_decimal(double usd);
+
+// `text` as a JSON string, quoted, appended to `out`: the same bytes boost::json::serialize
+// writes (", \\, the short escapes, \u00XX for other control characters; other bytes as they
+// are), without building a serializer for it.
+void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace aigw

@@ -5,53 +5,13 @@
 #include <ctime>
 #include <string_view>
 
+#include "core/json_text.h"
+
 namespace aigw::observability {
 namespace {
 
-// The line is built by appending to one string: no JSON tree, no printf. Strings are escaped
-// as Boost.JSON writes them (", \\, the short escapes, \u00XX for other control characters).
-void append_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t plain = 0;  // start of the run of characters that need no escape
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + plain, i - plain);
-    plain = i + 1;
-    out += '\\';
-    switch (c) {
-      case '"':
-        out += '"';
-        break;
-      case '\\':
-        out += '\\';
-        break;
-      case '\b':
-        out += 'b';
-        break;
-      case '\t':
-        out += 't';
-        break;
-      case '\n':
-        out += 'n';
-        break;
-      case '\f':
-        out += 'f';
-        break;
-      case '\r':
-        out += 'r';
-        break;
-      default:
-        out += "u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xF];
-    }
-  }
-  out.append(text.data() + plain, text.size() - plain);
-  out += '"';
-}
-
+// The line is built by appending to one string: no JSON tree, no printf (strings through
+// core/json_text's append_json_string).
 void append_key(std::string& out, std::string_view key) {
   out += ",\"";
   out += key;
@@ -110,17 +70,17 @@ void append_iso_time(std::string& out, std::int64_t unix_millis) {
 // A caller-influenced text kept to a size a log line can afford (the path comes straight from
 // the request line; errors may quote what the caller sent).
 void append_capped(std::string& out, std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return append_string(out, text);
+  if (text.size() <= limit) return append_json_string(out, text);
   while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80)
     --limit;  // whole UTF-8
   std::string cut(text.substr(0, limit));
   cut += "…";
-  append_string(out, cut);
+  append_json_string(out, cut);
 }
 
 void append_field(std::string& out, std::string_view key, std::string_view text) {
   append_key(out, key);
-  append_string(out, text);
+  append_json_string(out, text);
 }
 
 constexpr std::size_t kMaxLoggedPath = 512;

@@ -2,6 +2,7 @@
 // events into chunks for chat callers (role on the first chunk, tool calls by index, [DONE]).
 #include <map>
 
+#include "core/json_text.h"
 #include "translate/dialects.h"
 #include "translate/error_body.h"
 #include "translate/json_util.h"
@@ -187,7 +188,7 @@ class ChatEncoder final : public EncoderSkeleton {
     }
     out.append("data: ");
     out.append(text_prefix_);
-    out.append(json::serialize(json::string_view(text.data(), text.size())));
+    append_json_string(out, text);
     out.append(text_suffix_);
     out.append("\n\n");
   }

@@ -34,5 +34,22 @@ TEST(JsonTextTest, DocumentsKeepEverythingButHowMoneyIsWritten) {
   EXPECT_EQ(json::parse(text).at("remaining").at("usd").as_double(), 4.99976);
 }
 
+// Every byte, alone and between others, is written as boost::json::serialize writes it: the
+// streams' text and the access log use append_json_string where they used the serializer.
+TEST(JsonTextTest, AppendedStringsAreTheBytesTheSerializerWrites) {
+  std::vector<std::string> texts = {"",
+                                    "plain",
+                                    "a\"b\\c/d",
+                                    "line\nnext\ttab\r\b\f",
+                                    "h\xc3\xa9llo \xe6\x97\xa5",
+                                    std::string("nul\0in", 6)};
+  for (int c = 0; c < 256; ++c) texts.push_back("<" + std::string(1, static_cast<char>(c)) + ">");
+  for (const auto& text : texts) {
+    std::string out = "x";
+    append_json_string(out, text);
+    EXPECT_EQ(out, "x" + json::serialize(json::string_view(text.data(), text.size()))) << text;
+  }
+}
+
 }  // namespace
 }  // namespace aigw
