@@ -37,6 +37,20 @@ class BlockDeltaHandler {
   BlockDelta delta;
   bool unusual = false;
 
+  // Before each event (the strings keep their capacity: one handler serves a whole stream).
+  void start() {
+    delta.type.clear();
+    delta.index = 0;
+    for (std::string* s :
+         {&delta.delta_type, &delta.text, &delta.thinking, &delta.signature, &delta.partial_json})
+      s->clear();
+    unusual = in_delta_ = in_delta_seen_ = false;
+    depth_ = 0;
+    key_.clear();
+    key_part_.clear();
+    value_.clear();
+  }
+
   bool on_document_begin(error_code&) { return true; }
   bool on_document_end(error_code&) { return true; }
   bool on_object_begin(error_code&) {
@@ -77,7 +91,7 @@ class BlockDeltaHandler {
   }
   bool on_string(string_view s, std::size_t, error_code&) {
     value_.append(s.data(), s.size());
-    if (std::string* field = string_field()) *field = std::move(value_);
+    if (std::string* field = string_field()) field->assign(value_);
     value_.clear();
     return true;
   }
@@ -126,20 +140,12 @@ class BlockDeltaHandler {
   std::string value_;
 };
 
-std::optional<BlockDelta> read_block_delta(std::string_view data) {
-  json::basic_parser<BlockDeltaHandler> parser(json::parse_options{});
-  boost::system::error_code ec;
-  parser.write_some(false, data.data(), data.size(), ec);
-  if (ec || parser.handler().unusual) return std::nullopt;
-  return std::move(parser.handler().delta);
-}
-
 class AnthropicDecoder final : public StreamDecoder {
  public:
   void decode(const SseEvent& ev, std::vector<ir::StreamEvent>& out) override {
     if (ev.event == "content_block_delta" || ev.event.empty()) {
       // The usual event, read without a tree; the type in the data decides, as below.
-      if (auto d = read_block_delta(ev.data);
+      if (const BlockDelta* d = read_block_delta(ev.data);
           d && (d->type.empty() ? ev.event : d->type) == "content_block_delta") {
         return on_block_delta(*d, out);
       }
@@ -273,6 +279,18 @@ class AnthropicDecoder final : public StreamDecoder {
                       .with_stop_sequence(str(*d, "stop_sequence")));
   }
 
+  // The content_block_delta in `data`, read by the stream's one SAX parser (reset for each
+  // event); null when it is not valid JSON or unusual for the event (then read as a tree).
+  const BlockDelta* read_block_delta(std::string_view data) {
+    delta_parser_.reset();
+    delta_parser_.handler().start();
+    boost::system::error_code ec;
+    delta_parser_.write_some(false, data.data(), data.size(), ec);
+    if (ec || delta_parser_.handler().unusual) return nullptr;
+    return &delta_parser_.handler().delta;
+  }
+
+  json::basic_parser<BlockDeltaHandler> delta_parser_{json::parse_options{}};
   std::map<std::string, std::int64_t> raw_;
   ir::TokenUsage usage_;
   std::map<int, int> tools_;  // block index -> tool call position
