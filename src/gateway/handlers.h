@@ -151,9 +151,11 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
                   RequestContext& ctx, const Usage& usage);
 // While a stream runs: journals what it consumed so far (a part: what changed since the last
 // one), so that a gateway killed mid-stream still charges it when it starts again. Called
-// before the stream's first bytes go out, then with each chunk; writes at most once per
+// before the stream's first bytes go out, then with each chunk when stream_charge_due (asked
+// first: what a stream consumed is measured only when asked); writes at most once per
 // kStreamChargeInterval after the first. Counters and the reservation are left to settle_usage.
 inline constexpr std::chrono::seconds kStreamChargeInterval{1};
+bool stream_charge_due(const GatewayShared& shared, const RequestContext& ctx);
 void journal_stream_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
                           RequestContext& ctx, const Usage& consumed);
 

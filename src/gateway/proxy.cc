@@ -421,7 +421,8 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
                      converter->consumed());  // the provider was paid for what it sent
         co_return;                            // dropping `answer` closes the provider connection
       }
-      journal_stream_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
+      if (stream_charge_due(*parts_.shared, ctx))
+        journal_stream_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
       continue;
     }
     if (r == ProviderAnswer::Read::kEnd) {

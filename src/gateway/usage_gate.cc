@@ -103,12 +103,18 @@ state::UsageRecord usage_record(const GatewayShared& shared, const RequestContex
 
 }  // namespace
 
+bool stream_charge_due(const GatewayShared& shared, const RequestContext& ctx) {
+  const auto& charge = ctx.charge;
+  if (charge.settled || charge.team.empty() || !ctx.config->budget.state.wait_for_commit)
+    return false;
+  return !charge.journaled || shared.clock->steady() - charge.journaled_at >= kStreamChargeInterval;
+}
+
 void journal_stream_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
                           RequestContext& ctx, const Usage& consumed) {
   auto& charge = ctx.charge;
-  if (charge.settled || charge.team.empty() || !ctx.config->budget.state.wait_for_commit) return;
+  if (!stream_charge_due(shared, ctx)) return;
   const auto now = shared.clock->steady();
-  if (charge.journaled && now - charge.journaled_at < kStreamChargeInterval) return;
   Usage usage = consumed;
   add_usage(usage, ctx.failed_usage);
   if (!usage.known) return;
@@ -122,8 +128,12 @@ void journal_stream_usage(GatewayShared& shared, std::unique_ptr<state::UsageJou
   } else {
     record.period_key = shared.budgets->period_key(record.team, record.at);
   }
+  const state::UsageRecord part = state::usage_part(record, before);
+  const bool unchanged = before != nullptr && part.usage.input_tokens == 0 &&
+                         part.usage.output_tokens == 0 && part.usage.cached_tokens == 0 &&
+                         part.usage.estimated_tokens == 0 && part.cost_micros == 0;
   // Nothing written on error: the next part (or the settlement) covers it.
-  if (journal->append(state::usage_part(record, before))) return;
+  if (!unchanged && journal->append(part)) return;
   charge.journaled = std::move(record);
   charge.journaled_at = now;
 }
