@@ -3,7 +3,6 @@
 // usage once, one content block at a time, thinking only inside thinking blocks).
 #include <boost/json/basic_parser_impl.hpp>
 #include <map>
-#include <optional>
 #include <string>
 
 #include "translate/dialects.h"
