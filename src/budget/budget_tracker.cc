@@ -343,15 +343,15 @@ ApiError budget_exceeded_error(std::string_view team, const BudgetDecision& d) {
 void budget_headers(const BudgetDecision& d, HeaderBlock& out) {
   if (!d.has_budget) return;
   if (d.budget_tokens > 0) {
-    out.set("x-aigw-budget-limit-tokens", d.budget_tokens);
-    out.set("x-aigw-budget-remaining-tokens", d.remaining_tokens());
+    out.set(FieldName("x-aigw-budget-limit-tokens"), d.budget_tokens);
+    out.set(FieldName("x-aigw-budget-remaining-tokens"), d.remaining_tokens());
   }
   if (d.budget_micros) {
-    out.set("x-aigw-budget-limit-usd", micros_fixed6(*d.budget_micros));
-    out.set("x-aigw-budget-remaining-usd",
+    out.set(FieldName("x-aigw-budget-limit-usd"), micros_fixed6(*d.budget_micros));
+    out.set(FieldName("x-aigw-budget-remaining-usd"),
             micros_fixed6(std::max<Micros>(0, *d.budget_micros - d.used_micros)));
   }
-  out.set("x-aigw-budget-reset", format_time(d.reset_at));
+  out.set(FieldName("x-aigw-budget-reset"), format_time(d.reset_at));
 }
 
 }  // namespace aigw::budget

@@ -1,8 +1,6 @@
 // Calendar arithmetic for budget periods with <chrono>'s civil calendar (no time zone database).
 #include "budget/period.h"
 
-#include <cstdio>
-
 namespace aigw::budget {
 namespace {
 
@@ -119,28 +117,31 @@ TimePoint BudgetPeriod::period_end(TimePoint now) const {
 std::string BudgetPeriod::period_key(TimePoint now) const {
   const sys_days first = local_start_day(now);
   const std::chrono::year_month_day ymd{first};
-  char buf[48];
-  const int y = static_cast<int>(ymd.year());
-  const unsigned m = static_cast<unsigned>(ymd.month());
-  const unsigned d = static_cast<unsigned>(ymd.day());
+  std::string key;
+  key.reserve(10);
   switch (kind_) {
-    case PeriodKind::kDaily:
-      std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
+    case PeriodKind::kDaily:    // 2026-12-03
+    case PeriodKind::kMonthly:  // 2026-12
+      append_digits(key, static_cast<int>(ymd.year()) % 10000, 4);
+      key += '-';
+      append_digits(key, static_cast<unsigned>(ymd.month()), 2);
+      if (kind_ == PeriodKind::kDaily) {
+        key += '-';
+        append_digits(key, static_cast<unsigned>(ymd.day()), 2);
+      }
       break;
-    case PeriodKind::kMonthly:
-      std::snprintf(buf, sizeof buf, "%04d-%02u", y, m);
-      break;
-    case PeriodKind::kWeekly: {
+    case PeriodKind::kWeekly: {  // 2026-W49
       // ISO 8601: the week belongs to the year of its Thursday; week 1 holds January 4th.
       const sys_days thursday = first + days(3);
       const std::chrono::year iso_year = std::chrono::year_month_day{thursday}.year();
       const sys_days jan1{iso_year / std::chrono::January / 1};
-      const long week = (thursday - jan1).count() / 7 + 1;
-      std::snprintf(buf, sizeof buf, "%04d-W%02ld", static_cast<int>(iso_year), week);
+      append_digits(key, static_cast<int>(iso_year) % 10000, 4);
+      key += "-W";
+      append_digits(key, (thursday - jan1).count() / 7 + 1, 2);
       break;
     }
   }
-  return buf;
+  return key;
 }
 
 std::string format_time(TimePoint t, minutes utc_offset) {

@@ -33,22 +33,16 @@ std::pair<std::size_t, std::size_t> HeaderBlock::line_of(std::string_view name) 
   return {std::string::npos, std::string::npos};
 }
 
-std::uint64_t HeaderBlock::name_bit(std::string_view name) {
-  std::uint32_t hash = 2166136261u;  // FNV-1a
-  for (const char c : name) hash = (hash ^ static_cast<unsigned char>(lower(c))) * 16777619u;
-  return std::uint64_t{1} << (hash & 63);
-}
-
 void HeaderBlock::append_clean(std::string_view s, bool is_name) {
   const std::size_t start = text_.size();
   text_.append(s);
-  for (std::size_t i = start; i < text_.size(); ++i) {
-    if (breaks_line(text_[i], is_name)) text_[i] = text_[i] == ':' ? '-' : ' ';
+  char* const added = text_.data() + start;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (breaks_line(added[i], is_name)) added[i] = added[i] == ':' ? '-' : ' ';
   }
 }
 
-void HeaderBlock::set(std::string_view name, std::string_view value) {
-  const std::uint64_t bit = name_bit(name);
+void HeaderBlock::begin_line(std::string_view name, std::uint64_t bit, bool name_is_clean) {
   if ((names_seen_ & bit) != 0) {
     if (const auto [begin, end] = line_of(name); begin != std::string::npos) {
       text_.erase(begin, end - begin);
@@ -56,16 +50,45 @@ void HeaderBlock::set(std::string_view name, std::string_view value) {
   }
   names_seen_ |= bit;
   if (text_.empty()) text_.reserve(512);
-  append_clean(name, true);
+  if (name_is_clean) {
+    text_.append(name);
+  } else {
+    append_clean(name, true);
+  }
   text_.append(": ");
+}
+
+void HeaderBlock::set(std::string_view name, std::string_view value) {
+  begin_line(name, FieldName::bit_of(name), false);
   append_clean(value, false);
   text_.append("\r\n");
 }
 
-void HeaderBlock::set(std::string_view name, std::int64_t value) {
+void HeaderBlock::set(const FieldName& name, std::string_view value) {
+  begin_line(name.text(), name.bit(), true);
+  append_clean(value, false);
+  text_.append("\r\n");
+}
+
+namespace {
+
+void append_number(std::string& out, std::int64_t value) {
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  set(name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+  out.append(digits, static_cast<std::size_t>(end - digits));
+  out.append("\r\n");
+}
+
+}  // namespace
+
+void HeaderBlock::set(std::string_view name, std::int64_t value) {
+  begin_line(name, FieldName::bit_of(name), false);
+  append_number(text_, value);
+}
+
+void HeaderBlock::set(const FieldName& name, std::int64_t value) {
+  begin_line(name.text(), name.bit(), true);
+  append_number(text_, value);
 }
 
 void HeaderBlock::set_all(const HeaderBlock& fields) {

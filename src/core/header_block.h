@@ -11,6 +11,38 @@
 
 namespace aigw {
 
+// A field name written in the code (the gateway's own fields on every answer): checked and
+// hashed when compiled, so setting it is an append. A name that is not a token does not
+// compile.
+class FieldName {
+ public:
+  consteval explicit FieldName(std::string_view name) : name_(name), bit_(bit_of(name)) {
+    if (name.empty()) throw "a field name is not empty";
+    for (const char c : name) {
+      const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '_';
+      if (!token) throw "a field name is letters, digits, '-' and '_'";
+    }
+  }
+  std::string_view text() const { return name_; }
+  std::uint64_t bit() const { return bit_; }
+
+  // One bit per name (a hash of it, case-folded): a HeaderBlock looks for an earlier line of
+  // the same name only when its bit is on, so building a head of distinct names never searches.
+  static constexpr std::uint64_t bit_of(std::string_view name) {
+    std::uint32_t hash = 2166136261u;  // FNV-1a
+    for (const char c : name) {
+      const char folded = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+      hash = (hash ^ static_cast<unsigned char>(folded)) * 16777619u;
+    }
+    return std::uint64_t{1} << (hash & 63);
+  }
+
+ private:
+  std::string_view name_;
+  std::uint64_t bit_;
+};
+
 class HeaderBlock {
  public:
   // Adds the field, replacing one of the same name (names compare case-insensitively). A CR,
@@ -18,6 +50,9 @@ class HeaderBlock {
   // can start a field of its own.
   void set(std::string_view name, std::string_view value);
   void set(std::string_view name, std::int64_t value);
+  // The same for a name known when compiling: only the value is checked.
+  void set(const FieldName& name, std::string_view value);
+  void set(const FieldName& name, std::int64_t value);
   // Each field of `fields`, in order, as set() does.
   void set_all(const HeaderBlock& fields);
   void set_all(const std::vector<std::pair<std::string, std::string>>& fields);
@@ -36,9 +71,9 @@ class HeaderBlock {
   // Where the line of the field `name` begins and ends (past its CRLF); npos when absent.
   std::pair<std::size_t, std::size_t> line_of(std::string_view name) const;
   void append_clean(std::string_view text, bool is_name);
-  // One bit per name set (a hash of it, case-folded): set() looks for an earlier line of the
-  // same name only when its bit is on, so building a head of distinct names never searches.
-  static std::uint64_t name_bit(std::string_view name);
+  // Drops an earlier line of `name` (when its bit says there may be one) and starts the new
+  // line: the name and ": ". The caller appends the value and CRLF.
+  void begin_line(std::string_view name, std::uint64_t bit, bool name_is_clean);
 
   std::string text_;
   std::uint64_t names_seen_ = 0;

@@ -135,8 +135,8 @@ net::awaitable<void> send_body(RequestContext& ctx, int status, std::string body
   fields.set_all(ctx.charge.headers);
   fields.set_all(ctx.answer_headers);
   fields.set_all(headers);
-  fields.set("Content-Type", content_type);
-  fields.set("x-request-id", ctx.record.request_id);
+  fields.set(FieldName("Content-Type"), content_type);
+  fields.set(FieldName("x-request-id"), ctx.record.request_id);
   // A whole answer ends the request: what it reserved and did not settle goes back before the
   // caller can see the answer, so the caller's next request never meets it still reserved.
   ctx.charge.release();

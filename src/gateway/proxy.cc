@@ -385,10 +385,10 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
   fields.set_all(ctx.charge.headers);  // (names distinct from the provider's kept headers)
   fields.set_all(answer.headers());
   fields.set_all(ctx.answer_headers);
-  fields.set("Content-Type", "text/event-stream; charset=utf-8");
-  fields.set("Cache-Control", "no-cache");
-  fields.set("x-accel-buffering", "no");
-  fields.set("x-request-id", ctx.record.request_id);
+  fields.set(FieldName("Content-Type"), "text/event-stream; charset=utf-8");
+  fields.set(FieldName("Cache-Control"), "no-cache");
+  fields.set(FieldName("x-accel-buffering"), "no");
+  fields.set(FieldName("x-request-id"), ctx.record.request_id);
   // From here on the provider is at work: every way out charges what it consumed (consumed():
   // the provider's counts, or estimates where they did not come), exactly once (settle_usage).
   // The head waits for the first bytes and the end goes with the last ones: an answer that

@@ -63,6 +63,18 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
 }
 
 std::string IpAddress::to_string() const {
+  if (family_bytes == 4) {  // every request formats one (inet_ntop goes through sprintf)
+    std::string out;
+    out.reserve(15);
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i > 0) out += '.';
+      const unsigned b = bytes[i];
+      if (b >= 100) out += static_cast<char>('0' + b / 100);
+      if (b >= 10) out += static_cast<char>('0' + b / 10 % 10);
+      out += static_cast<char>('0' + b % 10);
+    }
+    return out;
+  }
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(family_bytes == 4 ? AF_INET : AF_INET6, bytes.data(), buf, sizeof buf);
   return buf;

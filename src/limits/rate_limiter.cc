@@ -198,14 +198,14 @@ std::string format_reset(std::int64_t ms) {
 
 void rate_limit_headers(const RateDecision& d, HeaderBlock& out) {
   if (d.requests.limit > 0) {
-    out.set("x-ratelimit-limit-requests", d.requests.limit);
-    out.set("x-ratelimit-remaining-requests", d.requests.remaining);
-    out.set("x-ratelimit-reset-requests", format_reset(d.requests.reset_ms));
+    out.set(FieldName("x-ratelimit-limit-requests"), d.requests.limit);
+    out.set(FieldName("x-ratelimit-remaining-requests"), d.requests.remaining);
+    out.set(FieldName("x-ratelimit-reset-requests"), format_reset(d.requests.reset_ms));
   }
   if (d.tokens.limit > 0) {
-    out.set("x-ratelimit-limit-tokens", d.tokens.limit);
-    out.set("x-ratelimit-remaining-tokens", d.tokens.remaining);
-    out.set("x-ratelimit-reset-tokens", format_reset(d.tokens.reset_ms));
+    out.set(FieldName("x-ratelimit-limit-tokens"), d.tokens.limit);
+    out.set(FieldName("x-ratelimit-remaining-tokens"), d.tokens.remaining);
+    out.set(FieldName("x-ratelimit-reset-tokens"), format_reset(d.tokens.reset_ms));
   }
 }
 

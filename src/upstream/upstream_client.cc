@@ -67,10 +67,10 @@ bool parse_buffered(http::response_parser<http::string_body>& parser, beast::fla
 // Content-Length, the blank line. HTTP/1.1 keeps the connection alive without a field.
 std::string request_head(const UpstreamRequest& request) {
   HeaderBlock fields;
-  fields.set("Host", request.target.host_header);
+  fields.set(FieldName("Host"), request.target.host_header);
   fields.set_all(request.headers);
   if (request.method != http::verb::get || !request.body.empty())
-    fields.set("Content-Length", static_cast<std::int64_t>(request.body.size()));
+    fields.set(FieldName("Content-Length"), static_cast<std::int64_t>(request.body.size()));
   const auto method = http::to_string(request.method);
   const std::string_view target = request.target.target;
   std::string head;

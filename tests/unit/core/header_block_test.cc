@@ -59,5 +59,20 @@ TEST(HeaderBlockTest, NumbersAndWholeBlocks) {
   EXPECT_EQ(merged.find("x-ratelimit-remaining-requests"), "-1");
 }
 
+TEST(HeaderBlockTest, NamesKnownWhenCompilingReplaceAndAreReplacedLikeAnyName) {
+  static constexpr FieldName kLimit("x-ratelimit-limit-requests");
+  static_assert(FieldName::bit_of("X-RateLimit-Limit-Requests") ==
+                FieldName::bit_of("x-ratelimit-limit-requests"));
+  HeaderBlock h;
+  h.set("X-RateLimit-Limit-Requests", "1");
+  h.set(kLimit, std::int64_t{600});
+  EXPECT_EQ(h.text(), "x-ratelimit-limit-requests: 600\r\n");
+  h.set(FieldName("x-request-id"), "abc\r\nSet-Cookie: stolen=1");  // the value is still checked
+  EXPECT_EQ(h.find("x-request-id"), "abc  Set-Cookie: stolen=1");
+  h.set("x-ratelimit-limit-requests", std::int64_t{-5});
+  EXPECT_EQ(h.find("x-ratelimit-limit-requests"), "-5");
+  EXPECT_EQ(h.fields().size(), 2u);
+}
+
 }  // namespace
 }  // namespace aigw

@@ -1,6 +1,7 @@
 // The client address behind trusted proxies: spoofing, chains, junk, IPv6, CIDR parsing.
 #include "limits/client_ip.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -141,6 +142,18 @@ TEST(ClientIpTest, MaskedClearsEveryBitAfterThePrefix) {
   EXPECT_EQ(ip.masked(32).to_string(), "255.255.255.255");
   EXPECT_EQ(ip.masked(99).to_string(), "255.255.255.255");
   EXPECT_EQ(IpAddress::parse("ffff::ffff")->masked(4).to_string(), "f000::");
+}
+
+TEST(ClientIpTest, AddressesAreWrittenAsInetNtopWritesThem) {
+  for (const char* text : {"0.0.0.0", "1.2.3.4", "10.0.0.255", "99.100.199.200", "255.255.255.255",
+                           "::1", "2001:db8::7", "::ffff:1.2.3.4"}) {
+    const auto ip = IpAddress::parse(text);
+    ASSERT_TRUE(ip.has_value()) << text;
+    char expected[INET6_ADDRSTRLEN] = {};
+    inet_ntop(ip->family_bytes == 4 ? AF_INET : AF_INET6, ip->bytes.data(), expected,
+              sizeof expected);
+    EXPECT_EQ(ip->to_string(), expected) << text;
+  }
 }
 
 TEST(ClientIpTest, MalformedCidrsAreRejected) {
