@@ -2,7 +2,8 @@
 // must parse without a crash, and the events must not depend on where the bytes were cut: the
 // input is fed whole, then byte by byte, then in chunks whose sizes come from the input itself,
 // and the three event lists must be equal. Each event that is valid JSON also checks the
-// passthrough observer's shortcut: finding a "usage" object by its key agrees with the full scan.
+// passthrough observer's shortcuts: the text measured by one scan and a "usage" object found by
+// searching for its key agree with a JSON parser.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdint>
@@ -18,6 +19,10 @@ namespace {
 
 using aigw::translate::SseEvent;
 using aigw::translate::SseParser;
+
+// The text keys of every dialect's stream events.
+constexpr std::string_view kTextKeys[] = {
+    "content", "reasoning_content", "text", "thinking", "partial_json", "name", "arguments"};
 
 std::vector<SseEvent> parse_in_chunks(std::string_view input,
                                       std::size_t (*next_size)(std::size_t)) {
@@ -58,8 +63,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::system::error_code ec;
     const auto tree = boost::json::parse(ev.data, ec);
     if (ec || !tree.is_object()) continue;
-    const auto m = aigw::translate::measure_event(ev.data, {}, "usage");
-    if (!m || aigw::translate::has_object_under(ev.data, "usage") != m->has_object) std::abort();
+    const auto m = aigw::translate::measure_event(ev.data, kTextKeys, "usage");
+    const auto parsed = aigw::translate::parse_and_measure_event(ev.data, kTextKeys, "usage");
+    if (!m || !parsed || m->text_bytes != parsed->text_bytes || m->has_object != parsed->has_object)
+      std::abort();
+    if (aigw::translate::has_object_under(ev.data, "usage") != m->has_object) std::abort();
   }
   return 0;
 }

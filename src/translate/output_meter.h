@@ -23,6 +23,12 @@ std::optional<EventMeasure> measure_event(std::string_view json_text,
                                           std::span<const std::string_view> text_keys,
                                           std::string_view object_key = {});
 
+// The same measure by a JSON parser (SAX, no tree): what measure_event leaves to it, and the
+// reference its tests and fuzzer compare it with.
+std::optional<EventMeasure> parse_and_measure_event(std::string_view json_text,
+                                                    std::span<const std::string_view> text_keys,
+                                                    std::string_view object_key = {});
+
 // Whether some `key` (any depth) holds an object, found by searching for `"key"` alone: in JSON
 // an unescaped quote followed by a letter can only open a string, and the next unescaped quote
 // closes it, so such a match followed by ':' is that key (text with a Unicode escape, which

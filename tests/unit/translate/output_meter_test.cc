@@ -119,5 +119,29 @@ TEST(OutputMeterTest, FindingAnObjectByItsKeyAgreesWithTheScan) {
   }
 }
 
+// The one-pass scan reads what a JSON parser reads, where a key's name also appears as
+// text, escaped, after escaped backslashes, twice, as a longer key, or holds no string.
+TEST(OutputMeterTest, TheScanAgreesWithTheParser) {
+  constexpr std::string_view keys[] = {"content", "text", "name"};
+  const char* events[] = {
+      R"({"content":"a","content":"bc"})",
+      R"({"x":"\"content\":\"hidden\"","content":"seen"})",
+      R"({"x":"end\\","content":"after escaped backslashes"})",
+      R"({"contents":"no","my_content":"no","content" : "yes"})",
+      R"({"content":null,"text":1,"name":["a"],"x":{"content":{"text":"deep"}}})",
+      R"({"a":"content","b":"content:","c":["content"]})",
+      R"({"text":"tab\tand\/slash","name":"","content":"\"quoted\""})",
+      R"({"usage":{"content":"inside usage"},"message":{"text":"m"}})",
+      "{\"content\"\t:\n\"spaced\"}",
+  };
+  for (const char* text : events) {
+    const auto scanned = measure_event(text, keys, "usage");
+    const auto parsed = parse_and_measure_event(text, keys, "usage");
+    ASSERT_TRUE(scanned && parsed) << text;
+    EXPECT_EQ(scanned->text_bytes, parsed->text_bytes) << text;
+    EXPECT_EQ(scanned->has_object, parsed->has_object) << text;
+  }
+}
+
 }  // namespace
 }  // namespace aigw::translate
