@@ -237,10 +237,8 @@ state::StoreStatus BudgetTracker::settle(state::UsageRecord record, BudgetReserv
   if (store_ == nullptr) return std::nullopt;  // nothing to persist
   if (journaled != nullptr) record = state::usage_part(record, journaled);
   if (journal != nullptr) {
-    auto error = journal->append(record);
-    if (!error) return std::nullopt;
-    store_->append(std::move(record));  // not durable yet, but counted on the next tick
-    return error;
+    journal->stage(record);  // the caller commits it before the answer ends
+    return std::nullopt;
   }
   store_->append(std::move(record));
   return std::nullopt;

@@ -171,9 +171,9 @@ class BudgetTracker final : public state::SharedTotalsSink {
   Result<Admission> admit(std::string_view team, TimePoint now, ReservationEstimate estimate);
 
   // After the response: adds the real usage to record.team's current period (at record.at),
-  // stamps record.period_key, and hands the record on: to `journal` when given (durable when
-  // this returns; on its error the record is queued in the store instead and the error
-  // returned), else to the store's queue. With a reservation: it is released in the same step
+  // stamps record.period_key, and hands the record on: staged in `journal` when given (the
+  // caller commits it, UsageJournal::commit, before the answer ends), else to the store's
+  // queue. With a reservation: it is released in the same step
   // (the usage replaces it); it must be the same team's.
   // `journaled`: what of this request is in the journal already (a stream's earlier parts, as
   // one whole record): only the rest is handed on, as a part (state::usage_part).

@@ -154,6 +154,7 @@ Worker::Worker(net::io_context& io, std::shared_ptr<GatewayShared> shared)
       shared_(std::move(shared)),
       upstream_(io, shared_->tls, shared_->config.load()->upstream),
       random_(std::random_device{}()),
+      journal_(io, shared_->store.get()),
       api_({io, shared_, upstream_, journal_}),
       budget_({io, shared_, upstream_, journal_}),
       admin_({io, shared_, upstream_, journal_}),

@@ -9,9 +9,9 @@
 #include <random>
 
 #include "gateway/gateway.h"
+#include "gateway/journal_batch.h"
 #include "gateway/provider_answer.h"
 #include "gateway/request_context.h"
-#include "state/usage_journal.h"
 
 namespace aigw::gateway {
 
@@ -20,7 +20,7 @@ struct HandlerParts {
   net::io_context& io;
   std::shared_ptr<GatewayShared> shared;
   upstream::UpstreamClient& upstream;
-  std::unique_ptr<state::UsageJournal>& journal;  // this thread's, opened on the first settle
+  JournalBatch& journal;  // this thread's usage journal
 };
 
 // What one attempt at a provider got: an answer (any status), no answer (`failure`), or a
@@ -145,10 +145,14 @@ std::string providers_list(const config::Config& config, const routing::Breakers
 std::optional<ApiError> reserve_usage(GatewayShared& shared, RequestContext& ctx,
                                       gate::Check check);
 // Charges what the request consumed to the team and client, once, in place of its
-// reservation, and appends the record to this thread's usage journal (one write(2)), so the
-// answer's end goes out only once its usage is durable against a kill -9.
-void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
-                  RequestContext& ctx, const Usage& usage);
+// reservation, and stages the record in this thread's usage journal: the caller then waits
+// for usage_committed before the answer's end goes out, so it goes only once its usage is
+// durable against a kill -9.
+void settle_usage(GatewayShared& shared, JournalBatch& journal, RequestContext& ctx,
+                  const Usage& usage);
+// Waits for the journal's write of what settle_usage staged (group commit: one write for
+// the answers of one turn of the event loop); its error goes to the access record.
+net::awaitable<void> usage_committed(JournalBatch& journal, RequestContext& ctx);
 // While a stream runs: journals what it consumed so far (a part: what changed since the last
 // one), so that a gateway killed mid-stream still charges it when it starts again. Called
 // before the stream's first bytes go out, then with each chunk when stream_charge_due (asked
@@ -156,7 +160,7 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
 // kStreamChargeInterval after the first. Counters and the reservation are left to settle_usage.
 inline constexpr std::chrono::seconds kStreamChargeInterval{1};
 bool stream_charge_due(const GatewayShared& shared, const RequestContext& ctx);
-void journal_stream_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
-                          RequestContext& ctx, const Usage& consumed);
+void journal_stream_usage(GatewayShared& shared, JournalBatch& journal, RequestContext& ctx,
+                          const Usage& consumed);
 
 }  // namespace aigw::gateway

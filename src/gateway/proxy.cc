@@ -315,6 +315,7 @@ net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::Provid
     const Usage reported = translate::usage_of_answer(exchange.plan.provider, body);
     settle_usage(*parts_.shared, parts_.journal, ctx,
                  translate::charge_for_answer(reported, prompt_estimate, body.size()));
+    co_await usage_committed(parts_.journal, ctx);
     co_return co_await send_body(ctx, status, std::move(body), headers, content_type);
   }
   boost::system::error_code ec;
@@ -329,6 +330,7 @@ net::awaitable<void> ApiHandler::relay(RequestContext& ctx, const config::Provid
                                                parsed.as_object(), usage, exchange.request);
   settle_usage(*parts_.shared, parts_.journal, ctx,
                translate::charge_for_answer(usage, prompt_estimate, body.size()));
+  co_await usage_committed(parts_.journal, ctx);
   if (!converted) co_return co_await send_error(ctx, converted.error());
   co_await send_body(ctx, status, json::serialize(*converted), {}, "application/json");
 }
@@ -403,7 +405,7 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
     if (ctx.out.holding_head() && !answer.ready() && !co_await ctx.out.flush()) {
       ctx.record.error = "client went away before the stream began";
       settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
-      co_return;
+      co_return co_await usage_committed(parts_.journal, ctx);
     }
     chunk.clear();
     out.clear();
@@ -419,7 +421,8 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
         ctx.record.error = "client went away mid-stream";
         settle_usage(*parts_.shared, parts_.journal, ctx,
                      converter->consumed());  // the provider was paid for what it sent
-        co_return;                            // dropping `answer` closes the provider connection
+        // Dropping `answer` on return closes the provider connection.
+        co_return co_await usage_committed(parts_.journal, ctx);
       }
       if (stream_charge_due(*parts_.shared, ctx))
         journal_stream_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
@@ -450,6 +453,7 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
     break;
   }
   settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
+  co_await usage_committed(parts_.journal, ctx);
   co_await ctx.out.end_stream(out);
 }
 

@@ -264,7 +264,10 @@ net::awaitable<void> ApiHandler::route(RequestContext& ctx, Endpoint endpoint) {
     walk.report(outcome_of(*failed, clock.unix_seconds()));
   }
   if (failed && walk.tried_any()) {
-    if (ctx.failed_usage.known) settle_usage(shared, parts_.journal, ctx, Usage{});
+    if (ctx.failed_usage.known) {
+      settle_usage(shared, parts_.journal, ctx, Usage{});
+      co_await usage_committed(parts_.journal, ctx);
+    }
     co_return co_await relay_failure(ctx, *failed);
   }
   if (walk.tried_any())

@@ -110,16 +110,16 @@ bool stream_charge_due(const GatewayShared& shared, const RequestContext& ctx) {
   return !charge.journaled || shared.clock->steady() - charge.journaled_at >= kStreamChargeInterval;
 }
 
-void journal_stream_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
-                          RequestContext& ctx, const Usage& consumed) {
+void journal_stream_usage(GatewayShared& shared, JournalBatch& batch, RequestContext& ctx,
+                          const Usage& consumed) {
   auto& charge = ctx.charge;
   if (!stream_charge_due(shared, ctx)) return;
   const auto now = shared.clock->steady();
   Usage usage = consumed;
   add_usage(usage, ctx.failed_usage);
   if (!usage.known) return;
-  if (!journal && shared.store) journal = shared.store->open_journal();
-  if (!journal) return;
+  state::UsageJournal* journal = batch.journal();
+  if (journal == nullptr) return;
   state::UsageRecord record = usage_record(shared, ctx, usage);
   const state::UsageRecord* before = charge.journaled ? &*charge.journaled : nullptr;
   if (before != nullptr) {
@@ -132,14 +132,17 @@ void journal_stream_usage(GatewayShared& shared, std::unique_ptr<state::UsageJou
   const bool unchanged = before != nullptr && part.usage.input_tokens == 0 &&
                          part.usage.output_tokens == 0 && part.usage.cached_tokens == 0 &&
                          part.usage.estimated_tokens == 0 && part.cost_micros == 0;
-  // Nothing written on error: the next part (or the settlement) covers it.
-  if (!unchanged && journal->append(part)) return;
+  if (!unchanged) {
+    journal->stage(part);
+    // On error the part is in the store's queue instead: counted all the same.
+    if (auto error = batch.commit_now()) ctx.record.error = "usage not durable: " + error->message;
+  }
   charge.journaled = std::move(record);
   charge.journaled_at = now;
 }
 
-void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& journal,
-                  RequestContext& ctx, const Usage& answered) {
+void settle_usage(GatewayShared& shared, JournalBatch& batch, RequestContext& ctx,
+                  const Usage& answered) {
   Usage usage = answered;
   add_usage(usage, ctx.failed_usage);  // one request, charged once: failed attempts included
   ctx.record.usage = usage;
@@ -154,15 +157,20 @@ void settle_usage(GatewayShared& shared, std::unique_ptr<state::UsageJournal>& j
   shared.rate_limiter.record_tokens(charge.rate_scopes(), budget::budget_tokens_of(usage),
                                     clock.unix_ms());
   charge.rate_reservation.release();
-  // The counters change at once (the usage replaces the reservation); the record goes to this
-  // thread's journal before the answer's end is sent (unless state.wait_for_commit is off:
-  // then to the store's queue, committed on the next tick).
-  if (!journal && shared.store) journal = shared.store->open_journal();
-  state::UsageJournal* to = ctx.config->budget.state.wait_for_commit ? journal.get() : nullptr;
+  // The counters change at once (the usage replaces the reservation); the record is staged in
+  // this thread's journal, whose write the answer's end waits for (usage_committed), unless
+  // state.wait_for_commit is off: then it goes to the store's queue, committed on the next tick.
+  state::UsageJournal* to = ctx.config->budget.state.wait_for_commit ? batch.journal() : nullptr;
   const state::UsageRecord* journaled = charge.journaled ? &*charge.journaled : nullptr;
   if (const auto error =
           shared.budgets->settle(std::move(record), charge.budget_reservation, to, journaled)) {
     ctx.record.error = "usage kept in memory: " + error->message;
+  }
+}
+
+net::awaitable<void> usage_committed(JournalBatch& journal, RequestContext& ctx) {
+  if (auto error = co_await journal.committed()) {
+    ctx.record.error = "usage not durable (queued in memory): " + error->message;
   }
 }
 

@@ -36,9 +36,8 @@ class Worker {
   std::shared_ptr<GatewayShared> shared_;
   upstream::UpstreamClient upstream_;
   std::mt19937_64 random_;
-  // This thread's usage journal (state/usage_journal.h), opened on the first settle; null
-  // without a store.
-  std::unique_ptr<state::UsageJournal> journal_;
+  // This thread's usage journal (state/usage_journal.h), opened on the first settle.
+  JournalBatch journal_;
   ApiHandler api_;
   BudgetHandler budget_;
   AdminHandler admin_;

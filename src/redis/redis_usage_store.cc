@@ -179,7 +179,9 @@ class RedisUsageStore final : public state::UsageStore {
 
   void append(UsageRecord record) override {
     std::lock_guard lock(writer_mutex_);
-    if (auto error = own_writer_->append(record)) log("usage not recorded: " + error->message);
+    std::vector<UsageRecord> unwritten;  // the journal is this store's only way to Redis
+    if (auto error = own_writer_->append(record, unwritten))
+      log("usage not recorded: " + error->message);
   }
 
   std::unique_ptr<state::UsageJournal> open_journal() override { return journals_->writer(); }

@@ -240,26 +240,44 @@ class JournalWriter final : public UsageJournal {
  public:
   JournalWriter(std::shared_ptr<JournalDirectory> dir, unsigned thread)
       : dir_(std::move(dir)), thread_(thread) {}
-  ~JournalWriter() override { close_segment(); }
+  ~JournalWriter() override {
+    if (!staged_.empty()) write_staged();  // best effort: the owner commits before it goes
+    close_segment();
+  }
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
-  StoreStatus append(const UsageRecord& record) override {
-    frame_.clear();
-    append_journal_frame(record, frame_);
+  void stage(const UsageRecord& record) override { append_journal_frame(record, staged_); }
+  bool has_staged() const override { return !staged_.empty(); }
+
+  StoreStatus commit(std::vector<UsageRecord>& unwritten) override {
+    if (staged_.empty()) return std::nullopt;
+    if (auto error = write_staged()) {
+      // Read back from the frames: what a failed write leaves is not lost, only not durable.
+      for (auto& record : scan_journal(staged_, true).records)
+        unwritten.push_back(std::move(record));
+      staged_.clear();
+      return error;
+    }
+    staged_.clear();
+    return std::nullopt;
+  }
+
+ private:
+  StoreStatus write_staged() {
     if (fd_ >= 0 && size_ >= dir_->options().segment_bytes) close_segment();
     if (fd_ < 0) {
       if (auto error = open_segment()) return error;
     }
-    const ssize_t n = ::write(fd_, frame_.data(), frame_.size());
-    if (n != static_cast<ssize_t>(frame_.size())) {
+    const ssize_t n = ::write(fd_, staged_.data(), staged_.size());
+    if (n != static_cast<ssize_t>(staged_.size())) {
       const int e = n < 0 ? errno : ENOSPC;
       // Nothing half written may stay before the next frame: cut it off, and start afresh.
       [[maybe_unused]] const int cut = n > 0 ? ::ftruncate(fd_, static_cast<off_t>(size_)) : 0;
       close_segment();
       return journal_error("writing " + name_ + ": " + errno_text(e));
     }
-    size_ += frame_.size();
+    size_ += staged_.size();
     if (dir_->options().sync && ::fdatasync(fd_) != 0) {
       // The record is written (a kill -9 cannot lose it, and it will be read): not an error
       // for the caller, who would otherwise count it a second way. Said, and a new segment
@@ -272,7 +290,6 @@ class JournalWriter final : public UsageJournal {
     return std::nullopt;
   }
 
- private:
   StoreStatus open_segment() {
     name_ = dir_->start_segment(thread_);
     const std::string path = dir_->file(name_);
@@ -306,7 +323,7 @@ class JournalWriter final : public UsageJournal {
   int fd_ = -1;
   std::string name_;
   std::size_t size_ = 0;
-  std::string frame_;  // reused: no allocation per append once warm
+  std::string staged_;  // frames for the next commit (reused: no allocation once warm)
 };
 
 std::optional<std::string> read_journal_from(const std::string& path, std::uint64_t offset) {

@@ -1,13 +1,15 @@
 // The usage journal: how an answer's usage becomes durable with one write(2) instead of a
 // wait for a SQLite commit.
 //
-// Each I/O thread holds its own JournalWriter (UsageStore::open_journal) and appends every
+// Each I/O thread holds its own JournalWriter (UsageStore::open_journal) and writes every
 // settled record to its own segment file, `<ledger>.journal/<thread>-<segment>` (0600, in a
-// 0700 directory), with a single O_APPEND write(2) before the answer's last bytes go out. The
-// page cache keeps what was written when the process is killed; with `synchronous: full` each
-// append is followed by an fdatasync, so it also survives a power loss. The store consumes the
-// segments in the background (state/sqlite_usage_store.h) and deletes each one once its writer
-// has moved on (rotated or stopped) and every byte of it is in the ledger.
+// 0700 directory), before the answer's last bytes go out: records are staged and committed
+// together with a single O_APPEND write(2) (the gateway commits once per turn of a thread's
+// event loop: gateway/journal_batch.h). The page cache keeps what was written when the process
+// is killed; with `synchronous: full` each write is followed by an fdatasync, so it also
+// survives a power loss. The store consumes the segments in the background
+// (state/sqlite_usage_store.h) and deletes each one once its writer has moved on (rotated or
+// stopped) and every byte of it is in the ledger.
 //
 // One record is one frame:
 //

@@ -5,9 +5,10 @@
 //
 // Contract: nothing the request path calls waits for the store's own writes. A settled record
 // reaches the store one of two ways:
-//   - UsageJournal::append (the gateway's way): durable when it returns — one write(2) to the
-//     calling thread's journal, plus an fdatasync with `synchronous: full` — and consumed into
-//     the ledger in the background, each journal byte exactly once (usage_journal.h);
+//   - UsageJournal::stage + commit (the gateway's way): durable when commit returns — one
+//     write(2) of everything staged to the calling thread's journal, plus an fdatasync with
+//     `synchronous: full` — and consumed into the ledger in the background, each journal byte
+//     exactly once (usage_journal.h);
 //   - UsageStore::append: queued in memory, committed on the next flush tick (a kill -9 loses
 //     what is still queued).
 // Rows are written in batches that commit whole or not at all. A row that carries a request id
@@ -114,12 +115,24 @@ using StoreStatus = std::optional<ApiError>;
 
 // Where one thread writes the usage of its answers so that it is durable before the answer
 // ends, without waiting for the store. Not thread-safe: one per I/O thread.
+//
+// Group commit: stage() keeps a record for the next commit() (no I/O); commit() writes all
+// that is staged at once, so the answers settled in one turn of a thread's event loop cost one
+// write(2) between them.
 class UsageJournal {
  public:
   virtual ~UsageJournal() = default;
-  // Durable when it returns (a kill -9 loses nothing; a power loss: as `synchronous` says).
-  // On error nothing usable was written and the record is not in the store.
-  virtual StoreStatus append(const UsageRecord& record) = 0;
+  virtual void stage(const UsageRecord& record) = 0;
+  virtual bool has_staged() const = 0;
+  // Everything staged, durable when it returns (a kill -9 loses nothing; a power loss: as
+  // `synchronous` says). On error none of it was written: `unwritten` gets the records back
+  // (for the store's queue: the caller must not lose them).
+  virtual StoreStatus commit(std::vector<UsageRecord>& unwritten) = 0;
+  // One record (and whatever was staged before it), durable when it returns.
+  StoreStatus append(const UsageRecord& record, std::vector<UsageRecord>& unwritten) {
+    stage(record);
+    return commit(unwritten);
+  }
 };
 
 // For a store shared by replicas (redis): where the usage the other replicas (and earlier

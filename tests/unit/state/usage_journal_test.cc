@@ -21,6 +21,13 @@
 namespace aigw::state {
 namespace {
 
+// One record through the journal, durable at once (what the gateway's group commit does for a
+// turn's worth of them).
+state::StoreStatus append_now(state::UsageJournal& journal, const state::UsageRecord& record) {
+  std::vector<state::UsageRecord> unwritten;
+  return journal.append(record, unwritten);
+}
+
 using namespace std::chrono;
 namespace fs = std::filesystem;
 
@@ -274,10 +281,10 @@ TEST(UsageJournalTest, AStreamJournaledInPartsCountsAsOneRequestWithItsFinalUsag
   running.cost_micros = 160'000;
   UsageRecord end = record("platform", 90, 40);  // the provider's counts
   end.cost_micros = 170'000;
-  ASSERT_FALSE(journal->append(usage_part(start, nullptr)));
-  ASSERT_FALSE(journal->append(usage_part(running, &start)));
-  ASSERT_FALSE(journal->append(usage_part(end, &running)));
-  ASSERT_FALSE(journal->append(usage_part(start, nullptr)));  // another stream, cut after it
+  ASSERT_FALSE(append_now(*journal, usage_part(start, nullptr)));
+  ASSERT_FALSE(append_now(*journal, usage_part(running, &start)));
+  ASSERT_FALSE(append_now(*journal, usage_part(end, &running)));
+  ASSERT_FALSE(append_now(*journal, usage_part(start, nullptr)));  // another stream, cut after it
   ASSERT_FALSE(store->flush());
   const budget::ReportRow row = total(*store);
   EXPECT_EQ(row.requests, 2);
@@ -296,7 +303,7 @@ TEST(UsageJournalTest, JournaledRecordsReachTheLedgerAndTheFilesArePrivate) {
   auto store = open_store(options(ledger));
   ASSERT_TRUE(store);
   auto journal = store->open_journal();
-  for (int i = 0; i < 10; ++i) ASSERT_FALSE(journal->append(record("platform", 10, 5)));
+  for (int i = 0; i < 10; ++i) ASSERT_FALSE(append_now(*journal, record("platform", 10, 5)));
   ::umask(old);
   struct stat st {};
   ASSERT_EQ(::stat((ledger + ".journal").c_str(), &st), 0);
@@ -312,7 +319,7 @@ TEST(UsageJournalTest, JournaledRecordsReachTheLedgerAndTheFilesArePrivate) {
   EXPECT_EQ(budget_requests(*store), 10);
   EXPECT_EQ(store->stats().journaled, 10u);
   // The segment is still written to: kept, and not read twice.
-  ASSERT_FALSE(journal->append(record("platform", 10, 5)));
+  ASSERT_FALSE(append_now(*journal, record("platform", 10, 5)));
   ASSERT_FALSE(store->flush());
   EXPECT_EQ(total(*store).requests, 11);
   EXPECT_EQ(segments_on_disk(ledger).size(), 1u);
@@ -323,6 +330,44 @@ TEST(UsageJournalTest, JournaledRecordsReachTheLedgerAndTheFilesArePrivate) {
   EXPECT_EQ(total(*store).requests, 11);
 }
 
+// Group commit: staged records go out together in one commit (one segment, read back whole);
+// a commit that cannot write gives every staged record back, none half written.
+TEST(UsageJournalTest, StagedRecordsAreWrittenTogetherAndAFailedWriteGivesThemBack) {
+  TempDir dir;
+  const std::string ledger = dir.file("aigw.db");
+  auto store = open_store(options(ledger));
+  ASSERT_TRUE(store);
+  auto journal = store->open_journal();
+  std::vector<UsageRecord> unwritten;
+  EXPECT_FALSE(journal->has_staged());
+  EXPECT_FALSE(journal->commit(unwritten));  // nothing staged: nothing written
+  EXPECT_TRUE(segments_on_disk(ledger).empty());
+  for (int i = 0; i < 3; ++i) journal->stage(record("platform", 10, 5));
+  EXPECT_TRUE(journal->has_staged());
+  EXPECT_TRUE(segments_on_disk(ledger).empty());  // staged is not written
+  ASSERT_FALSE(journal->commit(unwritten));
+  EXPECT_FALSE(journal->has_staged());
+  EXPECT_TRUE(unwritten.empty());
+  const auto names = segments_on_disk(ledger);
+  ASSERT_EQ(names.size(), 1u);
+  const auto bytes = read_journal_from(ledger + ".journal/" + names[0], 0);
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(scan_journal(*bytes, true).records.size(), 3u);
+
+  // A new writer, whose segment cannot be created: the journal's directory is gone.
+  journal = store->open_journal();
+  journal->stage(record("platform", 1, 1));
+  journal->stage(record("research", 2, 2));
+  fs::remove_all(ledger + ".journal");
+  const auto error = journal->commit(unwritten);
+  ASSERT_TRUE(error);
+  ASSERT_EQ(unwritten.size(), 2u);
+  EXPECT_EQ(unwritten[0].team, "platform");
+  EXPECT_EQ(unwritten[1].team, "research");
+  EXPECT_EQ(unwritten[1].usage.input_tokens, 2);
+  EXPECT_FALSE(journal->has_staged());
+}
+
 TEST(UsageJournalTest, TheWriterConsumesOnItsOwnEveryFlushInterval) {
   TempDir dir;
   SqliteStoreOptions o = options(dir.file("aigw.db"));
@@ -330,7 +375,7 @@ TEST(UsageJournalTest, TheWriterConsumesOnItsOwnEveryFlushInterval) {
   auto store = open_store(o);
   ASSERT_TRUE(store);
   auto journal = store->open_journal();
-  for (int i = 0; i < 3; ++i) ASSERT_FALSE(journal->append(record("platform", 1, 1)));
+  for (int i = 0; i < 3; ++i) ASSERT_FALSE(append_now(*journal, record("platform", 1, 1)));
   const auto deadline = steady_clock::now() + seconds(5);
   while (store->stats().journaled < 3 && steady_clock::now() < deadline)
     std::this_thread::sleep_for(milliseconds(5));
@@ -348,8 +393,8 @@ TEST(UsageJournalTest, SegmentsRotateAndAreDeletedOnceConsumed) {
   auto a = store->open_journal();
   auto b = store->open_journal();
   for (int i = 0; i < 10; ++i) {
-    ASSERT_FALSE(a->append(record("platform", 10, 5)));
-    ASSERT_FALSE(b->append(record("research", 1, 1)));
+    ASSERT_FALSE(append_now(*a, record("platform", 10, 5)));
+    ASSERT_FALSE(append_now(*b, record("research", 1, 1)));
   }
   EXPECT_EQ(segments_on_disk(ledger).size(), 8u);  // 4 per thread: 3 + 3 + 3 + 1
   ASSERT_FALSE(store->flush());
@@ -382,7 +427,7 @@ TEST(UsageJournalTest, ADamagedRecordIsSkippedWithALogLineAndTheRestCounted) {
   EXPECT_TRUE(segments_on_disk(ledger).empty());
   // New segments are numbered above the leftovers.
   auto journal = store->open_journal();
-  ASSERT_FALSE(journal->append(record("platform", 1, 1)));
+  ASSERT_FALSE(append_now(*journal, record("platform", 1, 1)));
   const auto names = segments_on_disk(ledger);
   ASSERT_EQ(names.size(), 1u);
   EXPECT_GT(JournalDirectory::segment_number(names[0]).value_or(0), 7u);
@@ -398,7 +443,7 @@ TEST(UsageJournalTest, ACrashBetweenTheCommitAndTheDeletionCountsNothingTwice) {
     auto store = open_store(options(ledger));
     ASSERT_TRUE(store);
     journal = store->open_journal();
-    for (int i = 0; i < 5; ++i) ASSERT_FALSE(journal->append(record("platform", 10, 5)));
+    for (int i = 0; i < 5; ++i) ASSERT_FALSE(append_now(*journal, record("platform", 10, 5)));
     ASSERT_FALSE(store->flush());  // committed, and how far; the segment is still live
     EXPECT_EQ(total(*store).requests, 5);
   }  // "crash": the segment was never sealed, so never deleted
@@ -427,11 +472,11 @@ TEST(UsageJournalTest, AKillNineLosesNothingJournaledAndReplaysItOnce) {
     if (!store.ok()) _exit(2);
     auto journal = (*store)->open_journal();
     for (int i = 0; i < 100; ++i) {
-      if (journal->append(record("platform", 10, 5))) _exit(3);
+      if (append_now(*journal, record("platform", 10, 5))) _exit(3);
     }
     if ((*store)->flush()) _exit(4);
     for (int i = 0; i < 50; ++i) {
-      if (journal->append(record("platform", 10, 5))) _exit(5);
+      if (append_now(*journal, record("platform", 10, 5))) _exit(5);
     }
     raise(SIGKILL);
     _exit(6);
@@ -458,7 +503,7 @@ TEST(UsageJournalTest, SynchronousFullStillWritesAndReadsBack) {
   auto store = open_store(o);
   ASSERT_TRUE(store);
   auto journal = store->open_journal();
-  ASSERT_FALSE(journal->append(record("platform", 3, 4)));
+  ASSERT_FALSE(append_now(*journal, record("platform", 3, 4)));
   ASSERT_FALSE(store->flush());
   EXPECT_EQ(total(*store).output_tokens, 4);
 }

@@ -1,0 +1,52 @@
+// One worker's usage journal with group commit. Settling an answer stages its record
+// (settle_usage); the answer's end waits for committed(), which writes everything staged on
+// this thread with one write(2) at the end of the current turn of the event loop: under load
+// the answers of one turn share a write, and each still ends only once its usage is durable
+// against a kill -9.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+#include "state/usage_store.h"
+
+namespace aigw::gateway {
+
+namespace net = boost::asio;
+
+class JournalBatch {
+ public:
+  // `store` may be null (no ledger): nothing is journaled then.
+  JournalBatch(net::io_context& io, state::UsageStore* store);
+  // Writes what is still staged.
+  ~JournalBatch();
+  JournalBatch(const JournalBatch&) = delete;
+  JournalBatch& operator=(const JournalBatch&) = delete;
+
+  // This thread's journal, opened on first use; null without a store.
+  state::UsageJournal* journal();
+  // Returns once what was staged before the call is durable: nullopt, or the error of its
+  // write (the records then went to the store's queue: counted, not durable). At once when
+  // nothing is staged.
+  net::awaitable<state::StoreStatus> committed();
+  // Writes what is staged now, without waiting for the turn to end (a stream's parts).
+  state::StoreStatus commit_now();
+
+ private:
+  struct Round {
+    state::StoreStatus status;
+  };
+
+  net::io_context& io_;
+  state::UsageStore* store_;
+  std::unique_ptr<state::UsageJournal> journal_;
+  // Waiters of the current round wait on this timer (it never expires); the commit cancels
+  // their waits, which resumes them all.
+  net::steady_timer wake_;
+  std::shared_ptr<Round> round_ = std::make_shared<Round>();
+  bool commit_posted_ = false;
+};
+
+}  // namespace aigw::gateway
