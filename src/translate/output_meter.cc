@@ -1,7 +1,6 @@
 #include "translate/output_meter.h"
 
 #include <boost/json/basic_parser_impl.hpp>
-#include <cstring>
 #include <string>
 
 namespace aigw::translate {
@@ -105,25 +104,20 @@ struct ScannedString {
   std::int64_t bytes = 0;
 };
 std::optional<ScannedString> scan_string(std::string_view text, std::size_t at) {
-  // From one quote or backslash to the next with memchr (every event's strings come through
-  // here): the bytes in between are one byte each.
   ScannedString s;
-  std::size_t i = at + 1;
-  for (;;) {
-    const std::size_t quote = text.find('"', i);
-    if (quote == std::string_view::npos) return std::nullopt;
-    const auto* escape = static_cast<const char*>(std::memchr(text.data() + i, '\\', quote - i));
-    if (escape == nullptr) {
-      s.bytes += static_cast<std::int64_t>(quote - i);
-      s.end = quote + 1;
+  for (std::size_t i = at + 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      s.end = i + 1;
       return s;
     }
-    const auto e = static_cast<std::size_t>(escape - text.data());
-    if (text[e + 1] == 'u') return std::nullopt;  // e < quote: never past the end
-    // An escaped quote, backslash, slash, b, f, n, r or t: one byte each.
-    s.bytes += static_cast<std::int64_t>(e - i) + 1;
-    i = e + 2;
+    if (c == '\\') {
+      if (i + 1 >= text.size() || text[i + 1] == 'u') return std::nullopt;
+      ++i;  // an escaped quote, backslash, slash, b, f, n, r or t: one byte each
+    }
+    ++s.bytes;
   }
+  return std::nullopt;
 }
 
 // The same measure in one pass over the bytes, without a parser: in JSON a string followed by
