@@ -410,7 +410,10 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
     chunk.clear();
     out.clear();
     const auto r = co_await answer.read_some(chunk);
-    if (r == ProviderAnswer::Read::kData) converter->feed(chunk, out);
+    if (r == ProviderAnswer::Read::kData) {
+      out.swap(chunk);  // what the provider sent becomes what goes out (in place: passthrough)
+      converter->feed_in_place(out);
+    }
     if (r == ProviderAnswer::Read::kData && !converter->broken()) {
       if (answer.at_end()) {
         converter->finish(out);

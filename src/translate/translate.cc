@@ -198,6 +198,12 @@ class TranslatingStream final : public StreamConverter, private SseSink {
 
 StreamConverter::~StreamConverter() = default;
 
+void StreamConverter::feed_in_place(std::string& bytes) {
+  std::string out;
+  feed(bytes, out);
+  bytes.swap(out);
+}
+
 std::string_view dialect_name(Dialect d) {
   switch (d) {
     case Dialect::kOpenAiChat:

@@ -64,6 +64,9 @@ class StreamConverter {
  public:
   virtual ~StreamConverter();
   virtual void feed(std::string_view upstream_bytes, std::string& client_out) = 0;
+  // The same, in place: `bytes` come from the provider and leave holding what goes to the
+  // caller. A passthrough stream's bytes stay where they are (no copy of every chunk).
+  virtual void feed_in_place(std::string& bytes);
   // The upstream ended: emits the closing events if they were not sent yet.
   virtual void finish(std::string& client_out) = 0;
   // The upstream broke: emits an error event in the caller's dialect (once).

@@ -28,6 +28,12 @@ class UsageObserver final : public StreamConverter, private SseSink {
     parser_.feed(bytes, *this);
   }
 
+  void feed_in_place(std::string& bytes) override {
+    if (strip_usage_chunk_) return StreamConverter::feed_in_place(bytes);  // events re-framed
+    out_ = nullptr;  // written only when stripping
+    parser_.feed(bytes, *this);
+  }
+
   void finish(std::string& out) override {
     out_ = &out;
     parser_.finish(*this);

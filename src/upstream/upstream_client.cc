@@ -223,7 +223,11 @@ net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& 
     co_return Read::kFailed;
   }
   if (body.empty() && parser_->is_done()) co_return co_await read_some(out);
-  out += body;
+  if (out.empty()) {
+    out.swap(body);  // the parser's buffer is handed over, not copied; it gets out's back
+  } else {
+    out += body;
+  }
   body.clear();
   release_if_done();
   co_return Read::kData;

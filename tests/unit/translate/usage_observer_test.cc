@@ -137,5 +137,35 @@ TEST(StreamConverterTest, ATranslatedStreamWithAnOversizedEventIsBroken) {
   EXPECT_FALSE(make_usage_observer(Dialect::kAnthropicMessages)->broken());  // passthrough: never
 }
 
+// In place (the relay's way): a passthrough stream's bytes are left as they are, the stripper's
+// become what feed() would have written, and the usage read is the same.
+TEST(UsageObserverTest, FedInPlaceTheBytesAndTheUsageAreThoseOfFeed) {
+  for (std::size_t step : {1u, 5u, 64u, 4096u}) {
+    RequestContext ctx;
+    auto by_feed = make_chat_usage_stripper(ctx);
+    auto in_place = make_chat_usage_stripper(ctx);
+    auto observer = make_usage_observer(Dialect::kOpenAiChat);
+    std::string fed;
+    std::string stripped;
+    std::string passed;
+    for (std::size_t i = 0; i < kChatStream.size(); i += step) {
+      const std::string_view piece = kChatStream.substr(i, step);
+      by_feed->feed(piece, fed);
+      std::string bytes(piece);
+      in_place->feed_in_place(bytes);
+      stripped += bytes;
+      bytes.assign(piece);
+      observer->feed_in_place(bytes);
+      EXPECT_EQ(bytes, piece);
+      passed += bytes;
+    }
+    EXPECT_EQ(stripped, fed) << step;
+    EXPECT_EQ(passed, kChatStream) << step;
+    EXPECT_EQ(in_place->usage().output_tokens, by_feed->usage().output_tokens) << step;
+    EXPECT_EQ(observer->usage().input_tokens, 9) << step;
+    EXPECT_EQ(observer->usage().output_tokens, 4) << step;
+  }
+}
+
 }  // namespace
 }  // namespace aigw::translate
