@@ -172,6 +172,7 @@ std::string Worker::new_request_id() {
 
 net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::ResponseWriter& out) {
   RequestContext ctx(shared_->config.load(), in, out);
+  const JournalBatch::InFlight in_flight(journal_);
   const auto client_id = ctx.header("x-request-id");
   ctx.record.request_id =
       client_id && acceptable_request_id(*client_id) ? std::string(*client_id) : new_request_id();

@@ -2,7 +2,8 @@
 // (settle_usage); the answer's end waits for committed(), which writes everything staged on
 // this thread with one write(2) at the end of the current turn of the event loop: under load
 // the answers of one turn share a write, and each still ends only once its usage is durable
-// against a kill -9.
+// against a kill -9. A request alone on its worker (InFlight) commits at once: there is
+// nobody to share the write with, and waiting for the turn would only add latency.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -34,6 +35,19 @@ class JournalBatch {
   // Writes what is staged now, without waiting for the turn to end (a stream's parts).
   state::StoreStatus commit_now();
 
+  // Held by each request the worker serves, for its duration: a request alone on its worker
+  // has nobody to share a write with, and commits at once instead of waiting for the turn.
+  class InFlight {
+   public:
+    explicit InFlight(JournalBatch& batch) : batch_(batch) { ++batch_.in_flight_; }
+    ~InFlight() { --batch_.in_flight_; }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+   private:
+    JournalBatch& batch_;
+  };
+
  private:
   struct Round {
     state::StoreStatus status;
@@ -47,6 +61,7 @@ class JournalBatch {
   net::steady_timer wake_;
   std::shared_ptr<Round> round_ = std::make_shared<Round>();
   bool commit_posted_ = false;
+  int in_flight_ = 0;  // requests being served on this worker
 };
 
 }  // namespace aigw::gateway

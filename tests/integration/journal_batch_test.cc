@@ -102,6 +102,8 @@ TEST(JournalBatchTest, AnswersSettledInOneTurnShareOneCommitAndEachWaitsForIt) {
   QueueStore store;
   JournalBatch batch(io, &store);
   std::vector<std::optional<StoreStatus>> results(4);
+  // Three requests being served on the worker (what Worker::handle holds for each).
+  const JournalBatch::InFlight a(batch), b(batch), c(batch);
   for (std::size_t i = 0; i < 3; ++i)
     net::co_spawn(io, answer(batch, "team-" + std::to_string(i), results, i), net::detached);
   io.run();
@@ -119,6 +121,25 @@ TEST(JournalBatchTest, AnswersSettledInOneTurnShareOneCommitAndEachWaitsForIt) {
   EXPECT_EQ(store.written, 4u);
   ASSERT_TRUE(results[3].has_value());
   EXPECT_TRUE(store.queued.empty());
+}
+
+TEST(JournalBatchTest, ARequestAloneOnItsWorkerCommitsAtOnce) {
+  net::io_context io;
+  QueueStore store;
+  JournalBatch batch(io, &store);
+  bool committed_before_any_turn = false;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        const JournalBatch::InFlight alone(batch);
+        batch.journal()->stage(record("a"));
+        EXPECT_FALSE(co_await batch.committed());
+        committed_before_any_turn = store.commits == 1;
+      },
+      net::detached);
+  EXPECT_EQ(io.run_one(), 1u);  // the coroutine ran to its end in one step: no posted commit
+  EXPECT_TRUE(committed_before_any_turn);
+  EXPECT_EQ(store.written, 1u);
 }
 
 TEST(JournalBatchTest, NothingStagedReturnsAtOnceAndWritesNothing) {
@@ -143,6 +164,7 @@ TEST(JournalBatchTest, AFailedWriteQueuesTheRecordsInTheStoreAndEveryWaiterHears
   QueueStore store;
   store.fail = true;
   JournalBatch batch(io, &store);
+  const JournalBatch::InFlight a(batch), b(batch);
   std::vector<std::optional<StoreStatus>> results(2);
   net::co_spawn(io, answer(batch, "a", results, 0), net::detached);
   net::co_spawn(io, answer(batch, "b", results, 1), net::detached);
