@@ -135,7 +135,9 @@ void journal_stream_usage(GatewayShared& shared, JournalBatch& batch, RequestCon
   if (!unchanged) {
     journal->stage(part);
     // On error the part is in the store's queue instead: counted all the same.
-    if (auto error = batch.commit_now()) ctx.record.error = "usage not durable: " + error->message;
+    if (auto error = batch.commit_now()) {
+      ctx.record.error = "usage not durable (queued in memory): " + error->message;
+    }
   }
   charge.journaled = std::move(record);
   charge.journaled_at = now;
