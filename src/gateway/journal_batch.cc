@@ -29,7 +29,7 @@ state::StoreStatus JournalBatch::commit_now() {
 
 net::awaitable<state::StoreStatus> JournalBatch::committed() {
   if (!journal_ || !journal_->has_staged()) co_return std::nullopt;
-  if (in_flight_ <= 1 && !commit_posted_) co_return commit_now();  // alone: nothing to wait for
+  if (*in_flight_ <= 1 && !commit_posted_) co_return commit_now();  // alone: nothing to wait for
   const std::shared_ptr<Round> round = round_;
   if (!commit_posted_) {
     // Posted: it runs after the completions already queued in this turn, whose answers

@@ -37,15 +37,17 @@ class JournalBatch {
 
   // Held by each request the worker serves, for its duration: a request alone on its worker
   // has nobody to share a write with, and commits at once instead of waiting for the turn.
+  // It shares the count rather than pointing at the batch: a stream still stuck when the
+  // drain gives up is destroyed after the worker.
   class InFlight {
    public:
-    explicit InFlight(JournalBatch& batch) : batch_(batch) { ++batch_.in_flight_; }
-    ~InFlight() { --batch_.in_flight_; }
+    explicit InFlight(const JournalBatch& batch) : count_(batch.in_flight_) { ++*count_; }
+    ~InFlight() { --*count_; }
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
 
    private:
-    JournalBatch& batch_;
+    std::shared_ptr<int> count_;
   };
 
  private:
@@ -61,7 +63,7 @@ class JournalBatch {
   net::steady_timer wake_;
   std::shared_ptr<Round> round_ = std::make_shared<Round>();
   bool commit_posted_ = false;
-  int in_flight_ = 0;  // requests being served on this worker
+  std::shared_ptr<int> in_flight_ = std::make_shared<int>(0);  // requests being served here
 };
 
 }  // namespace aigw::gateway
