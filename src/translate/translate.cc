@@ -199,9 +199,9 @@ class TranslatingStream final : public StreamConverter, private SseSink {
 StreamConverter::~StreamConverter() = default;
 
 void StreamConverter::feed_in_place(std::string& bytes) {
-  std::string out;
-  feed(bytes, out);
-  bytes.swap(out);
+  rewritten_.clear();
+  feed(bytes, rewritten_);
+  bytes.swap(rewritten_);
 }
 
 std::string_view dialect_name(Dialect d) {

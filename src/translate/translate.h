@@ -81,6 +81,11 @@ class StreamConverter {
   // True once the provider's stream cannot be followed: an event outgrew the SSE parser's
   // limit and was dropped (translated streams only; a passthrough stream's bytes went out).
   virtual bool broken() const { return false; }
+
+ private:
+  // feed_in_place's output for converters that rewrite: swapped with the caller's bytes, so
+  // the buffers are reused from read to read instead of allocated for each.
+  std::string rewritten_;
 };
 
 // Null when the pair cannot be translated (see can_translate).
