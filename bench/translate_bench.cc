@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "translate/output_meter.h"
 #include "translate/translate.h"
 
 namespace {
@@ -174,5 +175,32 @@ void BM_StreamEventPassthroughObserver(benchmark::State& s) {
   stream_events(s, Dialect::kOpenAiChat, Dialect::kOpenAiChat, kChatHead, kChatDelta);
 }
 BENCHMARK(BM_StreamEventPassthroughObserver);
+
+// A chunk as OpenAI streams it today (fingerprint, service tier, logprobs, "usage": null on
+// every chunk when the caller asked for usage): most of its bytes are envelope, few are text.
+const std::string kOpenAiChunk =
+    "data: "
+    "{\"id\":\"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG\",\"object\":\"chat.completion.chunk\","
+    "\"created\":1741570283,\"model\":\"gpt-4o-2024-08-06\",\"service_tier\":\"default\","
+    "\"system_fingerprint\":\"fp_f9f4fb6dbf\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+    "\" token7\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n";
+
+void BM_StreamEventPassthroughOpenAiChunk(benchmark::State& s) {
+  stream_events(s, Dialect::kOpenAiChat, Dialect::kOpenAiChat, kChatHead, kOpenAiChunk);
+}
+BENCHMARK(BM_StreamEventPassthroughOpenAiChunk);
+
+// The estimate's input alone: the text under the chat text keys, and whether "usage" holds an
+// object, in one read of the event.
+void BM_MeasureOpenAiChunk(benchmark::State& s) {
+  static constexpr std::string_view kKeys[] = {
+      "content", "reasoning_content", "reasoning", "refusal", "name", "arguments"};
+  const std::string_view data = std::string_view(kOpenAiChunk).substr(6);
+  for (auto _ : s) {
+    benchmark::DoNotOptimize(aigw::translate::measure_event(data, kKeys, "usage"));
+  }
+  s.SetBytesProcessed(static_cast<std::int64_t>(s.iterations() * data.size()));
+}
+BENCHMARK(BM_MeasureOpenAiChunk);
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Passthrough streams: the bytes go to the client untouched while the usage counters are read
 // from the events that carry them (only those are parsed, each once, into a stack buffer), and
-// the answer's text is measured for an estimate when the provider's final counts have not come
-// (in batches, when asked: most streams end with the counts, and their text is left unmeasured).
+// the answer's text is measured, in the same read of each event, for the estimate charged when
+// the provider's final counts do not come.
 #include <string>
 #include <vector>
 
@@ -56,50 +56,32 @@ class UsageObserver final : public StreamConverter, private SseSink {
   const Usage& usage() const override { return usage_; }
 
   Usage consumed() const override {
-    if (!output_final_) measure_unmeasured();
     return charged_usage(usage_, input_reported_, output_final_, prompt_estimate_, output_bytes_);
   }
 
  private:
-  // Events with text are measured only when their size is asked for (consumed()), or once
-  // kMeasureAfter bytes of them are waiting: what is still waiting when the provider's final
-  // counts arrive (a short stream: all of it) is never measured. The bound keeps a stream's
-  // buffer small beside its socket buffers.
-  static constexpr std::size_t kMeasureAfter = 32 * 1024;
-
   // Stripping re-frames every event but the usage-only chunk the gateway asked for.
   void on_event(const SseEvent& ev) override {
     bool usage_only = false;
     if (dialect_ == Dialect::kGoogleGemini) {
       usage_only = read_with_tree(ev, true);
-    } else {
-      if (!output_final_ && carries_output(ev)) {
-        unmeasured_.append(ev.data);
-        unmeasured_ends_.push_back(unmeasured_.size());
-        if (unmeasured_.size() >= kMeasureAfter) measure_unmeasured();
-      }
+    } else if (holds_usage(ev)) {
       // Only an event with a real usage object (once or twice a stream) is parsed into a tree.
-      if (ev.data.find("usage") != std::string::npos && has_object_under(ev.data, "usage")) {
-        usage_only = read_with_tree(ev, false);
-      }
-    }
-    if (output_final_) {
-      unmeasured_.clear();  // the provider's count replaces the estimate
-      unmeasured_ends_.clear();
+      usage_only = read_with_tree(ev, false);
     }
     if (strip_usage_chunk_ && !usage_only) append_sse(*out_, ev.event, ev.data);
   }
 
-  // Adds the text of the events waiting to be measured to output_bytes_.
-  void measure_unmeasured() const {
-    std::size_t start = 0;
-    for (const std::size_t end : unmeasured_ends_) {
-      const std::string_view event = std::string_view(unmeasured_).substr(start, end - start);
-      if (const auto m = measure_event(event, text_keys())) output_bytes_ += m->text_bytes;
-      start = end;
+  // Whether `ev` holds a "usage" object. Until the provider's final count has come, the text of
+  // an event that may carry some is measured in the same read (one scan, nothing copied), so
+  // the estimate is ready should the stream break off.
+  bool holds_usage(const SseEvent& ev) {
+    if (!output_final_ && carries_output(ev)) {
+      const auto m = measure_event(ev.data, text_keys(), "usage");
+      if (m) output_bytes_ += m->text_bytes;
+      return m && m->has_object;
     }
-    unmeasured_.clear();
-    unmeasured_ends_.clear();
+    return ev.data.find("usage") != std::string::npos && has_object_under(ev.data, "usage");
   }
 
   // Parses an event into a tree: its usage, and (`measure`) its text. Returns whether it is
@@ -279,11 +261,7 @@ class UsageObserver final : public StreamConverter, private SseSink {
   std::string* out_ = nullptr;  // where feed() and finish() write, while they run
   json::object anthropic_;
   Usage usage_;
-  // The text measured so far, and the events not measured yet (their data, one after the
-  // other, and where each ends); consumed() measures them, hence mutable.
-  mutable std::int64_t output_bytes_ = 0;
-  mutable std::string unmeasured_;
-  mutable std::vector<std::size_t> unmeasured_ends_;
+  std::int64_t output_bytes_ = 0;  // the answer's text so far, for the estimate
   bool input_reported_ = false;
   bool output_final_ = false;
   bool failed_ = false;

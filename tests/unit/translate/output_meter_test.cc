@@ -143,5 +143,26 @@ TEST(OutputMeterTest, TheScanAgreesWithTheParser) {
   }
 }
 
+// The scan reads sixteen bytes at a time: an escape, a quote or a key cut by a block's edge
+// reads as it does anywhere else, at every offset the padding puts it.
+TEST(OutputMeterTest, TheScanAgreesWithTheParserAcrossBlockEdges) {
+  constexpr std::string_view keys[] = {"content", "text"};
+  const std::string bodies[] = {
+      R"("content":"a\"b\\","x":"\\\\","text":"\n\t")",
+      R"("usage":{"text":"\\"},"content":"\/\"")",
+      R"("x":"content\\\"","content":"" ,"text" : "yz")",
+  };
+  for (const auto& body : bodies) {
+    for (std::size_t pad = 0; pad < 40; ++pad) {
+      const std::string text = "{\"p\":\"" + std::string(pad, 'p') + "\"," + body + "}";
+      const auto scanned = measure_event(text, keys, "usage");
+      const auto parsed = parse_and_measure_event(text, keys, "usage");
+      ASSERT_TRUE(scanned && parsed) << text;
+      EXPECT_EQ(scanned->text_bytes, parsed->text_bytes) << text;
+      EXPECT_EQ(scanned->has_object, parsed->has_object) << text;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace aigw::translate
