@@ -46,8 +46,7 @@ UpstreamFailure read_failure(const beast::error_code& ec, std::chrono::milliseco
 }
 
 // Feeds what is buffered to the parser without I/O; returns false on a parse error.
-bool parse_buffered(http::response_parser<http::string_body>& parser, beast::flat_buffer& buffer,
-                    beast::error_code& ec) {
+bool parse_buffered(ResponseParser& parser, beast::flat_buffer& buffer, beast::error_code& ec) {
   while (buffer.size() > 0 && !parser.is_done()) {
     const std::size_t used = parser.put(buffer.data(), ec);
     buffer.consume(used);
@@ -142,8 +141,8 @@ std::size_t ConnectionPool::idle_count() const {
 // ---- UpstreamResponse -------------------------------------------------------------------
 
 UpstreamResponse::UpstreamResponse(std::unique_ptr<Connection> connection,
-                                   std::unique_ptr<http::response_parser<http::string_body>> parser,
-                                   ConnectionPool& pool, std::chrono::milliseconds read_timeout)
+                                   std::unique_ptr<ResponseParser> parser, ConnectionPool& pool,
+                                   std::chrono::milliseconds read_timeout)
     : connection_(std::move(connection)),
       parser_(std::move(parser)),
       pool_(pool),
@@ -153,9 +152,7 @@ UpstreamResponse::~UpstreamResponse() = default;  // an unfinished body: the con
 
 int UpstreamResponse::status() const { return parser_->get().result_int(); }
 
-const http::response_parser<http::string_body>::value_type& UpstreamResponse::message() const {
-  return parser_->get();
-}
+const ResponseParser::value_type& UpstreamResponse::message() const { return parser_->get(); }
 
 bool UpstreamResponse::is_event_stream() const {
   const auto ct = parser_->get()[http::field::content_type];
@@ -362,7 +359,7 @@ net::awaitable<UpstreamClient::Outcome> UpstreamClient::send(UpstreamRequest req
       outcome.failure = {Kind::kClosed, "writing the request failed: " + ec.message()};
       co_return outcome;
     }
-    auto parser = std::make_unique<http::response_parser<http::string_body>>();
+    auto parser = std::make_unique<ResponseParser>();
     parser->body_limit(boost::none);  // limits are the caller's (read_all) so streams can be long
     if (request.method == http::verb::head) parser->skip(true);
     bool nothing_read = true;

@@ -49,16 +49,59 @@ struct UpstreamRequest {
 class Connection;
 class ConnectionPool;
 
+// Beast's string_body for reading, without its zero-fill: that reader grows the string by
+// resize() (writing zeros) and then copies each piece over them; this one appends. Every byte
+// a provider sends passes here, so the zeros were a second pass over the whole answer.
+struct AppendedBody {
+  using value_type = std::string;
+
+  class reader {
+   public:
+    template <bool kIsRequest, class Fields>
+    reader(http::header<kIsRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<std::uint64_t>& length, boost::beast::error_code& ec) {
+      ec = {};
+      if (!length) return;
+      if (*length > body_.max_size()) {
+        ec = http::error::buffer_overflow;
+        return;
+      }
+      body_.reserve(static_cast<std::size_t>(*length));
+    }
+
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, boost::beast::error_code& ec) {
+      ec = {};
+      std::size_t n = 0;
+      for (const auto buffer : boost::beast::buffers_range_ref(buffers)) {
+        if (buffer.size() > body_.max_size() - body_.size()) {
+          ec = http::error::buffer_overflow;
+          return n;
+        }
+        body_.append(static_cast<const char*>(buffer.data()), buffer.size());
+        n += buffer.size();
+      }
+      return n;
+    }
+
+    void finish(boost::beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+using ResponseParser = http::response_parser<AppendedBody>;
+
 // A provider's answer whose header has arrived; the body is read on demand.
 class UpstreamResponse {
  public:
-  UpstreamResponse(std::unique_ptr<Connection> connection,
-                   std::unique_ptr<http::response_parser<http::string_body>> parser,
+  UpstreamResponse(std::unique_ptr<Connection> connection, std::unique_ptr<ResponseParser> parser,
                    ConnectionPool& pool, std::chrono::milliseconds read_timeout);
   ~UpstreamResponse();
 
   int status() const;
-  const http::response_parser<http::string_body>::value_type& message() const;
+  const ResponseParser::value_type& message() const;
   bool is_event_stream() const;
 
   enum class Read { kData, kEnd, kFailed };
@@ -77,7 +120,7 @@ class UpstreamResponse {
   void release_if_done();
 
   std::unique_ptr<Connection> connection_;
-  std::unique_ptr<http::response_parser<http::string_body>> parser_;
+  std::unique_ptr<ResponseParser> parser_;
   ConnectionPool& pool_;
   std::chrono::milliseconds read_timeout_;
   UpstreamFailure failure_;
