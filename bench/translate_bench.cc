@@ -203,4 +203,22 @@ void BM_MeasureOpenAiChunk(benchmark::State& s) {
 }
 BENCHMARK(BM_MeasureOpenAiChunk);
 
+// The usage of a whole (non-streamed) chat answer, as OpenAI sends it today: read on every
+// answer that passes through.
+void BM_UsageOfChatAnswer(benchmark::State& s) {
+  const std::string answer =
+      R"({"id":"chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG","object":"chat.completion",)"
+      R"("created":1741570283,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":)"
+      R"({"role":"assistant","content":"Hello! How can I help you today?","refusal":null,)"
+      R"("annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":)"
+      R"(19,"completion_tokens":24,"total_tokens":43,"prompt_tokens_details":{"cached_tokens":)"
+      R"(0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":)"
+      R"(0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":)"
+      R"("default","system_fingerprint":"fp_f9f4fb6dbf"})";
+  for (auto _ : s) {
+    benchmark::DoNotOptimize(aigw::translate::usage_of_answer(Dialect::kOpenAiChat, answer));
+  }
+}
+BENCHMARK(BM_UsageOfChatAnswer);
+
 }  // namespace
