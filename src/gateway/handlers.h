@@ -153,11 +153,13 @@ void settle_usage(GatewayShared& shared, JournalBatch& journal, RequestContext& 
 // Waits for the journal's write of what settle_usage staged (group commit: one write for
 // the answers of one turn of the event loop); its error goes to the access record.
 net::awaitable<void> usage_committed(JournalBatch& journal, RequestContext& ctx);
-// While a stream runs: journals what it consumed so far (a part: what changed since the last
-// one), so that a gateway killed mid-stream still charges it when it starts again. Called
-// before the stream's first bytes go out, then with each chunk when stream_charge_due (asked
-// first: what a stream consumed is measured only when asked); writes at most once per
-// kStreamChargeInterval after the first. Counters and the reservation are left to settle_usage.
+// While a stream runs: stages what it consumed so far (a part: what changed since the last
+// one) in this thread's journal, so that a gateway killed mid-stream still charges it when it
+// starts again; the caller waits for usage_committed before more bytes go out (the starts of
+// the streams of one turn share a write). Called before the stream's first bytes, then with
+// each chunk when stream_charge_due (asked first: what a stream consumed is measured only when
+// asked): at most once per kStreamChargeInterval after the first. Counters and the
+// reservation are left to settle_usage.
 inline constexpr std::chrono::seconds kStreamChargeInterval{1};
 bool stream_charge_due(const GatewayShared& shared, const RequestContext& ctx);
 void journal_stream_usage(GatewayShared& shared, JournalBatch& journal, RequestContext& ctx,

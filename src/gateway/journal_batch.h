@@ -32,7 +32,7 @@ class JournalBatch {
   // write (the records then went to the store's queue: counted, not durable). At once when
   // nothing is staged.
   net::awaitable<state::StoreStatus> committed();
-  // Writes what is staged now, without waiting for the turn to end (a stream's parts).
+  // Writes what is staged now, without waiting for the turn to end.
   state::StoreStatus commit_now();
 
   // Held by each request the worker serves, for its duration: a request alone on its worker

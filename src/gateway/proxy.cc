@@ -399,6 +399,7 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
   // Charged before its first bytes go out, and again each second while it runs: what a kill -9
   // mid-stream leaves in the journal.
   journal_stream_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
+  co_await usage_committed(parts_.journal, ctx);
   std::string chunk;
   std::string out;
   for (;;) {
@@ -427,8 +428,10 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
         // Dropping `answer` on return closes the provider connection.
         co_return co_await usage_committed(parts_.journal, ctx);
       }
-      if (stream_charge_due(*parts_.shared, ctx))
+      if (stream_charge_due(*parts_.shared, ctx)) {
         journal_stream_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
+        co_await usage_committed(parts_.journal, ctx);
+      }
       continue;
     }
     if (r == ProviderAnswer::Read::kEnd) {

@@ -132,13 +132,9 @@ void journal_stream_usage(GatewayShared& shared, JournalBatch& batch, RequestCon
   const bool unchanged = before != nullptr && part.usage.input_tokens == 0 &&
                          part.usage.output_tokens == 0 && part.usage.cached_tokens == 0 &&
                          part.usage.estimated_tokens == 0 && part.cost_micros == 0;
-  if (!unchanged) {
-    journal->stage(part);
-    // On error the part is in the store's queue instead: counted all the same.
-    if (auto error = batch.commit_now()) {
-      ctx.record.error = "usage not durable (queued in memory): " + error->message;
-    }
-  }
+  // Written by the caller's usage_committed; should that write fail, the part goes to the
+  // store's queue instead: counted all the same.
+  if (!unchanged) journal->stage(part);
   charge.journaled = std::move(record);
   charge.journaled_at = now;
 }
