@@ -8,6 +8,7 @@
 
 #include "auth/base64url.h"
 #include "auth/client_secret.h"
+#include "core/text.h"
 
 namespace aigw::auth {
 namespace {
@@ -37,9 +38,8 @@ std::string sha256_hex(std::string_view data) {
 
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char p, char t) {
-           return std::tolower(static_cast<unsigned char>(t)) == p;
-         });
+         std::equal(prefix.begin(), prefix.end(), text.begin(),
+                    [](char p, char t) { return ascii_lower(t) == p; });
 }
 
 bool is_form(std::string_view content_type) {

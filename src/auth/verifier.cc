@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "auth/jwt_token.h"
+#include "core/text.h"
 
 namespace aigw::auth {
 namespace {
@@ -126,9 +127,8 @@ std::variant<std::string_view, AuthFailure> extract_token(
     std::optional<std::string_view> authorization, std::optional<std::string_view> x_api_key) {
   if (authorization && !authorization->empty()) {
     std::string_view v = *authorization;
-    if (v.size() < 7 || !std::equal(v.begin(), v.begin() + 7, "bearer ", [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == b;
-        })) {
+    if (v.size() < 7 || !std::equal(v.begin(), v.begin() + 7, "bearer ",
+                                    [](char a, char b) { return ascii_lower(a) == b; })) {
       return AuthFailure{
           401, "invalid_request", "Authorization header is not a Bearer token", false, {}};
     }
@@ -280,7 +280,7 @@ std::optional<AuthFailure> Verifier::require_scope(const Principal& p,
 }
 
 VerifyResult Verifier::verify_cached(std::string_view token, std::int64_t now) {
-  Shard& shard = cache_[std::hash<std::string_view>{}(token) % kShards];
+  Shard& shard = cache_[TokenHash{}(token) % kShards];
   {
     std::lock_guard lock(shard.mutex);
     const auto it = shard.entries.find(token);

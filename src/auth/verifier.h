@@ -105,10 +105,18 @@ class Verifier {
   VerifyResult check_claims(const DecodedJwt& jwt, const TrustedIssuer& issuer,
                             std::int64_t now) const;
 
-  // Lookups by string_view, so a cache hit allocates nothing.
+  // Lookups by string_view, so a cache hit allocates nothing. Only the token's last bytes
+  // are hashed (its signature: the bytes that differ most between tokens): a whole JWT is
+  // ~700 bytes, hashed twice a request (shard, then bucket). Equal tails only share a bucket,
+  // the whole token is still compared, and only verified tokens are kept: nobody can fill
+  // one bucket with tokens of a chosen tail.
   struct TokenHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    static constexpr std::size_t kHashedBytes = 32;
+    std::size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>{}(
+          s.size() > kHashedBytes ? s.substr(s.size() - kHashedBytes) : s);
+    }
   };
   struct Shard {
     std::mutex mutex;

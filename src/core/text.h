@@ -7,9 +7,15 @@
 
 namespace aigw {
 
+// Lower case for ASCII letters, every other byte as it is: what std::tolower does in the "C"
+// locale (HTTP names and tokens are ASCII), inline instead of a call into libc per byte.
+constexpr char ascii_lower(char ch) {
+  return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+}
+
 inline std::string lower_copy(std::string_view s) {
   std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto& ch : out) ch = ascii_lower(ch);
   return out;
 }
 
