@@ -3,7 +3,7 @@
 // input is fed whole, then byte by byte, then in chunks whose sizes come from the input itself,
 // and the three event lists must be equal. Each event that is valid JSON also checks the
 // passthrough observer's shortcuts: the text measured by one scan and a "usage" object found by
-// searching for its key agree with a JSON parser.
+// searching for its key agree with a JSON parser, and a stream's meter with the scan alone.
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdint>
@@ -59,6 +59,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return kSizes[n % 8];
   });
   if (!same(whole, bytes) || !same(whole, uneven)) std::abort();
+  // A stream's meter, which starts where the last event's envelope ended, measures every
+  // event (JSON or not) as measure_event does alone.
+  aigw::translate::EventMeter meter(kTextKeys, "usage");
+  for (const auto& ev : whole) {
+    const auto alone = aigw::translate::measure_event(ev.data, kTextKeys, "usage");
+    const auto in_stream = meter.measure(ev.data);
+    if (alone.has_value() != in_stream.has_value()) std::abort();
+    if (alone && (alone->text_bytes != in_stream->text_bytes ||
+                  alone->has_object != in_stream->has_object)) {
+      std::abort();
+    }
+  }
   for (const auto& ev : whole) {
     boost::system::error_code ec;
     const auto tree = boost::json::parse(ev.data, ec);

@@ -5,6 +5,7 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <cstring>
 #include <string>
 
 namespace aigw::translate {
@@ -145,17 +146,26 @@ bool is_one_of(std::string_view name, std::span<const std::string_view> keys) {
 // string unescaped, so keys are never mistaken for text. The parser takes what this does not
 // decode (Unicode escapes) and what does not look like JSON; text that is not JSON at all may be
 // measured here where the parser would refuse it (it is only an estimate's input).
-std::optional<EventMeasure> scan_event(std::string_view text,
+// Where an event's first text value opens, and what was measured before it: a scan of an
+// event that begins with the same bytes can start there (EventMeter).
+struct TextValueStart {
+  std::size_t at = std::string_view::npos;
+  EventMeasure before;
+};
+
+// Scans from `from` (outside any string; a text value opens there when `from_text_value`),
+// `m` holding what came before. `first` (optional) gets where the first text value opens.
+std::optional<EventMeasure> scan_event(std::string_view text, std::size_t from, EventMeasure m,
+                                       bool from_text_value,
                                        std::span<const std::string_view> text_keys,
-                                       std::string_view object_key) {
+                                       std::string_view object_key, TextValueStart* first) {
   constexpr auto kNowhere = std::string_view::npos;
-  EventMeasure m;
   bool in_string = false;
-  std::size_t open = 0;               // the opening quote of the string being read
-  std::int64_t escapes = 0;           // its two-byte escapes so far (each decodes to one byte)
-  std::size_t escaped_to = 0;         // the byte after an escape's backslash is not special
-  std::size_t text_value = kNowhere;  // where the string under a text key opens
-  for (std::size_t base = 0; base < text.size(); base += 16) {
+  std::size_t open = 0;        // the opening quote of the string being read
+  std::int64_t escapes = 0;    // its two-byte escapes so far (each decodes to one byte)
+  std::size_t escaped_to = 0;  // the byte after an escape's backslash is not special
+  std::size_t text_value = from_text_value ? from : kNowhere;  // where a text key's string opens
+  for (std::size_t base = from; base < text.size(); base += 16) {
     for (unsigned bits = quotes_and_backslashes(text, base); bits != 0; bits &= bits - 1) {
       const std::size_t i = base + static_cast<std::size_t>(__builtin_ctz(bits));
       if (i < escaped_to) continue;
@@ -179,7 +189,10 @@ std::optional<EventMeasure> scan_event(std::string_view text,
       if (value >= text.size()) return std::nullopt;
       if (escapes != 0) continue;  // none of the keys looked for has a byte JSON escapes
       const std::string_view name = text.substr(open + 1, i - open - 1);
-      if (text[value] == '"' && is_one_of(name, text_keys)) text_value = value;
+      if (text[value] == '"' && is_one_of(name, text_keys)) {
+        text_value = value;
+        if (first != nullptr && first->at == kNowhere) *first = TextValueStart{value, m};
+      }
       if (text[value] == '{' && is_key(name, object_key)) m.has_object = true;
     }
   }
@@ -187,20 +200,46 @@ std::optional<EventMeasure> scan_event(std::string_view text,
   return m;
 }
 
+// A streamed event is a JSON object; anything else is left to the parser to judge.
+bool looks_like_object(std::string_view text) {
+  std::size_t first = 0;
+  std::size_t end = text.size();
+  while (first < end && is_space(text[first])) ++first;
+  while (end > first && is_space(text[end - 1])) --end;
+  return first < end && text[first] == '{' && text[end - 1] == '}';
+}
+
 }  // namespace
 
 std::optional<EventMeasure> measure_event(std::string_view json_text,
                                           std::span<const std::string_view> text_keys,
                                           std::string_view object_key) {
-  // A streamed event is a JSON object; anything else is left to the parser to judge.
-  std::size_t first = 0;
-  std::size_t end = json_text.size();
-  while (first < end && is_space(json_text[first])) ++first;
-  while (end > first && is_space(json_text[end - 1])) --end;
-  if (first < end && json_text[first] == '{' && json_text[end - 1] == '}') {
-    if (auto m = scan_event(json_text, text_keys, object_key)) return m;
+  if (looks_like_object(json_text)) {
+    if (auto m = scan_event(json_text, 0, {}, false, text_keys, object_key, nullptr)) return m;
   }
   return parse_and_measure_event(json_text, text_keys, object_key);
+}
+
+std::optional<EventMeasure> EventMeter::measure(std::string_view json_text) {
+  if (!looks_like_object(json_text)) return parse_and_measure_event(json_text, keys_, object_key_);
+  // The same bytes up to the last event's first text value, its opening quote included: the
+  // scan would reach that quote in the same state, so it starts there.
+  if (!envelope_.empty() && json_text.size() > envelope_.size() &&
+      std::memcmp(json_text.data(), envelope_.data(), envelope_.size()) == 0) {
+    const std::size_t quote = envelope_.size() - 1;
+    if (auto m = scan_event(json_text, quote, before_, true, keys_, object_key_, nullptr)) {
+      return m;
+    }
+    return parse_and_measure_event(json_text, keys_, object_key_);
+  }
+  TextValueStart first;
+  auto m = scan_event(json_text, 0, {}, false, keys_, object_key_, &first);
+  if (!m) return parse_and_measure_event(json_text, keys_, object_key_);
+  if (first.at != std::string_view::npos && first.at < kMaxEnvelope) {
+    envelope_.assign(json_text.substr(0, first.at + 1));
+    before_ = first.before;
+  }
+  return m;
 }
 
 std::optional<EventMeasure> parse_and_measure_event(std::string_view json_text,

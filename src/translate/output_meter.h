@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace aigw::translate {
@@ -22,6 +23,27 @@ struct EventMeasure {
 std::optional<EventMeasure> measure_event(std::string_view json_text,
                                           std::span<const std::string_view> text_keys,
                                           std::string_view object_key = {});
+
+// measure_event for the events of one stream, one after the other. A provider wraps each
+// delta in the same envelope (id, model, created, ...: OpenAI's chunk is ~300 bytes for a
+// few bytes of text): when an event begins with the same bytes as the one before, up to that
+// one's first text value, the scan starts there instead of reading the envelope again.
+class EventMeter {
+ public:
+  // The keys are fixed for the meter's life (they decide where the envelope ends).
+  EventMeter(std::span<const std::string_view> text_keys, std::string_view object_key)
+      : keys_(text_keys), object_key_(object_key) {}
+
+  std::optional<EventMeasure> measure(std::string_view json_text);
+
+ private:
+  static constexpr std::size_t kMaxEnvelope = 4096;  // a longer one is not kept
+
+  std::span<const std::string_view> keys_;
+  std::string_view object_key_;
+  std::string envelope_;  // the last event up to its first text value's opening quote, included
+  EventMeasure before_;   // what that part measured
+};
 
 // The same measure by a JSON parser (SAX, no tree): what measure_event leaves to it, and the
 // reference its tests and fuzzer compare it with.

@@ -20,7 +20,8 @@ class UsageObserver final : public StreamConverter, private SseSink {
   UsageObserver(Dialect dialect, bool strip_usage_chunk, std::int64_t prompt_estimate)
       : dialect_(dialect),
         strip_usage_chunk_(strip_usage_chunk),
-        prompt_estimate_(prompt_estimate) {}
+        prompt_estimate_(prompt_estimate),
+        meter_(text_keys(), "usage") {}
 
   void feed(std::string_view bytes, std::string& out) override {
     if (!strip_usage_chunk_) out.append(bytes);
@@ -77,7 +78,7 @@ class UsageObserver final : public StreamConverter, private SseSink {
   // the estimate is ready should the stream break off.
   bool holds_usage(const SseEvent& ev) {
     if (!output_final_ && carries_output(ev)) {
-      const auto m = measure_event(ev.data, text_keys(), "usage");
+      const auto m = meter_.measure(ev.data);
       if (m) output_bytes_ += m->text_bytes;
       return m && m->has_object;
     }
@@ -257,6 +258,7 @@ class UsageObserver final : public StreamConverter, private SseSink {
   Dialect dialect_;
   bool strip_usage_chunk_;
   std::int64_t prompt_estimate_;
+  EventMeter meter_;  // the text keys of dialect_, and "usage"
   SseParser parser_;
   std::string* out_ = nullptr;  // where feed() and finish() write, while they run
   json::object anthropic_;

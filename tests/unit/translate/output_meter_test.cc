@@ -164,5 +164,39 @@ TEST(OutputMeterTest, TheScanAgreesWithTheParserAcrossBlockEdges) {
   }
 }
 
+// A stream's meter starts each event where the last one's envelope ended, when the bytes
+// before are the same: whatever follows there (another text, null, an escape the parser must
+// read, a changed envelope, a usage object) measures as the event does alone.
+TEST(OutputMeterTest, AStreamsMeterMeasuresEachEventAsItDoesAlone) {
+  constexpr std::string_view keys[] = {"content", "refusal"};
+  const std::string envelope = R"({"id":"c1","model":"m","choices":[{"delta":{"content":)";
+  const std::string events[] = {
+      envelope + R"("Hello"}}],"usage":null})",
+      envelope + R"(" world"}}],"usage":null})",
+      envelope + R"(null,"refusal":"no"}}],"usage":null})",
+      envelope + R"("tab\there","refusal":"\"q\""}}]})",
+      envelope + R"("caf\u00e9"}}]})",
+      R"({"id":"c2","model":"m","choices":[{"delta":{"content":"new id"}}]})",
+      R"({"id":"c2","model":"m","choices":[{"delta":{"content":"same again"}}]})",
+      envelope + R"("x"}}],"usage":{"prompt_tokens":3}})",
+      envelope + R"( "space before"}}]})",  // the same bytes, then not the quote
+      envelope + R"("after the space"}}]})",
+      envelope,  // cut at the envelope: not JSON
+      R"({"id":"c2","model":"m","choices":[]})",
+  };
+  EventMeter meter(keys, "usage");
+  for (const auto& event : events) {
+    const auto alone = measure_event(event, keys, "usage");
+    const auto in_stream = meter.measure(event);
+    ASSERT_EQ(alone.has_value(), in_stream.has_value()) << event;
+    if (!alone) continue;
+    EXPECT_EQ(alone->text_bytes, in_stream->text_bytes) << event;
+    EXPECT_EQ(alone->has_object, in_stream->has_object) << event;
+  }
+  EXPECT_EQ(meter.measure(events[0])->text_bytes, 5);
+  EXPECT_EQ(meter.measure(events[3])->text_bytes, 8 + 3);
+  EXPECT_EQ(meter.measure(events[4])->text_bytes, 5);  // é: two bytes
+}
+
 }  // namespace
 }  // namespace aigw::translate
