@@ -4,9 +4,11 @@
 // values a caller controls stay bounded, and the API port never serves metrics.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "support/aigw_process.h"
 #include "support/api_checks.h"
@@ -70,6 +72,21 @@ class MetricsTest : public ::testing::Test {
     EXPECT_NE(r.header("content-type").find("text/plain; version=0.0.4"), std::string::npos);
     return parse_exposition(r.body);
   }
+  // A request is counted once its answer has gone out, so a scrape right after the answer can
+  // come first: this one waits until `requests` requests of the chat route are counted.
+  static Scrape scrape_after(const AigwProcess& gw, int requests) {
+    const std::string series = R"(aigw_request_duration_seconds_count{route="chat_completions"})";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      Scrape s = scrape(gw);
+      const auto it = s.samples.find(series);
+      if ((it != s.samples.end() && std::stod(it->second) >= requests) ||
+          std::chrono::steady_clock::now() > deadline) {
+        return s;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
   static HttpResponse chat(const AigwProcess& gw, const std::string& provider = "openai",
                            const std::string& model = "gpt-4o") {
     return http_request(gw.port(), "POST", "/v1/chat/completions", with_provider(provider),
@@ -89,7 +106,7 @@ TEST_F(MetricsTest, KnownTrafficShowsUpInEveryFamily) {
   EXPECT_EQ(chat(*gw, "nope").status, 400);  // not a provider: no series of its own
   EXPECT_EQ(chat(*gw, "down").status, 502);  // nothing listens there
   EXPECT_EQ(chat(*gw).status, 429);          // the 7th request from this address
-  const Scrape s = scrape(*gw);
+  const Scrape s = scrape_after(*gw, 7);
 
   EXPECT_EQ(s.types.at("aigw_requests_total"), "counter");
   EXPECT_EQ(
@@ -132,7 +149,7 @@ TEST_F(MetricsTest, ModelsACallerInventsCountUnderOtherPastTheCap) {
   auto gw = start("metrics: { listen: \"127.0.0.1:0\", max_label_values: 2 }\n");
   for (const char* model : {"gpt-4o", "gpt-4o-mini", "made-up-1", "made-up-2", "made-up-3"})
     ASSERT_EQ(chat(*gw, "openai", model).status, 200);
-  const Scrape s = scrape(*gw);
+  const Scrape s = scrape_after(*gw, 5);
   EXPECT_EQ(
       s.value(
           R"(aigw_requests_total{route="chat_completions",provider="openai",model="gpt-4o",status="200"})"),
