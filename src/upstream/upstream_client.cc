@@ -83,6 +83,17 @@ std::string request_head(const UpstreamRequest& request) {
   return head;
 }
 
+// Moves what the parser read from `body` to the end of `out`: into an empty `out` the buffer
+// itself is handed over, not copied (the parser gets out's back, emptied).
+void hand_over(std::string& body, std::string& out) {
+  if (out.empty()) {
+    out.swap(body);
+  } else {
+    out += body;
+  }
+  body.clear();
+}
+
 }  // namespace
 
 // One kept-alive connection to a provider, plain or TLS.
@@ -176,9 +187,8 @@ void UpstreamResponse::release_if_done() {
 net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& out) {
   if (!connection_) co_return Read::kEnd;
   auto& body = parser_->get().body();
-  if (!body.empty()) {  // bytes that arrived with the header
-    out += body;
-    body.clear();
+  if (!body.empty()) {  // bytes that arrived with the header (often the whole answer)
+    hand_over(body, out);
     release_if_done();
     co_return Read::kData;
   }
@@ -220,12 +230,7 @@ net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& 
     co_return Read::kFailed;
   }
   if (body.empty() && parser_->is_done()) co_return co_await read_some(out);
-  if (out.empty()) {
-    out.swap(body);  // the parser's buffer is handed over, not copied; it gets out's back
-  } else {
-    out += body;
-  }
-  body.clear();
+  hand_over(body, out);
   release_if_done();
   co_return Read::kData;
 }
