@@ -91,6 +91,10 @@ class ApiHandler {
   net::awaitable<void> relay_failure(RequestContext& ctx, const FailedAttempt& failed);
   net::awaitable<void> relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
                                     const Exchange& exchange, ProviderAnswer& answer);
+  // Before a stream's bytes go out: journals what it consumed so far when a part is due
+  // (stream_charge_due), and waits for the write.
+  net::awaitable<void> journal_part_if_due(RequestContext& ctx,
+                                           const translate::StreamConverter& converter);
 
   HandlerParts parts_;
   std::minstd_rand random_{std::random_device{}()};  // load balancing and backoff jitter
@@ -155,11 +159,12 @@ void settle_usage(GatewayShared& shared, JournalBatch& journal, RequestContext& 
 net::awaitable<void> usage_committed(JournalBatch& journal, RequestContext& ctx);
 // While a stream runs: stages what it consumed so far (a part: what changed since the last
 // one) in this thread's journal, so that a gateway killed mid-stream still charges it when it
-// starts again; the caller waits for usage_committed before more bytes go out (the starts of
-// the streams of one turn share a write). Called before the stream's first bytes, then with
-// each chunk when stream_charge_due (asked first: what a stream consumed is measured only when
-// asked): at most once per kStreamChargeInterval after the first. Counters and the
-// reservation are left to settle_usage.
+// starts again; the caller waits for usage_committed before more bytes go out (the streams
+// of one turn share a write). Called before the stream's first bytes go out, then before each
+// chunk when stream_charge_due (asked first: what a stream consumed is measured only when
+// asked): at most once per kStreamChargeInterval after the first. A stream whose answer
+// arrives whole goes out with its settled record alone. Counters and the reservation are
+// left to settle_usage.
 inline constexpr std::chrono::seconds kStreamChargeInterval{1};
 bool stream_charge_due(const GatewayShared& shared, const RequestContext& ctx);
 void journal_stream_usage(GatewayShared& shared, JournalBatch& journal, RequestContext& ctx,
