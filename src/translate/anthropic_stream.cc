@@ -2,6 +2,7 @@
 // events into the exact sequence Anthropic SDKs and Claude Code expect (message_start with
 // usage once, one content block at a time, thinking only inside thinking blocks).
 #include <boost/json/basic_parser_impl.hpp>
+#include <cstring>
 #include <map>
 #include <string>
 
@@ -20,6 +21,13 @@ struct BlockDelta {
   std::string delta_type;
   std::string text, thinking, signature, partial_json;
 };
+
+// `key` is `name`: the size first, then a compare of a length known here, which the compiler
+// inlines (std::string == a literal calls memcmp, and the reader below asks for every value).
+template <std::size_t N>
+bool key_is(std::string_view key, const char (&name)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), name, N - 1) == 0;
+}
 
 // Boost.JSON's SAX interface over {"type":…,"index":N,"delta":{"type":…,"text":…}}: the fields
 // above are kept where they are expected; anything unusual for such an event (an index that is
@@ -54,7 +62,7 @@ class BlockDeltaHandler {
   bool on_document_end(error_code&) { return true; }
   bool on_object_begin(error_code&) {
     ++depth_;
-    if (depth_ == 2 && key_ == "delta") {
+    if (depth_ == 2 && key_is(key_, "delta")) {
       unusual = unusual || in_delta_seen_;
       in_delta_ = in_delta_seen_ = true;
     }
@@ -109,17 +117,17 @@ class BlockDeltaHandler {
  private:
   // Where a string under the current key goes, or null (a string nobody reads).
   std::string* string_field() {
-    if (depth_ == 1 && key_ == "type") return &delta.type;
+    if (depth_ == 1 && key_is(key_, "type")) return &delta.type;
     if (depth_ != 2 || !in_delta_) return nullptr;
-    if (key_ == "type") return &delta.delta_type;
-    if (key_ == "text") return &delta.text;
-    if (key_ == "thinking") return &delta.thinking;
-    if (key_ == "signature") return &delta.signature;
-    if (key_ == "partial_json") return &delta.partial_json;
+    if (key_is(key_, "type")) return &delta.delta_type;
+    if (key_is(key_, "text")) return &delta.text;
+    if (key_is(key_, "thinking")) return &delta.thinking;
+    if (key_is(key_, "signature")) return &delta.signature;
+    if (key_is(key_, "partial_json")) return &delta.partial_json;
     return nullptr;
   }
   bool number(std::int64_t n) {
-    if (depth_ == 1 && key_ == "index") {
+    if (depth_ == 1 && key_is(key_, "index")) {
       if (n < 0) unusual = true;
       delta.index = n;
     }
@@ -142,10 +150,10 @@ class BlockDeltaHandler {
 class AnthropicDecoder final : public StreamDecoder {
  public:
   void decode(const SseEvent& ev, std::vector<ir::StreamEvent>& out) override {
-    if (ev.event == "content_block_delta" || ev.event.empty()) {
+    if (key_is(ev.event, "content_block_delta") || ev.event.empty()) {
       // The usual event, read without a tree; the type in the data decides, as below.
       if (const BlockDelta* d = read_block_delta(ev.data);
-          d && (d->type.empty() ? ev.event : d->type) == "content_block_delta") {
+          d && key_is(d->type.empty() ? ev.event : d->type, "content_block_delta")) {
         return on_block_delta(*d, out);
       }
     }
@@ -248,15 +256,15 @@ class AnthropicDecoder final : public StreamDecoder {
   void on_block_delta(const BlockDelta& d, std::vector<ir::StreamEvent>& out) {
     const int index = static_cast<int>(d.index);
     const std::string_view type = d.delta_type;
-    if (type == "text_delta") {
+    if (key_is(type, "text_delta")) {
       out.push_back(ir::StreamEvent::of(ir::EventKind::kText).with_part(index).with_text(d.text));
-    } else if (type == "thinking_delta") {
+    } else if (key_is(type, "thinking_delta")) {
       out.push_back(
           ir::StreamEvent::of(ir::EventKind::kThinking).with_part(index).with_text(d.thinking));
-    } else if (type == "signature_delta") {
+    } else if (key_is(type, "signature_delta")) {
       out.push_back(
           ir::StreamEvent::of(ir::EventKind::kSignature).with_part(index).with_text(d.signature));
-    } else if (type == "input_json_delta") {
+    } else if (key_is(type, "input_json_delta")) {
       const auto it = tools_.find(index);
       if (it == tools_.end() || d.partial_json.empty()) return;
       out.push_back(ir::StreamEvent::of(ir::EventKind::kToolArgs)
