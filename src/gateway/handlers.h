@@ -91,10 +91,10 @@ class ApiHandler {
   net::awaitable<void> relay_failure(RequestContext& ctx, const FailedAttempt& failed);
   net::awaitable<void> relay_stream(RequestContext& ctx, const config::ProviderConfig& provider,
                                     const Exchange& exchange, ProviderAnswer& answer);
-  // Before a stream's bytes go out: journals what it consumed so far when a part is due
-  // (stream_charge_due), and waits for the write.
-  net::awaitable<void> journal_part_if_due(RequestContext& ctx,
-                                           const translate::StreamConverter& converter);
+  // Before a stream's bytes go out, when stream_charge_due: journals what it consumed so far,
+  // and waits for the write.
+  net::awaitable<void> journal_part(RequestContext& ctx,
+                                    const translate::StreamConverter& converter);
 
   HandlerParts parts_;
   std::minstd_rand random_{std::random_device{}()};  // load balancing and backoff jitter

@@ -396,14 +396,15 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
   // The head waits for the first bytes and the end goes with the last ones: an answer that
   // arrives whole costs one write.
   ctx.out.begin_stream(200, fields);
-  // Charged before its first bytes go out, and again each second while it runs
-  // (journal_part_if_due): what a kill -9 mid-stream leaves in the journal. An answer that
-  // arrives whole goes out with its settled record alone.
+  // Charged before its first bytes go out, and again each second while it runs (journal_part
+  // when stream_charge_due, asked first: it costs no coroutine frame per chunk): what a kill -9
+  // mid-stream leaves in the journal. An answer that arrives whole goes out with its settled
+  // record alone.
   std::string chunk;
   std::string out;
   for (;;) {
     if (ctx.out.holding_head() && !answer.ready()) {
-      co_await journal_part_if_due(ctx, *converter);
+      if (stream_charge_due(*parts_.shared, ctx)) co_await journal_part(ctx, *converter);
       if (!co_await ctx.out.flush()) {
         ctx.record.error = "client went away before the stream began";
         settle_usage(*parts_.shared, parts_.journal, ctx, converter->consumed());
@@ -423,7 +424,7 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
         break;
       }
       if (out.empty()) continue;  // an event split across reads: nothing complete yet
-      co_await journal_part_if_due(ctx, *converter);
+      if (stream_charge_due(*parts_.shared, ctx)) co_await journal_part(ctx, *converter);
       if (!co_await ctx.out.send_chunk(out)) {
         ctx.record.error = "client went away mid-stream";
         settle_usage(*parts_.shared, parts_.journal, ctx,
@@ -462,9 +463,8 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
   co_await ctx.out.end_stream(out);
 }
 
-net::awaitable<void> ApiHandler::journal_part_if_due(RequestContext& ctx,
-                                                     const translate::StreamConverter& converter) {
-  if (!stream_charge_due(*parts_.shared, ctx)) co_return;  // asked first: consumed() measures
+net::awaitable<void> ApiHandler::journal_part(RequestContext& ctx,
+                                              const translate::StreamConverter& converter) {
   journal_stream_usage(*parts_.shared, parts_.journal, ctx, converter.consumed());
   co_await usage_committed(parts_.journal, ctx);
 }
