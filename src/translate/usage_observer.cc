@@ -3,7 +3,6 @@
 // the answer's text is measured, in the same read of each event, for the estimate charged when
 // the provider's final counts do not come.
 #include <string>
-#include <vector>
 
 #include "translate/dialects.h"
 #include "translate/error_body.h"

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -119,6 +120,15 @@ TEST(OutputMeterTest, FindingAnObjectByItsKeyAgreesWithTheScan) {
   }
 }
 
+// Two measures of `text` say the same: both none, or the same text bytes and object.
+void expect_same_measure(const std::optional<EventMeasure>& a, const std::optional<EventMeasure>& b,
+                         std::string_view text) {
+  ASSERT_EQ(a.has_value(), b.has_value()) << text;
+  if (!a) return;
+  EXPECT_EQ(a->text_bytes, b->text_bytes) << text;
+  EXPECT_EQ(a->has_object, b->has_object) << text;
+}
+
 // The one-pass scan reads what a JSON parser reads, where a key's name also appears as
 // text, escaped, after escaped backslashes, twice, as a longer key, or holds no string.
 TEST(OutputMeterTest, TheScanAgreesWithTheParser) {
@@ -138,8 +148,7 @@ TEST(OutputMeterTest, TheScanAgreesWithTheParser) {
     const auto scanned = measure_event(text, keys, "usage");
     const auto parsed = parse_and_measure_event(text, keys, "usage");
     ASSERT_TRUE(scanned && parsed) << text;
-    EXPECT_EQ(scanned->text_bytes, parsed->text_bytes) << text;
-    EXPECT_EQ(scanned->has_object, parsed->has_object) << text;
+    expect_same_measure(scanned, parsed, text);
   }
 }
 
@@ -158,8 +167,7 @@ TEST(OutputMeterTest, TheScanAgreesWithTheParserAcrossBlockEdges) {
       const auto scanned = measure_event(text, keys, "usage");
       const auto parsed = parse_and_measure_event(text, keys, "usage");
       ASSERT_TRUE(scanned && parsed) << text;
-      EXPECT_EQ(scanned->text_bytes, parsed->text_bytes) << text;
-      EXPECT_EQ(scanned->has_object, parsed->has_object) << text;
+      expect_same_measure(scanned, parsed, text);
     }
   }
 }
@@ -186,12 +194,7 @@ TEST(OutputMeterTest, AStreamsMeterMeasuresEachEventAsItDoesAlone) {
   };
   EventMeter meter(keys, "usage");
   for (const auto& event : events) {
-    const auto alone = measure_event(event, keys, "usage");
-    const auto in_stream = meter.measure(event);
-    ASSERT_EQ(alone.has_value(), in_stream.has_value()) << event;
-    if (!alone) continue;
-    EXPECT_EQ(alone->text_bytes, in_stream->text_bytes) << event;
-    EXPECT_EQ(alone->has_object, in_stream->has_object) << event;
+    expect_same_measure(measure_event(event, keys, "usage"), meter.measure(event), event);
   }
   EXPECT_EQ(meter.measure(events[0])->text_bytes, 5);
   EXPECT_EQ(meter.measure(events[3])->text_bytes, 8 + 3);
