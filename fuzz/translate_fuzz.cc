@@ -3,7 +3,8 @@
 //   bits 0-1  first dialect (the caller for requests, the provider for answers and streams)
 //   bits 2-3  second dialect
 //   bits 4-5  0 request (convert_request, context_from_request, provider_path),
-//             1 answer (convert_response, usage_from_response), 2 stream (feed, finish),
+//             1 answer (convert_response, usage_from_response, and the body read as a usage
+//             object by both usage readers), 2 stream (feed, finish),
 //             3 error body (convert_error) and a stream that breaks (fail)
 //   bits 6-7  how a stream is cut: whole, byte by byte, 7-byte or 64-byte chunks
 // What the gateway sends a caller must be valid: a translated stream's events (other than
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "translate/dialects.h"
 #include "translate/sse_parser.h"
 #include "translate/translate.h"
 
@@ -58,7 +60,23 @@ void fuzz_request(tr::Dialect from, tr::Dialect to, std::string_view text) {
   if (to != tr::Dialect::kGoogleGemini) (void)tr::convert_request(to, from, *converted);
 }
 
+// The passthrough reader of a usage object's text must read what the tree reader reads, and
+// read nothing from text a parser refuses.
+void check_usage_text(tr::Dialect provider, std::string_view text) {
+  const auto scanned = tr::detail::scan_usage(provider, text);
+  if (!scanned) return;
+  const auto object = parse_object(text);
+  if (!object) std::abort();
+  const auto tree = tr::detail::read_usage(provider, *object);
+  if (tree.input != scanned->input || tree.output != scanned->output ||
+      tree.cache_read != scanned->cache_read || tree.cache_creation != scanned->cache_creation ||
+      tree.reasoning != scanned->reasoning || !scanned->known)
+    std::abort();
+}
+
 void fuzz_answer(tr::Dialect provider, tr::Dialect caller, std::string_view text) {
+  check_usage_text(provider, text);
+  (void)tr::usage_of_answer(provider, text);
   auto body = parse_object(text);
   if (!body) return;
   aigw::Usage usage;

@@ -1,5 +1,10 @@
 // Usage of a whole answer, read by the same per-dialect readers as translated answers and
 // streams (dialects.h), without parsing a long answer whole just for its usage.
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <boost/json.hpp>
 
 #include "translate/dialects.h"
@@ -10,32 +15,65 @@ namespace {
 
 namespace json = boost::json;
 
-// Where `quoted_key` last occurs in `body`. (string_view::rfind compares the whole key at
-// every position from the end; this looks for the closing quote first.)
+// Where `quoted_key` (3 bytes or more) last occurs in `body`, searched from the end, where an
+// answer keeps its usage. With SSE2 (every x86-64), 16 positions at a time: those whose first,
+// second and last bytes match the key's are compared whole.
 std::size_t last_occurrence(std::string_view body, std::string_view quoted_key) {
-  const char last = quoted_key.back();
-  for (std::size_t end = body.size(); end >= quoted_key.size();) {
-    const auto at = body.rfind(last, end - 1);
-    if (at == std::string_view::npos || at + 1 < quoted_key.size()) return std::string_view::npos;
-    const std::size_t begin = at + 1 - quoted_key.size();
-    if (body.compare(begin, quoted_key.size(), quoted_key) == 0) return begin;
-    end = at;
+  const std::size_t k = quoted_key.size();
+  if (k < 3 || body.size() < k) return std::string_view::npos;
+  const auto matches = [&](std::size_t at) {
+    return std::memcmp(body.data() + at, quoted_key.data(), k) == 0;
+  };
+  std::size_t end = body.size() - k + 1;  // candidate positions are [0, end)
+#if defined(__SSE2__)
+  const __m128i first = _mm_set1_epi8(quoted_key[0]);
+  const __m128i second = _mm_set1_epi8(quoted_key[1]);
+  const __m128i last = _mm_set1_epi8(quoted_key[k - 1]);
+  while (end >= 16) {
+    const char* base = body.data() + end - 16;
+    const auto at = [&](std::size_t offset) {
+      return _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + offset));
+    };
+    const __m128i hits =
+        _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(at(0), first), _mm_cmpeq_epi8(at(1), second)),
+                      _mm_cmpeq_epi8(at(k - 1), last));
+    for (auto bits = static_cast<unsigned>(_mm_movemask_epi8(hits)); bits != 0;) {
+      const int top = 31 - __builtin_clz(bits);
+      if (matches(end - 16 + static_cast<std::size_t>(top)))
+        return end - 16 + static_cast<std::size_t>(top);
+      bits &= ~(1u << top);
+    }
+    end -= 16;
+  }
+#endif
+  while (end > 0) {
+    if (matches(--end)) return end;
   }
   return std::string_view::npos;
 }
 
-// The JSON object that follows the last `"key":` in `body`, found by matching braces (and
-// skipping strings). Empty when there is none, or when the last match sits inside a string
-// (escaped quote before it): then the caller parses the whole answer.
-std::string_view object_after_key(std::string_view body, std::string_view quoted_key) {
-  const auto at = last_occurrence(body, quoted_key);
-  if (at == std::string_view::npos || (at > 0 && body[at - 1] == '\\')) return {};
-  const auto open = body.find('{', at + quoted_key.size());
-  if (open == std::string_view::npos) return {};
+// The value after `"key"` at `at`: past the colon and the blanks around it.
+std::string_view value_after(std::string_view body, std::size_t at, std::size_t key_size) {
+  std::size_t i = at + key_size;
+  auto blanks = [&] {
+    while (i < body.size() &&
+           (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t'))
+      ++i;
+  };
+  blanks();
+  if (i >= body.size() || body[i] != ':') return {};
+  ++i;
+  blanks();
+  return body.substr(i);
+}
+
+// The JSON object `text` starts with, found by matching braces (and skipping strings); empty
+// when it does not close.
+std::string_view object_at_start(std::string_view text) {
   int depth = 0;
   bool in_string = false;
-  for (std::size_t i = open; i < body.size(); ++i) {
-    const char c = body[i];
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     if (in_string) {
       if (c == '\\')
         ++i;
@@ -46,7 +84,7 @@ std::string_view object_after_key(std::string_view body, std::string_view quoted
     } else if (c == '{') {
       ++depth;
     } else if (c == '}' && --depth == 0) {
-      return body.substr(open, i - open + 1);
+      return text.substr(0, i + 1);
     }
   }
   return {};
@@ -60,12 +98,23 @@ Usage usage_of_answer(Dialect dialect, std::string_view body) {
   quoted[0] = '"';
   key.copy(quoted + 1, key.size());
   quoted[key.size() + 1] = '"';
-  if (const auto object = object_after_key(body, {quoted, key.size() + 2}); !object.empty()) {
-    // The usage object is small: parsed into a buffer on the stack, no allocation.
+  const std::string_view quoted_key{quoted, key.size() + 2};
+  // The last `"usage": {` is the answer's usage object, unless the match sits inside a string
+  // (an escaped quote before it) or holds no object: then the whole answer is parsed.
+  const auto at = last_occurrence(body, quoted_key);
+  const auto value = at == std::string_view::npos || (at > 0 && body[at - 1] == '\\')
+                         ? std::string_view()
+                         : value_after(body, at, quoted_key.size());
+  if (value.starts_with('{')) {
+    // Read straight from the text when it is plain (it nearly always is) ...
+    std::string_view rest;
+    if (const auto read = detail::scan_usage_prefix(dialect, value, rest))
+      return ir::to_usage(*read);
+    // ... else the object is parsed into a buffer on the stack, no allocation.
     unsigned char storage[2048];
     json::monotonic_resource arena(storage, sizeof storage);
     boost::system::error_code ec;
-    const json::value usage = json::parse(object, ec, &arena);
+    const json::value usage = json::parse(object_at_start(value), ec, &arena);
     if (!ec && usage.is_object()) {
       if (const Usage u = usage_from_object(dialect, usage.as_object()); u.known) return u;
     }

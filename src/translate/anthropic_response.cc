@@ -45,16 +45,6 @@ json::object write_block(const ir::Part& p) {
 
 }  // namespace
 
-ir::TokenUsage read_anthropic_usage(const json::object& u) {
-  ir::TokenUsage out;
-  out.known = true;
-  out.cache_read = int_or(u, "cache_read_input_tokens");
-  out.cache_creation = int_or(u, "cache_creation_input_tokens");
-  out.input = int_or(u, "input_tokens") + out.cache_read + out.cache_creation;
-  out.output = int_or(u, "output_tokens");
-  return out;
-}
-
 json::object write_anthropic_usage(const ir::TokenUsage& u) {
   // Anthropic counts uncached input separately from cache reads and writes.
   const std::int64_t uncached =

@@ -45,17 +45,6 @@ std::string_view id_or(std::string_view id, const RequestContext& ctx) {
 
 }  // namespace
 
-ir::TokenUsage read_chat_usage(const json::object& u) {
-  ir::TokenUsage out;
-  out.known = true;
-  out.input = int_or(u, "prompt_tokens");
-  out.output = int_or(u, "completion_tokens");
-  if (const auto* d = obj(u, "prompt_tokens_details")) out.cache_read = int_or(*d, "cached_tokens");
-  if (const auto* d = obj(u, "completion_tokens_details"))
-    out.reasoning = int_or(*d, "reasoning_tokens");
-  return out;
-}
-
 json::object write_chat_usage(const ir::TokenUsage& u) {
   json::object out{{"prompt_tokens", u.input},
                    {"completion_tokens", u.output},

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,7 +58,15 @@ json::object write_chat_response(const ir::Response& r, const RequestContext& ct
 json::object write_anthropic_response(const ir::Response& r, const RequestContext& ctx);
 json::object write_responses_response(const ir::Response& r, const RequestContext& ctx);
 
-// Usage objects of each dialect.
+// Usage objects of each dialect (usage_reader.cc: one table says where each count sits).
+ir::TokenUsage read_usage(Dialect dialect, const json::object& usage);
+// The same from the usage object's text, without a tree; nullopt when the text is not plain
+// enough for that (escapes, non-ASCII, counts that are not small integers, a key twice...) or
+// not JSON: then the caller parses it and uses read_usage.
+std::optional<ir::TokenUsage> scan_usage(Dialect dialect, std::string_view usage_text);
+// The same for the object `text` starts with; `rest` is the text after it.
+std::optional<ir::TokenUsage> scan_usage_prefix(Dialect dialect, std::string_view text,
+                                                std::string_view& rest);
 ir::TokenUsage read_chat_usage(const json::object& usage);
 ir::TokenUsage read_anthropic_usage(const json::object& usage);
 ir::TokenUsage read_gemini_usage(const json::object& usage_metadata);

@@ -115,16 +115,6 @@ class GeminiDecoder final : public StreamDecoder {
 
 }  // namespace
 
-ir::TokenUsage read_gemini_usage(const json::object& u) {
-  ir::TokenUsage out;
-  out.known = true;
-  out.input = int_or(u, "promptTokenCount");  // cached tokens included
-  out.reasoning = int_or(u, "thoughtsTokenCount");
-  out.output = int_or(u, "candidatesTokenCount") + out.reasoning;
-  out.cache_read = int_or(u, "cachedContentTokenCount");
-  return out;
-}
-
 Result<ir::Response> read_gemini_response(const json::object& body) {
   ir::Response r;
   r.id.assign(str(body, "responseId"));

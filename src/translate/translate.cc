@@ -283,26 +283,7 @@ std::string_view usage_key(Dialect dialect) {
 }
 
 Usage usage_from_object(Dialect dialect, const boost::json::object& usage) {
-  ir::TokenUsage u;
-  switch (dialect) {
-    case Dialect::kOpenAiChat:
-      u = read_chat_usage(usage);
-      break;
-    case Dialect::kAnthropicMessages:
-      u = read_anthropic_usage(usage);
-      break;
-    case Dialect::kOpenAiResponses:
-      u.known = true;
-      u.input = int_or(usage, "input_tokens");
-      u.output = int_or(usage, "output_tokens");
-      if (const auto* d = obj(usage, "input_tokens_details"))
-        u.cache_read = int_or(*d, "cached_tokens");
-      break;
-    case Dialect::kGoogleGemini:
-      u = read_gemini_usage(usage);
-      break;
-  }
-  return ir::to_usage(u);
+  return ir::to_usage(read_usage(dialect, usage));
 }
 
 Usage usage_from_response(Dialect dialect, const boost::json::object& body) {

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "translate/dialects.h"
 #include "translate/translate.h"
 
 namespace aigw::translate {
@@ -72,6 +73,86 @@ TEST(AnswerUsageTest, AnAnswerWithoutUsageIsChargedAnEstimate) {
   // A counted answer is charged what it says.
   const Usage counted{5, 6, 0, true, 0};
   EXPECT_EQ(charge_for_answer(counted, 100, 9999).input_tokens, 5);
+}
+
+// The text reader against the tree reader: the same counts, or none (then the caller parses).
+std::optional<ir::TokenUsage> both_readers(Dialect dialect, std::string_view text) {
+  const auto scanned = detail::scan_usage(dialect, text);
+  if (!scanned) return std::nullopt;
+  const auto tree = detail::read_usage(dialect, boost::json::parse(text).as_object());
+  EXPECT_EQ(scanned->input, tree.input) << text;
+  EXPECT_EQ(scanned->output, tree.output) << text;
+  EXPECT_EQ(scanned->cache_read, tree.cache_read) << text;
+  EXPECT_EQ(scanned->cache_creation, tree.cache_creation) << text;
+  EXPECT_EQ(scanned->reasoning, tree.reasoning) << text;
+  return scanned;
+}
+
+TEST(UsageTextTest, ReadsWhatTheTreeReadsForEveryDialect) {
+  const auto chat = both_readers(
+      Dialect::kOpenAiChat,
+      R"({"prompt_tokens":19,"completion_tokens":24,"total_tokens":43,"prompt_tokens_details":{"cached_tokens":3,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":5,"accepted_prediction_tokens":0},"cost":1.2e-3})");
+  ASSERT_TRUE(chat);
+  EXPECT_EQ(chat->input, 19);
+  EXPECT_EQ(chat->cache_read, 3);
+  EXPECT_EQ(chat->reasoning, 5);
+  const auto anthropic = both_readers(
+      Dialect::kAnthropicMessages,
+      R"( { "input_tokens" : 10 , "cache_creation_input_tokens":5,"cache_read_input_tokens":20,"output_tokens":7,"server_tool_use":null,"service_tier":"standard"} )");
+  ASSERT_TRUE(anthropic);
+  EXPECT_EQ(anthropic->input, 35);
+  const auto gemini = both_readers(
+      Dialect::kGoogleGemini,
+      R"({"promptTokenCount":7,"candidatesTokenCount":5,"thoughtsTokenCount":2,"promptTokensDetails":[{"modality":"TEXT","tokenCount":7}],"ok":true,"no":false})");
+  ASSERT_TRUE(gemini);
+  EXPECT_EQ(gemini->output, 7);
+  const auto responses = both_readers(
+      Dialect::kOpenAiResponses,
+      R"({"input_tokens":9,"output_tokens":3,"input_tokens_details":{"cached_tokens":2},"output_tokens_details":{"reasoning_tokens":1}})");
+  ASSERT_TRUE(responses);
+  EXPECT_EQ(responses->cache_read, 2);
+}
+
+TEST(UsageTextTest, AWantedKeyWithoutANumberCountsZeroAsInTheTree) {
+  const auto u = both_readers(
+      Dialect::kOpenAiChat,
+      R"({"prompt_tokens":null,"completion_tokens":"4","prompt_tokens_details":7,"completion_tokens_details":{"reasoning_tokens":{}}})");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->input, 0);
+  EXPECT_EQ(u->output, 0);
+  EXPECT_EQ(u->cache_read, 0);
+  EXPECT_EQ(u->reasoning, 0);
+  // Negative counts are what the provider said (the charge clamps them elsewhere).
+  EXPECT_EQ(both_readers(Dialect::kOpenAiChat, R"({"prompt_tokens":-3})")->input, -3);
+}
+
+TEST(UsageTextTest, LeavesToTheParserWhatItShouldNotGuess) {
+  const char* const cases[] = {
+      R"({"prompt_tokens":1,"prompt_tokens":2})",  // a wanted key twice
+      R"({"prompt_tokens_details":{},"prompt_tokens_details":{"cached_tokens":1}})",
+      R"({"prompt_tokens":1.5})",  // not a plain integer
+      R"({"prompt_tokens":1e3})",
+      R"({"prompt_tokens":1234567890123456})",           // 16 digits
+      R"({"prompt_tokens":1,"note":"café"})",            // an escape
+      "{\"prompt_tokens\":1,\"note\":\"caf\xc3\xa9\"}",  // non-ASCII
+      R"({"prompt_tokens":1,})",                         // not JSON
+      R"({"prompt_tokens":01})",
+      R"({"prompt_tokens":1} x)",
+      R"({"prompt_tokens":1)",
+      R"([1])",
+      "",
+  };
+  for (const char* text : cases)
+    EXPECT_FALSE(detail::scan_usage(Dialect::kOpenAiChat, text)) << text;
+}
+
+TEST(AnswerUsageTest, AnswerWhoseUsageTheTextReaderLeavesIsStillRead) {
+  const Usage u = usage_of_answer(
+      Dialect::kOpenAiChat,
+      R"({"choices":[],"usage":{"prompt_tokens":1.0,"completion_tokens":4,"note":"é"}})");
+  EXPECT_TRUE(u.known);
+  EXPECT_EQ(u.input_tokens, 1);
+  EXPECT_EQ(u.output_tokens, 4);
 }
 
 }  // namespace
