@@ -1,6 +1,8 @@
 #include "core/header_block.h"
 
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace aigw {
 namespace {
@@ -20,6 +22,22 @@ bool breaks_line(char c, bool is_name) {
   return c == '\r' || c == '\n' || c == '\0' || (is_name && c == ':');
 }
 
+// Whether `s` has a byte below 0x0E (NUL, LF and CR are): eight bytes per step, so a value
+// (a token, a key) is checked without a branch per byte.
+bool has_low_byte(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101u, kHigh = kOnes * 0x80;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (((w - kOnes * 0x0E) & ~w & kHigh) != 0) return true;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) < 0x0E) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::pair<std::size_t, std::size_t> HeaderBlock::line_of(std::string_view name) const {
@@ -36,6 +54,7 @@ std::pair<std::size_t, std::size_t> HeaderBlock::line_of(std::string_view name) 
 void HeaderBlock::append_clean(std::string_view s, bool is_name) {
   const std::size_t start = text_.size();
   text_.append(s);
+  if (!is_name && !has_low_byte(s)) return;
   char* const added = text_.data() + start;
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (breaks_line(added[i], is_name)) added[i] = added[i] == ':' ? '-' : ' ';
