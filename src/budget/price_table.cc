@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "core/text.h"
 
@@ -55,23 +56,27 @@ void PriceTable::set(std::string_view key, const ModelPrice& price) {
   prices_.insert_or_assign(lower_copy(key), price);
 }
 
+// Names are looked up in a buffer on the stack (a longer one on the heap): a lookup runs for
+// every request twice (its estimate and its charge) and allocates nothing.
 const ModelPrice* PriceTable::find_model(std::string_view prefix, std::string_view model,
                                          std::string* matched) const {
-  std::string key(prefix);
-  const std::size_t base = key.size();
-  key += model;
-  if (auto it = prices_.find(key); it != prices_.end()) {
+  char small[192];
+  std::string large;
+  const std::size_t size = prefix.size() + model.size();
+  char* const key = size <= sizeof small ? small : (large.resize(size), large.data());
+  std::memcpy(key, prefix.data(), prefix.size());
+  std::memcpy(key + prefix.size(), model.data(), model.size());
+  const auto lookup = [&](std::size_t length) -> const ModelPrice* {
+    const auto it = prices_.find(std::string_view(key, length));
+    if (it == prices_.end()) return nullptr;
     if (matched) *matched = it->first;
     return &it->second;
-  }
+  };
+  if (const auto* p = lookup(size)) return p;
   // Longest first: cut the model at each separator from the right.
   for (std::size_t i = model.size(); i-- > 1;) {
     if (!is_separator(model[i]) || !is_version_suffix(model.substr(i))) continue;
-    key.resize(base + i);
-    if (auto it = prices_.find(key); it != prices_.end()) {
-      if (matched) *matched = it->first;
-      return &it->second;
-    }
+    if (const auto* p = lookup(prefix.size() + i)) return p;
   }
   return nullptr;
 }
@@ -79,20 +84,27 @@ const ModelPrice* PriceTable::find_model(std::string_view prefix, std::string_vi
 const ModelPrice* PriceTable::find(std::string_view provider, std::string_view model,
                                    std::string* matched) const {
   if (model.empty()) return nullptr;
-  const std::string m = lower_copy(model);
-  const std::string scoped = lower_copy(provider) + "/";
-  // "openai/gpt-4o" through OpenRouter, "models/gemini-2.5-pro": also the last path part.
-  const auto slash = m.rfind('/');
-  const std::string_view tail =
-      slash == std::string::npos ? std::string_view(m) : std::string_view(m).substr(slash + 1);
-  for (std::string_view name : {std::string_view(m), tail}) {
-    if (name.empty()) continue;
+  // "provider/model" lower-cased in one buffer: the scoped name, and the model after the slash.
+  char small[192];
+  std::string large;
+  const std::size_t size = provider.size() + 1 + model.size();
+  char* const text = size <= sizeof small ? small : (large.resize(size), large.data());
+  std::transform(provider.begin(), provider.end(), text, ascii_lower);
+  text[provider.size()] = '/';
+  std::transform(model.begin(), model.end(), text + provider.size() + 1, ascii_lower);
+  const std::string_view scoped(text, provider.size() + 1);
+  const std::string_view m(text + scoped.size(), model.size());
+  const auto scoped_or_bare = [&](std::string_view name) -> const ModelPrice* {
+    if (name.empty()) return nullptr;
     if (!provider.empty()) {
       if (const auto* p = find_model(scoped, name, matched)) return p;
     }
-    if (const auto* p = find_model("", name, matched)) return p;
-  }
-  return nullptr;
+    return find_model("", name, matched);
+  };
+  if (const auto* p = scoped_or_bare(m)) return p;
+  // "openai/gpt-4o" through OpenRouter, "models/gemini-2.5-pro": also the last path part.
+  const auto slash = m.rfind('/');
+  return slash == std::string_view::npos ? nullptr : scoped_or_bare(m.substr(slash + 1));
 }
 
 Cost PriceTable::cost(std::string_view provider, std::string_view model, const Usage& usage) const {
