@@ -1,10 +1,15 @@
 #include "server/request_framer.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace aigw::server {
 namespace {
@@ -23,17 +28,64 @@ bool all_digits(std::string_view s) {
 
 std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
 
+std::string message_of(http::error e) { return http::make_error_code(e).message(); }
+
+// tchar (RFC 9110 5.6.2): the bytes of a method and of a field name.
+constexpr std::array<bool, 256> kTokenByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 32] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+std::size_t token_length(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && kTokenByte[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
+
+// A request-target's bytes: visible ASCII and obs-text (no space, control or DEL).
+bool is_target_byte(unsigned char c) { return c > 0x20 && c != 0x7F; }
+
+// A field value's bytes: VCHAR, obs-text, SP and HTAB (no other control, no DEL). Sixteen at
+// a time (SSE2, every x86-64) while none is below 0x20 or DEL: a bearer token is most of a head.
+bool is_field_value(std::string_view v) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7F);
+  for (; i + 16 <= v.size(); i += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v.data() + i));
+    // (signed: obs-text counts as "below" too, and is then looked at by the loop below)
+    const __m128i odd = _mm_or_si128(_mm_cmplt_epi8(block, space), _mm_cmpeq_epi8(block, del));
+    if (_mm_movemask_epi8(odd) != 0) break;
+  }
+#endif
+  for (; i < v.size(); ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
+  }
+  return true;
+}
+
+// A #token list (RFC 9110 5.6.1) as Connection carries: tokens, commas, blanks, empty elements.
+bool is_token_list(std::string_view v) {
+  while (!v.empty()) {
+    const auto comma = v.find(',');
+    const auto element = trim_ows(v.substr(0, comma));
+    if (token_length(element) != element.size()) return false;
+    v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
+  }
+  return true;
+}
+
 }  // namespace
 
 RequestFramer::RequestFramer(std::uint64_t header_limit) : header_limit_(header_limit) { start(); }
 
 void RequestFramer::start() {
-  parser_.emplace();
-  // The whole head is handed to Beast at once, after the scan has checked its size.
-  parser_->header_limit(
-      static_cast<std::uint32_t>(std::min<std::uint64_t>(header_limit_ + 4, UINT32_MAX)));
-  // The body limit is the caller's (parse_body), checked here, not by Beast.
-  parser_->body_limit(boost::none);
+  message_ = {};
+  parser_.reset();
   scanned_ = line_start_ = head_end_ = 0;
   head_done_ = false;
   problem_ = RequestProblem::kNone;
@@ -106,24 +158,107 @@ RequestFramer::Step RequestFramer::parse_head() {
   const Step scanned = scan_head();
   if (scanned != Step::kDone) return scanned;
 
-  beast::error_code ec;
-  const std::size_t used = parser_->put(net_buffer(head_end_), ec);
-  if (ec) return fail(RequestProblem::kMalformed, ec.message());
-  if (!parser_->is_header_done() || used != head_end_) {
-    return fail(RequestProblem::kMalformed, "unreadable request head");
+  const auto* d = static_cast<const char*>(buffer_.data().data());
+  const Step read = read_head(std::string_view(d, head_end_));
+  if (read != Step::kDone) return read;
+  const Step framing = check_framing(message_);
+  if (framing != Step::kDone) return framing;
+  // (check_framing let a Transfer-Encoding through only as exactly "chunked")
+  chunked_ = message_.find(http::field::transfer_encoding) != message_.end();
+  if (chunked_) {
+    if (const Step beast = start_chunked_body(); beast != Step::kDone) return beast;
   }
   buffer_.consume(head_end_);
   head_bytes_ = head_end_;
-  const Step framing = check_framing(parser_->get());
-  if (framing != Step::kDone) return framing;
   head_done_ = true;
-  if (const auto length = parser_->content_length()) content_length_ = *length;
-  chunked_ = parser_->chunked();
-  expects_continue_ = parser_->get().version() == 11 &&
-                      beast::iequals(parser_->get()[http::field::expect], "100-continue");
+  expects_continue_ =
+      message_.version() == 11 && beast::iequals(message_[http::field::expect], "100-continue");
+  body_done_ = chunked_ ? parser_->is_done() : content_length_.value_or(0) == 0;
+  return Step::kDone;
+}
+
+// The request line and the field lines of a head the scan found whole and clean (every line
+// ends in CRLF, no NUL, no obs-fold), into message_.
+RequestFramer::Step RequestFramer::read_head(std::string_view head) {
+  const auto line_end = [&](std::size_t from) {
+    return static_cast<std::size_t>(
+        static_cast<const char*>(std::memchr(head.data() + from, '\r', head.size() - from)) -
+        head.data());
+  };
+  // request-line = method SP request-target SP HTTP-version
+  const std::size_t first_end = line_end(0);
+  const std::string_view line = head.substr(0, first_end);
+  const std::size_t method = token_length(line);
+  if (method == 0 || method == line.size() || line[method] != ' ')
+    return fail(RequestProblem::kMalformed, message_of(http::error::bad_method));
+  std::size_t target_end = method + 1;
+  while (target_end < line.size() && is_target_byte(static_cast<unsigned char>(line[target_end])))
+    ++target_end;
+  if (target_end == method + 1 || target_end == line.size() || line[target_end] != ' ')
+    return fail(RequestProblem::kMalformed, message_of(http::error::bad_target));
+  const std::string_view version = line.substr(target_end + 1);
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (version.size() != 8 || !version.starts_with("HTTP/") || !digit(version[5]) ||
+      version[6] != '.' || !digit(version[7]))
+    return fail(RequestProblem::kMalformed, message_of(http::error::bad_version));
+  message_.method_string(line.substr(0, method));
+  message_.target(line.substr(method + 1, target_end - method - 1));
+  message_.version((version[5] - '0') * 10 + (version[7] - '0'));
+  if (message_.version() != 10 && message_.version() != 11)
+    return fail(RequestProblem::kMalformed, message_of(http::error::bad_version));
+  // field-line = field-name ":" OWS field-value OWS; the head ends with an empty line
+  for (std::size_t at = first_end + 2; at + 2 < head.size();) {
+    const std::size_t end = line_end(at);
+    if (const Step field = read_field(head.substr(at, end - at)); field != Step::kDone)
+      return field;
+    at = end + 2;
+  }
+  return Step::kDone;
+}
+
+RequestFramer::Step RequestFramer::read_field(std::string_view line) {
+  const std::size_t name = token_length(line);
+  if (name == 0 || name == line.size() || line[name] != ':')
+    return fail(RequestProblem::kMalformed, message_of(http::error::bad_field));
+  const std::string_view value = trim_ows(line.substr(name + 1));
+  if (!is_field_value(value))
+    return fail(RequestProblem::kMalformed, message_of(http::error::bad_value));
+  const std::string_view field_name = line.substr(0, name);
+  const http::field known = http::string_to_field(field_name);
+  if ((known == http::field::connection || known == http::field::proxy_connection) &&
+      !is_token_list(value))
+    return fail(RequestProblem::kMalformed, message_of(http::error::bad_value));
+  if (known == http::field::content_length && all_digits(value)) {
+    // (any other spelling is refused by check_framing)
+    std::uint64_t length = 0;
+    for (const char c : value) {
+      if (length > (UINT64_MAX - 9) / 10)
+        return fail(RequestProblem::kMalformed, message_of(http::error::bad_content_length));
+      length = length * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    content_length_ = length;
+  }
+  if (known == http::field::unknown) {
+    message_.insert(field_name, value);
+  } else {
+    message_.insert(known, field_name, value);
+  }
+  return Step::kDone;
+}
+
+// A chunked body is Beast's to decode: its parser reads the same head (and must accept it too).
+RequestFramer::Step RequestFramer::start_chunked_body() {
+  parser_.emplace();
+  parser_->header_limit(
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(header_limit_ + 4, UINT32_MAX)));
+  parser_->body_limit(boost::none);  // the caller's limit (parse_body) is checked here
+  beast::error_code ec;
+  const std::size_t used = parser_->put(net_buffer(head_end_), ec);
+  if (ec) return fail(RequestProblem::kMalformed, ec.message());
+  if (!parser_->is_header_done() || used != head_end_ || !parser_->chunked())
+    return fail(RequestProblem::kMalformed, "unreadable request head");
   fields_at_head_ =
       static_cast<std::size_t>(std::distance(parser_->get().begin(), parser_->get().end()));
-  body_done_ = parser_->is_done();
   return Step::kDone;
 }
 
@@ -178,8 +313,6 @@ RequestFramer::Step RequestFramer::check_framing(const http::request<http::strin
       }
       return fail(RequestProblem::kMalformed, "Transfer-Encoding must be exactly chunked");
     }
-    if (!parser_->chunked())
-      return fail(RequestProblem::kMalformed, "unreadable Transfer-Encoding");
   }
   if (cl_lines > 1) return fail(RequestProblem::kMalformed, "Content-Length sent more than once");
   if (cl_lines == 1 && !all_digits(trim_ows(cl))) {
@@ -189,16 +322,19 @@ RequestFramer::Step RequestFramer::check_framing(const http::request<http::strin
 }
 
 void RequestFramer::salvage_head() {
-  // A parser that already saw the head (head_end_ is set just before) keeps what it read.
+  // A head read whole (head_end_ is set just before) keeps what read_head got of it.
   if (head_end_ != 0 || buffer_.size() == 0) return;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(header_limit_ + 4, UINT32_MAX)));
   beast::error_code ec;
-  parser_->put(buffer_.data(), ec);  // whatever it makes of the request line is enough
+  parser.put(buffer_.data(), ec);  // whatever it makes of the request line is enough
+  message_.base() = std::move(parser.get().base());
 }
 
 http::request<http::string_body> RequestFramer::take_header() {
   http::request<http::string_body> out;
-  out.base() = std::move(parser_->get().base());
-  fields_at_head_ = 0;  // a field that appears in the parser from now on is a trailer
+  out.base() = std::move(message_.base());
   return out;
 }
 
@@ -210,6 +346,7 @@ RequestFramer::Step RequestFramer::parse_body(std::uint64_t limit) {
     return Step::kFailed;
   };
   if (content_length_ && *content_length_ > limit) return too_large();
+  if (!chunked_) return take_sized_body();
   while (buffer_.size() > 0 && !parser_->is_done()) {
     beast::error_code ec;
     const std::size_t used = parser_->put(buffer_.data(), ec);
@@ -232,6 +369,21 @@ RequestFramer::Step RequestFramer::parse_body(std::uint64_t limit) {
     body_status_ = BodyStatus::kMalformed;
     return Step::kFailed;
   }
+  body_done_ = true;
+  return Step::kDone;
+}
+
+// A Content-Length body: what is buffered, up to the length.
+RequestFramer::Step RequestFramer::take_sized_body() {
+  std::string& body = message_.body();
+  const std::uint64_t length = content_length_.value_or(0);
+  if (body.empty()) body.reserve(static_cast<std::size_t>(length));
+  const auto n = static_cast<std::size_t>(
+      std::min<std::uint64_t>(length - body.size(), static_cast<std::uint64_t>(buffer_.size())));
+  body.append(static_cast<const char*>(buffer_.data().data()), n);
+  buffer_.consume(n);
+  body_wire_bytes_ += n;
+  if (body.size() < length) return Step::kNeedMore;
   body_done_ = true;
   return Step::kDone;
 }

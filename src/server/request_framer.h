@@ -7,6 +7,11 @@
 // parsed fields: Transfer-Encoding must be exactly `chunked` on one line and never with
 // Content-Length, Content-Length one plain number on one line. Anything else is refused and
 // the connection is closed by the server, so no byte of it is read as a second request.
+//
+// The head is read here (read_head: the request line and the field lines, by the grammar of
+// RFC 9112, as strictly as Beast's parser), and so is a Content-Length body. A chunked body is
+// decoded by Beast's parser, given the same head: both must accept it. The fuzzer holds the
+// hand-read head against Beast's reading of the same bytes.
 #pragma once
 
 #include <boost/asio/buffer.hpp>
@@ -79,16 +84,23 @@ class RequestFramer {
   Step parse_body(std::uint64_t limit);
   BodyStatus body_status() const { return body_status_; }
   // The body read so far (all of it after parse_body kDone).
-  std::string& body() { return parser_->get().body(); }
+  std::string& body() { return chunked_ ? parser_->get().body() : message_.body(); }
 
  private:
   Step fail(RequestProblem problem, std::string detail);
   Step scan_head();
+  Step read_head(std::string_view head);
+  Step read_field(std::string_view line);
   Step check_framing(const http::request<http::string_body>& m);
+  Step start_chunked_body();
+  Step take_sized_body();
   boost::asio::const_buffer net_buffer(std::size_t n) const;  // the first n buffered bytes
 
   std::uint64_t header_limit_;
   boost::beast::flat_buffer buffer_;
+  http::request<http::string_body> message_;  // the head (read here) and a Content-Length body
+  // Beast's parser: for a chunked body (it reads the head again), and for what arrived of a
+  // head that never completed (salvage_head).
   std::optional<http::request_parser<http::string_body>> parser_;
   // Head scan state: bytes checked so far, and where the current line starts.
   std::size_t scanned_ = 0;

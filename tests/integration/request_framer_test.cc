@@ -159,5 +159,48 @@ TEST(RequestFramerTest, PipelinedRequestsFollowEachOther) {
   EXPECT_EQ(f.buffer().size(), 0u);
 }
 
+// The head is read by hand (Beast's parser only decodes chunked bodies): its grammar must be
+// as strict as Beast's, and what it keeps the same as Beast would.
+TEST(RequestFramerTest, TheRequestLineAndFieldsAreReadByTheirGrammar) {
+  RequestFramer f(1024);
+  append(f,
+         "PATCH /v1/x?q=%C3%A9 HTTP/1.0\r\nX-Tabs:\t a\tb \t\r\nX-Obs: caf\xc3\xa9\r\nEmpty:\r\n"
+         "Connection: keep-alive, ,Upgrade\r\nContent-Length: 003\r\n\r\nabc");
+  ASSERT_EQ(f.parse_head(), Step::kDone);
+  const auto head = f.take_header();
+  EXPECT_EQ(head.method_string(), "PATCH");
+  EXPECT_EQ(head.target(), "/v1/x?q=%C3%A9");
+  EXPECT_EQ(head.version(), 10);
+  EXPECT_EQ(head["X-Tabs"], "a\tb");  // blanks around a value dropped, inside kept
+  EXPECT_EQ(head["X-Obs"], "caf\xc3\xa9");
+  EXPECT_EQ(head["Empty"], "");
+  EXPECT_EQ(std::distance(head.begin(), head.end()), 5);
+  ASSERT_EQ(f.parse_body(1024), Step::kDone);
+  EXPECT_EQ(f.body(), "abc");
+
+  for (const char* bad : {
+           "GET  / HTTP/1.1\r\n\r\n",            // two spaces
+           "GET / HTTP/1.1 \r\n\r\n",            // a space after the version
+           "G(T / HTTP/1.1\r\n\r\n",             // not a token
+           "GET /a\x7f HTTP/1.1\r\n\r\n",        // DEL in the target
+           "GET / HTTP/2.0\r\n\r\n",             // not HTTP/1.x
+           "GET / HTTP/1.10\r\n\r\n",            //
+           "GET / http/1.1\r\n\r\n",             //
+           "GET / HTTP/1.1\r\nX-A : b\r\n\r\n",  // a space before the colon
+           "GET / HTTP/1.1\r\n: b\r\n\r\n",      // no name
+           "GET / HTTP/1.1\r\nX-A b\r\n\r\n",    // no colon
+           "GET / HTTP/1.1\r\nX-A: b\x01"
+           "c\r\n\r\n",                                               // a control byte
+           "GET / HTTP/1.1\r\nX-A: bc\x7f\r\n\r\n",                   // DEL
+           "GET / HTTP/1.1\r\nX-A: 0123456789abcdef\x1b[0m\r\n\r\n",  // ... past 16 bytes
+           "GET / HTTP/1.1\r\nConnection: keep alive\r\n\r\n",        // not a token list
+           "GET / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+       }) {
+    const auto o = first_request(bad);
+    EXPECT_EQ(o.head, Step::kFailed) << bad;
+    EXPECT_EQ(o.problem, RequestProblem::kMalformed) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace aigw::server
