@@ -31,6 +31,11 @@ class UpstreamAnswer final : public ProviderAnswer {
     if (result == upstream::UpstreamResponse::Read::kEnd) co_return Read::kEnd;
     co_return Read::kFailed;
   }
+  std::optional<Read> read_buffered(std::string& out) override {
+    const auto result = response_->read_buffered(out);
+    if (!result) return std::nullopt;
+    return *result == upstream::UpstreamResponse::Read::kData ? Read::kData : Read::kEnd;
+  }
   bool ready() const override { return response_->ready(); }
   bool at_end() const override { return response_->at_end(); }
   upstream::UpstreamFailure failure() const override { return response_->failure(); }
@@ -71,6 +76,8 @@ class MockPlayback final : public ProviderAnswer {
     out += answer_.events[next_++];
     co_return Read::kData;
   }
+  // (The mock's timing and drops live in read_some; it is not on a measured path.)
+  std::optional<Read> read_buffered(std::string&) override { return std::nullopt; }
   bool ready() const override { return next_ == 0 || controls_.chunk_delay_ms <= 0 || at_end(); }
   bool at_end() const override {
     return is_event_stream() ? next_ >= answer_.events.size() : body_sent_;
@@ -103,17 +110,14 @@ class LimitedAnswer final : public ProviderAnswer {
     if (exceeded_) co_return Read::kFailed;
     const std::size_t before = out.size();
     const Read r = co_await inner_->read_some(out);
-    if (r != Read::kData) co_return r;
-    bytes_ += out.size() - before;
-    if (bytes_ > limits_.max_bytes) {
-      co_return fail("the answer exceeded upstream.max_stream_bytes (" +
-                     std::to_string(limits_.max_bytes) + " bytes)");
-    }
-    if (limits_.clock->steady() > deadline_) {
-      co_return fail("the answer exceeded upstream.max_stream_duration (" +
-                     std::to_string(limits_.max_duration.count() / 1000) + "s)");
-    }
-    co_return Read::kData;
+    co_return checked(r, out.size() - before);
+  }
+  std::optional<Read> read_buffered(std::string& out) override {
+    if (exceeded_) return Read::kFailed;
+    const std::size_t before = out.size();
+    const auto r = inner_->read_buffered(out);
+    if (!r) return std::nullopt;
+    return checked(*r, out.size() - before);
   }
   bool ready() const override { return exceeded_ || inner_->ready(); }
   bool at_end() const override { return !exceeded_ && inner_->at_end(); }
@@ -122,6 +126,21 @@ class LimitedAnswer final : public ProviderAnswer {
   }
 
  private:
+  // A read that gave `added` bytes, held against the limits.
+  Read checked(Read r, std::size_t added) {
+    if (r != Read::kData) return r;
+    bytes_ += added;
+    if (bytes_ > limits_.max_bytes) {
+      return fail("the answer exceeded upstream.max_stream_bytes (" +
+                  std::to_string(limits_.max_bytes) + " bytes)");
+    }
+    if (limits_.clock->steady() > deadline_) {
+      return fail("the answer exceeded upstream.max_stream_duration (" +
+                  std::to_string(limits_.max_duration.count() / 1000) + "s)");
+    }
+    return Read::kData;
+  }
+
   Read fail(std::string detail) {
     exceeded_ = upstream::UpstreamFailure{
         upstream::UpstreamFailure::Kind::kTooLarge, std::move(detail), {}};
@@ -155,7 +174,12 @@ std::unique_ptr<ProviderAnswer> play_mock(net::io_context& io, providers::MockAn
 net::awaitable<bool> read_whole(ProviderAnswer& answer, std::string& out, std::uint64_t limit,
                                 upstream::UpstreamFailure& failure) {
   for (;;) {
-    const auto r = co_await answer.read_some(out);
+    auto r = ProviderAnswer::Read::kEnd;
+    if (const auto now = answer.read_buffered(out)) {
+      r = *now;
+    } else {
+      r = co_await answer.read_some(out);
+    }
     if (r == ProviderAnswer::Read::kEnd) co_return true;
     if (r == ProviderAnswer::Read::kFailed) {
       failure = answer.failure();

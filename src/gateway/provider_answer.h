@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,10 @@ class ProviderAnswer {
   // Headers worth passing back to the caller (already filtered).
   virtual std::vector<std::pair<std::string, std::string>> headers() const = 0;
   virtual net::awaitable<Read> read_some(std::string& out) = 0;
+  // What read_some would give now without waiting (bytes already in, or the end), with no
+  // coroutine frame to pay for; nullopt when that needs a wait (then call read_some). A JSON
+  // answer usually arrives with its head: read whole without one frame per layer.
+  virtual std::optional<Read> read_buffered(std::string& out) = 0;
   // The next read_some returns without waiting (so a stream's head can wait for its bytes).
   virtual bool ready() const = 0;
   // Everything was read: the next read_some returns kEnd (so the end goes with the last bytes).

@@ -413,7 +413,12 @@ net::awaitable<void> ApiHandler::relay_stream(RequestContext& ctx,
     }
     chunk.clear();
     out.clear();
-    const auto r = co_await answer.read_some(chunk);
+    auto r = ProviderAnswer::Read::kEnd;
+    if (const auto now = answer.read_buffered(chunk)) {
+      r = *now;  // (no frame for what is in already: a stream's events often are)
+    } else {
+      r = co_await answer.read_some(chunk);
+    }
     if (r == ProviderAnswer::Read::kData) {
       out.swap(chunk);  // what the provider sent becomes what goes out (in place: passthrough)
       converter->feed_in_place(out);

@@ -184,19 +184,25 @@ void UpstreamResponse::release_if_done() {
   connection_.reset();
 }
 
-net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& out) {
-  if (!connection_) co_return Read::kEnd;
+std::optional<UpstreamResponse::Read> UpstreamResponse::read_buffered(std::string& out) {
+  if (!connection_) return Read::kEnd;
   auto& body = parser_->get().body();
   if (!body.empty()) {  // bytes that arrived with the header (often the whole answer)
     hand_over(body, out);
     release_if_done();
-    co_return Read::kData;
+    return Read::kData;
   }
   if (parser_->is_done()) {
     if (parser_->get().keep_alive()) pool_.release(std::move(connection_));
     connection_.reset();
-    co_return Read::kEnd;
+    return Read::kEnd;
   }
+  return std::nullopt;
+}
+
+net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& out) {
+  if (const auto now = read_buffered(out)) co_return *now;
+  auto& body = parser_->get().body();
   beast::error_code ec;
   // What already arrived is parsed in place; the socket is read only when that is not enough.
   if (parse_buffered(*parser_, connection_->buffer, ec) && body.empty() && !parser_->is_done()) {

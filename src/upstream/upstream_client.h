@@ -108,6 +108,9 @@ class UpstreamResponse {
   // Appends the next piece of the body to `out`. The piece that completes the body also gives
   // the connection back to the pool: the caller need not read again to learn of the end.
   net::awaitable<Read> read_some(std::string& out);
+  // What read_some gives at once, without I/O: the body bytes parsed already (kData) or the
+  // end (kEnd); nullopt when it would have to read the socket.
+  std::optional<Read> read_buffered(std::string& out);
   // The next read_some returns without waiting: body bytes are parsed already, or it is over.
   bool ready() const;
   // The whole body has been handed out: the next read_some returns kEnd.
