@@ -1,5 +1,6 @@
 #include "core/header_block.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -51,63 +52,60 @@ std::pair<std::size_t, std::size_t> HeaderBlock::line_of(std::string_view name) 
   return {std::string::npos, std::string::npos};
 }
 
-void HeaderBlock::append_clean(std::string_view s, bool is_name) {
-  const std::size_t start = text_.size();
-  text_.append(s);
-  if (!is_name && !has_low_byte(s)) return;
-  char* const added = text_.data() + start;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (breaks_line(added[i], is_name)) added[i] = added[i] == ':' ? '-' : ' ';
+void HeaderBlock::clean(char* text, std::size_t size, bool is_name) {
+  if (!is_name && !has_low_byte(std::string_view(text, size))) return;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (breaks_line(text[i], is_name)) text[i] = text[i] == ':' ? '-' : ' ';
   }
 }
 
-void HeaderBlock::begin_line(std::string_view name, std::uint64_t bit, bool name_is_clean) {
+// The line is composed where it will stay (grown once, written by memcpy) rather than by an
+// append per piece: a head of a dozen fields is built on every answer.
+void HeaderBlock::add_line(std::string_view name, std::uint64_t bit, bool name_is_clean,
+                           std::string_view value, bool value_is_clean) {
   if ((names_seen_ & bit) != 0) {
     if (const auto [begin, end] = line_of(name); begin != std::string::npos) {
       text_.erase(begin, end - begin);
     }
   }
   names_seen_ |= bit;
-  if (text_.empty()) text_.reserve(512);
-  if (name_is_clean) {
-    text_.append(name);
-  } else {
-    append_clean(name, true);
-  }
-  text_.append(": ");
+  const std::size_t at = text_.size();
+  const std::size_t size = name.size() + value.size() + 4;
+  if (text_.capacity() < at + size) text_.reserve(std::max<std::size_t>(512, 2 * (at + size)));
+  text_.resize(at + size);
+  char* line = text_.data() + at;
+  std::memcpy(line, name.data(), name.size());
+  if (!name_is_clean) clean(line, name.size(), true);
+  line += name.size();
+  line[0] = ':';
+  line[1] = ' ';
+  std::memcpy(line + 2, value.data(), value.size());
+  if (!value_is_clean) clean(line + 2, value.size(), false);
+  line += 2 + value.size();
+  line[0] = '\r';
+  line[1] = '\n';
 }
 
 void HeaderBlock::set(std::string_view name, std::string_view value) {
-  begin_line(name, FieldName::bit_of(name), false);
-  append_clean(value, false);
-  text_.append("\r\n");
+  add_line(name, FieldName::bit_of(name), false, value, false);
 }
 
 void HeaderBlock::set(const FieldName& name, std::string_view value) {
-  begin_line(name.text(), name.bit(), true);
-  append_clean(value, false);
-  text_.append("\r\n");
+  add_line(name.text(), name.bit(), true, value, false);
 }
-
-namespace {
-
-void append_number(std::string& out, std::int64_t value) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, static_cast<std::size_t>(end - digits));
-  out.append("\r\n");
-}
-
-}  // namespace
 
 void HeaderBlock::set(std::string_view name, std::int64_t value) {
-  begin_line(name, FieldName::bit_of(name), false);
-  append_number(text_, value);
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  add_line(name, FieldName::bit_of(name), false,
+           std::string_view(digits, static_cast<std::size_t>(end - digits)), true);
 }
 
 void HeaderBlock::set(const FieldName& name, std::int64_t value) {
-  begin_line(name.text(), name.bit(), true);
-  append_number(text_, value);
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  add_line(name.text(), name.bit(), true,
+           std::string_view(digits, static_cast<std::size_t>(end - digits)), true);
 }
 
 void HeaderBlock::set_all(const HeaderBlock& fields) {
@@ -116,7 +114,15 @@ void HeaderBlock::set_all(const HeaderBlock& fields) {
     names_seen_ = fields.names_seen_;
     return;
   }
-  for (const auto& [name, value] : fields.fields()) set(name, value);
+  // Line by line, each already clean: "name: value\r\n".
+  const std::string_view text = fields.text_;
+  for (std::size_t begin = 0; begin < text.size();) {
+    const std::size_t end = text.find('\n', begin) + 1;
+    const std::size_t colon = text.find(':', begin);
+    const std::string_view name = text.substr(begin, colon - begin);
+    add_line(name, FieldName::bit_of(name), true, text.substr(colon + 2, end - colon - 4), true);
+    begin = end;
+  }
 }
 
 void HeaderBlock::set_all(const std::vector<std::pair<std::string, std::string>>& fields) {

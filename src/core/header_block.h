@@ -70,10 +70,12 @@ class HeaderBlock {
  private:
   // Where the line of the field `name` begins and ends (past its CRLF); npos when absent.
   std::pair<std::size_t, std::size_t> line_of(std::string_view name) const;
-  void append_clean(std::string_view text, bool is_name);
-  // Drops an earlier line of `name` (when its bit says there may be one) and starts the new
-  // line: the name and ": ". The caller appends the value and CRLF.
-  void begin_line(std::string_view name, std::uint64_t bit, bool name_is_clean);
+  // Turns each byte of `text` that would end the line into a space (':' in a name into '-').
+  static void clean(char* text, std::size_t size, bool is_name);
+  // Drops an earlier line of `name` (when its bit says there may be one) and appends
+  // "name: value\r\n", cleaning what the caller did not vouch for.
+  void add_line(std::string_view name, std::uint64_t bit, bool name_is_clean,
+                std::string_view value, bool value_is_clean);
 
   std::string text_;
   std::uint64_t names_seen_ = 0;

@@ -77,14 +77,28 @@ std::vector<std::string> connection_options(const RequestContext& ctx) {
 // Caller headers that reach the provider. Translated requests keep only the neutral ones: an
 // `anthropic-beta` means nothing to OpenAI, and `openai-beta` nothing to Anthropic. Every value
 // that crosses is checked (router/caller_values.h): a CR LF must not start a second request.
-Result<router::HeaderList> upstream_headers(const RequestContext& ctx,
-                                            const config::ProviderConfig& provider,
-                                            const router::DialectPlan& plan) {
-  router::HeaderList out;
+Result<HeaderBlock> upstream_headers(const RequestContext& ctx,
+                                     const config::ProviderConfig& provider,
+                                     const router::DialectPlan& plan) {
+  HeaderBlock out;
   const auto hop_by_hop = connection_options(ctx);
   bool has_anthropic_version = false;
+  std::string long_name;
   for (const auto& field : ctx.in.message) {
-    std::string name = lower_copy(field.name_string());
+    // The name lower-cased on the stack: a field name is short (one too long for the buffer
+    // is copied to the heap instead).
+    const std::string_view raw(field.name_string().data(), field.name_string().size());
+    char buffer[64];
+    char* lowered = buffer;
+    if (raw.size() > sizeof buffer) {
+      long_name.assign(raw);
+      lowered = long_name.data();
+    }
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      const char c = raw[i];
+      lowered[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+    }
+    const std::string_view name(lowered, raw.size());
     if (!router::forward_request_header(name)) continue;
     if (plan.translated() && (name.starts_with("anthropic-") || name.starts_with("openai-")))
       continue;
@@ -93,14 +107,14 @@ Result<router::HeaderList> upstream_headers(const RequestContext& ctx,
     if (auto bad = router::check_header_value(name, value)) return std::move(*bad);
     if (name == "traceparent" && !router::trace_id_of(value)) continue;  // W3C: ignored
     has_anthropic_version = has_anthropic_version || name == "anthropic-version";
-    out.emplace_back(std::move(name), std::string(value));
+    out.set(name, value);
   }
   if (provider.api == ProviderApi::kAnthropic && !has_anthropic_version) {
-    out.emplace_back("anthropic-version", "2023-06-01");
+    out.set(FieldName("anthropic-version"), "2023-06-01");
   }
-  if (plan.translated()) out.emplace_back("content-type", "application/json");
-  out.emplace_back("accept-encoding", "identity");
-  for (auto& h : router::provider_auth_headers(provider)) out.push_back(std::move(h));
+  if (plan.translated()) out.set(FieldName("content-type"), "application/json");
+  out.set(FieldName("accept-encoding"), "identity");
+  for (const auto& [name, value] : router::provider_auth_headers(provider)) out.set(name, value);
   return out;
 }
 

@@ -65,30 +65,31 @@ Result<upstream::UpstreamTarget> build_upstream_target(
 }
 
 bool forward_request_header(std::string_view n) {
-  static constexpr std::array kDropped = {"host",
-                                          "connection",
-                                          "keep-alive",
-                                          "proxy-connection",
-                                          "proxy-authorization",
-                                          "te",
-                                          "trailer",
-                                          "transfer-encoding",
-                                          "upgrade",
-                                          "content-length",
-                                          "authorization",
-                                          "x-api-key",
-                                          "api-key",
-                                          "x-goog-api-key",
-                                          "cookie",
-                                          "accept-encoding",
-                                          "expect",
-                                          "x-forwarded-for",
-                                          "x-forwarded-host",
-                                          "x-forwarded-proto",
-                                          "x-real-ip",
-                                          "forwarded"};
+  // string_views: a comparison looks at the sizes first (no strlen of each name per field).
+  static constexpr std::array<std::string_view, 22> kDropped = {"host",
+                                                                "connection",
+                                                                "keep-alive",
+                                                                "proxy-connection",
+                                                                "proxy-authorization",
+                                                                "te",
+                                                                "trailer",
+                                                                "transfer-encoding",
+                                                                "upgrade",
+                                                                "content-length",
+                                                                "authorization",
+                                                                "x-api-key",
+                                                                "api-key",
+                                                                "x-goog-api-key",
+                                                                "cookie",
+                                                                "accept-encoding",
+                                                                "expect",
+                                                                "x-forwarded-for",
+                                                                "x-forwarded-host",
+                                                                "x-forwarded-proto",
+                                                                "x-real-ip",
+                                                                "forwarded"};
   if (starts_with(n, "x-portkey-") || starts_with(n, "x-aigw-")) return false;
-  return std::none_of(kDropped.begin(), kDropped.end(), [&](const char* d) { return n == d; });
+  return std::none_of(kDropped.begin(), kDropped.end(), [&](std::string_view d) { return n == d; });
 }
 
 bool forward_response_header(std::string_view n) {
@@ -96,9 +97,9 @@ bool forward_response_header(std::string_view n) {
   // processing times and rate limits of the gateway's own account (openai-organization,
   // openai-project, anthropic-organization-id, x-ratelimit-*), none of which is the caller's.
   // What crosses is what clients act on: the body's type and when (or whether) to retry.
-  static constexpr std::array kKept = {"content-type", "retry-after", "retry-after-ms",
-                                       "x-should-retry"};
-  return std::any_of(kKept.begin(), kKept.end(), [&](const char* k) { return n == k; });
+  static constexpr std::array<std::string_view, 4> kKept = {"content-type", "retry-after",
+                                                            "retry-after-ms", "x-should-retry"};
+  return std::any_of(kKept.begin(), kKept.end(), [&](std::string_view k) { return n == k; });
 }
 
 HeaderList provider_auth_headers(const config::ProviderConfig& p) {

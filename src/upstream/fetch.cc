@@ -26,7 +26,7 @@ net::awaitable<FetchResult> fetch(UpstreamClient& client, const FetchRequest& re
   const auto host_and_port = url->encoded_host_and_port();
   up.target.host_header.assign(host_and_port.data(), host_and_port.size());
   up.method = request.method;
-  up.headers = request.headers;
+  up.headers.set_all(request.headers);
   up.body = request.body;
   up.connect_timeout = request.timeout;
   up.read_timeout = request.timeout;

@@ -66,7 +66,7 @@ bool parse_buffered(ResponseParser& parser, beast::flat_buffer& buffer, beast::e
 // Content-Length, the blank line. HTTP/1.1 keeps the connection alive without a field.
 std::string request_head(const UpstreamRequest& request) {
   HeaderBlock fields;
-  fields.set(FieldName("Host"), request.target.host_header);
+  fields.set(FieldName("Host"), request.target.host_header);  // first, as RFC 9112 3.2 asks
   fields.set_all(request.headers);
   if (request.method != http::verb::get || !request.body.empty())
     fields.set(FieldName("Content-Length"), static_cast<std::int64_t>(request.body.size()));

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/header_block.h"
 #include "upstream/upstream_settings.h"
 #include "upstream/upstream_target.h"
 
@@ -37,7 +38,7 @@ struct UpstreamFailure {
 struct UpstreamRequest {
   UpstreamTarget target;
   http::verb method = http::verb::post;
-  std::vector<std::pair<std::string, std::string>> headers;
+  HeaderBlock headers;  // never Host or Content-Length: the request's head sets those
   std::string body;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{300'000};
