@@ -8,6 +8,7 @@
 
 #include <array>
 #include <bit>
+#include <cassert>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -21,8 +22,9 @@ static_assert(std::endian::native == std::endian::little,
               "journal frames are written in host order");
 
 constexpr std::string_view kMagic = "AJR1";
-constexpr std::size_t kHeader = 12;             // magic, length, checksum
-constexpr std::uint32_t kMaxPayload = 1 << 20;  // a record is a few hundred bytes
+constexpr std::size_t kHeader = 12;                           // magic, length, checksum
+constexpr std::size_t kFixedPayload = 1 + 6 * 8 + 1 + 6 * 4;  // version, numbers, flags, sizes
+constexpr std::uint32_t kMaxPayload = 1 << 20;                // a record is a few hundred bytes
 // 3: a record may be a part of a request (flag 4: its request counts follow the period key).
 // 2: the cost in whole micro-dollars (int64). 1: in dollars (a double). Older versions are
 // still read: a journal written before an upgrade is replayed by the new binary.
@@ -65,17 +67,26 @@ std::uint32_t crc32(std::string_view data) {
   return c ^ 0xFFFFFFFFu;
 }
 
-template <typename T>
-void put(std::string& out, T v) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &v, sizeof(T));
-  out.append(bytes, sizeof(T));
-}
+// Writes into a frame sized in advance: a record is encoded on the request path, once per
+// answer, so it costs one allocation check and plain stores, not an append per field.
+class FrameWriter {
+ public:
+  explicit FrameWriter(char* at) : at_(at) {}
+  template <typename T>
+  void put(T v) {
+    std::memcpy(at_, &v, sizeof(T));
+    at_ += sizeof(T);
+  }
+  void put_text(std::string_view s) {
+    put(static_cast<std::uint32_t>(s.size()));
+    std::memcpy(at_, s.data(), s.size());
+    at_ += s.size();
+  }
+  char* end() const { return at_; }
 
-void put_text(std::string& out, std::string_view s) {
-  put(out, static_cast<std::uint32_t>(s.size()));
-  out.append(s);
-}
+ private:
+  char* at_;
+};
 
 // Reads the payload's fields in order; any short read makes ok false.
 class Reader {
@@ -109,13 +120,13 @@ class Reader {
   bool ok_ = true;
 };
 
-std::optional<UsageRecord> decode(std::string_view payload) {
+// Reads a frame's payload into `r` (a fresh record); false when it is not one.
+bool decode(std::string_view payload, UsageRecord& r) {
   Reader in(payload);
   const auto version = in.get<std::uint8_t>();
   if (version != kPayloadVersion && version != kPayloadVersionMicros &&
       version != kPayloadVersionDollars)
-    return std::nullopt;
-  UsageRecord r;
+    return false;
   r.at = TimePoint(std::chrono::seconds(in.get<std::int64_t>()));
   r.usage.input_tokens = in.get<std::int64_t>();
   r.usage.output_tokens = in.get<std::int64_t>();
@@ -133,12 +144,11 @@ std::optional<UsageRecord> decode(std::string_view payload) {
   r.model = in.text();
   r.period_key = in.text();
   if ((flags & kFlagPart) != 0) {
-    if (version < kPayloadVersion) return std::nullopt;
+    if (version < kPayloadVersion) return false;
     r.part_counts =
         UsageRecord::Counts{in.get<std::int64_t>(), in.get<std::int64_t>(), in.get<std::int64_t>()};
   }
-  if (!in.ok()) return std::nullopt;
-  return r;
+  return in.ok();
 }
 
 std::uint32_t u32_at(std::string_view bytes, std::size_t at) {
@@ -157,35 +167,39 @@ ApiError journal_error(std::string message) {
 
 void append_journal_frame(const UsageRecord& r, std::string& out) {
   const std::size_t start = out.size();
-  out.append(kMagic);
-  put(out, std::uint32_t{0});  // length and checksum, filled in below
-  put(out, std::uint32_t{0});
-  put(out, kPayloadVersion);
-  put(out, static_cast<std::int64_t>(r.at.time_since_epoch().count()));
-  put(out, static_cast<std::int64_t>(r.usage.input_tokens));
-  put(out, static_cast<std::int64_t>(r.usage.output_tokens));
-  put(out, static_cast<std::int64_t>(r.usage.cached_tokens));
-  put(out, static_cast<std::int64_t>(r.usage.estimated_tokens));
-  put(out, static_cast<std::int64_t>(r.cost_micros));
-  put(out, static_cast<std::uint8_t>((r.priced ? kFlagPriced : 0) |
-                                     (r.usage.known ? kFlagUsageKnown : 0) |
-                                     (r.part_counts ? kFlagPart : 0)));
-  put_text(out, r.request_id);
-  put_text(out, r.team);
-  put_text(out, r.client);
-  put_text(out, r.provider);
-  put_text(out, r.model);
-  put_text(out, r.period_key);
+  const std::size_t payload_size = kFixedPayload + r.request_id.size() + r.team.size() +
+                                   r.client.size() + r.provider.size() + r.model.size() +
+                                   r.period_key.size() + (r.part_counts ? 3 * 8 : 0);
+  out.resize(start + kHeader + payload_size);
+  char* const frame = out.data() + start;
+  std::memcpy(frame, kMagic.data(), kMagic.size());
+  FrameWriter w(frame + kHeader);
+  w.put(kPayloadVersion);
+  w.put(static_cast<std::int64_t>(r.at.time_since_epoch().count()));
+  w.put(static_cast<std::int64_t>(r.usage.input_tokens));
+  w.put(static_cast<std::int64_t>(r.usage.output_tokens));
+  w.put(static_cast<std::int64_t>(r.usage.cached_tokens));
+  w.put(static_cast<std::int64_t>(r.usage.estimated_tokens));
+  w.put(static_cast<std::int64_t>(r.cost_micros));
+  w.put(static_cast<std::uint8_t>((r.priced ? kFlagPriced : 0) |
+                                  (r.usage.known ? kFlagUsageKnown : 0) |
+                                  (r.part_counts ? kFlagPart : 0)));
+  w.put_text(r.request_id);
+  w.put_text(r.team);
+  w.put_text(r.client);
+  w.put_text(r.provider);
+  w.put_text(r.model);
+  w.put_text(r.period_key);
   if (r.part_counts) {
-    put(out, static_cast<std::int64_t>(r.part_counts->requests));
-    put(out, static_cast<std::int64_t>(r.part_counts->unpriced));
-    put(out, static_cast<std::int64_t>(r.part_counts->estimated));
+    w.put(static_cast<std::int64_t>(r.part_counts->requests));
+    w.put(static_cast<std::int64_t>(r.part_counts->unpriced));
+    w.put(static_cast<std::int64_t>(r.part_counts->estimated));
   }
-  const std::string_view payload = std::string_view(out).substr(start + kHeader);
-  const auto length = static_cast<std::uint32_t>(payload.size());
-  const std::uint32_t sum = crc32(payload);
-  std::memcpy(out.data() + start + 4, &length, sizeof length);
-  std::memcpy(out.data() + start + 8, &sum, sizeof sum);
+  assert(w.end() == out.data() + out.size());
+  const auto length = static_cast<std::uint32_t>(payload_size);
+  const std::uint32_t sum = crc32(std::string_view(frame + kHeader, payload_size));
+  std::memcpy(frame + 4, &length, sizeof length);
+  std::memcpy(frame + 8, &sum, sizeof sum);
 }
 
 JournalScan scan_journal(std::string_view bytes, bool sealed, std::size_t max_records) {
@@ -197,6 +211,8 @@ JournalScan scan_journal(std::string_view bytes, bool sealed, std::size_t max_re
     scan.skipped_bytes += to - junk_from;
     junk_from = std::string_view::npos;
   };
+  // No frame is shorter than its header and fixed fields: room for every record up front.
+  scan.records.reserve(std::min(max_records, bytes.size() / (kHeader + kFixedPayload) + 1));
   while (at < bytes.size() && scan.records.size() < max_records) {
     const std::size_t left = bytes.size() - at;
     if (left < kHeader || bytes.substr(at, 4) != kMagic) {
@@ -215,9 +231,10 @@ JournalScan scan_journal(std::string_view bytes, bool sealed, std::size_t max_re
     }
     if (left < kHeader + length) break;  // incomplete (or a torn tail)
     const std::string_view payload = bytes.substr(at + kHeader, length);
-    std::optional<UsageRecord> record;
-    if (crc32(payload) == u32_at(bytes, at + 8)) record = decode(payload);
-    if (!record) {
+    // Decoded in place: a record is six strings, each move of it six copies.
+    UsageRecord& record = scan.records.emplace_back();
+    if (crc32(payload) != u32_at(bytes, at + 8) || !decode(payload, record)) {
+      scan.records.pop_back();
       // A segment still written to never shows a frame half copied (write(2) extends the file
       // after copying), but its very last frame is left for the next read to be sure.
       if (!sealed && left == kHeader + length) break;
@@ -229,7 +246,6 @@ JournalScan scan_journal(std::string_view bytes, bool sealed, std::size_t max_re
       continue;
     }
     end_junk(at);
-    scan.records.push_back(std::move(*record));
     at += kHeader + length;
     scan.consumed = at;
   }
