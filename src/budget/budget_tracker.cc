@@ -349,7 +349,7 @@ void budget_headers(const BudgetDecision& d, HeaderBlock& out) {
     out.set(FieldName("x-aigw-budget-remaining-usd"),
             micros_fixed6(std::max<Micros>(0, *d.budget_micros - d.used_micros)));
   }
-  out.set(FieldName("x-aigw-budget-reset"), format_time(d.reset_at));
+  out.set(FieldName("x-aigw-budget-reset"), format_time_text(d.reset_at).view());
 }
 
 }  // namespace aigw::budget

@@ -144,26 +144,43 @@ std::string BudgetPeriod::period_key(TimePoint now) const {
   return key;
 }
 
-std::string format_time(TimePoint t, minutes utc_offset) {
+TimeText format_time_text(TimePoint t, minutes utc_offset) {
   const auto local = t + utc_offset;
   const sys_days day = std::chrono::floor<days>(local);
   const std::chrono::year_month_day ymd{day};
   const std::chrono::hh_mm_ss hms{local - day};
-  std::string out;
-  out.reserve(26);
-  append_digits(out, static_cast<int>(ymd.year()) % 10000, 4);
-  out += '-';
-  append_digits(out, static_cast<unsigned>(ymd.month()), 2);
-  out += '-';
-  append_digits(out, static_cast<unsigned>(ymd.day()), 2);
-  out += 'T';
-  append_digits(out, hms.hours().count(), 2);
-  out += ':';
-  append_digits(out, hms.minutes().count(), 2);
-  out += ':';
-  append_digits(out, hms.seconds().count(), 2);
-  out += format_utc_offset(utc_offset);
-  return out;
+  TimeText text;
+  char* p = text.chars;
+  const auto digits = [&p](long value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) p[i] = static_cast<char>('0' + value % 10);
+    p += width;
+  };
+  digits(static_cast<int>(ymd.year()) % 10000, 4);
+  *p++ = '-';
+  digits(static_cast<unsigned>(ymd.month()), 2);
+  *p++ = '-';
+  digits(static_cast<unsigned>(ymd.day()), 2);
+  *p++ = 'T';
+  digits(hms.hours().count(), 2);
+  *p++ = ':';
+  digits(hms.minutes().count(), 2);
+  *p++ = ':';
+  digits(hms.seconds().count(), 2);
+  if (utc_offset.count() == 0) {
+    *p++ = 'Z';
+  } else {
+    const long total = utc_offset.count() < 0 ? -utc_offset.count() : utc_offset.count();
+    *p++ = utc_offset.count() < 0 ? '-' : '+';
+    digits(total / 60 % 100, 2);
+    *p++ = ':';
+    digits(total % 60, 2);
+  }
+  text.size = static_cast<std::size_t>(p - text.chars);
+  return text;
+}
+
+std::string format_time(TimePoint t, minutes utc_offset) {
+  return std::string(format_time_text(t, utc_offset).view());
 }
 
 }  // namespace aigw::budget

@@ -57,6 +57,13 @@ class BudgetPeriod {
 
 // "2026-12-01T00:00:00Z", or with an offset "2026-12-01T00:00:00+02:00" (that local time).
 std::string format_time(TimePoint t, std::chrono::minutes utc_offset = std::chrono::minutes(0));
+// The same text without a heap string, for the budget headers of every answer.
+struct TimeText {
+  char chars[32];
+  std::size_t size = 0;
+  std::string_view view() const { return {chars, size}; }
+};
+TimeText format_time_text(TimePoint t, std::chrono::minutes utc_offset = std::chrono::minutes(0));
 
 // Seconds between a time_point of any precision and a TimePoint, rounded down.
 inline TimePoint to_seconds(Clock::time_point t) {

@@ -66,6 +66,10 @@ TEST(BudgetPeriodTest, PositiveOffsetResetsBeforeUtcMidnight) {
   EXPECT_EQ(monthly.period_start(now), at(2026, 11, 30, 22));
   EXPECT_EQ(monthly.period_end(at(2026, 11, 30, 21, 59)), at(2026, 11, 30, 22));
   EXPECT_EQ(format_time(monthly.period_start(now), hours(2)), "2026-12-01T00:00:00+02:00");
+  // The heap-free form the budget headers use says the same, for any offset and second.
+  EXPECT_EQ(
+      format_time_text(at(2026, 11, 30, 22, 30) + std::chrono::seconds(59), -minutes(330)).view(),
+      "2026-11-30T17:00:59-05:30");
   const BudgetPeriod daily(PeriodKind::kDaily, hours(2));
   EXPECT_EQ(daily.period_key(now), "2026-12-01");
 }
