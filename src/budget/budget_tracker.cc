@@ -132,6 +132,19 @@ void BudgetTracker::set_budget(std::string_view team, const TeamBudget& budget) 
   entry(s, team).budget = budget;
 }
 
+void BudgetTracker::set_budget(std::string_view team, const TeamBudget& budget,
+                               const state::PeriodTotal& used, TimePoint now) {
+  Shard& s = shard_for(team);
+  std::lock_guard lock(s.mutex);
+  Entry& e = entry(s, team);
+  e.budget = budget;
+  roll(e, now);
+  if (used.period_key != e.key) return;
+  e.tokens = used.tokens;
+  e.micros = used.cost_micros;
+  e.requests = used.requests;
+}
+
 void BudgetTracker::clear_budget(std::string_view team) {
   Shard& s = shard_for(team);
   std::lock_guard lock(s.mutex);

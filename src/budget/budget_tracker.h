@@ -160,6 +160,10 @@ class BudgetTracker final : public state::SharedTotalsSink {
 
   // Config at start and the admin API at run time; the team's counts are kept.
   void set_budget(std::string_view team, const TeamBudget& budget);
+  // A budget whose period changed, with what the ledger holds for the new period, in one step
+  // under the team's lock: no request sees the new period counted from zero in between.
+  void set_budget(std::string_view team, const TeamBudget& budget, const state::PeriodTotal& used,
+                  TimePoint now);
   void clear_budget(std::string_view team);
   std::optional<TeamBudget> budget(std::string_view team) const;
 

@@ -26,8 +26,10 @@ std::string admin_record(const std::optional<std::string>& file_json, const Team
 TeamDirectory::TeamDirectory(BudgetTracker& budgets, state::UsageStore* store)
     : budgets_(budgets), store_(store) {}
 
-void TeamDirectory::apply(const TeamSettings& team) {
-  if (team.budget)
+void TeamDirectory::apply(const TeamSettings& team, const state::PeriodTotal* used, TimePoint now) {
+  if (team.budget && used)
+    budgets_.set_budget(team.name, *team.budget, *used, now);
+  else if (team.budget)
     budgets_.set_budget(team.name, *team.budget);
   else
     budgets_.clear_budget(team.name);
@@ -45,18 +47,12 @@ std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSet
     else
       notices.push_back("cannot read the admin's team changes: " + stored.error().message);
   }
-  std::unique_lock lock(mutex_);
-  std::map<std::string, BudgetPeriod, std::less<>> periods_before;
-  for (const auto& [name, team] : teams_) {
-    if (!file_teams.count(name)) budgets_.clear_budget(name);
-    if (team.budget) periods_before.emplace(name, team.budget->period);
-  }
-  teams_.clear();
-  file_json_.clear();
-  for (const auto& [name, team] : file_teams) {
-    file_json_[name] = team_settings_json(team);
-    apply(team);
-  }
+  // What the teams become: the file's, with each stored admin change over them that was made
+  // against the file entry still in force. Worked out before anything is applied.
+  std::map<std::string, std::string, std::less<>> file_json;
+  for (const auto& [name, team] : file_teams) file_json[name] = team_settings_json(team);
+  std::map<std::string, TeamSettings, std::less<>> next(file_teams.begin(), file_teams.end());
+  std::vector<std::string> overridden;  // admin records the file's entry replaces
   for (const auto& r : records) {
     boost::system::error_code ec;
     const json::value v = json::parse(r.value, ec);
@@ -67,15 +63,15 @@ std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSet
       continue;
     }
     const auto* file = o->if_contains("file");
-    const auto it = file_json_.find(r.name);
+    const auto it = file_json.find(r.name);
     const bool file_unchanged =
-        (it == file_json_.end() && (!file || file->is_null())) ||
-        (it != file_json_.end() && file && file->is_string() && file->as_string() == it->second);
+        (it == file_json.end() && (!file || file->is_null())) ||
+        (it != file_json.end() && file && file->is_string() && file->as_string() == it->second);
     if (!file_unchanged) {
       notices.push_back("the config file changed team \"" + r.name +
                         "\": its entry replaces the admin's change of " +
                         format_time(r.updated_at));
-      if (store_) store_->delete_admin_record(kTeamRecord, r.name);
+      overridden.push_back(r.name);
       continue;
     }
     auto team = parse_team_settings_json(r.name, json::serialize(*settings));
@@ -84,19 +80,39 @@ std::vector<std::string> TeamDirectory::load(const std::map<std::string, TeamSet
                         "\": " + team.error().message);
       continue;
     }
-    apply(*team);
+    next[r.name] = std::move(*team);
   }
-  // A team whose period changed here (another replica's admin change, or the file's) starts a
-  // count this tracker never kept: taken from the ledger, as put() does, once the lock is free.
+  // A team whose period changes here (another replica's admin change, or the file's) starts a
+  // count this tracker never kept: read from the ledger first (no lock held across the
+  // store), then set with the new period in one step, as put() does.
   std::vector<std::pair<std::string, BudgetPeriod>> switched;
-  for (const auto& [name, before] : periods_before) {
-    const auto it = teams_.find(name);
-    if (it != teams_.end() && it->second.budget && !(it->second.budget->period == before))
-      switched.emplace_back(name, it->second.budget->period);
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [name, team] : teams_) {
+      const auto it = next.find(name);
+      if (team.budget && it != next.end() && it->second.budget &&
+          !(it->second.budget->period == team.budget->period))
+        switched.emplace_back(name, it->second.budget->period);
+    }
   }
-  lock.unlock();
+  std::map<std::string, state::PeriodTotal, std::less<>> used;
   for (const auto& [name, period] : switched) {
-    if (const auto used = ledger_usage(name, period, now)) budgets_.restore({*used}, now);
+    if (auto total = ledger_usage(name, period, now)) used.emplace(name, std::move(*total));
+  }
+  {
+    std::unique_lock lock(mutex_);
+    for (const auto& [name, team] : teams_) {
+      if (!next.count(name)) budgets_.clear_budget(name);
+    }
+    teams_.clear();
+    file_json_ = std::move(file_json);
+    for (const auto& [name, team] : next) {
+      const auto it = used.find(name);
+      apply(team, it != used.end() ? &it->second : nullptr, now);
+    }
+  }
+  if (store_) {
+    for (const auto& name : overridden) store_->delete_admin_record(kTeamRecord, name);
   }
   return notices;
 }
@@ -149,8 +165,7 @@ state::StoreStatus TeamDirectory::put(const TeamSettings& team, TimePoint now) {
   if (team.budget && old_period && !(*old_period == team.budget->period))
     used = ledger_usage(team.name, team.budget->period, now);
   std::unique_lock lock(mutex_);
-  apply(team);
-  if (used) budgets_.restore({*used}, now);
+  apply(team, used ? &*used : nullptr, now);
   return std::nullopt;
 }
 

@@ -48,7 +48,9 @@ class TeamDirectory {
   std::string config_of(std::string_view team) const;
 
  private:
-  void apply(const TeamSettings& team);  // under the unique lock
+  // Under the unique lock. `used`: what the ledger holds for a period the team switched to.
+  void apply(const TeamSettings& team, const state::PeriodTotal* used = nullptr,
+             TimePoint now = {});
   // What the team used in the current period of `period`, from the ledger's UTC days that lie
   // wholly inside it (all of them for a UTC period); nullopt when unknown. Waits on disk.
   std::optional<state::PeriodTotal> ledger_usage(const std::string& team,

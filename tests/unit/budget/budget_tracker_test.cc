@@ -225,6 +225,26 @@ TEST(BudgetTrackerTest, RestoreLoadsTheCurrentPeriodOnly) {
   EXPECT_EQ(t.check("unbudgeted", at(2026, 11, 24, 9)).used_tokens, 42);
 }
 
+// A period switch and the ledger's use of the new period land together: the first check after
+// it already counts what was used (a replica applying another's change must not admit from 0).
+TEST(BudgetTrackerTest, ASwitchedPeriodStartsFromTheLedgersUseInOneStep) {
+  BudgetTracker t;
+  t.set_budget("platform", tokens(45, PeriodKind::kDaily));
+  t.settle(used("platform", 10, 0, at(2026, 11, 24, 1)));
+  t.set_budget("platform", tokens(45, PeriodKind::kWeekly), {"platform", "2026-W48", 30, 0, 2},
+               at(2026, 11, 24, 2));
+  BudgetDecision d = t.check("platform", at(2026, 11, 24, 2));
+  EXPECT_EQ(d.period, "2026-W48");
+  EXPECT_EQ(d.used_tokens, 30);
+  EXPECT_EQ(d.requests, 2);
+  // A total of another period changes the rules but not the counts.
+  t.set_budget("platform", tokens(45, PeriodKind::kMonthly), {"platform", "2026-10", 99, 0, 9},
+               at(2026, 11, 24, 3));
+  d = t.check("platform", at(2026, 11, 24, 3));
+  EXPECT_EQ(d.period, "2026-11");
+  EXPECT_EQ(d.used_tokens, 0);  // (the ledger would tell; this total is not of the period)
+}
+
 TEST(BudgetTrackerTest, HeadersShowLimitRemainingAndReset) {
   BudgetTracker t;
   t.set_budget("platform", TeamBudget{1'000, 20.0, BudgetPeriod(PeriodKind::kMonthly)});
