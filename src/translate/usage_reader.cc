@@ -265,16 +265,19 @@ class UsageText {
   // first field under the parent after all fields; 64 for a key of no interest.
   std::size_t classify(std::string_view parent, std::string_view key, const CountField*& field,
                        bool& holds_fields) const {
+    if (key.empty()) return 64;  // no count's key, and no parent of counts
+    // Length and first letter first: most keys of a usage object are no count at all.
     for (std::size_t i = 0; i < fields_.size(); ++i) {
       const CountField& f = fields_[i];
-      if (f.key.size() == key.size() && f.parent == parent && f.key == key) {
+      if (f.key.size() == key.size() && f.key[0] == key[0] && f.parent == parent && f.key == key) {
         field = &f;
         return i;
       }
     }
     if (!parent.empty()) return 64;
     for (std::size_t i = 0; i < fields_.size(); ++i) {
-      if (fields_[i].parent.size() == key.size() && fields_[i].parent == key) {
+      const std::string_view p = fields_[i].parent;
+      if (p.size() == key.size() && p[0] == key[0] && p == key) {
         holds_fields = true;
         return fields_.size() + i;
       }

@@ -126,6 +126,19 @@ TEST(UsageTextTest, AWantedKeyWithoutANumberCountsZeroAsInTheTree) {
   EXPECT_EQ(both_readers(Dialect::kOpenAiChat, R"({"prompt_tokens":-3})")->input, -3);
 }
 
+// An empty key is no parent of counts: its object's keys are not the usage object's.
+TEST(UsageTextTest, CountsUnderAnEmptyKeyAreNotTheUsageObjectsOwn) {
+  const auto u = both_readers(Dialect::kOpenAiChat,
+                              R"({"":{"prompt_tokens":5,"completion_tokens":2},"total_tokens":7})");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->input, 0);
+  EXPECT_EQ(u->output, 0);
+  const auto gemini = both_readers(Dialect::kGoogleGemini,
+                                   R"({"":{"promptTokenCount":5},"candidatesTokenCount":1})");
+  ASSERT_TRUE(gemini);
+  EXPECT_EQ(gemini->input, 0);
+}
+
 TEST(UsageTextTest, LeavesToTheParserWhatItShouldNotGuess) {
   const char* const cases[] = {
       R"({"prompt_tokens":1,"prompt_tokens":2})",  // a wanted key twice
