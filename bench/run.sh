@@ -226,7 +226,8 @@ start_aigw() {  # NAME ACCESS_LOG(true|false) [budget]
       echo "teams:"
       echo "  $team: { budget: { tokens: 1000000000000, usd: 1000000, period: monthly },"
       echo "          limits: { requests_per_minute: 1000000000, tokens_per_minute: 1000000000000 } }"
-      echo "limits: { ip: { requests: 0 }, client: { requests_per_minute: 1000000000 } }"
+      # The IP window on too, as every check: counted on every request, never reached.
+      echo "limits: { ip: { requests: 1000000000 }, client: { requests_per_minute: 1000000000 } }"
     fi
     [[ "${4:-}" == metrics ]] && echo "metrics: { listen: \"127.0.0.1:0\" }"
   } >"$d/aigw.yaml"

@@ -13,9 +13,10 @@
 // also tried without it. Names compare case-insensitively.
 #pragma once
 
-#include <map>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/money.h"
 #include "core/usage.h"
@@ -50,13 +51,18 @@ class PriceTable {
   Cost cost(std::string_view provider, std::string_view model, const Usage& usage) const;
 
   std::size_t size() const { return prices_.size(); }
-  const std::map<std::string, ModelPrice, std::less<>>& entries() const { return prices_; }
 
  private:
   const ModelPrice* find_model(std::string_view prefix, std::string_view model,
                                std::string* matched) const;
 
-  std::map<std::string, ModelPrice, std::less<>> prices_;  // keys in lower case
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Keys in lower case. Hashed: a request's charge tries up to a dozen names (scoped and bare,
+  // each cut at its version suffixes), twice per request.
+  std::unordered_map<std::string, ModelPrice, Hash, std::equal_to<>> prices_;
 };
 
 }  // namespace aigw::budget

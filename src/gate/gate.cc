@@ -1,6 +1,5 @@
 #include "gate/gate.h"
 
-#include "limits/client_ip.h"
 #include "router/gateway_errors.h"
 
 namespace aigw::gate {
@@ -86,15 +85,12 @@ std::span<const Check> checks_for(const router::Route& route) {
 }
 
 std::optional<ApiError> check_ip_window(limits::SlidingWindowLimiter* limiter,
-                                        const limits::IpLimitSettings& settings,
-                                        std::string_view client_ip, std::int64_t now_ms) {
+                                        std::string_view network, std::int64_t now_ms) {
   if (limiter == nullptr) return std::nullopt;
-  const std::string key =
-      limits::rate_limit_key(client_ip, settings.ipv4_prefix, settings.ipv6_prefix);
-  const auto decision = limiter->check_and_count(key, now_ms);
+  const auto decision = limiter->check_and_count(network, now_ms);
   if (decision.allowed) return std::nullopt;
-  if (decision.unavailable) return router::ip_window_unavailable(key);
-  return router::ip_rate_limited(key, decision.limit, limiter->window(),
+  if (decision.unavailable) return router::ip_window_unavailable(network);
+  return router::ip_rate_limited(network, decision.limit, limiter->window(),
                                  decision.retry_after_seconds);
 }
 

@@ -54,12 +54,11 @@ inline constexpr std::uint64_t kTokenBodyLimit = 64 * 1024;
 // The checks of a route, in the order they run.
 std::span<const Check> checks_for(const router::Route& route);
 
-// limits.ip. The caller's address is resolved through trusted proxies (every X-Forwarded-For
-// line, right to left); the window counts its network (ipv4_prefix / ipv6_prefix). Returns
-// the refusal, or nullopt when the request fits (and was counted).
+// limits.ip. `network` is the caller's network as limits::rate_limit_key writes it (its
+// address resolved through trusted proxies, cut to ipv4_prefix / ipv6_prefix). Returns the
+// refusal, or nullopt when the request fits (and was counted).
 std::optional<ApiError> check_ip_window(limits::SlidingWindowLimiter* limiter,
-                                        const limits::IpLimitSettings& settings,
-                                        std::string_view client_ip, std::int64_t now_ms);
+                                        std::string_view network, std::int64_t now_ms);
 
 // The token's issuer may have rotated its keys: fetch its JWKS again, then check once more.
 struct RefreshKeys {

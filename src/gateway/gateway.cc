@@ -356,7 +356,8 @@ std::optional<ApiError> Worker::ip_window(RequestContext& ctx) {
     forwarded_for.emplace_back(it->value().data(), it->value().size());
   // The access log keeps the real address; the window counts its network (IPv6: the /64).
   ctx.record.client_ip = limits::client_ip(ctx.in.client_ip, forwarded_for, ip.trusted_proxies);
-  return gate::check_ip_window(shared_->ip_limiter.get(), ip, ctx.record.client_ip,
+  ctx.client_network = limits::rate_limit_key(ctx.record.client_ip, ip.ipv4_prefix, ip.ipv6_prefix);
+  return gate::check_ip_window(shared_->ip_limiter.get(), ctx.client_network,
                                shared_->clock->unix_ms());
 }
 

@@ -40,6 +40,9 @@ struct RequestContext {
   server::IncomingRequest& in;
   server::ResponseWriter& out;
   observability::AccessRecord record;
+  // The caller's network as the IP window counts it (limits::rate_limit_key of
+  // record.client_ip): the key of its window and of an anonymous caller's charge.
+  std::string client_network;
   ErrorStyle error_style = ErrorStyle::kOpenAi;
   boost::json::object body;  // the parsed JSON body of POST requests
 

@@ -60,10 +60,9 @@ std::string budget_status(const RequestContext& ctx, const budget::BudgetDecisio
 // Whom the request is charged to: the token's team and client, else the default team and
 // the caller's network (as the IP window counts it: an IPv6 client is its /64).
 void identify_caller(RequestContext& ctx, const budget::TeamDirectory& teams) {
-  const auto& limits = ctx.config->limits;
-  const std::string network =
-      limits::rate_limit_key(ctx.record.client_ip, limits.ip.ipv4_prefix, limits.ip.ipv6_prefix);
-  gate::identify(ctx.charge, ctx.record.team, ctx.record.client_id, network, limits, teams);
+  // Every route's checks begin with the IP window, which found the caller's network.
+  gate::identify(ctx.charge, ctx.record.team, ctx.record.client_id, ctx.client_network,
+                 ctx.config->limits, teams);
 }
 
 }  // namespace

@@ -33,9 +33,32 @@ std::string_view strip_port(std::string_view s) {
   return s;
 }
 
+// Dotted-quad IPv4 as inet_pton(AF_INET) reads it (four decimal parts of 0-255, no leading
+// zeros), without the copy into a C string: every request reads its peer's address this way.
+// false leaves anything else (IPv6, junk) to inet_pton.
+bool parse_dotted_quad(std::string_view text, IpAddress& ip) {
+  std::size_t i = 0;
+  for (std::size_t part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= text.size() || text[i] != '.') return false;
+      ++i;
+    }
+    const std::size_t first = i;
+    unsigned value = 0;
+    while (i < text.size() && i - first < 3 && text[i] >= '0' && text[i] <= '9') {
+      value = value * 10 + static_cast<unsigned>(text[i++] - '0');
+    }
+    const std::size_t digits = i - first;
+    if (digits == 0 || value > 255 || (digits > 1 && text[first] == '0')) return false;
+    ip.bytes[part] = static_cast<std::uint8_t>(value);
+  }
+  return i == text.size();
+}
+
 // An address without port or brackets.
 std::optional<IpAddress> parse_bare(std::string_view text) {
   if (text.empty() || text.size() > 45) return std::nullopt;  // INET6_ADDRSTRLEN - 1
+  if (IpAddress v4; parse_dotted_quad(text, v4)) return v4;
   char buf[64];
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
@@ -64,16 +87,16 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
 
 std::string IpAddress::to_string() const {
   if (family_bytes == 4) {  // every request formats one (inet_ntop goes through sprintf)
-    std::string out;
-    out.reserve(15);
+    char text[16];
+    char* end = text;
     for (std::size_t i = 0; i < 4; ++i) {
-      if (i > 0) out += '.';
+      if (i > 0) *end++ = '.';
       const unsigned b = bytes[i];
-      if (b >= 100) out += static_cast<char>('0' + b / 100);
-      if (b >= 10) out += static_cast<char>('0' + b / 10 % 10);
-      out += static_cast<char>('0' + b % 10);
+      if (b >= 100) *end++ = static_cast<char>('0' + b / 100);
+      if (b >= 10) *end++ = static_cast<char>('0' + b / 10 % 10);
+      *end++ = static_cast<char>('0' + b % 10);
     }
-    return out;
+    return std::string(text, end);  // at most 15 bytes: no heap
   }
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(family_bytes == 4 ? AF_INET : AF_INET6, bytes.data(), buf, sizeof buf);

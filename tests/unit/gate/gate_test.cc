@@ -107,28 +107,31 @@ TEST(GateOrderTest, EveryCheckHasAName) {
 // --- the IP window -------------------------------------------------------------------------
 
 TEST(GateIpWindowTest, WithoutALimiterEveryoneIsWithin) {
-  EXPECT_FALSE(check_ip_window(nullptr, limits::IpLimitSettings{}, "203.0.113.5", 0));
+  EXPECT_FALSE(check_ip_window(nullptr, "203.0.113.5", 0));
 }
 
 TEST(GateIpWindowTest, TheRequestOverTheLimitIsRefusedWithRetryAfter) {
   limits::SlidingWindowLimiter limiter(2, std::chrono::minutes(5));
-  const limits::IpLimitSettings settings;
-  EXPECT_FALSE(check_ip_window(&limiter, settings, "203.0.113.5", 1000));
-  EXPECT_FALSE(check_ip_window(&limiter, settings, "203.0.113.5", 1000));
-  const auto refused = check_ip_window(&limiter, settings, "203.0.113.5", 1000);
+  EXPECT_FALSE(check_ip_window(&limiter, "203.0.113.5", 1000));
+  EXPECT_FALSE(check_ip_window(&limiter, "203.0.113.5", 1000));
+  const auto refused = check_ip_window(&limiter, "203.0.113.5", 1000);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 429);
   ASSERT_TRUE(refused->retry_after);
   EXPECT_GE(*refused->retry_after, 1);
-  EXPECT_FALSE(check_ip_window(&limiter, settings, "203.0.113.6", 1000));  // another address
+  EXPECT_FALSE(check_ip_window(&limiter, "203.0.113.6", 1000));  // another address
 }
 
 TEST(GateIpWindowTest, AnIpv6NetworkSharesOneWindow) {
   limits::SlidingWindowLimiter limiter(1, std::chrono::minutes(5));
   const limits::IpLimitSettings settings;  // ipv6_prefix 64
-  EXPECT_FALSE(check_ip_window(&limiter, settings, "2001:db8:1:2::1", 0));
-  EXPECT_TRUE(check_ip_window(&limiter, settings, "2001:db8:1:2:ffff::9", 0));  // same /64
-  EXPECT_FALSE(check_ip_window(&limiter, settings, "2001:db8:1:3::1", 0));      // the next /64
+  const auto window = [&](std::string_view ip) {
+    return check_ip_window(
+        &limiter, limits::rate_limit_key(ip, settings.ipv4_prefix, settings.ipv6_prefix), 0);
+  };
+  EXPECT_FALSE(window("2001:db8:1:2::1"));
+  EXPECT_TRUE(window("2001:db8:1:2:ffff::9"));  // same /64
+  EXPECT_FALSE(window("2001:db8:1:3::1"));      // the next /64
 }
 
 // --- authentication ------------------------------------------------------------------------

@@ -4,7 +4,10 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
+#include <string>
+#include <vector>
 
 namespace aigw::limits {
 namespace {
@@ -153,6 +156,32 @@ TEST(ClientIpTest, AddressesAreWrittenAsInetNtopWritesThem) {
     inet_ntop(ip->family_bytes == 4 ? AF_INET : AF_INET6, ip->bytes.data(), expected,
               sizeof expected);
     EXPECT_EQ(ip->to_string(), expected) << text;
+  }
+}
+
+// IPv4 is read without inet_pton; it must accept and refuse exactly what inet_pton does.
+TEST(ClientIpTest, DottedQuadsAreReadAsInetPtonReadsThem) {
+  std::vector<std::string> texts = {
+      "0.0.0.0",   "1.2.3.4", "255.255.255.255", "256.1.1.1", "01.2.3.4",   "1.2.3",
+      "1.2.3.4.5", "1..3.4",  ".1.2.3.4",        "1.2.3.4.",  "1000.1.1.1", "1.2.3.04",
+      "1.2.3.0",   "a.b.c.d", "1.2.3.-4",        "00.1.1.1",  "1.2.3.999",  "12.34.56.78"};
+  std::mt19937 rng(7);
+  const std::string alphabet = "0123456789.";
+  for (int i = 0; i < 20000; ++i) {
+    std::string t;
+    const std::size_t n = rng() % 18;
+    for (std::size_t j = 0; j < n; ++j) t += alphabet[rng() % alphabet.size()];
+    texts.push_back(t);
+  }
+  for (const auto& text : texts) {
+    std::uint8_t expected[4];
+    const bool valid = inet_pton(AF_INET, text.c_str(), expected) == 1;
+    const auto ip = IpAddress::parse(text);
+    const bool parsed_v4 = ip.has_value() && ip->family_bytes == 4;
+    EXPECT_EQ(parsed_v4, valid) << text;
+    if (valid && parsed_v4) {
+      EXPECT_EQ(std::memcmp(ip->bytes.data(), expected, 4), 0) << text;
+    }
   }
 }
 
