@@ -17,11 +17,10 @@ class UpstreamAnswer final : public ProviderAnswer {
   bool is_event_stream() const override { return response_->is_event_stream(); }
   std::vector<std::pair<std::string, std::string>> headers() const override {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& field : response_->message()) {
-      std::string name = lower_copy(field.name_string());
-      if (router::forward_response_header(name))
-        out.emplace_back(std::move(name), std::string(field.value()));
-    }
+    response_->head().for_each_field([&](std::string_view field, std::string_view value) {
+      std::string name = lower_copy(field);
+      if (router::forward_response_header(name)) out.emplace_back(std::move(name), value);
+    });
     return out;
   }
   net::awaitable<Read> read_some(std::string& out) override {

@@ -37,9 +37,9 @@ net::awaitable<FetchResult> fetch(UpstreamClient& client, const FetchRequest& re
     co_return result;
   }
   result.status = outcome.response->status();
-  for (const auto& field : outcome.response->message()) {
-    result.headers.emplace_back(lower_copy(field.name_string()), std::string(field.value()));
-  }
+  outcome.response->head().for_each_field([&](std::string_view name, std::string_view value) {
+    result.headers.emplace_back(lower_copy(name), std::string(value));
+  });
   if (!co_await outcome.response->read_all(result.body, request.max_body_bytes)) {
     result.failure = outcome.response->failure();
   }

@@ -161,39 +161,35 @@ UpstreamResponse::UpstreamResponse(std::unique_ptr<Connection> connection,
 
 UpstreamResponse::~UpstreamResponse() = default;  // an unfinished body: the connection is dropped
 
-int UpstreamResponse::status() const { return parser_->get().result_int(); }
-
-const ResponseParser::value_type& UpstreamResponse::message() const { return parser_->get(); }
+int UpstreamResponse::status() const { return parser_->status(); }
 
 bool UpstreamResponse::is_event_stream() const {
-  const auto ct = parser_->get()[http::field::content_type];
-  return ct.substr(0, 17) == "text/event-stream";
+  const auto ct = parser_->field("content-type");
+  return ct && ct->substr(0, 17) == "text/event-stream";
 }
 
 bool UpstreamResponse::ready() const {
-  return !parser_->get().body().empty() || parser_->is_done() || !connection_;
+  return !parser_->body().empty() || parser_->is_done() || !connection_;
 }
 
-bool UpstreamResponse::at_end() const {
-  return parser_->is_done() && parser_->get().body().empty();
-}
+bool UpstreamResponse::at_end() const { return parser_->is_done() && parser_->body().empty(); }
 
 void UpstreamResponse::release_if_done() {
-  if (!connection_ || !parser_->is_done() || !parser_->get().body().empty()) return;
-  if (parser_->get().keep_alive()) pool_.release(std::move(connection_));
+  if (!connection_ || !parser_->is_done() || !parser_->body().empty()) return;
+  if (parser_->keep_alive()) pool_.release(std::move(connection_));
   connection_.reset();
 }
 
 std::optional<UpstreamResponse::Read> UpstreamResponse::read_buffered(std::string& out) {
   if (!connection_) return Read::kEnd;
-  auto& body = parser_->get().body();
+  auto& body = parser_->body();
   if (!body.empty()) {  // bytes that arrived with the header (often the whole answer)
     hand_over(body, out);
     release_if_done();
     return Read::kData;
   }
   if (parser_->is_done()) {
-    if (parser_->get().keep_alive()) pool_.release(std::move(connection_));
+    if (parser_->keep_alive()) pool_.release(std::move(connection_));
     connection_.reset();
     return Read::kEnd;
   }
@@ -202,7 +198,7 @@ std::optional<UpstreamResponse::Read> UpstreamResponse::read_buffered(std::strin
 
 net::awaitable<UpstreamResponse::Read> UpstreamResponse::read_some(std::string& out) {
   if (const auto now = read_buffered(out)) co_return *now;
-  auto& body = parser_->get().body();
+  auto& body = parser_->body();
   beast::error_code ec;
   // What already arrived is parsed in place; the socket is read only when that is not enough.
   if (parse_buffered(*parser_, connection_->buffer, ec) && body.empty() && !parser_->is_done()) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/header_block.h"
+#include "upstream/response_reader.h"
 #include "upstream/upstream_settings.h"
 #include "upstream/upstream_target.h"
 
@@ -50,49 +51,7 @@ struct UpstreamRequest {
 class Connection;
 class ConnectionPool;
 
-// Beast's string_body for reading, without its zero-fill: that reader grows the string by
-// resize() (writing zeros) and then copies each piece over them; this one appends. Every byte
-// a provider sends passes here, so the zeros were a second pass over the whole answer.
-struct AppendedBody {
-  using value_type = std::string;
-
-  class reader {
-   public:
-    template <bool kIsRequest, class Fields>
-    reader(http::header<kIsRequest, Fields>&, value_type& body) : body_(body) {}
-
-    void init(const boost::optional<std::uint64_t>& length, boost::beast::error_code& ec) {
-      ec = {};
-      if (!length) return;
-      if (*length > body_.max_size()) {
-        ec = http::error::buffer_overflow;
-        return;
-      }
-      body_.reserve(static_cast<std::size_t>(*length));
-    }
-
-    template <class ConstBufferSequence>
-    std::size_t put(const ConstBufferSequence& buffers, boost::beast::error_code& ec) {
-      ec = {};
-      std::size_t n = 0;
-      for (const auto buffer : boost::beast::buffers_range_ref(buffers)) {
-        if (buffer.size() > body_.max_size() - body_.size()) {
-          ec = http::error::buffer_overflow;
-          return n;
-        }
-        body_.append(static_cast<const char*>(buffer.data()), buffer.size());
-        n += buffer.size();
-      }
-      return n;
-    }
-
-    void finish(boost::beast::error_code& ec) { ec = {}; }
-
-   private:
-    value_type& body_;
-  };
-};
-using ResponseParser = http::response_parser<AppendedBody>;
+using ResponseParser = ResponseReader;
 
 // A provider's answer whose header has arrived; the body is read on demand.
 class UpstreamResponse {
@@ -102,7 +61,8 @@ class UpstreamResponse {
   ~UpstreamResponse();
 
   int status() const;
-  const ResponseParser::value_type& message() const;
+  // The status, the fields (for_each_field) and what of the body is parsed already.
+  const ResponseReader& head() const { return *parser_; }
   bool is_event_stream() const;
 
   enum class Read { kData, kEnd, kFailed };
