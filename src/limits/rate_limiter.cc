@@ -53,21 +53,23 @@ void TokenReservation::release() {
   tokens_ = 0;
 }
 
-std::int64_t RateLimiter::reserved_locked(const InFlightShard& shard, std::string_view name) {
+std::int64_t RateLimiter::reserved_locked(const InFlightShard& shard, const HashedKey& name) {
   const auto it = shard.tokens.find(name);
   return it == shard.tokens.end() ? 0 : it->second;
 }
 
 std::int64_t RateLimiter::reserved_tokens(RateScopeKind kind, std::string_view name) const {
-  const InFlightShard& shard = in_flight(kind)[Hash{}(name) % kInFlightShards];
+  const HashedKey key(name);
+  const InFlightShard& shard = in_flight(kind)[key.hash % kInFlightShards];
   std::lock_guard lock(shard.mutex);
-  return reserved_locked(shard, name);
+  return reserved_locked(shard, key);
 }
 
 void RateLimiter::unreserve(RateScopeKind kind, std::string_view name, std::int64_t tokens) {
-  InFlightShard& shard = shard_for(kind, name);
+  const HashedKey key(name);
+  InFlightShard& shard = shard_for(kind, key);
   std::lock_guard lock(shard.mutex);
-  const auto it = shard.tokens.find(name);
+  const auto it = shard.tokens.find(key);
   if (it == shard.tokens.end()) return;
   it->second -= tokens;
   if (it->second <= 0) shard.tokens.erase(it);
@@ -79,11 +81,18 @@ RateDecision RateLimiter::check(std::span<const RateScope> scopes, std::int64_t 
   // The in-flight stripes of the limited scopes, each locked once, in address order (no
   // deadlock with another check), held until the request is counted and reserved.
   constexpr std::size_t kMaxLocks = 8;
+  // Each scope's name hashed once: it picks the stripes and finds the windows' entries.
+  std::array<HashedKey, kMaxLocks> hashed;
+  const auto key_of = [&](std::size_t i) {
+    return i < kMaxLocks ? hashed[i] : HashedKey(scopes[i].name);
+  };
+  for (std::size_t i = 0; i < scopes.size() && i < kMaxLocks; ++i) hashed[i] = scopes[i].name;
   std::array<std::mutex*, kMaxLocks> locks{};
   std::size_t n = 0;
-  for (const RateScope& s : scopes) {
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    const RateScope& s = scopes[i];
     if (!s.limits.any() || n == kMaxLocks) continue;
-    std::mutex* m = &shard_for(s.kind, s.name).mutex;
+    std::mutex* m = &shard_for(s.kind, key_of(i)).mutex;
     if (std::find(locks.begin(), locks.begin() + n, m) == locks.begin() + n) locks[n++] = m;
   }
   std::sort(locks.begin(), locks.begin() + n, std::less<>());
@@ -97,17 +106,19 @@ RateDecision RateLimiter::check(std::span<const RateScope> scopes, std::int64_t 
   } unlock{locks, n};
 
   RateDecision out;
-  for (const RateScope& s : scopes) {
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    const RateScope& s = scopes[i];
+    const HashedKey key = key_of(i);
     Counters& c = counters(s.kind);
-    const WindowDecision req = c.requests.peek(s.name, s.limits.requests_per_minute, now_ms);
+    const WindowDecision req = c.requests.peek(key, s.limits.requests_per_minute, now_ms);
     WindowDecision tok;
     if (const std::int64_t limit = s.limits.tokens_per_minute; limit > 0) {
-      const std::int64_t reserved = reserved_locked(shard_for(s.kind, s.name), s.name);
+      const std::int64_t reserved = reserved_locked(shard_for(s.kind, key), key);
       if (reserved >= limit) {
         // Filled by requests in flight: they settle (or give their reservation back) soon.
         tok = WindowDecision{false, limit, 0, 1, 0};
       } else {
-        tok = c.tokens.peek(s.name, limit - reserved, now_ms);
+        tok = c.tokens.peek(key, limit - reserved, now_ms);
         tok.limit = limit;
       }
     }
@@ -129,17 +140,25 @@ RateDecision RateLimiter::check(std::span<const RateScope> scopes, std::int64_t 
   if (!out.allowed) return out;
   // The request headers describe the state after this request was counted.
   out.requests = WindowDecision{};
-  for (const RateScope& s : scopes) {
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    const RateScope& s = scopes[i];
     const std::int64_t limit = s.limits.requests_per_minute;
     if (limit <= 0) continue;
-    keep_tightest(out.requests, counters(s.kind).requests.add(s.name, 1, now_ms, limit));
+    keep_tightest(out.requests, counters(s.kind).requests.add(key_of(i), 1, now_ms, limit));
   }
   if (reservation == nullptr || reserve_tokens <= 0) return out;
-  for (const RateScope& s : scopes) {
+  for (std::size_t i = 0; i < scopes.size(); ++i) {
+    const RateScope& s = scopes[i];
     if (s.limits.tokens_per_minute <= 0) continue;
     const bool team = s.kind == RateScopeKind::kTeam;
     if (team ? reservation->team_held_ : reservation->client_held_) continue;
-    shard_for(s.kind, s.name).tokens[std::string(s.name)] += reserve_tokens;
+    const HashedKey key = key_of(i);
+    auto& tokens = shard_for(s.kind, key).tokens;
+    if (const auto it = tokens.find(key); it != tokens.end()) {
+      it->second += reserve_tokens;
+    } else {
+      tokens.emplace(std::string(s.name), reserve_tokens);
+    }
     (team ? reservation->team_ : reservation->client_) = std::string(s.name);
     (team ? reservation->team_held_ : reservation->client_held_) = true;
     reservation->limiter_ = this;

@@ -32,6 +32,7 @@
 
 #include "core/api_error.h"
 #include "core/header_block.h"
+#include "limits/hashed_key.h"
 #include "limits/limits_config.h"
 #include "limits/sliding_window.h"
 
@@ -118,14 +119,10 @@ class RateLimiter {
     SlidingWindowCounter requests;
     SlidingWindowCounter tokens;
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   // Reserved tokens per key, striped like the windows; a key leaves when nothing is reserved.
   struct InFlightShard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>> tokens;
+    HashedMap<std::int64_t> tokens;
   };
   static constexpr std::size_t kInFlightShards = 16;
   using InFlight = std::array<InFlightShard, kInFlightShards>;
@@ -137,11 +134,11 @@ class RateLimiter {
   const InFlight& in_flight(RateScopeKind kind) const {
     return kind == RateScopeKind::kTeam ? team_in_flight_ : client_in_flight_;
   }
-  InFlightShard& shard_for(RateScopeKind kind, std::string_view name) {
-    return in_flight(kind)[Hash{}(name) % kInFlightShards];
+  InFlightShard& shard_for(RateScopeKind kind, const HashedKey& name) {
+    return in_flight(kind)[name.hash % kInFlightShards];
   }
   // Reserved tokens of a key; its shard's lock is held.
-  static std::int64_t reserved_locked(const InFlightShard& shard, std::string_view name);
+  static std::int64_t reserved_locked(const InFlightShard& shard, const HashedKey& name);
   void unreserve(RateScopeKind kind, std::string_view name, std::int64_t tokens);
 
   Counters team_;

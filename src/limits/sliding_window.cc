@@ -41,10 +41,6 @@ SlidingWindowCounter::SlidingWindowCounter(std::chrono::milliseconds window, std
     : window_ms_(std::max<std::int64_t>(window.count(), 1)),
       max_per_shard_(max_keys == 0 ? 0 : (max_keys + kShards - 1) / kShards) {}
 
-SlidingWindowCounter::Shard& SlidingWindowCounter::shard_for(std::string_view key) {
-  return shards_[Hash{}(key) % kShards];
-}
-
 void SlidingWindowCounter::roll(Counter& c, std::int64_t now_ms) const {
   const std::int64_t start = window_start_of(now_ms, window_ms_);
   // A thread that read the clock just before another one rolled the window lands here with an
@@ -62,17 +58,16 @@ void SlidingWindowCounter::roll(Counter& c, std::int64_t now_ms) const {
 }
 
 void SlidingWindowCounter::erase_least_recent(Shard& shard) {
-  const std::string* key = shard.lru.back();
+  const auto* entry = shard.lru.back();
   shard.lru.pop_back();
-  shard.counters.erase(shard.counters.find(*key));
+  shard.counters.erase(shard.counters.find(HashedKey{entry->first, entry->second.hash}));
 }
 
 void SlidingWindowCounter::sweep_some(Shard& shard, std::int64_t now_ms) const {
   // The least recently used keys are at the back; the first one still in its windows ends the
   // sweep (those before it were used later).
   for (std::size_t n = 0; n < kSweepPerCall && !shard.lru.empty(); ++n) {
-    const auto it = shard.counters.find(*shard.lru.back());
-    if (now_ms - it->second.window_start < 2 * window_ms_) return;
+    if (now_ms - shard.lru.back()->second.window_start < 2 * window_ms_) return;
     erase_least_recent(shard);
   }
 }
@@ -88,18 +83,18 @@ void SlidingWindowCounter::sweep_elsewhere(std::int64_t now_ms) {
   other.mutex.unlock();
 }
 
-SlidingWindowCounter::Counter& SlidingWindowCounter::counter(Shard& shard, std::string_view key,
+SlidingWindowCounter::Counter& SlidingWindowCounter::counter(Shard& shard, const HashedKey& key,
                                                              std::int64_t now_ms) {
   sweep_some(shard, now_ms);
   auto it = shard.counters.find(key);
   if (it == shard.counters.end()) {
     // Full: the least recently used key makes room (expired ones went in the sweep above).
     if (max_per_shard_ != 0 && shard.counters.size() >= max_per_shard_) erase_least_recent(shard);
-    it = shard.counters
-             .emplace(std::string(key),
-                      Counter{window_start_of(now_ms, window_ms_), 0, 0, {}, 0, 0, 0, 0, false})
-             .first;
-    shard.lru.push_front(&it->first);  // node-based map: the key's address is stable
+    Counter fresh;
+    fresh.window_start = window_start_of(now_ms, window_ms_);
+    fresh.hash = key.hash;
+    it = shard.counters.emplace(std::string(key.key), fresh).first;
+    shard.lru.push_front(&*it);
     it->second.lru = shard.lru.begin();
   } else {
     shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru);
@@ -143,7 +138,7 @@ std::optional<WindowDecision> SlidingWindowCounter::refusal_while_stale(std::int
   return d;
 }
 
-WindowDecision SlidingWindowCounter::check_and_count(std::string_view key, std::int64_t limit,
+WindowDecision SlidingWindowCounter::check_and_count(const HashedKey& key, std::int64_t limit,
                                                      std::int64_t now_ms, std::int64_t cost) {
   if (limit <= 0) return WindowDecision{};
   if (auto refused = refusal_while_stale(limit)) return *refused;
@@ -154,13 +149,13 @@ WindowDecision SlidingWindowCounter::check_and_count(std::string_view key, std::
   WindowDecision d = decide(c, limit, now_ms, cost);
   if (!d.allowed) return d;
   c.current += cost;
-  note_counted(shard, c, key);
+  note_counted(shard, c, key.key);
   d.remaining = std::max<std::int64_t>(0, d.remaining - cost);
   d.reset_ms = c.window_start + 2 * window_ms_ - std::max(now_ms, c.window_start);
   return d;
 }
 
-WindowDecision SlidingWindowCounter::peek(std::string_view key, std::int64_t limit,
+WindowDecision SlidingWindowCounter::peek(const HashedKey& key, std::int64_t limit,
                                           std::int64_t now_ms) {
   if (limit <= 0) return WindowDecision{};
   if (auto refused = refusal_while_stale(limit)) return *refused;
@@ -172,7 +167,7 @@ WindowDecision SlidingWindowCounter::peek(std::string_view key, std::int64_t lim
   return decide(it->second, limit, now_ms, 1);
 }
 
-WindowDecision SlidingWindowCounter::add(std::string_view key, std::int64_t amount,
+WindowDecision SlidingWindowCounter::add(const HashedKey& key, std::int64_t amount,
                                          std::int64_t now_ms, std::int64_t limit) {
   if (amount <= 0) return WindowDecision{};
   sweep_elsewhere(now_ms);
@@ -180,11 +175,11 @@ WindowDecision SlidingWindowCounter::add(std::string_view key, std::int64_t amou
   std::lock_guard lock(shard.mutex);
   Counter& c = counter(shard, key, now_ms);
   c.current += amount;
-  note_counted(shard, c, key);
+  note_counted(shard, c, key.key);
   return decide(c, limit, now_ms, 0);
 }
 
-double SlidingWindowCounter::estimate(std::string_view key, std::int64_t now_ms) {
+double SlidingWindowCounter::estimate(const HashedKey& key, std::int64_t now_ms) {
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto it = shard.counters.find(key);
@@ -226,9 +221,10 @@ std::vector<state::SharedWindowCounter::Counts> SlidingWindowCounter::take_unsha
 }
 
 void SlidingWindowCounter::set_shared(const Counts& totals) {
-  Shard& shard = shard_for(totals.key);
+  const HashedKey key(totals.key);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  const auto it = shard.counters.find(totals.key);
+  const auto it = shard.counters.find(key);
   if (it == shard.counters.end()) return;
   Counter& c = it->second;
   if (totals.window_start_ms == c.window_start) {

@@ -54,6 +54,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "limits/hashed_key.h"
 #include "state/state_settings.h"
 #include "state/usage_store.h"
 
@@ -78,16 +79,16 @@ class SlidingWindowCounter final : public state::SharedWindowCounter {
   explicit SlidingWindowCounter(std::chrono::milliseconds window, std::size_t max_keys = 0);
 
   // Counts `cost` when estimate + cost <= limit. limit <= 0 means off: allowed, nothing kept.
-  WindowDecision check_and_count(std::string_view key, std::int64_t limit, std::int64_t now_ms,
+  WindowDecision check_and_count(const HashedKey& key, std::int64_t limit, std::int64_t now_ms,
                                  std::int64_t cost = 1);
   // Would a cost of 1 fit? Counts nothing (token limits: the cost is known only afterwards).
-  WindowDecision peek(std::string_view key, std::int64_t limit, std::int64_t now_ms);
+  WindowDecision peek(const HashedKey& key, std::int64_t limit, std::int64_t now_ms);
   // Counts `amount` unconditionally (tokens after a response, a request already admitted);
   // returns the state after it, measured against `limit` (allowed: still under it).
-  WindowDecision add(std::string_view key, std::int64_t amount, std::int64_t now_ms,
+  WindowDecision add(const HashedKey& key, std::int64_t amount, std::int64_t now_ms,
                      std::int64_t limit = 0);
   // The estimate of the last window for `key` (0 for unknown keys).
-  double estimate(std::string_view key, std::int64_t now_ms);
+  double estimate(const HashedKey& key, std::int64_t now_ms);
 
   std::chrono::milliseconds window() const { return std::chrono::milliseconds(window_ms_); }
   std::size_t tracked_keys() const;
@@ -103,7 +104,9 @@ class SlidingWindowCounter final : public state::SharedWindowCounter {
   static constexpr std::size_t kShards = 16;
 
  private:
-  using LruList = std::list<const std::string*>;  // most recently used first; keys of the map
+  struct Counter;
+  // Most recently used first: the map's entries (node-based: their addresses are stable).
+  using LruList = std::list<std::pair<const std::string, Counter>*>;
   struct Counter {
     std::int64_t window_start = 0;
     std::int64_t current = 0;
@@ -116,12 +119,9 @@ class SlidingWindowCounter final : public state::SharedWindowCounter {
     std::int64_t others_current = 0;
     std::int64_t others_previous = 0;
     bool unshared = false;
+    std::size_t hash = 0;  // of the key: the sweep erases without hashing it again
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Map = std::unordered_map<std::string, Counter, Hash, std::equal_to<>>;
+  using Map = HashedMap<Counter>;
   struct Shard {
     mutable std::mutex mutex;
     Map counters;
@@ -131,8 +131,8 @@ class SlidingWindowCounter final : public state::SharedWindowCounter {
   // Expired keys dropped per call at most: bounds the time a call holds its shard's lock.
   static constexpr std::size_t kSweepPerCall = 8;
 
-  Shard& shard_for(std::string_view key);
-  Counter& counter(Shard& shard, std::string_view key, std::int64_t now_ms);
+  Shard& shard_for(const HashedKey& key) { return shards_[key.hash % kShards]; }
+  Counter& counter(Shard& shard, const HashedKey& key, std::int64_t now_ms);
   void roll(Counter& c, std::int64_t now_ms) const;
   void sweep_some(Shard& shard, std::int64_t now_ms) const;
   static void erase_least_recent(Shard& shard);
@@ -160,7 +160,7 @@ class SlidingWindowLimiter {
                        std::size_t max_keys = 0);
 
   // Counts the request when it is allowed. `now_ms`: any monotonic milliseconds.
-  WindowDecision check_and_count(std::string_view key, std::int64_t now_ms) {
+  WindowDecision check_and_count(const HashedKey& key, std::int64_t now_ms) {
     return counter_.check_and_count(key, limit_, now_ms);
   }
   std::int64_t limit() const { return limit_; }
