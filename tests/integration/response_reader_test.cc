@@ -47,9 +47,8 @@ Read read(std::string_view bytes, std::size_t piece) {
     }
   }
   out.status = reader.status();
-  reader.for_each_field([&](std::string_view name, std::string_view value) {
-    out.fields.emplace_back(name, value);
-  });
+  reader.for_each_field(
+      [&](std::string_view name, std::string_view value) { out.fields.emplace_back(name, value); });
   out.body = reader.body();
   out.done = reader.is_done();
   out.keep_alive = reader.keep_alive();
