@@ -5,18 +5,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/text.h"
+
 namespace aigw {
 namespace {
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 // A byte that may not appear in a field as is: it would end the line (or the string).
 bool breaks_line(char c, bool is_name) {
@@ -46,7 +38,7 @@ std::pair<std::size_t, std::size_t> HeaderBlock::line_of(std::string_view name) 
   for (std::size_t begin = 0; begin < text.size();) {
     const std::size_t end = text.find('\n', begin) + 1;  // every line ends in CRLF
     const std::size_t colon = text.find(':', begin);
-    if (same_name(text.substr(begin, colon - begin), name)) return {begin, end};
+    if (ascii_iequals(text.substr(begin, colon - begin), name)) return {begin, end};
     begin = end;
   }
   return {std::string::npos, std::string::npos};

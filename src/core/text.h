@@ -13,6 +13,15 @@ constexpr char ascii_lower(char ch) {
   return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
 }
 
+// Whether two HTTP names are the same, case aside.
+constexpr bool ascii_iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
 inline std::string lower_copy(std::string_view s) {
   std::string out(s);
   for (auto& ch : out) ch = ascii_lower(ch);

@@ -3,25 +3,14 @@
 #include <algorithm>
 #include <boost/beast/http/error.hpp>
 
+#include "core/text.h"
+
 namespace aigw::upstream {
-namespace {
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::optional<std::string_view> ResponseReader::field(std::string_view name) const {
   std::optional<std::string_view> found;
   for_each_field([&](std::string_view n, std::string_view v) {
-    if (!found && same_name(n, name)) found = v;
+    if (!found && ascii_iequals(n, name)) found = v;
   });
   return found;
 }
