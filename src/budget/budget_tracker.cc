@@ -61,7 +61,7 @@ BudgetTracker::BudgetTracker(state::UsageStore* store, BudgetPeriod default_peri
     : store_(store), default_period_(default_period) {}
 
 BudgetTracker::Shard& BudgetTracker::shard_for(std::string_view team) const {
-  return shards_[Hash{}(team) % kShards];
+  return shards_[StringHash{}(team) % kShards];
 }
 
 BudgetTracker::Entry& BudgetTracker::entry(Shard& shard, std::string_view team) {

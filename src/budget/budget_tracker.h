@@ -58,7 +58,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -67,6 +66,7 @@
 #include "core/api_error.h"
 #include "core/header_block.h"
 #include "core/result.h"
+#include "core/string_map.h"
 #include "state/state_settings.h"
 #include "state/usage_store.h"
 
@@ -213,13 +213,9 @@ class BudgetTracker final : public state::SharedTotalsSink {
     Micros others_micros = 0;
     std::int64_t others_requests = 0;
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> teams;
+    StringMap<Entry> teams;
   };
   static constexpr std::size_t kShards = 16;
 

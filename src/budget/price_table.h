@@ -13,12 +13,11 @@
 // also tried without it. Names compare case-insensitively.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/money.h"
+#include "core/string_map.h"
 #include "core/usage.h"
 
 namespace aigw::budget {
@@ -56,13 +55,9 @@ class PriceTable {
   const ModelPrice* find_model(std::string_view prefix, std::string_view model,
                                std::string* matched) const;
 
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   // Keys in lower case. Hashed: a request's charge tries up to a dozen names (scoped and bare,
   // each cut at its version suffixes), twice per request.
-  std::unordered_map<std::string, ModelPrice, Hash, std::equal_to<>> prices_;
+  StringMap<ModelPrice> prices_;
 };
 
 }  // namespace aigw::budget
