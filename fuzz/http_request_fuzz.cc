@@ -17,10 +17,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"
 #include "server/request_framer.h"
 
 namespace {
@@ -59,16 +61,15 @@ class Feed {
   bool whole_;
 };
 
-void check_head(const http::request<http::string_body>& head, const server::RequestFramer& framer) {
+void check_head(const server::RequestHead& head, const server::RequestFramer& framer) {
   int te = 0, cl = 0;
-  for (const auto& f : head) {
-    if (f.name() == http::field::transfer_encoding) ++te;
-    if (f.name() == http::field::content_length) ++cl;
+  for (const auto [name, value] : head) {
+    if (boost::beast::iequals(name, "transfer-encoding")) ++te;
+    if (boost::beast::iequals(name, "content-length")) ++cl;
   }
   if (framer.chunked()) {
     if (te != 1 || cl != 0) std::abort();
-    std::string_view v(head[http::field::transfer_encoding].data(),
-                       head[http::field::transfer_encoding].size());
+    std::string_view v = head.value_or_empty("Transfer-Encoding");
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
     if (!boost::beast::iequals(v, "chunked")) std::abort();
@@ -90,7 +91,7 @@ std::string read_connection(std::string_view input, std::uint32_t seed, bool who
     if (step != Step::kDone) {
       framer.salvage_head();
       const auto partial = framer.take_header();
-      (void)partial.method_string();
+      (void)partial.method();
       trace += step == Step::kNeedMore
                    ? "[incomplete]"
                    : "[refused " + std::to_string(static_cast<int>(framer.problem())) + "]";
@@ -98,7 +99,7 @@ std::string read_connection(std::string_view input, std::uint32_t seed, bool who
     }
     const auto head = framer.take_header();
     check_head(head, framer);
-    trace += std::string(head.method_string()) + " " + std::string(head.target()) + "|";
+    trace += std::string(head.method()) + " " + std::string(head.target()) + "|";
     step = framer.parse_body(kBodyLimit);
     while (step == Step::kNeedMore && feed.more(framer)) step = framer.parse_body(kBodyLimit);
     if (step != Step::kDone) {
@@ -152,15 +153,19 @@ void compare_with_beast(std::string_view input) {
   if (ec && ec != http::error::need_more) std::abort();  // read by hand, refused by Beast
   if (!beast.is_header_done()) std::abort();
   const auto& theirs = beast.get();
-  if (ours.method_string() != theirs.method_string() || ours.target() != theirs.target() ||
-      ours.version() != theirs.version())
+  if (ours.method() != theirs.method_string() || ours.target() != theirs.target() ||
+      ours.version() != static_cast<int>(theirs.version()))
     std::abort();
-  auto a = ours.begin();
-  auto b = theirs.begin();
-  for (; a != ours.end() && b != theirs.end(); ++a, ++b) {
-    if (a->name_string() != b->name_string() || a->value() != b->value()) std::abort();
-  }
-  if (a != ours.end() || b != theirs.end()) std::abort();
+  // The same lines: per name, the same values in the same order. (Beast files a repeated name
+  // next to its first line; the framer keeps the order they came in.)
+  std::map<std::string, std::vector<std::string>> our_lines, their_lines;
+  for (const auto [name, value] : ours) our_lines[aigw::lower_copy(name)].emplace_back(value);
+  for (const auto& field : theirs)
+    their_lines[aigw::lower_copy(field.name_string())].emplace_back(field.value());
+  if (our_lines != their_lines) std::abort();
+  // Both must agree on whether the connection stays open after this request (the parser's
+  // reading: every Connection line, as the framer's).
+  if (ours.keep_alive() != beast.keep_alive()) std::abort();
 }
 
 }  // namespace

@@ -99,8 +99,7 @@ net::awaitable<void> AdminHandler::serve(RequestContext& ctx) {
     co_return co_await serve_activity(ctx);
   if (!parts_.shared->auth)
     co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
-  const AdminReply r =
-      admin(*parts_.shared->auth, ctx.record.method, ctx.record.path, ctx.in.message.body());
+  const AdminReply r = admin(*parts_.shared->auth, ctx.record.method, ctx.record.path, ctx.in.body);
   co_await send_body(ctx, r.status, r.body);
 }
 

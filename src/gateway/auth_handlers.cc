@@ -158,8 +158,7 @@ net::awaitable<void> IssuerHandler::serve_token(RequestContext& ctx) {
   if (!issuer)
     co_return co_await send_error(ctx, router::no_route(ctx.record.method, ctx.record.path));
   const auto content_type = ctx.header("content-type").value_or("");
-  auto step =
-      issuer->read_request(content_type, ctx.in.message.body(), ctx.header("authorization"));
+  auto step = issuer->read_request(content_type, ctx.in.body, ctx.header("authorization"));
   std::optional<auth::IssuerResponse> answer;
   if (auto* refused = std::get_if<auth::IssuerResponse>(&step)) {
     answer = std::move(*refused);

@@ -72,8 +72,7 @@ net::awaitable<void> AdminHandler::serve_activity(RequestContext& ctx) {
     co_return co_await send_body(
         ctx, 200, providers_list(*ctx.config, shared.breakers, shared.clock->steady()));
   }
-  const boost::urls::url_view url(
-      std::string_view(ctx.in.message.target().data(), ctx.in.message.target().size()));
+  const boost::urls::url_view url(ctx.in.head.target());
   auto limit = recent_limit(url.params(), shared.recent_requests.capacity());
   if (!limit) co_return co_await send_error(ctx, limit.error());
   std::string body = R"({"object":"list","data":)";

@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
 
+#include "core/text.h"
 #include "gateway/worker.h"
 #include "router/caller_values.h"
 #include "router/gateway_errors.h"
@@ -122,15 +123,8 @@ std::string providers_list(const config::Config& config, const routing::Breakers
   return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
 }
 
-// A walk down the request's few fields, lengths first, rather than Beast's find (a tree of
-// case-insensitive comparisons): a request asks for ten names, most of them absent.
 std::optional<std::string_view> RequestContext::header(std::string_view name) const {
-  for (const auto& field : in.message) {
-    const auto n = field.name_string();
-    if (n.size() == name.size() && boost::beast::iequals(n, name))
-      return std::string_view(field.value().data(), field.value().size());
-  }
-  return std::nullopt;
+  return in.head.field(name);
 }
 
 net::awaitable<void> send_body(RequestContext& ctx, int status, std::string body,
@@ -181,9 +175,8 @@ net::awaitable<void> Worker::handle(server::IncomingRequest& in, server::Respons
   const auto client_id = ctx.header("x-request-id");
   ctx.record.request_id =
       client_id && acceptable_request_id(*client_id) ? std::string(*client_id) : new_request_id();
-  const auto target = router::split_target(
-      std::string_view(in.message.target().data(), in.message.target().size()));
-  ctx.record.method = std::string(in.message.method_string());
+  const auto target = router::split_target(in.head.target());
+  ctx.record.method = std::string(in.head.method());
   ctx.record.path = std::string(target.path);
   ctx.record.client_ip = in.client_ip;
   if (const auto traceparent = ctx.header("traceparent")) {
@@ -230,7 +223,7 @@ net::awaitable<void> Worker::dispatch(RequestContext& ctx) {
   if (route.kind == router::RouteKind::kApi) ctx.error_style = endpoint_error_style(route.endpoint);
   if (ctx.in.problem != server::RequestProblem::kNone) {
     // Not even a request line: no route to take the format from.
-    if (ctx.in.message.method_string().empty()) ctx.error_style = ErrorStyle::kPlain;
+    if (ctx.in.head.method().empty()) ctx.error_style = ErrorStyle::kPlain;
     const ApiError problem = request_problem(ctx.in, ctx.config->server);
     co_return co_await send_error(ctx, problem);
   }
@@ -351,9 +344,8 @@ std::optional<ApiError> Worker::ip_window(RequestContext& ctx) {
   const auto& ip = ctx.config->limits.ip;
   // Every X-Forwarded-For line, in order: a proxy may append its own line after the client's.
   std::vector<std::string_view> forwarded_for;
-  const auto lines = ctx.in.message.equal_range("x-forwarded-for");
-  for (auto it = lines.first; it != lines.second; ++it)
-    forwarded_for.emplace_back(it->value().data(), it->value().size());
+  for (const auto [name, value] : ctx.in.head)
+    if (ascii_iequals(name, "x-forwarded-for")) forwarded_for.push_back(value);
   // The access log keeps the real address; the window counts its network (IPv6: the /64).
   ctx.record.client_ip = limits::client_ip(ctx.in.client_ip, forwarded_for, ip.trusted_proxies);
   ctx.client_network = limits::rate_limit_key(ctx.record.client_ip, ip.ipv4_prefix, ip.ipv6_prefix);

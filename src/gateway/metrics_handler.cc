@@ -78,8 +78,8 @@ net::awaitable<void> serve_metrics(GatewayShared& shared, server::IncomingReques
   fields.set("Content-Type", "text/plain; charset=utf-8");
   int status = 200;
   std::string body;
-  const auto target = std::string_view(in.message.target().data(), in.message.target().size());
-  const auto method = in.message.method_string();
+  const auto target = in.head.target();
+  const auto method = in.head.method();
   if (in.problem != server::RequestProblem::kNone) {
     status = 400;
     body = "bad request\n";

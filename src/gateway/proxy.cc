@@ -56,9 +56,8 @@ std::chrono::milliseconds read_timeout_of(const config::ProviderConfig& p,
 // so they stop here like Connection itself; every Connection line counts.
 std::vector<std::string> connection_options(const RequestContext& ctx) {
   std::vector<std::string> names;
-  for (const auto& field : ctx.in.message) {
-    if (!boost::beast::iequals(field.name_string(), "connection")) continue;
-    std::string_view value(field.value().data(), field.value().size());
+  for (auto [name, value] : ctx.in.head) {
+    if (!ascii_iequals(name, "connection")) continue;
     while (!value.empty()) {
       const std::size_t comma = value.find(',');
       std::string_view token = value.substr(0, comma);
@@ -84,10 +83,9 @@ Result<HeaderBlock> upstream_headers(const RequestContext& ctx,
   const auto hop_by_hop = connection_options(ctx);
   bool has_anthropic_version = false;
   std::string long_name;
-  for (const auto& field : ctx.in.message) {
+  for (const auto [raw, value] : ctx.in.head) {
     // The name lower-cased on the stack: a field name is short (one too long for the buffer
     // is copied to the heap instead).
-    const std::string_view raw(field.name_string().data(), field.name_string().size());
     char buffer[64];
     char* lowered = buffer;
     if (raw.size() > sizeof buffer) {
@@ -103,7 +101,6 @@ Result<HeaderBlock> upstream_headers(const RequestContext& ctx,
     if (plan.translated() && (name.starts_with("anthropic-") || name.starts_with("openai-")))
       continue;
     if (std::find(hop_by_hop.begin(), hop_by_hop.end(), name) != hop_by_hop.end()) continue;
-    const std::string_view value(field.value().data(), field.value().size());
     if (auto bad = router::check_header_value(name, value)) return std::move(*bad);
     if (name == "traceparent" && !router::trace_id_of(value)) continue;  // W3C: ignored
     has_anthropic_version = has_anthropic_version || name == "anthropic-version";
@@ -187,7 +184,7 @@ std::optional<ApiError> ApiHandler::read_request(RequestContext& ctx, Endpoint e
   ctx.record.provider = ctx.provider->name;
 
   boost::system::error_code ec;
-  json::value body = json::parse(ctx.in.message.body(), ec);
+  json::value body = json::parse(ctx.in.body, ec);
   if (ec || !body.is_object())
     return router::invalid_json(ec ? ec.message() : "expected a JSON object");
   ctx.body = std::move(body.as_object());
@@ -256,9 +253,7 @@ net::awaitable<Attempt> ApiHandler::attempt(RequestContext& ctx, Endpoint endpoi
     co_return result;
   }
   const auto& plan = exchange.plan;
-  std::string_view query = router::split_target(std::string_view(ctx.in.message.target().data(),
-                                                                 ctx.in.message.target().size()))
-                               .query;
+  std::string_view query = router::split_target(ctx.in.head.target()).query;
   std::string path(endpoint_upstream_path(endpoint));
   upstream::UpstreamRequest request;
   if (plan.translated()) {
@@ -273,9 +268,9 @@ net::awaitable<Attempt> ApiHandler::attempt(RequestContext& ctx, Endpoint endpoi
   } else if (ask_for_stream_usage(body, exchange) || spec.body_changed) {
     request.body = json::serialize(body);
   } else if (spec.keep_caller_bytes) {
-    request.body = ctx.in.message.body();  // another attempt may need them again
+    request.body = ctx.in.body;  // another attempt may need them again
   } else {
-    request.body = std::move(ctx.in.message.body());  // passthrough: the caller's bytes, unchanged
+    request.body = std::move(ctx.in.body);  // passthrough: the caller's bytes, unchanged
   }
   auto target = router::build_upstream_target(
       provider, path, query,
@@ -286,7 +281,7 @@ net::awaitable<Attempt> ApiHandler::attempt(RequestContext& ctx, Endpoint endpoi
     co_return result;
   }
   request.target = std::move(*target);
-  request.method = ctx.in.message.method();
+  request.method = http::string_to_verb(ctx.in.head.method());
   auto headers = upstream_headers(ctx, provider, plan);
   if (!headers) {
     result.refused = headers.error();

@@ -159,15 +159,14 @@ net::awaitable<std::optional<ReportRows>> run_report(state::UsageStore* store,
 }  // namespace
 
 net::awaitable<void> AdminHandler::serve_usage(RequestContext& ctx) {
-  const boost::urls::url_view url(
-      std::string_view(ctx.in.message.target().data(), ctx.in.message.target().size()));
+  const boost::urls::url_view url(ctx.in.head.target());
   const std::string path = url.path();
   if (path != "/admin/usage") {
     const budget::TimePoint now = budget::to_seconds(parts_.shared->clock->wall());
     std::optional<Result<TeamReply>> reply = co_await net::co_spawn(
         parts_.shared->blocking_pool,
         run_team_admin(parts_.shared->teams.get(), parts_.shared->budgets.get(), ctx.record.method,
-                       path, std::string(ctx.in.message.body()), now),
+                       path, std::string(ctx.in.body), now),
         net::use_awaitable);
     if (!*reply) co_return co_await send_error(ctx, reply->error());
     co_return co_await send_body(ctx, (*reply)->status, std::move((*reply)->body));

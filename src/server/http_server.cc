@@ -162,7 +162,7 @@ class Connection final : public BodySource {
     }
     in.bytes_in = framer_.head_bytes() + framer_.body_wire_bytes();
     if (step == RequestFramer::Step::kFailed) co_return framer_.body_status();
-    in.message.body() = std::move(framer_.body());
+    in.body = std::move(framer_.body());
     co_return BodyStatus::kOk;
   }
 
@@ -496,14 +496,14 @@ net::awaitable<void> HttpServer::session(Worker& worker, beast::tcp_stream strea
     request.started = connection.started();
     request.problem = connection.problem();
     request.problem_detail = framer.detail();
-    request.message = framer.take_header();
+    request.head = framer.take_header();
     request.bytes_in = framer.head_done() ? framer.head_bytes() : framer.buffer().size();
     request.draining = draining_.load();
     request.max_body_bytes = config_.max_body_bytes;
     request.body_source = &connection;
-    const bool keep_alive = request.problem == RequestProblem::kNone &&
-                            request.message.keep_alive() && !request.draining;
-    const bool head_request = request.message.method() == http::verb::head;
+    const bool keep_alive =
+        request.problem == RequestProblem::kNone && request.head.keep_alive() && !request.draining;
+    const bool head_request = request.head.method() == "HEAD";
     ResponseWriter writer(stream, keep_alive, head_request, config_.idle_timeout, &connection);
     co_await worker.handler(request, writer);
     // Refused requests, and bodies left unread, end the connection: what follows on it cannot

@@ -45,7 +45,8 @@ class BodySource {
 // A request whose head is in. The handler is called at this point, so it can refuse the
 // request (IP limit, authentication) before its body is read; it reads the body itself.
 struct IncomingRequest {
-  http::request<http::string_body> message;        // the head; the body once read_body() gave kOk
+  RequestHead head;
+  std::string body;                                // once read_body() gave kOk
   RequestProblem problem = RequestProblem::kNone;  // set: answer it, read nothing
   std::string problem_detail;                      // for kMalformed: what was wrong
   std::string client_ip;
@@ -54,7 +55,7 @@ struct IncomingRequest {
   bool draining = false;             // the server is shutting down: answer, then close
   std::uint64_t max_body_bytes = 0;  // server.max_body_bytes
 
-  // Reads the body into message.body(), at most `limit` bytes (0 or more than max_body_bytes:
+  // Reads the body into `body`, at most `limit` bytes (0 or more than max_body_bytes:
   // max_body_bytes). A Content-Length over the limit is refused without reading it;
   // "100 Continue" is sent only here. Parses what is already buffered before touching the
   // socket. The whole request must arrive within request_timeout (time the handler spends

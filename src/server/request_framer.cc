@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+
+#include "core/text.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -84,7 +86,8 @@ bool is_token_list(std::string_view v) {
 RequestFramer::RequestFramer(std::uint64_t header_limit) : header_limit_(header_limit) { start(); }
 
 void RequestFramer::start() {
-  message_ = {};
+  head_ = {};
+  sized_body_.clear();
   parser_.reset();
   scanned_ = line_start_ = head_end_ = 0;
   head_done_ = false;
@@ -161,10 +164,10 @@ RequestFramer::Step RequestFramer::parse_head() {
   const auto* d = static_cast<const char*>(buffer_.data().data());
   const Step read = read_head(std::string_view(d, head_end_));
   if (read != Step::kDone) return read;
-  const Step framing = check_framing(message_);
+  const Step framing = check_framing();
   if (framing != Step::kDone) return framing;
   // (check_framing let a Transfer-Encoding through only as exactly "chunked")
-  chunked_ = message_.find(http::field::transfer_encoding) != message_.end();
+  chunked_ = head_.field("transfer-encoding").has_value();
   if (chunked_) {
     if (const Step beast = start_chunked_body(); beast != Step::kDone) return beast;
   }
@@ -172,13 +175,13 @@ RequestFramer::Step RequestFramer::parse_head() {
   head_bytes_ = head_end_;
   head_done_ = true;
   expects_continue_ =
-      message_.version() == 11 && beast::iequals(message_[http::field::expect], "100-continue");
+      head_.version() == 11 && ascii_iequals(head_.value_or_empty("expect"), "100-continue");
   body_done_ = chunked_ ? parser_->is_done() : content_length_.value_or(0) == 0;
   return Step::kDone;
 }
 
 // The request line and the field lines of a head the scan found whole and clean (every line
-// ends in CRLF, no NUL, no obs-fold), into message_.
+// ends in CRLF, no NUL, no obs-fold), into head_.
 RequestFramer::Step RequestFramer::read_head(std::string_view head) {
   const auto line_end = [&](std::size_t from) {
     return static_cast<std::size_t>(
@@ -201,11 +204,11 @@ RequestFramer::Step RequestFramer::read_head(std::string_view head) {
   if (version.size() != 8 || !version.starts_with("HTTP/") || !digit(version[5]) ||
       version[6] != '.' || !digit(version[7]))
     return fail(RequestProblem::kMalformed, message_of(http::error::bad_version));
-  message_.method_string(line.substr(0, method));
-  message_.target(line.substr(method + 1, target_end - method - 1));
-  message_.version((version[5] - '0') * 10 + (version[7] - '0'));
-  if (message_.version() != 10 && message_.version() != 11)
+  const int number = (version[5] - '0') * 10 + (version[7] - '0');
+  if (number != 10 && number != 11)
     return fail(RequestProblem::kMalformed, message_of(http::error::bad_version));
+  head_.set_request_line(line.substr(0, method), line.substr(method + 1, target_end - method - 1),
+                         number, head.size());
   // field-line = field-name ":" OWS field-value OWS; the head ends with an empty line
   for (std::size_t at = first_end + 2; at + 2 < head.size();) {
     const std::size_t end = line_end(at);
@@ -224,11 +227,10 @@ RequestFramer::Step RequestFramer::read_field(std::string_view line) {
   if (!is_field_value(value))
     return fail(RequestProblem::kMalformed, message_of(http::error::bad_value));
   const std::string_view field_name = line.substr(0, name);
-  const http::field known = http::string_to_field(field_name);
-  if ((known == http::field::connection || known == http::field::proxy_connection) &&
+  if ((ascii_iequals(field_name, "connection") || ascii_iequals(field_name, "proxy-connection")) &&
       !is_token_list(value))
     return fail(RequestProblem::kMalformed, message_of(http::error::bad_value));
-  if (known == http::field::content_length && all_digits(value)) {
+  if (ascii_iequals(field_name, "content-length") && all_digits(value)) {
     // (any other spelling is refused by check_framing)
     std::uint64_t length = 0;
     for (const char c : value) {
@@ -238,11 +240,7 @@ RequestFramer::Step RequestFramer::read_field(std::string_view line) {
     }
     content_length_ = length;
   }
-  if (known == http::field::unknown) {
-    message_.insert(field_name, value);
-  } else {
-    message_.insert(known, field_name, value);
-  }
+  head_.add_field(field_name, value);
   return Step::kDone;
 }
 
@@ -268,45 +266,39 @@ boost::asio::const_buffer RequestFramer::net_buffer(std::size_t n) const {
 
 // The framing rules, checked on every request whatever Beast accepted: the body's length must
 // have exactly one reading.
-RequestFramer::Step RequestFramer::check_framing(const http::request<http::string_body>& m) {
-  if (m.version() != 10 && m.version() != 11) {
+RequestFramer::Step RequestFramer::check_framing() {
+  if (head_.version() != 10 && head_.version() != 11) {
     return fail(RequestProblem::kMalformed, "HTTP version not supported");
   }
   int te_lines = 0, cl_lines = 0, host_lines = 0;
   std::string_view te, cl;
-  for (const auto& f : m) {
-    switch (f.name()) {
-      case http::field::transfer_encoding:
-        ++te_lines;
-        te = view(f.value());
-        break;
-      case http::field::content_length:
-        ++cl_lines;
-        cl = view(f.value());
-        break;
-      case http::field::host:
-        ++host_lines;
-        break;
-      default:
-        break;
+  for (const auto [name, value] : head_) {
+    if (ascii_iequals(name, "transfer-encoding")) {
+      ++te_lines;
+      te = value;
+    } else if (ascii_iequals(name, "content-length")) {
+      ++cl_lines;
+      cl = value;
+    } else if (ascii_iequals(name, "host")) {
+      ++host_lines;
     }
   }
   if (host_lines > 1) return fail(RequestProblem::kMalformed, "Host sent more than once");
   if (te_lines > 0) {
     if (cl_lines > 0)
       return fail(RequestProblem::kMalformed, "Transfer-Encoding together with Content-Length");
-    if (m.version() == 10)
+    if (head_.version() == 10)
       return fail(RequestProblem::kMalformed, "Transfer-Encoding in an HTTP/1.0 request");
     if (te_lines > 1)
       return fail(RequestProblem::kMalformed, "Transfer-Encoding sent more than once");
-    if (!beast::iequals(trim_ows(te), "chunked")) {
+    if (!ascii_iequals(trim_ows(te), "chunked")) {
       // Any coding but chunked is one we do not implement (501); chunked twice, empty
       // elements and the like are malformed (400).
       std::string_view rest = te;
       while (!rest.empty()) {
         const auto comma = rest.find(',');
         const auto element = trim_ows(rest.substr(0, comma));
-        if (!element.empty() && !beast::iequals(element, "chunked")) {
+        if (!element.empty() && !ascii_iequals(element, "chunked")) {
           return fail(RequestProblem::kUnsupportedCoding, "");
         }
         rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
@@ -329,14 +321,12 @@ void RequestFramer::salvage_head() {
       static_cast<std::uint32_t>(std::min<std::uint64_t>(header_limit_ + 4, UINT32_MAX)));
   beast::error_code ec;
   parser.put(buffer_.data(), ec);  // whatever it makes of the request line is enough
-  message_.base() = std::move(parser.get().base());
+  const auto& partial = parser.get();
+  head_.set_request_line(view(partial.method_string()), view(partial.target()), partial.version());
+  for (const auto& f : partial) head_.add_field(view(f.name_string()), view(f.value()));
 }
 
-http::request<http::string_body> RequestFramer::take_header() {
-  http::request<http::string_body> out;
-  out.base() = std::move(message_.base());
-  return out;
-}
+RequestHead RequestFramer::take_header() { return std::move(head_); }
 
 RequestFramer::Step RequestFramer::parse_body(std::uint64_t limit) {
   if (body_done_) return Step::kDone;
@@ -375,7 +365,7 @@ RequestFramer::Step RequestFramer::parse_body(std::uint64_t limit) {
 
 // A Content-Length body: what is buffered, up to the length.
 RequestFramer::Step RequestFramer::take_sized_body() {
-  std::string& body = message_.body();
+  std::string& body = sized_body_;
   const std::uint64_t length = content_length_.value_or(0);
   if (body.empty()) body.reserve(static_cast<std::size_t>(length));
   const auto n = static_cast<std::size_t>(

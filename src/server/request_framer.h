@@ -24,6 +24,8 @@
 #include <string>
 #include <string_view>
 
+#include "server/request_head.h"
+
 namespace aigw::server {
 
 namespace http = boost::beast::http;
@@ -65,7 +67,7 @@ class RequestFramer {
   // (if it arrived) can choose the error's format.
   void salvage_head();
   // Moves the parsed head out (after kDone or salvage_head()).
-  http::request<http::string_body> take_header();
+  RequestHead take_header();
 
   bool head_done() const { return head_done_; }
   RequestProblem problem() const { return problem_; }
@@ -84,21 +86,22 @@ class RequestFramer {
   Step parse_body(std::uint64_t limit);
   BodyStatus body_status() const { return body_status_; }
   // The body read so far (all of it after parse_body kDone).
-  std::string& body() { return chunked_ ? parser_->get().body() : message_.body(); }
+  std::string& body() { return chunked_ ? parser_->get().body() : sized_body_; }
 
  private:
   Step fail(RequestProblem problem, std::string detail);
   Step scan_head();
   Step read_head(std::string_view head);
   Step read_field(std::string_view line);
-  Step check_framing(const http::request<http::string_body>& m);
+  Step check_framing();
   Step start_chunked_body();
   Step take_sized_body();
   boost::asio::const_buffer net_buffer(std::size_t n) const;  // the first n buffered bytes
 
   std::uint64_t header_limit_;
   boost::beast::flat_buffer buffer_;
-  http::request<http::string_body> message_;  // the head (read here) and a Content-Length body
+  RequestHead head_;        // read here
+  std::string sized_body_;  // a Content-Length body
   // Beast's parser: for a chunked body (it reads the head again), and for what arrived of a
   // head that never completed (salvage_head).
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -159,6 +159,24 @@ TEST(RequestFramerTest, PipelinedRequestsFollowEachOther) {
   EXPECT_EQ(f.buffer().size(), 0u);
 }
 
+// Whether the connection stays open: HTTP/1.1 unless any Connection line lists close (case
+// aside, among other tokens), HTTP/1.0 only when one lists keep-alive.
+TEST(RequestFramerTest, KeepAliveFollowsTheVersionAndEveryConnectionLine) {
+  const auto keep_alive = [](const std::string& head) {
+    RequestFramer f(1024);
+    append(f, head + "\r\n");
+    EXPECT_EQ(f.parse_head(), Step::kDone) << head;
+    return f.take_header().keep_alive();
+  };
+  EXPECT_TRUE(keep_alive("GET / HTTP/1.1\r\nHost: x\r\n"));
+  EXPECT_FALSE(keep_alive("GET / HTTP/1.1\r\nHost: x\r\nConnection: CLOSE\r\n"));
+  EXPECT_FALSE(keep_alive("GET / HTTP/1.1\r\nConnection: te\r\nConnection: x, close \r\n"));
+  EXPECT_TRUE(keep_alive("GET / HTTP/1.1\r\nConnection: closed, te\r\n"));
+  EXPECT_FALSE(keep_alive("GET / HTTP/1.0\r\n"));
+  EXPECT_TRUE(keep_alive("GET / HTTP/1.0\r\nconnection: Keep-Alive\r\n"));
+  EXPECT_FALSE(keep_alive("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n"));
+}
+
 // The head is read by hand (Beast's parser only decodes chunked bodies): its grammar must be
 // as strict as Beast's, and what it keeps the same as Beast would.
 TEST(RequestFramerTest, TheRequestLineAndFieldsAreReadByTheirGrammar) {
@@ -168,13 +186,16 @@ TEST(RequestFramerTest, TheRequestLineAndFieldsAreReadByTheirGrammar) {
          "Connection: keep-alive, ,Upgrade\r\nContent-Length: 003\r\n\r\nabc");
   ASSERT_EQ(f.parse_head(), Step::kDone);
   const auto head = f.take_header();
-  EXPECT_EQ(head.method_string(), "PATCH");
+  EXPECT_EQ(head.method(), "PATCH");
   EXPECT_EQ(head.target(), "/v1/x?q=%C3%A9");
   EXPECT_EQ(head.version(), 10);
-  EXPECT_EQ(head["X-Tabs"], "a\tb");  // blanks around a value dropped, inside kept
-  EXPECT_EQ(head["X-Obs"], "caf\xc3\xa9");
-  EXPECT_EQ(head["Empty"], "");
-  EXPECT_EQ(std::distance(head.begin(), head.end()), 5);
+  EXPECT_EQ(head.field("X-Tabs"), "a\tb");  // blanks around a value dropped, inside kept
+  EXPECT_EQ(head.field("x-obs"), "caf\xc3\xa9");
+  EXPECT_EQ(head.field("Empty"), "");
+  EXPECT_EQ(head.field("Absent"), std::nullopt);
+  EXPECT_EQ(head.field_count(), 5u);
+  EXPECT_EQ(head.field_at(3).name, "Connection");
+  EXPECT_TRUE(head.keep_alive());  // HTTP/1.0 that lists keep-alive
   ASSERT_EQ(f.parse_body(1024), Step::kDone);
   EXPECT_EQ(f.body(), "abc");
 
