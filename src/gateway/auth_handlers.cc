@@ -117,36 +117,38 @@ bool has_jwks_url(const auth::Verifier& verifier) {
 
 }  // namespace
 
-net::awaitable<std::optional<ApiError>> Worker::authenticate(RequestContext& ctx,
-                                                             std::string_view scope,
-                                                             bool admin_route) {
+Worker::Authentication Worker::authenticate(RequestContext& ctx, std::string_view scope,
+                                            bool admin_route, bool may_refresh) {
   auth::AuthService* service = shared_->auth.get();
   const bool auth_in_force = service != nullptr && service->enabled();
   if (!auth_in_force && admin_route) {
     const bool proxied =
         ctx.header("x-forwarded-for").has_value() || ctx.header("forwarded").has_value();
-    co_return gate::check_admin_without_auth(ctx.config->auth, false, ctx.in.client_ip, proxied);
+    return {gate::check_admin_without_auth(ctx.config->auth, false, ctx.in.client_ip, proxied)};
   }
-  if (!auth_in_force) co_return std::nullopt;
+  if (!auth_in_force) return {};
   if (service->claim_jwks_refresher() && has_jwks_url(service->verifier())) {
     auto client =
         std::make_shared<upstream::UpstreamClient>(io_, shared_->tls, ctx.config->upstream);
     net::co_spawn(io_, refresh_keys_periodically(shared_, std::move(client)), net::detached);
   }
   const gate::Credentials credentials{ctx.header("authorization"), ctx.header("x-api-key")};
-  const auto& clock = *shared_->clock;
-  gate::AuthDecision decision =
-      gate::check_authentication(service, credentials, scope, clock.unix_seconds(), true);
-  if (const auto* refresh = std::get_if<gate::RefreshKeys>(&decision)) {
-    // The IdP may have rotated its keys: fetch its JWKS again and look once more.
-    co_await refresh_jwks(*refresh->issuer);
-    decision = gate::check_authentication(service, credentials, scope, clock.unix_seconds(), false);
-  }
-  if (auto* refused = std::get_if<ApiError>(&decision)) co_return std::move(*refused);
+  gate::AuthDecision decision = gate::check_authentication(
+      service, credentials, scope, shared_->clock->unix_seconds(), may_refresh);
+  if (const auto* refresh = std::get_if<gate::RefreshKeys>(&decision)) return {{}, refresh->issuer};
+  if (auto* refused = std::get_if<ApiError>(&decision)) return {std::move(*refused)};
   const auto& principal = std::get<auth::Principal>(decision);
   ctx.record.client_id = principal.client_id;
   ctx.record.team = principal.team;
-  co_return std::nullopt;
+  return {};
+}
+
+net::awaitable<std::optional<ApiError>> Worker::authenticate_after_refresh(
+    RequestContext& ctx, std::string_view scope, bool admin_route,
+    const auth::TrustedIssuer& issuer) {
+  // The IdP may have rotated its keys: fetch its JWKS again and look once more.
+  co_await refresh_jwks(issuer);
+  co_return authenticate(ctx, scope, admin_route, false).refusal;
 }
 
 net::awaitable<void> Worker::refresh_jwks(const auth::TrustedIssuer& issuer) {

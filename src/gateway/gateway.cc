@@ -308,17 +308,28 @@ net::awaitable<bool> Worker::pass_gate(RequestContext& ctx, const router::Route&
         refusal = ip_window(ctx);
         break;
       case gate::Check::kAuthentication:
-        refusal = co_await authenticate(ctx, config.auth.scope);
+      case gate::Check::kAdminAuthentication: {
+        const bool admin = check == gate::Check::kAdminAuthentication;
+        const std::string_view scope = admin ? config.auth.admin_scope : config.auth.scope;
+        auto outcome = authenticate(ctx, scope, admin);
+        if (outcome.refresh != nullptr) {
+          refusal = co_await authenticate_after_refresh(ctx, scope, admin, *outcome.refresh);
+        } else {
+          refusal = std::move(outcome.refusal);
+        }
         break;
-      case gate::Check::kAdminAuthentication:
-        refusal = co_await authenticate(ctx, config.auth.admin_scope, true);
-        break;
+      }
       case gate::Check::kBody:
-        if (!co_await read_body(ctx, 0)) co_return false;
+      case gate::Check::kTokenBody: {
+        const std::uint64_t limit = check == gate::Check::kBody ? 0 : gate::kTokenBodyLimit;
+        // Usually the body came with the head: taken then without a coroutine's frame.
+        auto status = ctx.in.read_buffered_body(limit);
+        if (!status) status = co_await ctx.in.read_body(limit);
+        if (*status == server::BodyStatus::kOk) break;
+        refusal = refuse_body(ctx, *status, limit);
+        if (!refusal) co_return false;  // the client left: nobody to answer
         break;
-      case gate::Check::kTokenBody:
-        if (!co_await read_body(ctx, gate::kTokenBodyLimit)) co_return false;
-        break;
+      }
       case gate::Check::kAdmission:
         refusal = gate::check_admission(shared_->in_flight, config.server.max_in_flight,
                                         config.server.overload_retry_after, ctx.in_flight);
@@ -353,20 +364,13 @@ std::optional<ApiError> Worker::ip_window(RequestContext& ctx) {
                                shared_->clock->unix_ms());
 }
 
-// Reads the request body (after the IP window and authentication: a refused caller cannot
-// make the gateway buffer or wait for a large body); on failure answers and returns false.
-net::awaitable<bool> Worker::read_body(RequestContext& ctx, std::uint64_t limit) {
-  const server::BodyStatus status = co_await ctx.in.read_body(limit);
-  if (status == server::BodyStatus::kOk) co_return true;
+std::optional<ApiError> Worker::refuse_body(RequestContext& ctx, server::BodyStatus status,
+                                            std::uint64_t limit) {
   const std::uint64_t effective =
       limit == 0 ? ctx.in.max_body_bytes : std::min(limit, ctx.in.max_body_bytes);
-  const auto refusal = body_refusal(status, effective, ctx.config->server);
-  if (!refusal) {
-    ctx.record.error = "the client closed the connection before the body arrived";
-    co_return false;
-  }
-  co_await send_error(ctx, *refusal);
-  co_return false;
+  auto refusal = gateway::body_refusal(status, effective, ctx.config->server);
+  if (!refusal) ctx.record.error = "the client closed the connection before the body arrived";
+  return refusal;
 }
 
 server::HandlerFactory make_handler_factory(std::shared_ptr<GatewayShared> shared) {

@@ -27,9 +27,20 @@ state::StoreStatus JournalBatch::commit_now() {
   return status;
 }
 
+bool JournalBatch::committed_at_once(state::StoreStatus& status) {
+  if (!journal_ || !journal_->has_staged()) {
+    status = std::nullopt;
+    return true;
+  }
+  if (*in_flight_ <= 1 && !commit_posted_) {  // alone: nothing to wait for
+    status = commit_now();
+    return true;
+  }
+  return false;
+}
+
 net::awaitable<state::StoreStatus> JournalBatch::committed() {
-  if (!journal_ || !journal_->has_staged()) co_return std::nullopt;
-  if (*in_flight_ <= 1 && !commit_posted_) co_return commit_now();  // alone: nothing to wait for
+  if (state::StoreStatus status; committed_at_once(status)) co_return status;
   const std::shared_ptr<Round> round = round_;
   if (!commit_posted_) {
     // Posted: it runs after the completions already queued in this turn, whose answers

@@ -32,6 +32,9 @@ class JournalBatch {
   // write (the records then went to the store's queue: counted, not durable). At once when
   // nothing is staged.
   net::awaitable<state::StoreStatus> committed();
+  // committed() when it need not wait (nothing staged, or this request is alone on the
+  // worker: written now): true, and `status` set. False: co_await committed().
+  bool committed_at_once(state::StoreStatus& status);
   // Writes what is staged now, without waiting for the turn to end.
   state::StoreStatus commit_now();
 

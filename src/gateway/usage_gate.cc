@@ -166,9 +166,9 @@ void settle_usage(GatewayShared& shared, JournalBatch& batch, RequestContext& ct
 }
 
 net::awaitable<void> usage_committed(JournalBatch& journal, RequestContext& ctx) {
-  if (auto error = co_await journal.committed()) {
-    ctx.record.error = "usage not durable (queued in memory): " + error->message;
-  }
+  state::StoreStatus error;
+  if (!journal.committed_at_once(error)) error = co_await journal.committed();
+  if (error) ctx.record.error = "usage not durable (queued in memory): " + error->message;
 }
 
 net::awaitable<void> BudgetHandler::serve(RequestContext& ctx) {

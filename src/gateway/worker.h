@@ -24,12 +24,26 @@ class Worker {
   // The gate's steps that need more than a decision: the caller's address, the token (with a
   // JWKS refresh when it names an unknown kid), and the body.
   std::optional<ApiError> ip_window(RequestContext& ctx);
-  net::awaitable<std::optional<ApiError>> authenticate(RequestContext& ctx, std::string_view scope,
-                                                       bool admin_route = false);
+  // The token checked without I/O (no coroutine frame on the path every request takes): the
+  // refusal, or `refresh` when it names a key its issuer may have rotated in since the keys
+  // were fetched; then authenticate_after_refresh fetches them and decides.
+  struct Authentication {
+    std::optional<ApiError> refusal;
+    const auth::TrustedIssuer* refresh = nullptr;
+  };
+  Authentication authenticate(RequestContext& ctx, std::string_view scope, bool admin_route,
+                              bool may_refresh = true);
+  net::awaitable<std::optional<ApiError>> authenticate_after_refresh(
+      RequestContext& ctx, std::string_view scope, bool admin_route,
+      const auth::TrustedIssuer& issuer);
   net::awaitable<void> refresh_jwks(const auth::TrustedIssuer& issuer);
   // GET /readyz: 200 when this replica can serve, else 503 naming what it lacks.
   net::awaitable<void> serve_readiness(RequestContext& ctx);
-  net::awaitable<bool> read_body(RequestContext& ctx, std::uint64_t limit);
+  // The answer to a body that could not be read (the gate reads it after the IP window and
+  // authentication: a refused caller cannot make the gateway buffer or wait for a large body);
+  // nullopt when the client left (nobody to answer: ctx.record.error says so).
+  std::optional<ApiError> refuse_body(RequestContext& ctx, server::BodyStatus status,
+                                      std::uint64_t limit);
   std::string new_request_id();
 
   net::io_context& io_;

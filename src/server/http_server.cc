@@ -135,10 +135,17 @@ class Connection final : public BodySource {
   }
   std::chrono::steady_clock::time_point started() const { return started_; }
 
+  std::optional<BodyStatus> read_buffered_body(IncomingRequest& in, std::uint64_t limit) override {
+    if (in.problem != RequestProblem::kNone) return BodyStatus::kMalformed;
+    const auto step = framer_.parse_body(body_limit(limit));
+    if (step == RequestFramer::Step::kNeedMore) return std::nullopt;
+    return body_read(in, step);
+  }
+
   net::awaitable<BodyStatus> read_body(IncomingRequest& in, std::uint64_t limit) override {
-    if (in.problem != RequestProblem::kNone) co_return BodyStatus::kMalformed;
-    if (limit == 0 || limit > config_.max_body_bytes) limit = config_.max_body_bytes;
-    auto step = framer_.parse_body(limit);
+    if (const auto now = read_buffered_body(in, limit)) co_return *now;
+    limit = body_limit(limit);
+    auto step = RequestFramer::Step::kNeedMore;
     // The client's own time: what the head left of request_timeout, from now (the handler's
     // time before it asked does not count against the client).
     const auto left =
@@ -160,10 +167,19 @@ class Connection final : public BodySource {
       if (ec) co_return BodyStatus::kClosed;
       step = framer_.parse_body(limit);
     }
+    co_return body_read(in, step);
+  }
+
+  std::uint64_t body_limit(std::uint64_t limit) const {
+    return limit == 0 || limit > config_.max_body_bytes ? config_.max_body_bytes : limit;
+  }
+
+  // The body once the framer is done with it (kDone or kFailed).
+  BodyStatus body_read(IncomingRequest& in, RequestFramer::Step step) {
     in.bytes_in = framer_.head_bytes() + framer_.body_wire_bytes();
-    if (step == RequestFramer::Step::kFailed) co_return framer_.body_status();
+    if (step == RequestFramer::Step::kFailed) return framer_.body_status();
     in.body = std::move(framer_.body());
-    co_return BodyStatus::kOk;
+    return BodyStatus::kOk;
   }
 
   bool body_settled() override {
@@ -222,6 +238,17 @@ net::awaitable<BodyStatus> IncomingRequest::read_body(std::uint64_t limit) {
   co_return status;
 }
 
+std::optional<BodyStatus> IncomingRequest::read_buffered_body(std::uint64_t limit) {
+  if (!body_result) {
+    if (body_source == nullptr) {
+      body_result = BodyStatus::kOk;
+    } else if (const auto now = body_source->read_buffered_body(*this, limit)) {
+      body_result = now;
+    }
+  }
+  return body_result;
+}
+
 struct HttpServer::Worker {
   net::io_context io{1};
   tcp::acceptor acceptor{io};
@@ -247,25 +274,30 @@ void ResponseWriter::settle_keep_alive() {
 }
 
 template <typename Buffers>
-net::awaitable<bool> ResponseWriter::write_all(const Buffers& buffers) {
-  if (failed_) co_return false;
+bool ResponseWriter::write_at_once(const Buffers& buffers, std::size_t& written) {
+  written = 0;
+  if (failed_) return true;
   beast::error_code ec;
   auto& socket = stream_.socket();
-  std::size_t written = 0;
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
   if (!ec) written = socket.write_some(buffers, ec);
   if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
   bytes_out_ += written;
-  if (!ec && written < net::buffer_size(buffers)) {
-    beast::buffers_suffix<Buffers> rest(buffers);
-    rest.consume(written);
-    stream_.expires_after(write_timeout_);
-    bytes_out_ +=
-        co_await net::async_write(stream_, rest, net::redirect_error(net::use_awaitable, ec));
-    stream_.expires_never();
-  }
   if (ec) failed_ = true;
-  co_return !ec;
+  return failed_ || written == net::buffer_size(buffers);
+}
+
+template <typename Buffers>
+net::awaitable<bool> ResponseWriter::write_rest(const Buffers& buffers, std::size_t written) {
+  beast::error_code ec;
+  beast::buffers_suffix<Buffers> rest(buffers);
+  rest.consume(written);
+  stream_.expires_after(write_timeout_);
+  bytes_out_ +=
+      co_await net::async_write(stream_, rest, net::redirect_error(net::use_awaitable, ec));
+  stream_.expires_never();
+  if (ec) failed_ = true;
+  co_return !failed_;
 }
 
 net::awaitable<bool> ResponseWriter::send(int status, const HeaderBlock& fields, std::string body) {
@@ -278,16 +310,12 @@ net::awaitable<bool> ResponseWriter::send(int status, const HeaderBlock& fields,
   *end++ = '\n';
   serialize_head(status, fields, std::string_view(length, static_cast<std::size_t>(end - length)),
                  keep_alive_, head_);
-  bool ok = false;
-  if (head_request_ || body.empty()) {
-    const net::const_buffer head = net::buffer(head_);
-    ok = co_await write_all(head);
-  } else {
-    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body)};
-    ok = co_await write_all(buffers);
-  }
+  const std::array<net::const_buffer, 2> buffers{
+      net::buffer(head_), head_request_ ? net::const_buffer() : net::buffer(body)};
+  std::size_t written = 0;
+  if (!write_at_once(buffers, written)) co_await write_rest(buffers, written);
   finished_ = true;
-  co_return ok;
+  co_return !failed_;
 }
 
 void ResponseWriter::begin_stream(int status, const HeaderBlock& fields) {
@@ -302,7 +330,9 @@ net::awaitable<bool> ResponseWriter::flush() {
   if (!head_held_) co_return !failed_;
   head_held_ = false;
   const net::const_buffer head = net::buffer(head_);
-  co_return co_await write_all(head);
+  std::size_t written = 0;
+  if (!write_at_once(head, written)) co_await write_rest(head, written);
+  co_return !failed_;
 }
 
 net::const_buffer ResponseWriter::chunk_size_line(std::size_t size) {
@@ -321,7 +351,9 @@ net::awaitable<bool> ResponseWriter::send_chunk(std::string_view data) {
       chunk_size_line(data.size()), net::buffer(data.data(), data.size()),
       net::buffer(kCrlf.data(), kCrlf.size())};
   head_held_ = false;
-  co_return co_await write_all(buffers);
+  std::size_t written = 0;
+  if (!write_at_once(buffers, written)) co_await write_rest(buffers, written);
+  co_return !failed_;
 }
 
 net::awaitable<bool> ResponseWriter::end_stream(std::string_view last) {
@@ -333,9 +365,10 @@ net::awaitable<bool> ResponseWriter::end_stream(std::string_view last) {
       net::buffer(last.data(), last.size()), net::buffer(has_last ? kCrlf : std::string_view()),
       net::buffer(kLastChunk.data(), kLastChunk.size())};
   head_held_ = false;
-  const bool ok = co_await write_all(buffers);
+  std::size_t written = 0;
+  if (!write_at_once(buffers, written)) co_await write_rest(buffers, written);
   finished_ = true;
-  co_return ok;
+  co_return !failed_;
 }
 
 void ResponseWriter::abort() {

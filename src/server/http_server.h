@@ -36,6 +36,10 @@ class BodySource {
  public:
   virtual ~BodySource() = default;
   virtual net::awaitable<BodyStatus> read_body(IncomingRequest& request, std::uint64_t limit) = 0;
+  // read_body's result when it needs no I/O (the body is buffered whole, or already refused);
+  // nullopt when the socket must be read (or 100 Continue sent) first.
+  virtual std::optional<BodyStatus> read_buffered_body(IncomingRequest& request,
+                                                       std::uint64_t limit) = 0;
   // True when nothing of the request is left unread on the connection; a body still unread is
   // dropped here when it is already buffered whole. False: the connection must close after
   // the answer, or the rest of the body would be read as the next request.
@@ -61,6 +65,9 @@ struct IncomingRequest {
   // socket. The whole request must arrive within request_timeout (time the handler spends
   // before asking does not count). A second call returns the first result.
   net::awaitable<BodyStatus> read_body(std::uint64_t limit = 0);
+  // The same when it needs no I/O (the body came with the head, the usual case): a caller
+  // that tries this first skips a coroutine frame. nullopt: co_await read_body().
+  std::optional<BodyStatus> read_buffered_body(std::uint64_t limit = 0);
 
   BodySource* body_source = nullptr;
   std::optional<BodyStatus> body_result;
@@ -95,11 +102,14 @@ class ResponseWriter {
   std::uint64_t bytes_out() const { return bytes_out_; }
 
  private:
-  // Writes all of `buffers`: straight to the socket first (no timer, no trip through the
-  // scheduler when the kernel takes it all, the usual case), then what is left asynchronously
-  // within write_timeout.
+  // A write in two parts: straight to the socket first (no timer, no trip through the
+  // scheduler, no coroutine frame when the kernel takes it all, the usual case): true when
+  // that was all of it (or the connection failed: failed_); false: write_rest sends what is
+  // left, from `written` on, asynchronously within write_timeout.
   template <typename Buffers>
-  net::awaitable<bool> write_all(const Buffers& buffers);
+  bool write_at_once(const Buffers& buffers, std::size_t& written);
+  template <typename Buffers>
+  net::awaitable<bool> write_rest(const Buffers& buffers, std::size_t written);
   void settle_keep_alive();
 
   beast::tcp_stream& stream_;

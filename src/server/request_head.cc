@@ -25,7 +25,8 @@ bool lists_token(std::string_view value, std::string_view token) {
 }  // namespace
 
 RequestHead::Span RequestHead::append(std::string_view part) {
-  const Span span{static_cast<std::uint32_t>(text_.size()), static_cast<std::uint32_t>(part.size())};
+  const Span span{static_cast<std::uint32_t>(text_.size()),
+                  static_cast<std::uint32_t>(part.size())};
   text_.append(part);
   return span;
 }

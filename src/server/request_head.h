@@ -38,9 +38,7 @@ class RequestHead {
     return field(name).value_or(std::string_view());
   }
   std::size_t field_count() const { return fields_.size(); }
-  Field field_at(std::size_t i) const {
-    return {slice(fields_[i].name), slice(fields_[i].value)};
-  }
+  Field field_at(std::size_t i) const { return {slice(fields_[i].name), slice(fields_[i].value)}; }
   // Whether the connection may carry another request after this one (RFC 9112 9.3): HTTP/1.1
   // unless a Connection line lists "close"; HTTP/1.0 only when one lists "keep-alive".
   bool keep_alive() const;
