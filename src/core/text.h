@@ -22,6 +22,24 @@ constexpr bool ascii_iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Calls `f` with each element of a comma-separated list (RFC 9110 5.6.1: Connection,
+// Transfer-Encoding, ...), the blanks around it dropped, empty elements skipped. `f` returns
+// false to stop early.
+template <typename F>
+void for_each_list_element(std::string_view list, F&& f) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view element = list.substr(0, comma);
+    while (!element.empty() && (element.front() == ' ' || element.front() == '\t'))
+      element.remove_prefix(1);
+    while (!element.empty() && (element.back() == ' ' || element.back() == '\t'))
+      element.remove_suffix(1);
+    if (!element.empty() && !f(element)) return;
+    if (comma == std::string_view::npos) return;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 inline std::string lower_copy(std::string_view s) {
   std::string out(s);
   for (auto& ch : out) ch = ascii_lower(ch);

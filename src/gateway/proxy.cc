@@ -56,19 +56,12 @@ std::chrono::milliseconds read_timeout_of(const config::ProviderConfig& p,
 // so they stop here like Connection itself; every Connection line counts.
 std::vector<std::string> connection_options(const RequestContext& ctx) {
   std::vector<std::string> names;
-  for (auto [name, value] : ctx.in.head) {
+  for (const auto [name, value] : ctx.in.head) {
     if (!ascii_iequals(name, "connection")) continue;
-    while (!value.empty()) {
-      const std::size_t comma = value.find(',');
-      std::string_view token = value.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-        token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
-        token.remove_suffix(1);
-      if (!token.empty()) names.push_back(lower_copy(token));
-      if (comma == std::string_view::npos) break;
-      value.remove_prefix(comma + 1);
-    }
+    for_each_list_element(value, [&](std::string_view token) {
+      names.push_back(lower_copy(token));
+      return true;
+    });
   }
   return names;
 }

@@ -72,13 +72,12 @@ bool is_field_value(std::string_view v) {
 
 // A #token list (RFC 9110 5.6.1) as Connection carries: tokens, commas, blanks, empty elements.
 bool is_token_list(std::string_view v) {
-  while (!v.empty()) {
-    const auto comma = v.find(',');
-    const auto element = trim_ows(v.substr(0, comma));
-    if (token_length(element) != element.size()) return false;
-    v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
-  }
-  return true;
+  bool tokens = true;
+  for_each_list_element(v, [&](std::string_view element) {
+    tokens = token_length(element) == element.size();
+    return tokens;
+  });
+  return tokens;
 }
 
 }  // namespace
@@ -294,15 +293,12 @@ RequestFramer::Step RequestFramer::check_framing() {
     if (!ascii_iequals(trim_ows(te), "chunked")) {
       // Any coding but chunked is one we do not implement (501); chunked twice, empty
       // elements and the like are malformed (400).
-      std::string_view rest = te;
-      while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        const auto element = trim_ows(rest.substr(0, comma));
-        if (!element.empty() && !ascii_iequals(element, "chunked")) {
-          return fail(RequestProblem::kUnsupportedCoding, "");
-        }
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      }
+      bool only_chunked = true;
+      for_each_list_element(te, [&](std::string_view element) {
+        only_chunked = ascii_iequals(element, "chunked");
+        return only_chunked;
+      });
+      if (!only_chunked) return fail(RequestProblem::kUnsupportedCoding, "");
       return fail(RequestProblem::kMalformed, "Transfer-Encoding must be exactly chunked");
     }
   }

@@ -8,18 +8,12 @@ namespace {
 
 // Whether a Connection value (a #token list, checked by the framer) lists `token`.
 bool lists_token(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    const std::size_t comma = value.find(',');
-    std::string_view element = value.substr(0, comma);
-    while (!element.empty() && (element.front() == ' ' || element.front() == '\t'))
-      element.remove_prefix(1);
-    while (!element.empty() && (element.back() == ' ' || element.back() == '\t'))
-      element.remove_suffix(1);
-    if (ascii_iequals(element, token)) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
+  bool found = false;
+  for_each_list_element(value, [&](std::string_view element) {
+    found = ascii_iequals(element, token);
+    return !found;
+  });
+  return found;
 }
 
 }  // namespace
