@@ -9,7 +9,7 @@
 namespace aigw::gateway {
 
 JournalBatch::JournalBatch(net::io_context& io, state::UsageStore* store)
-    : io_(io), store_(store), wake_(io, net::steady_timer::time_point::max()) {}
+    : io_(io), store_(store) {}
 
 JournalBatch::~JournalBatch() { commit_now(); }
 
@@ -32,7 +32,7 @@ bool JournalBatch::committed_at_once(state::StoreStatus& status) {
     status = std::nullopt;
     return true;
   }
-  if (*in_flight_ <= 1 && !commit_posted_) {  // alone: nothing to wait for
+  if (*in_flight_ <= 1 && waiting_ == 0) {  // alone: nothing to wait for
     status = commit_now();
     return true;
   }
@@ -42,19 +42,17 @@ bool JournalBatch::committed_at_once(state::StoreStatus& status) {
 net::awaitable<state::StoreStatus> JournalBatch::committed() {
   if (state::StoreStatus status; committed_at_once(status)) co_return status;
   const std::shared_ptr<Round> round = round_;
-  if (!commit_posted_) {
-    // Posted: it runs after the completions already queued in this turn, whose answers
-    // stage their records too.
-    commit_posted_ = true;
-    net::post(io_, [this] {
-      commit_posted_ = false;
-      const auto done = std::exchange(round_, std::make_shared<Round>());
-      done->status = commit_now();
-      wake_.cancel();
-    });
+  // To the back of the event loop's queue: the completions already queued in this turn run
+  // first, and their answers stage their records in the same round. (A post, not a timer
+  // every waiter waits on and the commit cancels: no timer queue, lock or cancellation.)
+  ++waiting_;
+  co_await net::post(io_, net::use_awaitable);
+  --waiting_;
+  if (!round->written) {  // the first waiter back writes the round
+    round_ = std::make_shared<Round>();
+    round->status = commit_now();
+    round->written = true;
   }
-  boost::system::error_code ignored;  // operation_aborted: the commit is done
-  co_await wake_.async_wait(net::redirect_error(net::use_awaitable, ignored));
   co_return round->status;
 }
 

@@ -8,7 +8,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 
 #include "state/usage_store.h"
@@ -55,17 +54,17 @@ class JournalBatch {
 
  private:
   struct Round {
+    bool written = false;
     state::StoreStatus status;
   };
 
   net::io_context& io_;
   state::UsageStore* store_;
   std::unique_ptr<state::UsageJournal> journal_;
-  // Waiters of the current round wait on this timer (it never expires); the commit cancels
-  // their waits, which resumes them all.
-  net::steady_timer wake_;
+  // The round the records staged now belong to; its first waiter back from the queue writes
+  // it, the others find it written.
   std::shared_ptr<Round> round_ = std::make_shared<Round>();
-  bool commit_posted_ = false;
+  int waiting_ = 0;  // waiters sent to the back of the queue, not back yet
   std::shared_ptr<int> in_flight_ = std::make_shared<int>(0);  // requests being served here
 };
 
