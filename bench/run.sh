@@ -430,19 +430,22 @@ def parse(path):
     n = int(re.search(r"^\s*(\d+) requests in", t, re.M).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
+    kinds = ("connect", "read", "write", "timeout")  # wrk's split, kept for the warning below
+    split = dict(zip(kinds, map(int, sock.groups()))) if sock else dict.fromkeys(kinds, 0)
     snap = lambda k: list(map(int, re.search(r"^%s (.*)$" % k, t, re.M).group(1).split()))
     server, ours, busy, total = (a - b for a, b in zip(snap("after"), snap("before")))
     secs = lambda k: sum(int(m) * 60 + float(x) for m, x in re.findall(r"(\d+)m([\d.]+)s", re.search(r"^%s (.*)$" % k, t, re.M).group(1)))
     wrk = (secs("times1") - secs("times0")) * tck
     return dict(rps=float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)), p50=us("50%"), p99=us("99%"),
-                bad=int(bad.group(1)) if bad else 0, sock=sum(map(int, sock.groups())) if sock else 0,
+                bad=int(bad.group(1)) if bad else 0, sock=sum(split.values()),
+                **{f"sock_{k}": v for k, v in split.items()},
                 cpu=server / tck * 1e6 / max(n, 1), other=max(0.0, 100 * (busy - ours - wrk) / max(total, 1)))
 
 R = {}
 for name in json_keys + stream_keys:
     for c in (1, 64):
         runs = [parse(f) for f in sorted(glob.glob(f"{work}/wrk-{name}-{c}-*.txt"))]
-        R[name, c] = {k: (sum if k in ("bad", "sock") else max if k == "other" else statistics.median)([r[k] for r in runs])
+        R[name, c] = {k: (sum if k == "bad" or k.startswith("sock") else max if k == "other" else statistics.median)([r[k] for r in runs])
                       for k in runs[0]}
 
 met = lambda ok: "met" if ok else "**missed**"
@@ -518,6 +521,8 @@ if stream_keys:
         print(f"| aigw+stream RSS idle / peak (MiB) | {idle['aigw+stream']:.1f} / {peak['aigw+stream']:.1f} | |")
 
 notes = [f"{n} at {c} conn(s): {R[n, c]['bad']} non-2xx responses, {R[n, c]['sock']} socket errors"
+         + (" (" + ", ".join(f"{k} {R[n, c]['sock_' + k]}" for k in ("connect", "read", "write", "timeout")) + ")"
+            if R[n, c]["sock"] else "")
          for n in json_keys + stream_keys for c in (1, 64) if R[n, c]["bad"] or R[n, c]["sock"]]
 if busy >= 20:
     notes.append(f"the machine was {busy}% busy before the run: other work skews these numbers")
