@@ -1,7 +1,6 @@
 #include "gateway/journal_batch.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <utility>
 #include <vector>
